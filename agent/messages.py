@@ -1,0 +1,143 @@
+"""Typed conversation parts shared by the loop, the providers and the tools.
+
+A conversation is a list of `Message`s; each holds parts: `Text`, `ToolCall` (assistant
+only) and `ToolResult` (user only). Providers translate these to and from their wire
+formats; nothing else in the agent knows a wire format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """Plain text from the user or the model."""
+
+    text: str
+    type: Literal["text"] = "text"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """The model asks for a tool to run with these arguments."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    type: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool call produced, sent back to the model."""
+
+    call_id: str
+    content: str
+    is_error: bool = False
+    type: Literal["tool_result"] = "tool_result"
+
+
+Part = Text | ToolCall | ToolResult
+
+
+@dataclass
+class Message:
+    """One turn of the conversation."""
+
+    role: Role
+    parts: list[Part]
+
+    @property
+    def text(self) -> str:
+        """The text parts joined, for display and for parsing plain answers."""
+        return "".join(p.text for p in self.parts if isinstance(p, Text))
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls in this message, in the model's order."""
+        return [p for p in self.parts if isinstance(p, ToolCall)]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool as the model sees it: a name, what it does, and a JSON schema of its input."""
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+@dataclass
+class Usage:
+    """Tokens and dollars of one call (or a sum of calls)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.cost_usd + other.cost_usd,
+        )
+
+
+@dataclass
+class ModelRequest:
+    """Everything a provider needs for one completion."""
+
+    system: str
+    messages: list[Message]
+    tools: list[ToolSpec] = field(default_factory=list)
+    max_tokens: int = 8192
+    temperature: float | None = None
+
+
+StopReason = Literal["end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "other"]
+
+
+@dataclass
+class ModelResponse:
+    """The model's answer: one assistant message, why it stopped, and what it cost."""
+
+    message: Message
+    stop_reason: StopReason
+    usage: Usage
+    model: str = ""
+
+
+def part_to_dict(part: Part) -> dict[str, Any]:
+    """A part as plain JSON-able data (used by bridge/replay files and the session store)."""
+    return asdict(part)
+
+
+def part_from_dict(data: dict[str, Any]) -> Part:
+    """The inverse of `part_to_dict`."""
+    kind = data.get("type")
+    fields = {k: v for k, v in data.items() if k != "type"}
+    if kind == "text":
+        return Text(**fields)
+    if kind == "tool_call":
+        return ToolCall(**fields)
+    if kind == "tool_result":
+        return ToolResult(**fields)
+    raise ValueError(f"unknown message part type: {kind!r}")
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """A message as plain JSON-able data."""
+    return {"role": message.role, "parts": [part_to_dict(p) for p in message.parts]}
+
+
+def message_from_dict(data: dict[str, Any]) -> Message:
+    """The inverse of `message_to_dict`."""
+    return Message(role=data["role"], parts=[part_from_dict(p) for p in data["parts"]])
