@@ -1,0 +1,145 @@
+"""The loop's testing: the baseline, targeted runs, the suite against its baseline, debug input.
+
+Every verdict here comes from a real test run in the sandbox; nothing is taken from the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import prompts
+from agent.events import EventSink, TestsRun
+
+STOPWORDS = frozenset(
+    "the and for with that this from when should into does not but are was were have has "
+    "its it's can cannot will would make makes made use uses using what which there their "
+    "them then than also only just like about after before while where every each some any "
+    "all returns return value values wrong instead fix bug error test tests".split()
+)
+WORD = re.compile(r"[A-Za-z_][\w./-]*[\w]")
+
+
+@dataclass
+class TestReport:
+    """What one or more real test runs showed."""
+
+    command: str = ""
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    failing: list[str] = field(default_factory=list)
+    details: str = ""
+    ran: bool = True
+    new_failures: list[str] = field(default_factory=list)
+    ok: bool = False
+    collected: bool = True
+
+    @classmethod
+    def not_run(cls, reason: str) -> TestReport:
+        """A report for when no tests could be run."""
+        return cls(details=reason, ran=False)
+
+    def summary_line(self) -> str:
+        """One line: counts, or why nothing ran."""
+        if not self.ran:
+            return f"tests not run: {self.details}"
+        return f"{self.passed} passed, {self.failed} failed, {self.errors} errors"
+
+    def brief(self, limit: int = 6000) -> str:
+        """The failing tests with their short output, capped for a prompt."""
+        text = self.summary_line()
+        if self.new_failures:
+            text += "\nnewly failing (passed before the change): " + ", ".join(self.new_failures)
+        if self.details:
+            text += "\n" + self.details
+        return text if len(text) <= limit else text[: limit - 20] + "\n[... cut ...]"
+
+
+def focus_terms(task: str, index) -> list[str]:
+    """Paths, identifiers and distinctive words from the task, for ranking the repo map."""
+    terms = []
+    for word in WORD.findall(task):
+        if len(word) >= 3 and word.lower() not in STOPWORDS:
+            terms.append(word.rstrip("."))
+    return list(dict.fromkeys(terms))
+
+
+def run(ctx, target: str, emit: EventSink) -> TestReport:
+    """Run the project's tests (all, or `target`) in the sandbox and report (also as an event)."""
+    from tools.run import run_tests_structured
+
+    result = run_tests_structured(ctx, target)
+    report = TestReport(
+        command=result.command, passed=result.passed, failed=result.failed,
+        errors=result.errors, failing=[f.test_id for f in result.failures],
+        details=result.render(), collected=result.collected,
+    )
+    emit(TestsRun(result.command, result.passed, result.failed, result.errors,
+                  tuple(report.failing), result.exit_code))
+    return report
+
+
+def baseline(ctx, emit: EventSink) -> TestReport | None:
+    """The suite as it is before any change, so pre-existing failures are not blamed on us."""
+    if not ctx.test_command:
+        return None
+    return run(ctx, "", emit)
+
+
+def named_tests_context(ctx, task: str, emit: EventSink) -> str:
+    """Run the tests the task names (pytest ids) and describe what really happened."""
+    from agent.plan import TEST_ID
+
+    named = [t for t in dict.fromkeys(TEST_ID.findall(task)) if (ctx.root / t.split("::")[0]).exists()]
+    if not named:
+        return ""
+    report = run(ctx, " ".join(named), emit)
+    return f"The tests the task names were run now: {report.brief(limit=4000)}"
+
+
+def verify(ctx, plan, baseline_report, reproduction, designed, emit: EventSink) -> TestReport:
+    """Targeted tests first, then the suite against its baseline; `ok` only if both hold."""
+    targets = [t for t in [reproduction, *plan.test_ids()] if t and _exists(ctx, t)]
+    if targets:
+        targeted = run(ctx, " ".join(dict.fromkeys(targets)), emit)
+        if targeted.failed or targeted.errors or not targeted.collected:
+            return targeted
+    if ctx.test_command:
+        suite = run(ctx, "", emit)
+        before = set(baseline_report.failing) if baseline_report else set()
+        suite.new_failures = [t for t in suite.failing if t not in before]
+        suite.ok = not suite.new_failures and suite.collected
+        if not suite.ok:
+            return suite
+    else:
+        suite = TestReport(ok=True, details="no test command for this project; unverified")
+    if designed is not None:
+        designed.settle(ctx, emit)
+    return suite
+
+
+def debug_message(parts, report: TestReport, debug_round: int) -> str:
+    """The debug prompt: the failures and, if enabled, a real trace of the first failing test."""
+    trace, traced = "", ""
+    failing = report.new_failures or report.failing
+    if parts.config.traces and failing:
+        traced = failing[0]
+        trace = _trace(parts.ctx, traced)
+    return prompts.render(
+        "debug", round=debug_round, rounds=parts.config.debug_rounds,
+        failures=report.brief(), trace=trace, traced_test=traced,
+    )
+
+
+def _trace(ctx, test_id: str) -> str:
+    """The recorded call path of one failing test, or "" if tracing is unavailable."""
+    try:
+        from agent.debug import trace_for_model
+    except ImportError:
+        return ""
+    return trace_for_model(ctx, test_id)
+
+
+def _exists(ctx, test_id: str) -> bool:
+    return (ctx.root / test_id.split("::")[0]).exists()

@@ -1,0 +1,122 @@
+"""One model conversation with tools: ask, run the tool calls, repeat until a phase tool is called.
+
+The loop (agent/loop.py) decides what to say; this module only turns the crank: a model call,
+the turn's tool calls through the executor, events for each, the budget checked every turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import prompts
+from agent.budget import Budget, Interrupted
+from agent.events import CostUpdated, EventSink, ModelText, ToolCallFinished, ToolCallStarted
+from agent.messages import Message, ModelRequest, Text, ToolCall, ToolResult
+
+MAX_NUDGES = 2
+
+
+@dataclass
+class Conversation:
+    """The messages of one model conversation and the means to continue it."""
+
+    model: object  # agent.models.Model
+    registry: object  # tools.Registry
+    ctx: object  # tools.ToolContext
+    system: str
+    emit: EventSink
+    budget: Budget
+    messages: list[Message] = field(default_factory=list)
+    on_message: Callable[[Message], None] = lambda message: None
+    after_turn: Callable[[list[ToolCall], list[ToolResult]], None] = lambda calls, results: None
+    take_guidance: Callable[[], str | None] = lambda: None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    max_tokens: int = 8192
+
+    def say(self, text: str) -> None:
+        """Add user text, joining the pending user message (tool results) if there is one."""
+        if self.messages and self.messages[-1].role == "user":
+            self.messages[-1].parts.append(Text(text))
+        else:
+            self.messages.append(Message("user", [Text(text)]))
+
+    def run_until(self, stop_tools: set[str]) -> ToolCall | None:
+        """Let the model work until it successfully calls one of `stop_tools`.
+
+        Returns that call, or None if the model twice stops talking without calling one.
+        """
+        nudges = 0
+        while True:
+            response = self._ask_model()
+            calls = response.message.tool_calls
+            if not calls:
+                if response.stop_reason == "max_tokens":
+                    self.say("Your answer was cut off at the token limit. Continue, more briefly.")
+                    continue
+                if nudges >= MAX_NUDGES:
+                    return None
+                nudges += 1
+                self.say(prompts.render("nudge", tool=" or ".join(sorted(stop_tools))))
+                continue
+            results = self._run_tools(calls)
+            for call, result in zip(calls, results):
+                if call.name in stop_tools and not result.is_error:
+                    return call
+
+    def _ask_model(self):
+        self.budget.check()
+        self._check_cancel()
+        guidance = self.take_guidance()
+        if guidance:
+            self.say(f"Guidance from the person overseeing you: {guidance}")
+        self._commit_pending_user_message()
+        request = ModelRequest(
+            system=self.system,
+            messages=self.messages,
+            tools=self.registry.specs(),
+            max_tokens=self.max_tokens,
+        )
+        response = self.model.complete(request, on_text=self._stream_text)
+        self.budget.charge(response.usage)
+        usage = self.budget.usage
+        self.emit(CostUpdated(
+            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens, cache_write_tokens=usage.cache_write_tokens,
+            cost_usd=usage.cost_usd, model_calls=self.budget.turns,
+        ))
+        self.messages.append(response.message)
+        self.on_message(response.message)
+        if response.message.text.strip():
+            self.emit(ModelText(response.message.text, delta=False))
+        return response
+
+    def _run_tools(self, calls: list[ToolCall]) -> list[ToolResult]:
+        from tools.executor import execute_turn
+
+        self._check_cancel()
+        results = execute_turn(
+            calls, self.registry, self.ctx,
+            on_start=lambda call: self.emit(ToolCallStarted(call.id, call.name, call.arguments)),
+            on_finish=self._tool_finished,
+        )
+        self.messages.append(Message("user", list(results)))
+        self.after_turn(calls, results)
+        return results
+
+    def _tool_finished(self, call: ToolCall, result: ToolResult, duration_s: float) -> None:
+        self.emit(ToolCallFinished(call.id, call.name, result.content, result.is_error, duration_s))
+
+    def _stream_text(self, text: str) -> None:
+        self.emit(ModelText(text, delta=True))
+
+    def _commit_pending_user_message(self) -> None:
+        """Persist the user message about to be sent (tool results and text said since)."""
+        if self.messages and self.messages[-1].role == "user":
+            self.on_message(self.messages[-1])
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise Interrupted("stopped by the person")
+

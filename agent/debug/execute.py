@@ -1,0 +1,59 @@
+"""Run one command for the debugger: through the sandbox when it is available.
+
+Tracing, coverage and bug validation all run the project's own tests, so they go
+through `sandbox/` like every other command the agent runs. `backend="none"` (named
+explicitly) runs a plain subprocess, for hosts without bubblewrap.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a command did; the same fields as `sandbox.Result` that callers use."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+
+
+def run_command(
+    root: Path,
+    argv: Sequence[str],
+    timeout: float = 120.0,
+    env: dict[str, str] | None = None,
+    backend: str = "auto",
+) -> RunResult:
+    """Run `argv` in `root` (writable workspace) and return its result."""
+    try:
+        from sandbox import Policy, create_sandbox
+    except ImportError:
+        return _run_subprocess(root, argv, timeout, env)
+    box = create_sandbox(Policy(workspace=Path(root), timeout_s=timeout), backend=backend)
+    res = box.run(list(argv), cwd=Path(root), timeout=timeout, env=env)
+    return RunResult(res.exit_code, res.stdout, res.stderr, res.timed_out, res.duration_s)
+
+
+def _run_subprocess(
+    root: Path, argv: Sequence[str], timeout: float, env: dict[str, str] | None
+) -> RunResult:
+    start = time.monotonic()
+    full_env = {**os.environ, **(env or {})}
+    try:
+        proc = subprocess.run(
+            list(argv), cwd=root, env=full_env, capture_output=True, text=True,
+            errors="replace", timeout=timeout, start_new_session=True,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
+        return RunResult(-9, out, "", True, time.monotonic() - start)
+    return RunResult(proc.returncode, proc.stdout, proc.stderr, False, time.monotonic() - start)

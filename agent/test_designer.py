@@ -1,0 +1,151 @@
+"""Independent tests (AgentCoder): written by a separate conversation that never sees the new code.
+
+The designer sees the task and the public interface (signatures and docstrings, bodies
+hidden). Its tests are kept only if they fail before the change and pass after it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import prompts
+from agent.messages import Message, ModelRequest, Text
+
+CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)```", re.S)
+PATH = re.compile(r"[\w./-]+\.py")
+FILE_NAME = "test_independent_checks.py"
+
+
+@dataclass
+class DesignedTests:
+    """A test file the designer wrote, and the tests in it that fail before the change."""
+
+    path: str
+    source: str
+    failing_before: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def settle(self, ctx, emit) -> None:
+        """Run the tests after the change; keep the file with only those that now pass."""
+        from agent.checks import run
+
+        path = ctx.root / self.path
+        _write(path, self.source)
+        report = run(ctx, self.path, emit)
+        failing_now = set(report.failing)
+        self.kept = [t for t in self.failing_before if t not in failing_now]
+        if not self.kept:
+            path.unlink(missing_ok=True)
+            return
+        keep = {t.split("::")[-1] for t in self.kept}
+        _write(path, remove_tests(self.source, [n for n in test_names(self.source) if n not in keep]))
+
+
+def design_tests(parts, plan) -> DesignedTests | None:
+    """Ask a separate conversation for tests; keep the file if some of them fail now."""
+    interface = public_interface(parts.ctx.root, _plan_paths(parts.ctx.root, plan))
+    if not interface:
+        return None
+    request = ModelRequest(
+        system="You are a careful test engineer.",
+        messages=[Message("user", [Text(prompts.render(
+            "test_designer", task=parts.task, interface=interface,
+        ))])],
+        max_tokens=4096,
+    )
+    response = parts.model.complete(request)
+    parts.budget.charge(response.usage)
+    match = CODE_BLOCK.search(response.message.text)
+    if not match:
+        return None
+    designed = DesignedTests(path=_test_path(parts.ctx.root), source=match.group(1))
+    _write(parts.ctx.root / designed.path, designed.source)
+    try:
+        from agent.checks import run
+
+        report = run(parts.ctx, designed.path, parts.emit)
+    finally:
+        (parts.ctx.root / designed.path).unlink(missing_ok=True)
+    designed.failing_before = [t for t in report.failing if "::" in t]
+    return designed if designed.failing_before else None
+
+
+def public_interface(root: Path, paths: list[str]) -> str:
+    """Signatures and docstrings of the Python files' top-level functions and classes."""
+    chunks = []
+    for rel in paths:
+        try:
+            tree = ast.parse((root / rel).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+        lines = [f"# {rel}"]
+        for node in tree.body:
+            lines += _describe(node, indent="")
+        chunks.append("\n".join(lines))
+    return "\n\n".join(chunks)
+
+
+def remove_tests(source: str, names: list[str]) -> str:
+    """The source without the top-level test functions (or test methods) named."""
+    tree = ast.parse(source)
+    doomed = set(names)
+    drop: list[tuple[int, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in doomed:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            drop.append((start, node.end_lineno or node.lineno))
+    lines = source.splitlines(keepends=True)
+    for start, end in sorted(drop, reverse=True):
+        del lines[start - 1:end]
+    return "".join(lines)
+
+
+def test_names(source: str) -> list[str]:
+    """Names of the test functions and methods in a test file."""
+    return [node.name for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name.startswith("test")]
+
+
+def _is_public(name: str) -> bool:
+    return not name.startswith("_") or name == "__init__"
+
+
+def _describe(node: ast.AST, indent: str) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_public(node.name):
+        head = f"{indent}def {node.name}({ast.unparse(node.args)})"
+        if node.returns:
+            head += f" -> {ast.unparse(node.returns)}"
+        return [head + ":"] + _docstring(node, indent + "    ") + [f"{indent}    ..."]
+    if isinstance(node, ast.ClassDef) and _is_public(node.name):
+        bases = ", ".join(ast.unparse(b) for b in node.bases)
+        lines = [f"{indent}class {node.name}({bases}):"] + _docstring(node, indent + "    ")
+        for child in node.body:
+            lines += _describe(child, indent + "    ")
+        return lines
+    return []
+
+
+def _docstring(node: ast.AST, indent: str) -> list[str]:
+    doc = ast.get_docstring(node)
+    return [f'{indent}"""{doc}"""'] if doc else []
+
+
+def _plan_paths(root: Path, plan) -> list[str]:
+    found = PATH.findall(" ".join(plan.steps + [plan.reading]))
+    return [p for p in dict.fromkeys(found) if (root / p).is_file() and "test" not in Path(p).name]
+
+
+def _test_path(root: Path) -> str:
+    for folder in ("tests", "test"):
+        if (root / folder).is_dir():
+            return f"{folder}/{FILE_NAME}"
+    return FILE_NAME
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
