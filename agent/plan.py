@@ -26,20 +26,20 @@ class Plan:
 
     @classmethod
     def from_arguments(cls, args: dict[str, Any]) -> Plan:
-        """Build a plan from the arguments of a submit_plan call (forgiving about shapes)."""
-        check = args.get("check") or {}
-        if not isinstance(check, dict):
-            check = {"walkthrough": str(check)}
-        steps = [str(step) for step in _as_list(args.get("steps"))]
+        """Build a plan from the arguments of a submit_plan call."""
+        steps = [str(step) for step in args.get("steps") or []]
+        check = [f"{label}: {args[key]}" for key, label in
+                 (("check_input", "input"), ("check_expected", "expected"),
+                  ("check_walkthrough", "walkthrough")) if args.get(key)]
         return cls(
             reading=str(args.get("reading", "")),
             steps=steps,
-            tests=[str(t) for t in _as_list(args.get("tests"))],
+            tests=[str(t) for t in args.get("tests") or []],
             bug=bool(args.get("bug", False)),
-            readings=[str(r) for r in _as_list(args.get("readings"))],
+            readings=[str(r) for r in args.get("readings") or []],
             assumption=str(args.get("assumption", "")),
-            check_agrees=bool(check.get("agrees", True)),
-            walkthrough=_describe_check(check),
+            check_agrees=bool(args.get("check_agrees", True)),
+            walkthrough="\n".join(check),
             statuses=["pending"] * len(steps),
         )
 
@@ -54,45 +54,3 @@ class Plan:
         """Give every step the same status (the loop tracks the plan as one unit of work)."""
         self.statuses = [status] * len(self.steps)
 
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [line.strip("-* ").strip() for line in value.splitlines() if line.strip()]
-    return list(value)
-
-
-def _describe_check(check: dict[str, Any]) -> str:
-    parts = []
-    for key in ("input", "expected", "walkthrough"):
-        if check.get(key):
-            parts.append(f"{key}: {check[key]}")
-    return "\n".join(parts)
-
-
-PLAN_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "reading": {"type": "string", "description": "How you read the task."},
-        "readings": {
-            "type": "array", "items": {"type": "string"},
-            "description": "Only if the task can be read in two ways that behave differently.",
-        },
-        "assumption": {"type": "string", "description": "Which reading you chose, and why."},
-        "steps": {"type": "array", "items": {"type": "string"}},
-        "tests": {"type": "array", "items": {"type": "string"}},
-        "bug": {"type": "boolean"},
-        "check": {
-            "type": "object",
-            "properties": {
-                "input": {"type": "string"},
-                "expected": {"type": "string"},
-                "walkthrough": {"type": "string"},
-                "agrees": {"type": "boolean"},
-            },
-            "required": ["input", "expected", "walkthrough", "agrees"],
-        },
-    },
-    "required": ["reading", "steps", "check"],
-}
