@@ -1,0 +1,94 @@
+"""Compact text of a trace for the model: the path to the failure, observed values only.
+
+The model is shown what really happened (arguments, return values, how locals changed
+line by line) along the failing path, and asked only what should have happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.debug.calltree import (
+    Call, bottom_up, children_index, describe_call, failing_path, is_test_path, source_line,
+)
+
+
+def render_trace(trace: dict[str, Any], max_lines: int = 160) -> str:
+    """The failing test, its call path with observed values, and bottom-up call list."""
+    lines = [_header(trace)]
+    path = failing_path(trace)
+    if not path.chain:
+        lines.append("(no call under the repository root was recorded)")
+        return "\n".join(lines)
+    on_path = {c["id"] for c in path.calls()}
+    suspects = {c["id"] for c in path.suspects}
+    lines += ["", "Call path from the test to the failure (observed):"]
+    _tree(trace, path.chain[0], children_index(trace), on_path, suspects, 1, lines)
+    calls = bottom_up(trace)
+    if calls:
+        lines += ["", "Calls on the failing path, innermost first (did each return what it should?):"]
+        lines += [f"  {i}. {describe_call(c)}   [{c['path']}:{c['line']}]"
+                  for i, c in enumerate(calls, 1)]
+    if trace.get("truncated"):
+        lines.append(f"(trace capped: {trace.get('dropped_calls', 0)} calls and some steps"
+                     " not recorded)")
+    if len(lines) > max_lines:
+        cut = len(lines) - max_lines
+        lines = lines[: max_lines - 1] + [f"... {cut} more lines"]
+    return "\n".join(lines)
+
+
+def _header(trace: dict[str, Any]) -> str:
+    failure = trace.get("failure") or {}
+    where = ""
+    if failure.get("line"):
+        where = f"  (at {failure.get('path', '').replace(trace['root'] + '/', '')}:{failure['line']})"
+    outcome = trace.get("outcome", "?")
+    message = failure.get("message", "")
+    return f"Test {trace.get('test', '?')} {outcome}{': ' + message if message else ''}{where}"
+
+
+def _tree(trace: dict[str, Any], call: Call, kids: dict[int | None, list[Call]],
+          on_path: set[int], suspects: set[int], depth: int, out: list[str]) -> None:
+    pad = "  " * depth
+    mark = "  <- its result reached the failing line" if call["id"] in suspects else ""
+    out.append(f"{pad}{describe_call(call)}   [{call['path']}:{call['line']}]{mark}")
+    out.extend(_steps(trace, call, pad + "    "))
+    skipped = 0
+    for child in kids.get(call["id"], []):
+        if child["id"] in on_path:
+            if skipped:
+                out.append(f"{pad}  ({skipped} other calls)")
+                skipped = 0
+            _tree(trace, child, kids, on_path, suspects, depth + 1, out)
+        else:
+            skipped += 1
+    if skipped:
+        out.append(f"{pad}  ({skipped} other calls)")
+
+
+def _steps(trace: dict[str, Any], call: Call, pad: str, limit: int = 24) -> list[str]:
+    out: list[str] = []
+    last_seq = 0
+    for seq, line, changes in call["steps"][:limit]:
+        if seq > last_seq + 1:
+            out.append(f"{pad}... {seq - last_seq - 1} steps (middle iterations) omitted")
+        last_seq = seq
+        text = source_line(trace, call["path"], line)[:60]
+        shown = ", ".join(f"{k}={v}" for k, v in changes.items())
+        out.append(f"{pad}L{line:<4} {text:<60} {('| ' + shown) if shown else ''}".rstrip())
+    if len(call["steps"]) > limit:
+        out.append(f"{pad}... {len(call['steps']) - limit} more steps")
+    return out
+
+
+def summarize_failures(traces: list[dict[str, Any]]) -> list[str]:
+    """One line per traced failing test: where its exception arose or what it asserted."""
+    out = []
+    for trace in traces:
+        path = failing_path(trace)
+        if path.raised_in and not is_test_path(path.raised_in["path"]):
+            out.append(f"{trace.get('test')}: raised in {path.raised_in['func']}")
+        elif path.suspects:
+            out.append(f"{trace.get('test')}: asserted on {path.suspects[0]['func']}(...)")
+    return out
