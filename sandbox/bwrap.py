@@ -1,0 +1,65 @@
+"""The bubblewrap backend: each command runs in fresh namespaces with no capabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from sandbox.env import scrubbed_env
+from sandbox.limits import limit_wrapper
+from sandbox.mounts import mount_args
+from sandbox.process import Launch, run_process
+from sandbox.types import OutputSink, Policy, Result
+
+
+def namespace_args(network: bool, disable_userns: bool) -> list[str]:
+    """Fresh namespaces for everything (the network too unless allowed), no capabilities,
+    killed with its parent, and no access to the caller's terminal."""
+    args = ["--unshare-all"]
+    if network:
+        args.append("--share-net")
+    if disable_userns:
+        # Nested user namespaces are kernel attack surface a build or test never needs.
+        args += ["--unshare-user", "--disable-userns"]
+    return args + ["--cap-drop", "ALL", "--die-with-parent", "--new-session"]
+
+
+@dataclass
+class BwrapSandbox:
+    """Runs commands under bubblewrap according to `policy`."""
+
+    policy: Policy
+    bwrap: str = "bwrap"
+    disable_userns: bool = False
+    backend: str = field(default="bwrap", init=False)
+
+    def command(self, argv: Sequence[str], cwd: Path, network: bool,
+                env: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
+        """The full bwrap argv for `argv`, and the environment to start bwrap with."""
+        mounts, home = mount_args(self.policy, network)
+        inner_env = scrubbed_env(str(home), env)
+        args = [self.bwrap, *namespace_args(network, self.disable_userns), *mounts,
+                "--chdir", str(cwd), "--clearenv"]
+        for key, value in inner_env.items():
+            args += ["--setenv", key, value]
+        return [*args, "--", *argv], scrubbed_env(str(home))
+
+    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
+            timeout: float | None = None, network: bool = False,
+            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
+            on_output: OutputSink | None = None) -> Result:
+        """Run `argv` confined by the policy; see `sandbox.Sandbox.run`."""
+        if not argv:
+            raise ValueError("argv is empty")
+        workdir = Path(cwd or self.policy.workspace).resolve()
+        command, outer_env = self.command(argv, workdir, network or self.policy.network, env)
+        prefix, preexec = limit_wrapper(self.policy)
+        launch = Launch(
+            argv=[*prefix, *command], env=outer_env, cwd=None,
+            stdin=stdin.encode() if isinstance(stdin, str) else stdin,
+            timeout_s=self.policy.timeout_s if timeout is None else timeout,
+            output_cap=self.policy.output_cap_bytes, preexec=preexec,
+            status_encodes_signal=True,
+        )
+        return run_process(launch, on_output)

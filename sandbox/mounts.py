@@ -1,0 +1,122 @@
+"""The bubblewrap mount layout: the whole system read-only, the workspace writable, a private
+/tmp and HOME, secrets hidden, the interpreter still usable, git's hooks and config frozen."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from sandbox.env import pyenv_root
+from sandbox.types import Policy
+from sandbox.workspace import protected_git_paths
+
+MB = 1024 * 1024
+SECRETS = (
+    ".ssh", ".aws", ".config/gcloud", ".gnupg", ".netrc", ".docker", ".kube", ".pypirc",
+    ".git-credentials", ".config/gh", ".azure", ".npmrc", ".cargo/credentials.toml",
+)
+
+
+def hidden_homes() -> list[Path]:
+    """The home folders to hide: $HOME and this user's home from the password database."""
+    homes = []
+    for home in (os.environ.get("HOME"), _passwd_home()):
+        if home and Path(home).resolve() != Path("/") and Path(home).is_dir():
+            path = Path(home).resolve()
+            if path not in homes:
+                homes.append(path)
+    return homes
+
+
+def _passwd_home() -> str | None:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return None
+
+
+def _under(path: Path, folders: Iterable[Path]) -> bool:
+    return any(path == folder or path.is_relative_to(folder) for folder in folders)
+
+
+def interpreter_paths(homes: list[Path]) -> list[Path]:
+    """Folders under a hidden home that commands need read-only: the interpreter's prefixes,
+    the venv, pyenv, user-installed tools and PATH entries."""
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.environ.get("VIRTUAL_ENV"),
+                  pyenv_root(), *os.environ.get("PATH", "").split(os.pathsep)]
+    candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
+    keep: list[Path] = []
+    for candidate in candidates:
+        if not candidate or not os.path.isabs(candidate) or not os.path.isdir(candidate):
+            continue
+        path = Path(candidate).resolve()
+        if path not in homes and _under(path, homes) and path not in keep:
+            keep.append(path)
+    return sorted(keep, key=lambda p: len(p.parts))
+
+
+def env_files(workspace: Path, homes: list[Path]) -> list[Path]:
+    """`.env`-style files in the workspace's parent folders and in the homes."""
+    found = []
+    for folder in [*workspace.parents, *homes]:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if (name == ".env" or name.startswith(".env.") or name == ".envrc") \
+                    and entry.is_file():
+                found.append(Path(entry.path))
+    return found
+
+
+def private_home(homes: list[Path]) -> Path:
+    """HOME inside the sandbox: the real home's path, emptied, or /tmp/home without one."""
+    return homes[0] if homes else Path("/tmp/home")
+
+
+def mount_args(policy: Policy, network: bool) -> tuple[list[str], Path]:
+    """The bwrap options that build the sandbox's file system, and HOME inside it."""
+    workspace = policy.workspace.resolve()
+    homes = hidden_homes()
+    home = private_home(homes)
+    size = str(policy.file_size_mb * MB)  # tmpfs lives in memory: bound it like a file
+    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--size", size, "--tmpfs", "/tmp",
+            # /run holds sockets (docker, dbus, ssh-agent) that a read-only mount still lets
+            # a process connect to.
+            "--size", str(MB), "--tmpfs", "/run"]
+    if network:
+        args += ["--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve"]
+    for hidden in sorted({*homes, home}, key=lambda p: len(p.parts)):
+        if hidden != Path("/tmp"):
+            args += ["--size", size, "--tmpfs", str(hidden)]
+    keep = interpreter_paths(homes)
+    for path in keep:
+        args += ["--ro-bind", str(path), str(path)]
+    writable = [workspace, *(Path(p).resolve() for p in policy.writable)]
+    for path in writable:
+        if path.exists():
+            args += ["--bind", str(path), str(path)]
+    for path in protected_git_paths(workspace):
+        args += ["--ro-bind", str(path), str(path)]
+    visible = keep + writable
+    for hidden in homes:
+        for name in SECRETS:
+            secret = hidden / name
+            if secret.exists() and _under(secret, visible):
+                args += _blank(secret)
+    for env_file in env_files(workspace, homes):
+        if not _under(env_file, [workspace]):
+            args += _blank(env_file)
+    return args, home
+
+
+def _blank(path: Path) -> list[str]:
+    if path.is_dir():
+        return ["--tmpfs", str(path), "--remount-ro", str(path)]
+    return ["--ro-bind", "/dev/null", str(path)]

@@ -1,0 +1,87 @@
+"""The sandbox's vocabulary: the policy a sandbox enforces, the result of a run, the protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Protocol, Sequence
+
+from agent.errors import UserError
+
+# Called with ("stdout" | "stderr", bytes) as output arrives, for front ends that stream it.
+OutputSink = Callable[[str, bytes], None]
+
+
+class SandboxUnavailable(UserError):
+    """The requested sandbox cannot run here; the message says what failed and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a sandboxed command may do: where it may write, whether it may use the network,
+    and how much time, memory, disk and output it gets."""
+
+    workspace: Path
+    writable: tuple[Path, ...] = ()
+    network: bool = False
+    timeout_s: float = 120
+    cpu_s: int = 300
+    memory_mb: int = 4096
+    file_size_mb: int = 1024
+    open_files: int = 1024
+    output_cap_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a sandboxed command ended and what it printed.
+
+    `exit_code` is negative when a signal ended the command (-9 for SIGKILL). `killed_by` is
+    "timeout" when the wall clock ran out, the signal's name ("SIGXCPU" for the CPU limit,
+    "SIGSEGV", ...) when a signal ended it, else None. `truncated` is True when either stream
+    passed the output cap: the text then keeps its head and tail around a marker saying how
+    many bytes were cut.
+    """
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+    truncated: bool
+    killed_by: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited with status 0."""
+        return self.exit_code == 0
+
+
+class Sandbox(Protocol):
+    """Runs commands confined by a `Policy`."""
+
+    policy: Policy
+
+    @property
+    def backend(self) -> str:
+        """The backend's name: "bwrap" or "none"."""
+        ...
+
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path | str | None = None,
+        timeout: float | None = None,
+        network: bool = False,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        on_output: OutputSink | None = None,
+    ) -> Result:
+        """Run `argv` (in `cwd`, default the workspace) and return how it ended.
+
+        `timeout` defaults to the policy's. The command gets the network when `network` is
+        True or the policy allows it; callers pass True only on the user's say-so. `env`
+        entries are added to the scrubbed environment; `stdin` is fed to the command (else
+        it reads an empty stdin); `on_output` sees output as it arrives.
+        """
+        ...

@@ -1,0 +1,48 @@
+"""The `none` backend: no isolation at all, only timeouts, rlimits and a scrubbed environment.
+
+Used only when the user names it (`--sandbox none`); the command layer announces it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from sandbox.env import scrubbed_env
+from sandbox.limits import limit_wrapper
+from sandbox.process import Launch, run_process
+from sandbox.types import OutputSink, Policy, Result
+
+
+@dataclass
+class UnconfinedSandbox:
+    """Runs commands directly on the host, bounded by time and rlimits but not confined."""
+
+    policy: Policy
+    backend: str = field(default="none", init=False)
+    _home: str | None = field(default=None, init=False, repr=False)
+
+    def home(self) -> str:
+        """A private HOME for the commands, made on first use, so tools keep out of ~."""
+        if self._home is None:
+            self._home = tempfile.mkdtemp(prefix="agent-home-")
+        return self._home
+
+    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
+            timeout: float | None = None, network: bool = False,
+            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
+            on_output: OutputSink | None = None) -> Result:
+        """Run `argv` on the host (network is never blocked); see `sandbox.Sandbox.run`."""
+        if not argv:
+            raise ValueError("argv is empty")
+        prefix, preexec = limit_wrapper(self.policy)
+        launch = Launch(
+            argv=[*prefix, *argv], env=scrubbed_env(self.home(), env),
+            cwd=str(Path(cwd or self.policy.workspace)),
+            stdin=stdin.encode() if isinstance(stdin, str) else stdin,
+            timeout_s=self.policy.timeout_s if timeout is None else timeout,
+            output_cap=self.policy.output_cap_bytes, preexec=preexec,
+        )
+        return run_process(launch, on_output)
