@@ -1,7 +1,59 @@
-"""Commands of this area; filled in by the area's owner."""
+"""`agent sandbox -- CMD ARGS...`: run any command exactly as the agent's commands run."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the app."""
+    """Add the sandbox command to the app."""
+
+    @app.command("sandbox")
+    def sandbox_command(
+        command: list[str] = typer.Argument(
+            None, metavar="-- CMD [ARGS]...", help="The command to run, after --."),
+        network: bool = typer.Option(False, "--network", help="Let the command use the network."),
+        timeout: Optional[float] = typer.Option(
+            None, "--timeout", min=0.001, help="Kill the command after S seconds (default 120).",
+            metavar="S"),
+        backend: str = typer.Option(
+            "auto", "--backend", "--sandbox",
+            help="auto or bwrap (confined), or none (no isolation; say it explicitly)."),
+    ) -> None:
+        """Run CMD in the sandbox with this repository's policy and pass its exit code through.
+
+        The workspace is the git root of the current folder (or the folder itself): it is
+        writable; the rest of the system is read-only, secrets are hidden, the network is off.
+        """
+        from pathlib import Path
+
+        from agent.errors import UserError
+        from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
+
+        if not command:
+            raise UserError("give the command to run after --, e.g. agent sandbox -- pytest -q")
+        policy = Policy(workspace=find_workspace(Path.cwd()), network=network)
+        box = create_sandbox(policy, backend)
+        warning = unconfined_warning(box)
+        if warning:
+            typer.secho(warning, err=True, fg="red", bold=True)
+        stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+        result = box.run(command, cwd=Path.cwd(), timeout=timeout, stdin=stdin,
+                         on_output=_echo_output)
+        if result.timed_out:
+            limit = policy.timeout_s if timeout is None else timeout
+            typer.echo(f"agent: {command[0]} timed out after {limit:g} s and was killed", err=True)
+            raise typer.Exit(124)
+        if result.killed_by:
+            typer.echo(f"agent: {command[0]} was killed by {result.killed_by}", err=True)
+        code = result.exit_code
+        raise typer.Exit(128 - code if code < 0 else code)
+
+
+def _echo_output(stream: str, data: bytes) -> None:
+    target = sys.stdout if stream == "stdout" else sys.stderr
+    target.buffer.write(data)
+    target.flush()
