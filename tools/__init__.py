@@ -1,0 +1,31 @@
+"""What the model may call: typed functions in a registry, run one turn at a time as a DAG.
+
+    registry = default_registry()
+    ctx = ToolContext(root, sandbox)
+    results = execute_turn(calls, registry, ctx)
+"""
+
+from __future__ import annotations
+
+from tools.context import ToolContext
+from tools.errors import ToolError
+from tools.executor import execute_turn
+from tools.registry import Registry, Tool, tool
+
+__all__ = ["Registry", "Tool", "ToolContext", "ToolError", "default_registry", "execute_turn",
+           "tool"]
+
+
+def default_registry() -> Registry:
+    """Every tool the agent offers the model, in the order it is told about them."""
+    from tools.code import find_references, find_symbol, outline, repo_map
+    from tools.edit import edit_file
+    from tools.files import create_file, delete_file, list_files, read_file
+    from tools.finish import finish
+    from tools.run import run_command, run_tests
+    from tools.search import search
+
+    return Registry([
+        read_file, list_files, search, find_symbol, find_references, outline, repo_map,
+        edit_file, create_file, delete_file, run_command, run_tests, finish,
+    ])

@@ -1,0 +1,77 @@
+"""What every tool receives: the workspace, the sandbox, the index and a record of changes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tools.output import DEFAULT_MAX_CHARS
+
+if TYPE_CHECKING:
+    from agent.index import RepoIndex
+    from sandbox import Sandbox
+
+DEFAULT_TEST_COMMAND = "python -m pytest -q"
+
+
+class ToolContext:
+    """The workspace a turn's tools act on.
+
+    `index` is opened (`RepoIndex.open(root)`) on first use, once, even when several
+    read-only tools ask for it at the same moment from the executor's threads, and
+    re-opened (refreshed) after a tool changed a file.
+    `changed_files` records, in order, every repo-relative path a tool created, edited
+    or deleted; `finished` holds the summary once the model called `finish`.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        sandbox: Sandbox,
+        index: RepoIndex | None = None,
+        test_command: str = DEFAULT_TEST_COMMAND,
+        max_output_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.sandbox = sandbox
+        self.test_command = test_command
+        self.max_output_chars = max_output_chars
+        self.changed_files: list[str] = []
+        self.finished: str | None = None
+        self._index = index
+        self._index_stale = False
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> RepoIndex:
+        """The repository index, opened (and refreshed) on first use."""
+        with self._lock:
+            if self._index is None or self._index_stale:
+                from agent.index import RepoIndex
+
+                # Re-opening refreshes the cache, so symbols follow the files tools changed.
+                self._index = RepoIndex.open(self.root)
+                self._index_stale = False
+            return self._index
+
+    def record_change(self, path: str) -> None:
+        """Note that a tool changed `path` (repo-relative); the loop reads `changed_files`."""
+        with self._lock:
+            if path in self.changed_files:
+                self.changed_files.remove(path)
+            self.changed_files.append(path)
+            self._index_stale = True
+
+    def take_changed_files(self) -> list[str]:
+        """The paths changed since the last call, oldest first, and forget them."""
+        with self._lock:
+            changes, self.changed_files = self.changed_files, []
+            return changes
+
+    def mark_finished(self, summary: str) -> None:
+        """Record that the model declared the task done."""
+        self.finished = summary
+
+    def __repr__(self) -> str:
+        return f"ToolContext(root={self.root!s}, changed={len(self.changed_files)})"

@@ -1,0 +1,93 @@
+"""Bytes on disk for the file tools: decoding, line endings, atomic writes, syntax checks."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from tools.errors import ToolError
+
+BINARY_SNIFF_BYTES = 8192
+NEW_FILE_MODE = 0o644
+
+
+def is_binary(data: bytes) -> bool:
+    """True when the start of the data holds a NUL byte (what git and grep use too)."""
+    return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def decode(data: bytes) -> str:
+    """Text that round-trips through `encode` even when the bytes are not UTF-8."""
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """The inverse of `decode`."""
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+def newline_of(text: str) -> str:
+    """The file's dominant line ending: "\\r\\n" or "\\n"."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def with_newline(text: str, newline: str) -> str:
+    """`text` (from the model, any line endings) with every line ending set to `newline`."""
+    text = text.replace("\r\n", "\n")
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+def read_for_edit(path: Path, shown: str) -> bytes:
+    """The file's bytes, refusing directories and binary files with a clear message."""
+    if path.is_dir():
+        raise ToolError(f"{shown} is a directory, not a file")
+    if not path.exists():
+        raise ToolError(f"{shown} does not exist; use create_file to make a new file")
+    data = path.read_bytes()
+    if is_binary(data):
+        raise ToolError(f"{shown} is a binary file; it cannot be edited as text")
+    return data
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same directory and rename; an existing file keeps its mode."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else NEW_FILE_MODE
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def new_syntax_errors(rel: str, before: bytes | None, after: bytes) -> str | None:
+    """A message describing syntax errors `after` has beyond those of `before`, or None.
+
+    Only languages the index can parse are checked; others always pass.
+    """
+    from agent.index.languages import language_for
+    from agent.index.parse import syntax_errors
+
+    language = language_for(rel)
+    if language is None:
+        return None
+    old = syntax_errors(before, language) if before is not None else []
+    new = syntax_errors(after, language)
+    if len(new) <= len(old):
+        return None
+    known = {message for _, _, message in old}
+    fresh = [e for e in new if e[2] not in known] or new
+    lines = decode(after).splitlines()
+    shown = []
+    for line, column, message in fresh[:3]:
+        text = lines[line - 1].rstrip() if 0 < line <= len(lines) else ""
+        shown.append(f"  line {line}, column {column}: {message}\n    {line:>5}| {text}")
+    return (
+        f"the change would add {len(new) - len(old)} {language} syntax error(s):\n"
+        + "\n".join(shown)
+    )

@@ -1,0 +1,185 @@
+"""Tools that read, list, create and delete files in the workspace."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+from pathlib import Path
+
+from tools.code import format_outline
+from tools.context import ToolContext
+from tools.errors import ToolError
+from tools.fileio import (
+    BINARY_SNIFF_BYTES, atomic_write, encode, is_binary, new_syntax_errors, newline_of,
+    with_newline,
+)
+from tools.git import workspace_files
+from tools.paths import relative, resolve
+from tools.registry import tool
+
+WINDOW = 200
+MAX_LINE_CHARS = 1000
+
+
+@tool(read_only=True, paths=("path",))
+def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = None) -> str:
+    """Show a text file with line numbers, a window of lines at a time.
+
+    Without start/end a file longer than 200 lines shows an outline of its definitions
+    first, then its first 200 lines.
+
+    Args:
+        path: File to show, relative to the repository root.
+        start: First line to show (1-based).
+        end: Last line to show (inclusive); defaults to start + 199.
+    """
+    target = _existing_file(ctx.root, path)
+    shown = relative(ctx.root, target)
+    with open(target, "rb") as handle:
+        if is_binary(handle.read(BINARY_SNIFF_BYTES)):
+            return f"{shown} is a binary file ({target.stat().st_size} bytes); not shown."
+        handle.seek(0)
+        last = end if end is not None else start + WINDOW - 1
+        if start < 1 or last < start:
+            raise ToolError(f"bad range start={start}, end={end}; lines are numbered from 1")
+        lines, total, bad_bytes = _window(handle, start, last)
+    if total == 0:
+        return f"{shown} is empty."
+    if start > total:
+        raise ToolError(f"start={start} is past the end of {shown} ({total} lines)")
+    last = min(last, total)
+    parts = [f"{shown}: lines {start}-{last} of {total}"]
+    if bad_bytes:
+        parts[0] += " (not valid UTF-8; undecodable bytes shown as \ufffd)"
+    if end is None and start == 1 and total > WINDOW:
+        parts.append(_outline(ctx, shown))
+    parts.append("\n".join(f"{start + i:>6}\t{line}" for i, line in enumerate(lines)))
+    if last < total:
+        parts.append(
+            f"[lines {last + 1}-{total} not shown; call read_file with start={last + 1}"
+            " to see more]"
+        )
+    return "\n".join(p for p in parts if p)
+
+
+def _window(handle, start: int, last: int) -> tuple[list[str], int, bool]:
+    lines, total, bad = [], 0, False
+    for total, raw in enumerate(handle, 1):
+        if start <= total <= last:
+            text = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+            bad = bad or "\ufffd" in text and b"\xef\xbf\xbd" not in raw
+            if len(text) > MAX_LINE_CHARS:
+                text = text[:MAX_LINE_CHARS] + f" [... {len(text) - MAX_LINE_CHARS} chars cut]"
+            lines.append(text)
+    return lines, total, bad
+
+
+def _outline(ctx: ToolContext, shown: str) -> str:
+    from agent.index.languages import language_for
+
+    if language_for(shown) is None:
+        return ""
+    symbols = ctx.index.outline(shown)
+    return f"Outline (line ranges):\n{format_outline(symbols)}\n" if symbols else ""
+
+
+@tool(read_only=True, paths=("dir",))
+def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500) -> str:
+    """List the files in the workspace (tracked and untracked, skipping gitignored ones).
+
+    Args:
+        dir: Only files under this directory (relative to the repository root).
+        glob: Only files matching this pattern, e.g. "*.py" (matches the file name) or
+            "src/**/test_*.py" (matches the whole path).
+        limit: At most this many paths are listed.
+    """
+    under = relative(ctx.root, resolve(ctx.root, dir)) if dir.strip() else ""
+    if under and not (ctx.root / under).is_dir():
+        raise ToolError(f"{dir!r} is not a directory in the workspace")
+    names = [n for n in workspace_files(ctx.root, under) if not glob or _glob_match(n, glob)]
+    if not names:
+        return "No files match." if glob or under else "The workspace has no files."
+    shown = names[: max(limit, 1)]
+    text = "\n".join(shown)
+    if len(names) > len(shown):
+        text += f"\n[... {len(names) - len(shown)} more files not shown; narrow with dir or glob]"
+    return f"{len(names)} files\n{text}"
+
+
+def _glob_match(name: str, pattern: str) -> bool:
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern)
+    return fnmatch.fnmatchcase(name, pattern) or (
+        pattern.startswith("**/") and fnmatch.fnmatchcase(name, pattern[3:])
+    )
+
+
+@tool(read_only=False, paths=("path",))
+def create_file(ctx: ToolContext, path: str, content: str, overwrite: bool = False) -> str:
+    """Create a file with the given content (parent directories are created too).
+
+    Refuses to replace an existing file unless overwrite is true, and refuses content
+    with syntax errors in languages the index knows.
+
+    Args:
+        path: File to create, relative to the repository root.
+        content: The whole text of the file.
+        overwrite: Replace the file if it already exists.
+    """
+    target = resolve(ctx.root, path, for_write=True)
+    shown = relative(ctx.root, target)
+    if target.is_dir():
+        raise ToolError(f"{shown} is a directory")
+    before = target.read_bytes() if target.exists() else None
+    if before is not None and not overwrite:
+        raise ToolError(
+            f"{shown} already exists; use edit_file to change it, or pass overwrite=true"
+        )
+    newline = newline_of(before.decode("utf-8", "replace")) if before else "\n"
+    data = encode(with_newline(content, newline))
+    problem = new_syntax_errors(shown, before, data)
+    if problem:
+        raise ToolError(f"{shown} was not written: {problem}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, data)
+    ctx.record_change(shown)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    return f"{'Overwrote' if before is not None else 'Created'} {shown} ({lines} lines)."
+
+
+@tool(read_only=False, paths=("path",))
+def delete_file(ctx: ToolContext, path: str) -> str:
+    """Delete one file from the workspace.
+
+    Args:
+        path: File to delete, relative to the repository root.
+    """
+    target = resolve(ctx.root, path, for_write=True)
+    # A symlink is removed itself, never what it points to.
+    link = resolve(ctx.root, os.path.dirname(path.strip()) or ".") / Path(path.strip()).name
+    if link.is_symlink():
+        target = link
+    shown = f"{relative(ctx.root, target.parent)}/{target.name}".lstrip("/")
+    if target.is_dir() and not target.is_symlink():
+        raise ToolError(f"{shown} is a directory; delete_file removes single files")
+    if not target.is_symlink() and not target.exists():
+        raise ToolError(f"{shown} does not exist")
+    target.unlink()
+    ctx.record_change(shown)
+    return f"Deleted {shown}."
+
+
+def _existing_file(root: Path, path: str) -> Path:
+    target = resolve(root, path)
+    if target.is_dir():
+        raise ToolError(f"{path!r} is a directory; use list_files to see what it holds")
+    if not target.exists():
+        hint = ""
+        if target.parent.is_dir():
+            close = difflib.get_close_matches(target.name, os.listdir(target.parent), n=3)
+            if close:
+                hint = "; did you mean " + ", ".join(close) + "?"
+        raise ToolError(f"{path!r} does not exist{hint}")
+    return target
+

@@ -1,0 +1,17 @@
+"""finish: the model says the task is done."""
+
+from __future__ import annotations
+
+from tools.context import ToolContext
+from tools.registry import tool
+
+
+@tool(read_only=True, paths=())
+def finish(ctx: ToolContext, summary: str) -> str:
+    """Declare the task complete. Call this once, after the tests pass.
+
+    Args:
+        summary: What was changed and why, in a few sentences for the person.
+    """
+    ctx.mark_finished(summary)
+    return "Finished."

@@ -1,0 +1,35 @@
+"""Running git on the host for the read-only tools, without letting the repo run commands."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tools.errors import ToolError
+
+# A repository's own config could name a program to run (fsmonitor, pager, textconv);
+# the workspace may be written by the model, so switch those off.
+_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.pager=cat", "--no-pager"]
+
+
+def git(root: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    """Run `git ARGS` in `root` and return stdout; a failure becomes a ToolError."""
+    try:
+        proc = subprocess.run(
+            ["git", *_SAFE, *args], cwd=root, capture_output=True, check=False,
+        )
+    except FileNotFoundError as error:
+        raise ToolError("git is not installed; this tool needs it") from error
+    if proc.returncode not in ok_codes:
+        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise ToolError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
+    return proc.stdout
+
+
+def workspace_files(root: Path, under: str = "") -> list[str]:
+    """Tracked and untracked, not ignored, existing files (repo-relative, sorted)."""
+    args = ["ls-files", "-z", "-co", "--exclude-standard"]
+    if under:
+        args += ["--", under]
+    names = git(root, *args).decode("utf-8", errors="surrogateescape").split("\0")
+    return sorted({n for n in names if n and (root / n).is_file()})

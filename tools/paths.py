@@ -1,0 +1,64 @@
+"""Resolving the model's paths inside the workspace, refusing any that lead out of it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from tools.errors import ToolError
+
+
+def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
+    """The absolute real path of `path` (relative to `root`, or absolute inside it).
+
+    Refuses, with a message the model can act on: `..` that climbs out of the workspace,
+    absolute paths elsewhere, symlinks (anywhere along the path) that lead outside, and,
+    for writes, anything inside `.git`.
+    """
+    root = root.resolve()
+    raw = path.strip()
+    if not raw:
+        raise ToolError("path is empty; give a path relative to the repository root")
+    candidate = Path(raw) if os.path.isabs(raw) else root / raw
+    lexical = Path(os.path.normpath(candidate))
+    if not _inside(lexical, root):
+        where = "an absolute path" if os.path.isabs(raw) else "a path that climbs"
+        raise ToolError(
+            f"{path!r} is {where} outside the workspace {root}; "
+            "use a path relative to the repository root"
+        )
+    real = Path(os.path.realpath(lexical))
+    if not _inside(real, root):
+        raise ToolError(
+            f"{path!r} goes through a symlink that leads outside the workspace (to {real}); "
+            "refusing to follow it"
+        )
+    if for_write and _in_git_dir(real, root):
+        raise ToolError(f"{path!r} is inside .git; the repository's metadata is not editable")
+    return real
+
+
+def relative(root: Path, path: Path) -> str:
+    """`path` as a repo-relative posix string ("" for the root itself)."""
+    rel = path.relative_to(root.resolve()).as_posix()
+    return "" if rel == "." else rel
+
+
+def display(root: Path, path: str) -> str:
+    """The repo-relative form of a path the model gave, for messages and footprints.
+
+    Never raises: an unresolvable path is returned normalised but unchecked.
+    """
+    try:
+        return relative(root, resolve(root, path))
+    except (ToolError, ValueError):
+        return str(PurePosixPath(path))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _in_git_dir(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root).parts
+    return bool(rel) and rel[0] == ".git"

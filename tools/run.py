@@ -1,0 +1,107 @@
+"""run_command and run_tests: commands in the sandbox, and pytest results the model can act on."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from tools.context import ToolContext
+from tools.errors import ToolError
+from tools.git import git
+from tools.pytest_report import TestRun, parse_pytest
+from tools.registry import tool
+
+PYTEST_FLAGS = "-rfE --tb=short --color=no -p no:cacheprovider"
+DEFAULT_TEST_TIMEOUT = 600
+
+
+@tool(read_only=False)
+def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
+    """Run a shell command (bash) in the repository, inside the sandbox, without network.
+
+    Args:
+        command: The command line, e.g. "python -c 'import pkg'" or "ls -la src".
+        timeout: Seconds before the command is killed.
+    """
+    if not command.strip():
+        raise ToolError("command is empty")
+    before = _dirty_files(ctx.root)
+    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1))
+    _record_changes(ctx, before)
+    status = f"exit code {result.exit_code} ({result.duration_s:.2f}s)"
+    if result.timed_out:
+        status = f"timed out after {timeout}s and was killed"
+    elif result.killed_by:
+        status += f", killed by {result.killed_by}"
+    parts = [f"$ {command}", status]
+    if result.stdout:
+        parts += ["--- stdout ---", result.stdout.rstrip("\n")]
+    if result.stderr:
+        parts += ["--- stderr ---", result.stderr.rstrip("\n")]
+    if not (result.stdout or result.stderr):
+        parts.append("(no output)")
+    return "\n".join(parts)
+
+
+@tool(read_only=False)
+def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TIMEOUT) -> str:
+    """Run the project's tests in the sandbox and report passed/failed/errors with tracebacks.
+
+    Args:
+        target: Tests to run, e.g. "tests/test_api.py" or "tests/test_api.py::test_get";
+            empty runs the whole suite.
+        timeout: Seconds before the run is killed.
+    """
+    return run_tests_structured(ctx, target, timeout).render()
+
+
+def run_tests_structured(ctx: ToolContext, target: str = "",
+                         timeout: int = DEFAULT_TEST_TIMEOUT) -> TestRun:
+    """Run the tests (all, or `target`) and return the parsed result, for the loop."""
+    if not ctx.test_command:
+        raise ToolError("no test command is configured for this repository")
+    command = test_command_line(ctx.test_command, target)
+    before = _dirty_files(ctx.root)
+    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1))
+    _record_changes(ctx, before)
+    output = result.stdout + ("\n" + result.stderr if result.stderr else "")
+    run = parse_pytest(output, command, result.exit_code)
+    run.duration_s, run.timed_out = result.duration_s, result.timed_out
+    return run
+
+
+def test_command_line(test_command: str, target: str) -> str:
+    """The shell command for a run: pytest gets flags for a parseable summary; targets quoted."""
+    try:
+        targets = shlex.split(target)
+    except ValueError as error:
+        raise ToolError(f"cannot read target {target!r}: {error}") from error
+    parts = [test_command]
+    if "pytest" in test_command:
+        parts.append(PYTEST_FLAGS)
+    parts += [shlex.quote(t) for t in targets]
+    return " ".join(parts)
+
+
+def _dirty_files(root: Path) -> dict[str, int]:
+    """Changed and untracked files with their mtimes, to see what a command touched."""
+    try:
+        out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    except ToolError:
+        return {}
+    state = {}
+    for entry in out.decode("utf-8", errors="surrogateescape").split("\0"):
+        if len(entry) > 3 and entry[2] == " ":
+            path = entry[3:]
+            try:
+                state[path] = (root / path).stat().st_mtime_ns
+            except OSError:
+                state[path] = -1
+    return state
+
+
+def _record_changes(ctx: ToolContext, before: dict[str, int]) -> None:
+    after = _dirty_files(ctx.root)
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) != after.get(path):
+            ctx.record_change(path)
