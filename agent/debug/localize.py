@@ -1,0 +1,173 @@
+"""Fault localization: spectra of per-test coverage, combined with trace evidence.
+
+Given failing tests, trace them (what really happened), pick the passing tests that
+touch the same code (by the modules the failing tests ran), measure per-test coverage,
+and rank functions: Ochiai and DStar over their lines, raised by trace evidence (on the
+failing call path, where the exception arose, which call returned the value the failing
+assertion used).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from agent.debug.calltree import failing_path, is_test_path
+from agent.debug.coverage_map import CoverageMap, Span, TestCommand, line_owner, run_coverage
+from agent.debug.selection import related_test_files
+from agent.debug.trace_run import trace_tests
+
+# Weights of trace evidence on top of the spectrum score (which lies in 0..1).
+RAISED_HERE = 0.35
+ASSERTED_RESULT = 0.25
+UNDER_ASSERTED = 0.15
+ON_CHAIN = 0.1
+
+
+@dataclass
+class Suspect:
+    """One ranked function with its scores and the reasons for them."""
+
+    function: str
+    path: str
+    line: int
+    score: float
+    ochiai: float
+    dstar: float
+    reasons: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # its most suspicious lines
+
+
+@dataclass
+class Localization:
+    """The ranking, plain Ochiai's ranking for comparison, and what was run."""
+
+    ranked: list[Suspect]
+    ochiai_ranked: list[Suspect]
+    failing: list[str]
+    passing: int
+    traces: list[dict[str, Any]]
+    seconds: dict[str, float]
+
+
+def localize(root: Path, failing: Sequence[str], test_command: str | None = None,
+             timeout: float = 300.0, use_traces: bool = True, max_traces: int = 3,
+             backend: str = "auto") -> Localization:
+    """Rank the functions most likely to hold the bug that makes `failing` fail."""
+    root = Path(root).resolve()
+    cmd = TestCommand.parse(test_command)
+    seconds: dict[str, float] = {}
+    start = time.monotonic()
+    traces = trace_tests(root, list(failing)[:max_traces], cmd, timeout=timeout,
+                         backend=backend) if use_traces else []
+    seconds["trace"] = time.monotonic() - start
+    related = related_test_files(root, cmd, failing, traces)
+    args = [*cmd.args_without_paths(), *related]
+    args += [t for t in failing if t.split("::")[0] not in related]
+    start = time.monotonic()
+    cov = run_coverage(root, args, cmd.env, timeout=timeout, backend=backend)
+    seconds["coverage"] = time.monotonic() - start
+    ranked, plain = rank(root, cov, traces)
+    return Localization(ranked, plain, sorted(cov.failed), len(cov.passed), traces, seconds)
+
+
+def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]]) -> tuple[
+        list[Suspect], list[Suspect]]:
+    """(combined ranking, plain Ochiai ranking) of the functions the failing tests ran."""
+    failed, passed = cov.failed, cov.passed
+    suspects = _spectra(root, cov, failed, passed)
+    plain = sorted(suspects.values(), key=lambda s: (-s.ochiai, s.path, s.line))
+    plain = [Suspect(s.function, s.path, s.line, s.ochiai, s.ochiai, s.dstar) for s in plain]
+    max_dstar = max((s.dstar for s in suspects.values()), default=0.0) or 1.0
+    for s in suspects.values():
+        s.score = 0.5 * s.ochiai + 0.5 * s.dstar / max_dstar
+    _add_trace_evidence(suspects, traces)
+    ranked = sorted(suspects.values(), key=lambda s: (-s.score, -s.ochiai, s.path, s.line))
+    return ranked, plain
+
+
+def _spectra(root: Path, cov: CoverageMap, failed: set[str],
+             passed: set[str]) -> dict[tuple[str, str], Suspect]:
+    total_failed = max(len(failed), 1)
+    out: dict[tuple[str, str], Suspect] = {}
+    for path, per_line in cov.lines.items():
+        if is_test_path(path) or not path.endswith(".py"):
+            continue
+        owners = _owners(root / path)
+        best: dict[str, list[tuple[float, float, int]]] = {}
+        for line, tests in per_line.items():
+            span = owners.get(line)
+            ef = len(tests & failed)
+            if span is None or ef == 0:
+                continue
+            ep = len(tests & passed)
+            ochiai = ef / math.sqrt(total_failed * (ef + ep))
+            dstar = ef * ef / (ep + (total_failed - ef) + 0.1)
+            best.setdefault(span.qualname + "\0" + str(span.start), []).append(
+                (ochiai, dstar, line))
+        for key, scores in best.items():
+            qual, start = key.split("\0")
+            scores.sort(reverse=True)
+            top = scores[0]
+            s = Suspect(qual, path, int(start), 0.0, top[0], max(d for _, d, _ in scores))
+            s.lines = [ln for o, _, ln in scores if o >= top[0] - 1e-9][:5]
+            ef_fn = max(len(per_line[ln] & failed) for _, _, ln in scores)
+            s.reasons.append(f"ochiai {top[0]:.2f}: run by {ef_fn}/{len(failed)} failing tests")
+            out[(path, qual)] = s
+    return out
+
+
+_OWNERS: dict[Path, tuple[float, dict[int, Span]]] = {}
+
+
+def _owners(path: Path) -> dict[int, Span]:
+    try:
+        mtime = path.stat().st_mtime_ns
+        cached = _OWNERS.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        owners = line_owner(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}
+    _OWNERS[path] = (mtime, owners)
+    return owners
+
+
+def _add_trace_evidence(suspects: dict[tuple[str, str], Suspect],
+                        traces: list[dict[str, Any]]) -> None:
+    """Raise the score of functions the traces point at, once per kind of evidence."""
+    for trace in traces:
+        path = failing_path(trace)
+        test = trace.get("test", "?").split("::")[-1]
+        marks: dict[tuple[str, str], tuple[float, str]] = {}
+
+        def mark(call: dict[str, Any], weight: float, why: str) -> None:
+            key = (call["path"], _owner_name(call["func"]))
+            if key in suspects and marks.get(key, (0.0, ""))[0] < weight:
+                marks[key] = (weight, why)
+
+        for call in path.subtree:
+            mark(call, UNDER_ASSERTED, f"called under the result {test} asserted on")
+        for call in path.chain[1:]:
+            mark(call, ON_CHAIN, f"on the call path of the exception in {test}")
+        for call in path.suspects:
+            mark(call, ASSERTED_RESULT, f"returned {call['ret']}, the value {test} asserted on")
+        if path.raised_in is not None:
+            exc = path.raised_in["exc"]
+            mark(path.raised_in, RAISED_HERE,
+                 f"{exc['type']} arose here in {test} (line {exc['line']})")
+        for key, (weight, why) in marks.items():
+            suspects[key].score += weight / max(len(traces), 1)
+            suspects[key].reasons.append(why)
+
+
+def _owner_name(func: str) -> str:
+    """Comprehensions and lambdas belong to the function that holds them."""
+    parts = [p for p in func.split(".") if p != "<locals>"]
+    while parts and parts[-1].startswith("<"):
+        parts.pop()
+    return ".".join(parts)
+
