@@ -8,7 +8,13 @@ import re
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.fileio import (
-    atomic_write, decode, encode, new_syntax_errors, newline_of, read_for_edit, with_newline,
+    atomic_write,
+    decode,
+    encode,
+    new_syntax_errors,
+    newline_of,
+    read_for_edit,
+    with_newline,
 )
 from tools.paths import relative, resolve
 from tools.registry import tool

@@ -10,9 +10,10 @@ order. Read-only calls never wait for each other.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from agent.messages import ToolCall, ToolResult
 from tools.errors import ToolError

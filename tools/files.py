@@ -11,7 +11,12 @@ from tools.code import format_outline
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.fileio import (
-    BINARY_SNIFF_BYTES, atomic_write, encode, is_binary, new_syntax_errors, newline_of,
+    BINARY_SNIFF_BYTES,
+    atomic_write,
+    encode,
+    is_binary,
+    new_syntax_errors,
+    newline_of,
     with_newline,
 )
 from tools.git import workspace_files

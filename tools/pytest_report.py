@@ -138,11 +138,10 @@ def _blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
 
 def _match_block(title: str, failures: dict[str, TestFailure]) -> TestFailure | None:
     for prefix in ("ERROR at setup of ", "ERROR at teardown of ", "ERROR collecting "):
-        if title.startswith(prefix):
-            title = title[len(prefix):]
+        title = title.removeprefix(prefix)
     dotted = title.replace(".", "::")
     for test_id, failure in failures.items():
-        if test_id == title or test_id.endswith("::" + dotted) or test_id.endswith("::" + title):
+        if test_id == title or test_id.endswith(("::" + dotted, "::" + title)):
             return failure
     return None
 

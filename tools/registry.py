@@ -19,8 +19,9 @@ import inspect
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Union
+from typing import Any, Literal, Union
 
 from agent.messages import ToolCall, ToolResult, ToolSpec
 from tools.errors import ToolError
@@ -121,7 +122,7 @@ def tool(
 
 def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     """The prose before `Args:` (the first paragraph leads) and the `Args:` entries."""
-    prose = re.split(r"^\s*Args:\s*$", doc.strip(), maxsplit=1, flags=re.M)[0]
+    prose = re.split(r"^\s*Args:\s*$", doc.strip(), maxsplit=1, flags=re.MULTILINE)[0]
     paragraphs = [" ".join(line.strip() for line in block.splitlines())
                   for block in prose.strip().split("\n\n") if block.strip()]
     summary = "\n\n".join(paragraphs)
@@ -205,7 +206,7 @@ class Registry:
             output = found.func(ctx, **arguments)
         except ToolError as error:
             return ToolResult(call.id, cap(str(error), limit), is_error=True)
-        except Exception as error:  # a tool's bug must not crash the agent
+        except Exception as error:  # noqa: BLE001 - a tool's bug must not crash the agent
             message = f"{call.name} failed: {type(error).__name__}: {error}"
             return ToolResult(call.id, cap(message, limit), is_error=True)
         return ToolResult(call.id, cap(str(output), limit))

@@ -1,7 +1,81 @@
-"""Commands of this area; filled in by the area's owner."""
+"""`agent tools` lists what the model may call; `agent tool NAME --args JSON` runs one tool."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the app."""
+    """Add the tools and tool commands to the app."""
+
+    @app.command("tools")
+    def list_tools(
+        as_json: bool = typer.Option(False, "--json", help="Print the tool specs as JSON."),
+    ) -> None:
+        """List the tools the model may call, with their parameters."""
+        from tools import default_registry
+
+        registry = default_registry()
+        if as_json:
+            typer.echo(json.dumps([_spec_json(t) for t in registry.tools()], indent=2))
+            return
+        _print_table(registry.tools())
+
+    @app.command("tool")
+    def run_tool(
+        name: str = typer.Argument(..., help="The tool to run, e.g. read_file."),
+        args: str = typer.Option("{}", "--args", help='Its arguments as JSON: \'{"path": "x"}\'.'),
+        backend: str = typer.Option(
+            "auto", "--sandbox",
+            help="auto or bwrap (confined), or none (no isolation; say it explicitly)."),
+    ) -> None:
+        """Run one tool in this repository exactly as the model would, and print its result.
+
+        Exits 1 when the tool reports an error (the message is what the model would see).
+        """
+        from pathlib import Path
+
+        from agent.errors import UserError
+        from agent.messages import ToolCall
+        from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
+        from tools import ToolContext, default_registry, execute_turn
+
+        try:
+            arguments = json.loads(args)
+        except json.JSONDecodeError as error:
+            raise UserError(f"--args is not valid JSON ({error.msg} at column {error.colno})")
+        if not isinstance(arguments, dict):
+            raise UserError('--args must be a JSON object, e.g. \'{"path": "README.md"}\'')
+        root = find_workspace(Path.cwd())
+        box = create_sandbox(Policy(workspace=root), backend)
+        warning = unconfined_warning(box)
+        if warning:
+            typer.secho(warning, err=True, fg="red", bold=True)
+        call = ToolCall(id="cli", name=name, arguments=arguments)
+        [result] = execute_turn([call], default_registry(), ToolContext(root, box))
+        sys.stdout.write(result.content.rstrip("\n") + "\n")
+        raise typer.Exit(1 if result.is_error else 0)
+
+
+def _spec_json(tool: Any) -> dict[str, Any]:
+    spec = tool.spec()
+    return {"name": spec.name, "description": spec.description, "read_only": tool.read_only,
+            "input_schema": spec.input_schema}
+
+
+def _print_table(tools: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("tool", "mode", "parameters", "what it does", show_lines=False)
+    for t in tools:
+        params = ", ".join(
+            f"{p.name}{'' if p.required else '?'}: {p.schema.get('type', 'any')}" for p in t.params
+        )
+        summary = t.description.split("\n\n")[0]
+        table.add_row(t.name, "read" if t.read_only else "write", params, summary)
+    Console().print(table)
