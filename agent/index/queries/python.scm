@@ -31,4 +31,3 @@
 (except_clause (identifier) @name) @reference.name
 (except_clause (attribute attribute: (identifier) @name)) @reference.name
 (raise_statement (identifier) @name) @reference.name
-(call arguments: (argument_list (identifier) @name)) @reference.name

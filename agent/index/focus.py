@@ -1,0 +1,51 @@
+"""Turn what a task mentions (paths, identifiers, plain words) into a ranking focus."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MIN_WORD = 3
+
+
+def resolve_focus(items: Iterable[str], paths: Sequence[str],
+                  defined: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(focus paths, focus names): an item naming a file, a directory or a path suffix
+    selects files; otherwise each identifier in it that matches a defined name (exactly,
+    or ignoring case for words of 3+ letters) selects that name."""
+    known = set(paths)
+    names = set(defined)
+    by_lower: dict[str, list[str]] | None = None
+    focus_paths: set[str] = set()
+    focus_names: set[str] = set()
+    for item in items:
+        hits = _paths_for(item, paths, known)
+        if hits:
+            focus_paths.update(hits)
+            continue
+        for word in _WORD.findall(item):
+            if word in names:
+                focus_names.add(word)
+            elif len(word) >= _MIN_WORD:
+                if by_lower is None:
+                    by_lower = {}
+                    for name in sorted(names):
+                        by_lower.setdefault(name.lower(), []).append(name)
+                focus_names.update(by_lower.get(word.lower(), ()))
+    return frozenset(focus_paths), frozenset(focus_names)
+
+
+def _paths_for(item: str, paths: Sequence[str], known: set[str]) -> list[str]:
+    clean = item.strip().replace("\\", "/").removeprefix("./").rstrip("/")
+    if not clean:
+        return []
+    if clean in known:
+        return [clean]
+    prefix = clean + "/"
+    under = [path for path in paths if path.startswith(prefix)]
+    if under:
+        return under
+    if "/" in clean or re.search(r"\.[A-Za-z0-9]+$", clean):
+        return [path for path in paths if path.endswith("/" + clean)]
+    return []

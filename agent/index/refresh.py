@@ -1,0 +1,201 @@
+"""Bring the cache up to date with the work tree: stat every file, re-read only those
+whose size or mtime changed, re-parse only those whose content hash changed, and parse
+in parallel across cores when there is a lot to do (a cold build)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.index import store
+from agent.index.files import MAX_BYTES, Inspected, inspect, inspect_job, list_files, path_skip_reason
+from agent.index.languages import language_for
+
+Progress = Callable[[int, int], None]
+_PARALLEL_MIN_FILES = 24
+_PARALLEL_MIN_BYTES = 400_000
+_BATCH = 200
+
+
+@dataclass
+class Listing:
+    """What one refresh saw: the covered files and why others were skipped."""
+
+    files: list[str]
+    skipped: Counter = field(default_factory=Counter)
+    reparsed: int = 0
+
+
+def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None) -> Listing:
+    """Update the cache in `db` for the work tree at `root`; return what was seen."""
+    listing = Listing(files=[])
+    candidates = _classify(list_files(root), listing)
+    cached = {row[0]: row[1:] for row in db.execute(
+        "SELECT path, size, mtime_ns, digest, status FROM files")}
+    jobs: list[tuple[str, str, str, str]] = []
+    stats: dict[str, tuple[int, int]] = {}
+    huge: list[str] = []
+    present: set[str] = set()
+    prefix = f"{root}/"
+    for path, language in candidates:
+        try:
+            info = os.stat(prefix + path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            listing.skipped["unreadable"] += 1
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        present.add(path)
+        row = cached.get(path)
+        if row is not None and row[0] == info.st_size and row[1] == info.st_mtime_ns:
+            continue
+        stats[path] = (info.st_size, info.st_mtime_ns)
+        if info.st_size > MAX_BYTES:
+            huge.append(path)
+        else:
+            jobs.append((str(root), path, language, row[2] if row else ""))
+    gone = sorted(path for path in cached if path not in present)
+    parallel = len(jobs) >= _PARALLEL_MIN_FILES and sum(
+        stats[job[1]][0] for job in jobs) >= _PARALLEL_MIN_BYTES
+    results = _inspect_all(jobs, parallel, progress)
+    listing.reparsed = _apply(db, results, stats, huge, gone, listing)
+    _count_cached(db, present, listing)
+    return listing
+
+
+def _classify(paths: list[str], listing: Listing) -> list[tuple[str, str]]:
+    candidates = []
+    for path in paths:
+        reason = path_skip_reason(path)
+        if reason:
+            listing.skipped[reason] += 1
+            continue
+        language = language_for(path)
+        if language is None:
+            listing.skipped["unknown language"] += 1
+            listing.files.append(path)
+        else:
+            candidates.append((path, language))
+    return candidates
+
+
+def _inspect_all(jobs: list[tuple[str, str, str, str]], parallel: bool,
+                 progress: Progress | None) -> Iterator[Inspected]:
+    total = len(jobs)
+    if progress:
+        progress(0, total)
+    cores = os.cpu_count() or 1
+    if cores > 1 and parallel:
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with multiprocessing.get_context(method).Pool(min(cores, 8)) as pool:
+            for done, result in enumerate(pool.imap_unordered(inspect_job, jobs, chunksize=4), 1):
+                if progress:
+                    progress(done, total)
+                yield result
+        return
+    for done, job in enumerate(jobs, 1):
+        yield inspect(*job)
+        if progress:
+            progress(done, total)
+
+
+def _apply(db, results: Iterator[Inspected], stats, huge, gone, listing: Listing) -> int:
+    """Write results to the cache in batches; return how many files were re-parsed."""
+    reparsed = 0
+    changed = bool(gone)
+    batch: list[Inspected] = [Inspected(path, "huge") for path in huge]
+    for result in results:
+        batch.append(result)
+        if len(batch) >= _BATCH:
+            reparsed += _write(db, batch, stats, [], listing)
+            changed = changed or reparsed > 0
+            batch = []
+    reparsed += _write(db, batch, stats, gone, listing)
+    changed = changed or reparsed > 0 or bool(huge)
+    if changed:
+        with _transaction(db):
+            store.bump_generation(db)
+    return reparsed
+
+
+def _write(db, batch: list[Inspected], stats, gone: list[str], listing: Listing) -> int:
+    reparsed = 0
+    with _transaction(db):
+        for result in batch:
+            size, mtime = stats[result.path]
+            if result.same:
+                db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                           (size, mtime, result.path))
+                continue
+            _forget(db, result.path)
+            if result.status == "unreadable":
+                listing.skipped["unreadable"] += 1
+                continue
+            reparsed += 1
+            _store_file(db, result, size, mtime)
+        for path in gone:
+            _forget(db, path)
+    return reparsed
+
+
+def _forget(db, path: str) -> None:
+    db.execute("DELETE FROM files WHERE path = ?", (path,))
+    db.execute("DELETE FROM symbols WHERE path = ?", (path,))
+    db.execute("DELETE FROM refs WHERE path = ?", (path,))
+
+
+def _store_file(db, result: Inspected, size: int, mtime: int) -> None:
+    facts = result.facts
+    defined = referenced = ""
+    errors = 0
+    if facts is not None:
+        path = result.path
+        db.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(path, *symbol) for symbol in facts.symbols])
+        db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)",
+                       [(path, *reference) for reference in facts.references])
+        # Members (definitions inside another) and attribute references carry a leading
+        # "." so ranking can tell `obj.type()` (may mean a method) from `type()` (cannot).
+        defined = "\n".join(sorted({("." if symbol[5] else "") + symbol[0]
+                                    for symbol in facts.symbols}))
+        counts = Counter(("." if kind == "attribute" else "") + name
+                         for name, _, kind in facts.references)
+        referenced = "\n".join(f"{name}\t{counts[name]}" for name in sorted(counts))
+        errors = len(facts.errors)
+    db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (result.path, size, mtime, result.digest, language_for(result.path) or "",
+                result.status, errors, defined, referenced))
+
+
+def _count_cached(db, present: set[str], listing: Listing) -> None:
+    """Add cached files to the listing, or to the skip counts by their status."""
+    for path, status in db.execute("SELECT path, status FROM files"):
+        if path not in present:
+            continue
+        if status in ("ok", "syntax"):
+            listing.files.append(path)
+        else:
+            listing.skipped[status] += 1
+    listing.files.sort()
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, so concurrent writers queue instead of failing."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,223 @@
+"""`RepoIndex`: the repository index the CLI and the model's tools use."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agent.index import store
+from agent.index.files import git_root
+from agent.index.focus import resolve_focus
+from agent.index.model import Reference, Symbol
+from agent.index.rank import FileNames, rank_definitions
+from agent.index.refresh import Listing, refresh
+from agent.index.render import estimate_tokens, fit
+
+_MAP_VERSION = 1  # bump when ranking or rendering changes, so cached maps are not reused
+_SYMBOL_COLUMNS = "s.path, s.name, s.kind, s.line, s.end_line, s.signature, s.scope, f.language"
+_SYMBOLS = f"SELECT {_SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.path = s.path"
+
+
+class RepoIndex:
+    """Definitions, references and a ranked map of one git work tree, cached in SQLite."""
+
+    def __init__(self, root: Path, db: sqlite3.Connection, listing: Listing, seconds: float):
+        self.root = root
+        self._db = db
+        self._listing = listing
+        self.seconds = seconds
+
+    @classmethod
+    def open(cls, root: Path, progress: Callable[[int, int], None] | None = None) -> RepoIndex:
+        """Index the git work tree holding `root`, refreshing the cache under ROOT/.agent/.
+        `progress(done, total)` is called as changed files are parsed."""
+        started = time.perf_counter()
+        top, git_dir = git_root(Path(root))
+        _exclude_agent_dir(git_dir)
+        path = top / ".agent" / "index.sqlite"
+        for attempt in (1, 2):
+            db = store.open_store(path)
+            try:
+                listing = refresh(db, top, progress)
+                break
+            except sqlite3.OperationalError:
+                db.close()
+                raise
+            except sqlite3.DatabaseError:  # damaged while in use: rebuild once
+                db.close()
+                if attempt == 2:
+                    raise
+                store.discard(path)
+        return cls(top, db, listing, time.perf_counter() - started)
+
+    def close(self) -> None:
+        """Close the cache database."""
+        self._db.close()
+
+    def __enter__(self) -> RepoIndex:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def files(self) -> list[str]:
+        """Repo-relative posix paths of the files the index covers (source files it parsed
+        and other text files of languages it does not parse), sorted."""
+        return list(self._listing.files)
+
+    def definitions(self, name: str) -> list[Symbol]:
+        """Definitions of `name`, or of "Scope.name" (e.g. "Session.perform_collect")."""
+        scope, _, last = name.rpartition(".")
+        if not scope:
+            rows = self._db.execute(f"{_SYMBOLS} WHERE s.name = ? ORDER BY s.path, s.line", (last,))
+        else:
+            rows = self._db.execute(
+                f"{_SYMBOLS} WHERE s.name = ? AND (s.scope = ? OR s.scope LIKE ?) "
+                "ORDER BY s.path, s.line", (last, scope, f"%.{scope}"))
+        return [Symbol(*row) for row in rows]
+
+    def references(self, name: str) -> list[Reference]:
+        """Uses of `name` (its last dotted part) across the repository, by path and line."""
+        last = name.rpartition(".")[2]
+        rows = self._db.execute(
+            "SELECT path, name, line, kind FROM refs WHERE name = ? ORDER BY path, line, kind",
+            (last,))
+        return [Reference(*row) for row in rows]
+
+    def outline(self, path: str) -> list[Symbol]:
+        """The definitions in one file, in source order."""
+        clean = _relative(self.root, path)
+        rows = self._db.execute(f"{_SYMBOLS} WHERE s.path = ? ORDER BY s.line, s.end_line DESC",
+                                (clean,))
+        return [Symbol(*row) for row in rows]
+
+    def repo_map(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
+        """The ranked map of the repository, leaning toward `focus` (paths, identifiers or
+        words), never more than `tokens` by `estimate_tokens`."""
+        return self._cached("text", focus, tokens, lambda: self.map_selection(focus, tokens)[0])
+
+    def map_json(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
+        """The map and the definitions it shows, as a JSON document."""
+        def build() -> str:
+            text, shown = self.map_selection(focus, tokens)
+            files: dict[str, list[dict]] = {}
+            for symbol in sorted(shown, key=lambda s: (s.path, s.line)):
+                entry = {key: getattr(symbol, key) for key in
+                         ("name", "kind", "line", "end_line", "signature", "scope", "language")}
+                files.setdefault(symbol.path, []).append(entry)
+            return json.dumps({
+                "root": str(self.root), "budget": tokens, "tokens": estimate_tokens(text),
+                "focus": list(focus), "map": text,
+                "files": [{"path": path, "symbols": symbols} for path, symbols in files.items()],
+            }, indent=2, ensure_ascii=False)
+        return self._cached("json", focus, tokens, build)
+
+    def map_selection(self, focus: Sequence[str], tokens: int) -> tuple[str, list[Symbol]]:
+        """The map text and the definitions chosen for it, best first."""
+        names = self._file_names()
+        focus_paths, focus_names = resolve_focus(
+            focus, self._listing.files, (name.lstrip(".") for entry in names for name in entry.defined))
+        ranked = rank_definitions(names, focus_paths, focus_names, limit=max(64, tokens // 4))
+        by_path = self._symbols_in(sorted({path for _, path, _ in ranked}))
+        by_key: dict[tuple[str, str], list[Symbol]] = {}
+        for symbols in by_path.values():
+            for symbol in symbols:
+                by_key.setdefault((symbol.path, symbol.name), []).append(symbol)
+        ordered = [symbol for _, path, name in ranked for symbol in by_key.get((path, name), ())]
+        text, count = fit(ordered, by_path, tokens)
+        return text, ordered[:count]
+
+    def stats(self) -> dict:
+        """Counts for `agent index --stats`."""
+        db = self._db
+        languages = dict(db.execute(
+            "SELECT language, count(*) FROM files WHERE status IN ('ok', 'syntax') "
+            "GROUP BY language ORDER BY language"))
+        return {
+            "root": str(self.root),
+            "files": len(self._listing.files),
+            "parsed": sum(languages.values()),
+            "symbols": db.execute("SELECT count(*) FROM symbols").fetchone()[0],
+            "references": db.execute("SELECT count(*) FROM refs").fetchone()[0],
+            "languages": languages,
+            "syntax_errors": db.execute(
+                "SELECT count(*) FROM files WHERE status = 'syntax'").fetchone()[0],
+            "skipped": dict(sorted(self._listing.skipped.items())),
+            "reparsed": self._listing.reparsed,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def _file_names(self) -> list[FileNames]:
+        entries = []
+        for path, defined, referenced in self._db.execute(
+                "SELECT path, defined, referenced FROM files WHERE status IN ('ok', 'syntax') "
+                "ORDER BY path"):
+            pairs = []
+            if referenced:
+                for line in referenced.split("\n"):
+                    name, _, count = line.partition("\t")
+                    pairs.append((name, int(count)))
+            entries.append(FileNames(path, tuple(defined.split("\n")) if defined else (),
+                                     tuple(pairs)))
+        return entries
+
+    def _symbols_in(self, paths: list[str]) -> dict[str, list[Symbol]]:
+        found: dict[str, list[Symbol]] = {path: [] for path in paths}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"{_SYMBOLS} WHERE s.path IN ({marks}) "
+                                        "ORDER BY s.path, s.line, s.end_line DESC", chunk):
+                found[row[0]].append(Symbol(*row))
+        return found
+
+    def _cached(self, kind: str, focus: Sequence[str], tokens: int, build: Callable[[], str]) -> str:
+        """Maps are cached per index generation, so an unchanged tree costs one lookup."""
+        key = json.dumps([_MAP_VERSION, kind, tokens, list(focus)])
+        generation = store.generation(self._db)
+        row = self._db.execute("SELECT text FROM maps WHERE key = ? AND generation = ?",
+                               (key, generation)).fetchone()
+        if row:
+            return row[0]
+        text = build()
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                if store.generation(self._db) == generation:
+                    self._db.execute("INSERT OR REPLACE INTO maps VALUES (?, ?, ?)",
+                                     (key, generation, text))
+        except sqlite3.OperationalError:
+            pass  # another process holds the lock too long; the cache is only a shortcut
+        return text
+
+
+def _relative(root: Path, path: str) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            return candidate.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return candidate.as_posix()
+    return candidate.as_posix().removeprefix("./")
+
+
+def _exclude_agent_dir(git_dir: Path) -> None:
+    """Keep .agent/ out of `git status` via .git/info/exclude (never the user's .gitignore)."""
+    exclude = git_dir / "info" / "exclude"
+    try:
+        current = exclude.read_text() if exclude.exists() else ""
+    except OSError:
+        return
+    if any(line.strip() in (".agent/", "/.agent/", ".agent") for line in current.splitlines()):
+        return
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    text = current + ("" if current.endswith("\n") or not current else "\n") + ".agent/\n"
+    handle, temporary = tempfile.mkstemp(dir=exclude.parent, prefix=".exclude-")
+    with os.fdopen(handle, "w") as out:
+        out.write(text)
+    os.replace(temporary, exclude)
