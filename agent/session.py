@@ -1,0 +1,319 @@
+"""The session store: every event and message of every session, in SQLite under `.agent/`.
+
+One file, `ROOT/.agent/sessions.sqlite`, in WAL mode with a busy timeout so several
+processes can write at once. The schema grows by small named migrations recorded in a
+`migrations` table. A file SQLite cannot read is moved aside (never deleted) and a fresh
+store is started; `SessionStore.notice` says so.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from agent import events as ev
+from agent.errors import UserError
+from agent.messages import Message, message_from_dict, message_to_dict
+
+STORE_NAME = "sessions.sqlite"
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("001_sessions_events_messages", """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            task TEXT NOT NULL,
+            model TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'running',
+            stop_reason TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cached_tokens INTEGER NOT NULL DEFAULT 0,
+            model_calls INTEGER NOT NULL DEFAULT 0,
+            repo TEXT NOT NULL DEFAULT '',
+            branch TEXT NOT NULL DEFAULT '',
+            base_checkpoint TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE events (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            json TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        );
+        CREATE TABLE messages (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            seq INTEGER NOT NULL,
+            json TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        );
+    """),
+]
+
+UPDATABLE = {"status", "stop_reason", "summary", "repo", "branch", "base_checkpoint"}
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One row of the sessions table."""
+
+    id: str
+    task: str
+    model: str
+    status: str
+    stop_reason: str
+    summary: str
+    created: float
+    updated: float
+    cost_usd: float
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    model_calls: int
+    repo: str
+    branch: str
+    base_checkpoint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-able data."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+COLUMNS = ", ".join(f.name for f in fields(SessionRecord))
+
+
+class SessionStore:
+    """Sessions, their events and their conversation, stored under ROOT/.agent/."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, notice: str | None = None):
+        self.path = path
+        self.notice = notice
+        self._db = connection
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, root: Path) -> SessionStore:
+        """Open (creating if needed) the store of the repository at `root`."""
+        from agent.git import exclude_agent_dir
+
+        directory = Path(root) / ".agent"
+        directory.mkdir(parents=True, exist_ok=True)
+        exclude_agent_dir(Path(root))
+        path = directory / STORE_NAME
+        try:
+            return cls(path, _connect(path))
+        except sqlite3.DatabaseError as error:
+            aside = _move_aside(path)
+            notice = (f"the session store {path} could not be read ({error}); it was moved to "
+                      f"{aside.name} and a new one started")
+            return cls(path, _connect(path), notice)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def create(self, task: str, model: str, repo: str = "", branch: str = "") -> str:
+        """Start a session record; returns its id, e.g. `20261123-104512-ab12`."""
+        now = time.time()
+        for _ in range(20):
+            session_id = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}-{secrets.token_hex(2)}"
+            try:
+                with self._write() as db:
+                    db.execute(
+                        "INSERT INTO sessions (id, task, model, created, updated, repo, branch)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (session_id, task, model, now, now, repo, branch),
+                    )
+                return session_id
+            except sqlite3.IntegrityError:
+                continue
+        raise RuntimeError("could not find a free session id")
+
+    def sink(self, session_id: str) -> ev.EventSink:
+        """An event sink that stores each event and keeps the session row's totals current."""
+        def store(event: ev.Event) -> None:
+            self.append_event(session_id, event)
+        return store
+
+    def append_event(self, session_id: str, event: ev.Event) -> None:
+        """Store one event; cost updates and the finish also update the session row."""
+        data = ev.to_dict(event)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO events (session_id, seq, kind, json, at) SELECT ?,"
+                " COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM events WHERE session_id = ?",
+                (session_id, event.kind, json.dumps(data), event.at, session_id),
+            )
+            _apply_to_row(db, session_id, event)
+
+    def append_message(self, session_id: str, message: Message) -> None:
+        """Add a message to the session's conversation (what resume replays)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO messages (session_id, seq, json) SELECT ?, COALESCE(MAX(seq), 0) + 1,"
+                " ? FROM messages WHERE session_id = ?",
+                (session_id, json.dumps(message_to_dict(message)), session_id),
+            )
+
+    def messages(self, session_id: str) -> list[Message]:
+        """The session's conversation, in order."""
+        rows = self._read("SELECT json FROM messages WHERE session_id = ? ORDER BY seq",
+                          (session_id,))
+        return [message_from_dict(json.loads(row[0])) for row in rows]
+
+    def event_dicts(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's events as stored (`agent.events.to_dict` form), in order."""
+        rows = self._read("SELECT json FROM events WHERE session_id = ? ORDER BY seq",
+                          (session_id,))
+        return [json.loads(row[0]) for row in rows]
+
+    def events(self, session_id: str) -> list[ev.Event]:
+        """The session's events, rebuilt as typed events (unknown kinds skipped)."""
+        return [ev.from_dict(d) for d in self.event_dicts(session_id) if d["kind"] in ev.EVENT_TYPES]
+
+    def list(self, limit: int | None = None) -> list[SessionRecord]:
+        """Sessions, newest first."""
+        sql = f"SELECT {COLUMNS} FROM sessions ORDER BY created DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [SessionRecord(*row) for row in self._read(sql, ())]
+
+    def latest(self) -> SessionRecord:
+        """The newest session; `UserError` when there is none."""
+        found = self.list(limit=1)
+        if not found:
+            raise UserError("no sessions yet in this repository; run `agent solve` first")
+        return found[0]
+
+    def get(self, session_id: str) -> SessionRecord:
+        """A session by id or unique id prefix; `UserError` if none or several match."""
+        pattern = session_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._read(f"SELECT {COLUMNS} FROM sessions WHERE id LIKE ? ESCAPE '\\'"
+                          " ORDER BY id LIMIT 6", (pattern,))
+        exact = [row for row in rows if row[0] == session_id]
+        if exact or len(rows) == 1:
+            return SessionRecord(*(exact or rows)[0])
+        if not rows or not session_id:
+            raise UserError(f"no session {session_id!r}; `agent sessions` lists them")
+        ids = ", ".join(row[0] for row in rows[:5])
+        raise UserError(f"session id {session_id!r} is ambiguous ({ids}); give more characters")
+
+    def mark(self, session_id: str, status: str, stop_reason: str = "") -> None:
+        """Set a session's status (running, solved, not_solved, ...) and why it stopped."""
+        self.update(session_id, status=status, stop_reason=stop_reason)
+
+    def update(self, session_id: str, **values: str) -> None:
+        """Set some of: status, stop_reason, summary, repo, branch, base_checkpoint."""
+        unknown = set(values) - UPDATABLE
+        if unknown:
+            raise ValueError(f"cannot update session fields {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        with self._write() as db:
+            db.execute(f"UPDATE sessions SET {assignments}, updated = ? WHERE id = ?",
+                       (*values.values(), time.time(), session_id))
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self._db, self._lock)
+
+
+class _Transaction:
+    """`BEGIN IMMEDIATE` ... `COMMIT` (rollback on error), one thread at a time."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock):
+        self._db, self._lock = db, lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._db
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> None:
+    """Keep the session row's status and totals in step with the events."""
+    if isinstance(event, ev.CostUpdated):
+        db.execute(
+            "UPDATE sessions SET cost_usd = ?, input_tokens = ?, output_tokens = ?,"
+            " cached_tokens = ?, model_calls = ?, updated = ? WHERE id = ?",
+            (event.cost_usd, event.input_tokens, event.output_tokens, event.cache_read_tokens,
+             event.model_calls, event.at, session_id),
+        )
+    elif isinstance(event, ev.Finished):
+        db.execute(
+            "UPDATE sessions SET status = ?, stop_reason = ?, summary = ?, updated = ?"
+            " WHERE id = ?",
+            (event.status, event.stop_reason, event.summary, event.at, session_id),
+        )
+    elif isinstance(event, ev.SessionStarted):
+        db.execute("UPDATE sessions SET status = 'running', stop_reason = '', updated = ?"
+                   " WHERE id = ?", (event.at, session_id))
+    else:
+        db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (event.at, session_id))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Connect, switch to WAL, and apply any migrations not yet applied."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        _migrate(db)
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied REAL)")
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("ROLLBACK")  # another process applied it meanwhile
+                continue
+            for statement in filter(str.strip, sql.split(";")):
+                db.execute(statement)
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a store SQLite cannot read (and its WAL files) to `*.corrupt-<time>`."""
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.replace(aside)
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            extra.replace(aside.with_name(aside.name + suffix))
+    return aside
