@@ -90,7 +90,8 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     @property
     def url(self) -> str:
@@ -149,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b"{}"
-        request = ReceivedRequest("POST", self.path, dict(self.headers.items()),
+        request = ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()},
                                   json.loads(raw or b"{}"), time.monotonic())
         reply = self.loopback._next_reply(request)
         api = "openai" if self.path.endswith("/chat/completions") else "anthropic"
