@@ -154,5 +154,6 @@ def _snippet(text: str, first_line: int, count: int) -> str:
 
 
 def _listing(numbers: list[int]) -> str:
+    numbers = list(dict.fromkeys(numbers))
     shown = ", ".join(map(str, numbers[:10]))
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
