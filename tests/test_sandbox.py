@@ -1,0 +1,276 @@
+"""The sandbox doing its everyday work: real programs, their input, output, exit codes and
+limits, the none backend, detection and its failure messages, and `agent sandbox`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sandbox import Policy, create_sandbox, self_test, unconfined_warning
+from sandbox.capture import CappedBuffer
+
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+CLI = [sys.executable, "-c", "from agent.cli import main; main()"]
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A git repository in tmp_path, with HOME pointed at a folder of the test's own."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+@needs_bwrap
+def test_pytest_runs_inside_on_a_real_project_and_tmp_path_works(workspace):
+    (workspace / "pytest.ini").write_text("[pytest]\n")
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (workspace / "test_calc.py").write_text(textwrap.dedent("""
+        from calc import add
+
+        def test_add():
+            assert add(2, 3) == 5
+
+        def test_tmp_path(tmp_path):
+            (tmp_path / "note.txt").write_text("kept")
+            assert (tmp_path / "note.txt").read_text() == "kept"
+
+        def test_broken():
+            assert add(1, 1) == 3
+    """))
+    box = create_sandbox(Policy(workspace, timeout_s=60), "bwrap")
+    result = box.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    assert result.exit_code == 1, result
+    assert "1 failed, 2 passed" in result.stdout
+    assert "assert 2 == 3" in result.stdout
+
+
+@needs_bwrap
+def test_program_reads_stdin(workspace):
+    box = create_sandbox(Policy(workspace), "bwrap")
+    upper = box.run([sys.executable, "-c", "import sys; print(sys.stdin.read().upper())"],
+                    stdin="hello sandbox")
+    assert upper.stdout == "HELLO SANDBOX\n"
+    big = box.run(["wc", "-c"], stdin=b"x" * 3_000_000)
+    assert big.stdout.strip() == "3000000"
+    nothing = box.run(["cat"])
+    assert nothing.exit_code == 0 and nothing.stdout == ""
+
+
+@needs_bwrap
+def test_exit_codes_and_signals_are_reported(workspace):
+    box = create_sandbox(Policy(workspace), "bwrap")
+    seven = box.run(["sh", "-c", "echo out; echo err >&2; exit 7"])
+    assert (seven.exit_code, seven.stdout, seven.stderr, seven.killed_by) == (7, "out\n", "err\n", None)
+    term = box.run(["sh", "-c", "kill -TERM $$"])
+    assert (term.exit_code, term.killed_by, term.timed_out) == (-15, "SIGTERM", False)
+    segv = box.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"])
+    assert (segv.exit_code, segv.killed_by) == (-11, "SIGSEGV")
+    missing = box.run(["no-such-program-here"])
+    assert missing.exit_code != 0 and "no-such-program-here" in missing.stderr
+
+
+@needs_bwrap
+def test_output_is_streamed_and_capped_head_and_tail(workspace):
+    box = create_sandbox(Policy(workspace, output_cap_bytes=1000), "bwrap")
+    seen: list[bytes] = []
+    code = "import sys\nfor i in range(2000): print(f'line {i:04d}')"
+    result = box.run([sys.executable, "-c", code], on_output=lambda _s, data: seen.append(data))
+    assert b"".join(seen) == b"".join(f"line {i:04d}\n".encode() for i in range(2000))
+    assert result.truncated
+    assert result.stdout.startswith("line 0000\n") and result.stdout.endswith("line 1999\n")
+    assert "[... 19,000 bytes cut ...]" in result.stdout
+
+
+def test_capped_buffer_keeps_everything_up_to_the_cap():
+    exact = CappedBuffer(10)
+    for piece in (b"abc", b"defg", b"hij"):
+        exact.write(piece)
+    assert (exact.text(), exact.truncated) == ("abcdefghij", False)
+    over = CappedBuffer(10)
+    for _ in range(1000):
+        over.write(b"0123456789")
+    assert over.text() == "01234\n[... 9,990 bytes cut ...]\n56789"
+
+
+@needs_bwrap
+def test_timeout_reports_and_kills(workspace):
+    box = create_sandbox(Policy(workspace, timeout_s=0.5), "bwrap")
+    started = time.monotonic()
+    result = box.run(["sh", "-c", "echo before; exec sleep 30"])
+    assert result.timed_out and result.killed_by == "timeout"
+    assert result.stdout == "before\n"
+    assert time.monotonic() - started < 5
+
+
+@needs_bwrap
+def test_network_policy_and_explicit_env(workspace):
+    box = create_sandbox(Policy(workspace, network=True), "bwrap")
+    code = "import os, socket; print(os.environ['GREETING'], len(socket.if_nameindex()))"
+    shared = box.run([sys.executable, "-c", code], env={"GREETING": "hi"})
+    closed = create_sandbox(Policy(workspace), "bwrap").run([sys.executable, "-c", code],
+                                                           env={"GREETING": "hi"})
+    assert shared.stdout.split()[0] == closed.stdout.split()[0] == "hi"
+    assert int(closed.stdout.split()[1]) == 1  # only a loopback of its own
+    assert int(shared.stdout.split()[1]) == len(__import__("socket").if_nameindex())
+
+
+def test_none_backend_scrubs_env_and_kills_its_tree_on_timeout(workspace, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-planted")
+    monkeypatch.setenv("SOME_SECRET_TOKEN", "planted-token")
+    box = create_sandbox(Policy(workspace, timeout_s=30), "none")
+    env = box.run([sys.executable, "-c", "import os; print(sorted(os.environ))"])
+    assert "ANTHROPIC_API_KEY" not in env.stdout and "SOME_SECRET_TOKEN" not in env.stdout
+    assert "'PATH'" in env.stdout and "'HOME'" in env.stdout
+    marker = f"agent-none-{uuid.uuid4().hex}"
+    tree = ("python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
+            "setsid python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
+            "sleep 300")
+    result = box.run(["sh", "-c", tree], timeout=1, env={"MARK": marker})
+    assert result.timed_out and result.killed_by == "timeout"
+    deadline = time.monotonic() + 5
+    while _marked(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _marked(marker) == []
+
+
+def _marked(marker: str) -> list[str]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
+                found.append(entry)
+        except OSError:
+            pass
+    return found
+
+
+def test_none_backend_applies_rlimits_and_is_announced_once(workspace):
+    box = create_sandbox(Policy(workspace, memory_mb=256), "none")
+    result = box.run([sys.executable, "-c", "bytearray(1024 * 1024 * 1024)"])
+    assert result.exit_code == 1 and "MemoryError" in result.stderr
+    code = ("from pathlib import Path; from sandbox import *\n"
+            "box = create_sandbox(Policy(Path('.')), 'none')\n"
+            "print(unconfined_warning(box)); print(unconfined_warning(box))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=workspace, check=True)
+    first, second = done.stdout.splitlines()
+    assert "UNCONFINED" in first and second == "None"
+
+
+@needs_bwrap
+def test_confined_backend_is_never_announced_as_unconfined(workspace):
+    assert unconfined_warning(create_sandbox(Policy(workspace), "bwrap")) is None
+
+
+@needs_bwrap
+def test_self_test_passes_for_bwrap_and_fails_for_none():
+    passed, summary = self_test()
+    assert passed, summary
+    assert summary.startswith("bwrap:")
+    unconfined, why = self_test("none")
+    assert not unconfined and "wrote outside its workspace" in why
+
+
+def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}
+    code = ("from pathlib import Path; import sandbox\n"
+            "print(sandbox.detect())\n"
+            "sandbox.create_sandbox(sandbox.Policy(Path('.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path)
+    assert done.stdout.startswith("(None, 'bubblewrap (bwrap) is not installed")
+    assert "apt-get install bubblewrap" in done.stdout and "--sandbox none" in done.stdout
+    assert "SandboxUnavailable" in done.stderr
+    cli = subprocess.run([*CLI, "sandbox", "--", "true"], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert cli.returncode == 2
+    assert cli.stderr.startswith("agent: bubblewrap (bwrap) is not installed")
+    assert "Traceback" not in cli.stderr
+
+
+@needs_bwrap
+def test_namespace_failure_is_explained_with_the_fix(tmp_path):
+    # A real place where namespaces are forbidden: a sandbox with user namespaces disabled.
+    code = "import sandbox; print(sandbox.detect())"
+    jail = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--"]
+    done = subprocess.run([*jail, sys.executable, "-c", code], capture_output=True,
+                          text=True, cwd=Path(__file__).parent.parent)
+    assert done.stdout.startswith("(None, 'bwrap cannot create a sandbox here ("), done
+    assert "sysctl" in done.stdout and "--sandbox none" in done.stdout
+
+
+def test_nothing_is_probed_on_import_and_detection_is_cached(tmp_path):
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho called >> {log}\nexit 1\n")
+    fake.chmod(0o755)
+    code = ("import sandbox, pathlib, sys\n"
+            f"log = pathlib.Path({str(log)!r})\n"
+            "print(log.exists())\n"
+            "sandbox.detect(); first = log.read_text().count('called')\n"
+            "sandbox.detect(); print(first, log.read_text().count('called'))")
+    env = {**os.environ, "PATH": f"{fake.parent}:/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True)
+    imported, counts = done.stdout.splitlines()
+    assert imported == "False"
+    first, second = counts.split()
+    assert int(first) >= 1 and first == second
+
+
+@needs_bwrap
+def test_cli_passes_the_exit_code_through(workspace):
+    done = subprocess.run([*CLI, "sandbox", "--", "sh", "-c", "echo hi; exit 7"],
+                          capture_output=True, text=True, cwd=workspace)
+    assert (done.returncode, done.stdout) == (7, "hi\n")
+
+
+@needs_bwrap
+def test_cli_confines_to_the_git_root_and_reads_stdin(workspace, tmp_path):
+    sub = workspace / "pkg"
+    sub.mkdir()
+    script = "cat > ../from-stdin.txt && touch " + str(tmp_path / "outside.txt")
+    done = subprocess.run([*CLI, "sandbox", "--", "sh", "-c", script], input="piped",
+                          capture_output=True, text=True, cwd=sub)
+    assert (workspace / "from-stdin.txt").read_text() == "piped"
+    # /tmp inside is private: the touch lands there and vanishes, the host never sees it
+    assert done.returncode == 0 and not (tmp_path / "outside.txt").exists()
+
+
+@needs_bwrap
+def test_cli_timeout_and_signal_exit_codes(workspace):
+    slow = subprocess.run([*CLI, "sandbox", "--timeout", "0.5", "--", "sleep", "30"],
+                          capture_output=True, text=True, cwd=workspace)
+    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
+    killed = subprocess.run([*CLI, "sandbox", "--", "sh", "-c", "kill -KILL $$"],
+                            capture_output=True, text=True, cwd=workspace)
+    assert killed.returncode == 137 and "SIGKILL" in killed.stderr
+
+
+def test_cli_none_backend_warns_loudly(workspace):
+    done = subprocess.run([*CLI, "sandbox", "--sandbox", "none", "--", "sh", "-c", "exit 3"],
+                          capture_output=True, text=True, cwd=workspace)
+    assert done.returncode == 3 and "UNCONFINED" in done.stderr
+
+
+def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
+    empty = subprocess.run([*CLI, "sandbox"], capture_output=True, text=True, cwd=workspace)
+    assert empty.returncode == 2 and "after --" in empty.stderr
+    odd = subprocess.run([*CLI, "sandbox", "--backend", "docker", "--", "true"],
+                         capture_output=True, text=True, cwd=workspace)
+    assert odd.returncode == 2 and "unknown sandbox backend 'docker'" in odd.stderr
