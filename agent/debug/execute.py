@@ -33,7 +33,12 @@ def run_command(
     env: dict[str, str] | None = None,
     backend: str = "auto",
 ) -> RunResult:
-    """Run `argv` in `root` (writable workspace) and return its result."""
+    """Run `argv` in `root` (writable workspace) and return its result.
+
+    Bytecode caches are off: bug synthesis and its evaluation rewrite files within the
+    same second and size, which a stale .pyc would hide.
+    """
+    env = {"PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     try:
         from sandbox import Policy, create_sandbox
     except ImportError:

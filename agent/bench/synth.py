@@ -1,0 +1,241 @@
+"""Synthesize bug-fixing tasks from a real repository by breaking it on purpose.
+
+1. Run the whole test suite once on the clean repository, under per-test coverage: the
+   baseline outcome of every test and which lines the tests run.
+2. Enumerate mutations (`agent.bench.mutations`) in the functions the tests run, order
+   them with `--seed`, round-robin over kinds.
+3. Validate each in a copy of the repository (one per worker process) by running the
+   test command in the sandbox with a timeout; keep it when at least one baseline-passing
+   test now fails (FAIL_TO_PASS) and at least one still passes (PASS_TO_PASS).
+4. Write SWE-smith-style task instances as JSONL.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from agent.bench.mutations import Mutation, mutations
+from agent.debug.calltree import is_test_path
+from agent.debug.coverage_map import CoverageMap, TestCommand, run_coverage
+
+_SKIP_FILES = re.compile(r"(^|/)(setup|conftest|versioneer|_version|benchmarks?|noxfile|"
+                         r"fabfile|manage)\.py$|(^|/)(docs?|examples?|scripts?|build)/")
+_RESULT = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL) (.+?)(?: - (.*))?$")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Per-test results of one test-suite run."""
+
+    results: dict[str, str]  # node id -> PASSED | FAILED | ERROR | ...
+    messages: dict[str, str]
+    timed_out: bool
+
+
+def parse_results(output: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Per-test outcomes and failure messages from pytest's `-rA` summary."""
+    results: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    for line in output.splitlines():
+        match = _RESULT.match(line)
+        if match:
+            status, test, message = match.groups()
+            results[test] = status
+            if message:
+                messages[test] = message
+    return results, messages
+
+
+def run_tests(root: Path, cmd: TestCommand, timeout: float, backend: str = "auto") -> RunOutcome:
+    """Run the test command in the sandbox and read its per-test results."""
+    from agent.debug.execute import run_command
+
+    argv = [sys.executable, "-m", "pytest", *cmd.args, "-q", "-rA", "--tb=line",
+            "-p", "no:cacheprovider", "-p", "no:randomly"]
+    res = run_command(root, argv, timeout=timeout, env=cmd.env, backend=backend)
+    results, messages = parse_results(res.stdout)
+    return RunOutcome(results, messages, res.timed_out)
+
+
+def source_files(root: Path, cmd: TestCommand) -> list[str]:
+    """Python files of the project that are not tests, setup or docs."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "*.py"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        listed = [p.relative_to(root).as_posix() for p in root.rglob("*.py")]
+    return sorted(p for p in listed if not is_test_path(p) and not _SKIP_FILES.search(p)
+                  and not p.startswith("."))
+
+
+def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> list[Mutation]:
+    """Mutations on lines the passing tests run, shuffled by seed, round-robin by kind."""
+    passing = cov.passed
+    by_kind: dict[str, list[Mutation]] = {}
+    for path in files:
+        covered = {ln for ln, tests in cov.lines.get(path, {}).items() if tests & passing}
+        if not covered:
+            continue
+        source = (root / path).read_text(encoding="utf-8")
+        for m in mutations(path, source):
+            if m.line in covered or (m.kind == "remove_method" and m.line + 1 in covered) or \
+                    (m.kind == "remove_base" and covered):
+                by_kind.setdefault(m.kind, []).append(m)
+    rng = random.Random(seed)
+    for kind in sorted(by_kind):
+        rng.shuffle(by_kind[kind])
+    order: list[Mutation] = []
+    queues = [by_kind[k] for k in sorted(by_kind)]
+    while any(queues):
+        rng.shuffle(queues)
+        for queue in queues:
+            if queue:
+                order.append(queue.pop())
+    return order
+
+
+# -- worker side -------------------------------------------------------------------------
+_WORK: dict[str, Any] = {}
+
+
+def _init_worker(repo: str, cmd: TestCommand, timeout: float, backend: str) -> None:
+    from multiprocessing.util import Finalize
+
+    copy = Path(tempfile.mkdtemp(prefix="agent-synth-"))
+    Finalize(None, shutil.rmtree, args=(str(copy), True), exitpriority=10)
+    shutil.copytree(repo, copy / "repo", ignore=shutil.ignore_patterns(
+        ".git", "__pycache__", ".agent", ".pytest_cache", ".tox", ".venv"))
+    _WORK.update(root=copy / "repo", cmd=cmd, timeout=timeout, backend=backend)
+
+
+def _validate(mutation: Mutation) -> tuple[Mutation, RunOutcome | None]:
+    root: Path = _WORK["root"]
+    target = root / mutation.path
+    original = target.read_text(encoding="utf-8")
+    try:
+        target.write_text(mutation.apply(original), encoding="utf-8")
+        outcome = run_tests(root, _WORK["cmd"], _WORK["timeout"], _WORK["backend"])
+    finally:
+        target.write_text(original, encoding="utf-8")
+    return mutation, outcome
+
+
+def task_instance(repo: Path, name: str, commit: str, mutation: Mutation, baseline: set[str],
+                  outcome: RunOutcome, command: str) -> dict[str, Any] | None:
+    """The task for a validated bug, or None when it does not fail and pass tests."""
+    if outcome.timed_out:
+        return None
+    fail = sorted(t for t in baseline if outcome.results.get(t) in ("FAILED", "ERROR"))
+    fail += sorted(t for t in baseline if t not in outcome.results and
+                   any(t.split("::")[0] == r.split("::")[0] for r in outcome.results))
+    passing = sorted(t for t in baseline if outcome.results.get(t) == "PASSED")
+    if not fail or not passing:
+        return None
+    source = (repo / mutation.path).read_text(encoding="utf-8")
+    patch = "".join(difflib.unified_diff(
+        source.splitlines(keepends=True), mutation.apply(source).splitlines(keepends=True),
+        f"a/{mutation.path}", f"b/{mutation.path}"))
+    digest = hashlib.sha1(patch.encode()).hexdigest()[:8]
+    return {
+        "instance_id": f"{name}__{mutation.function}__{mutation.kind}__{digest}",
+        "repo": name, "repo_path": str(repo), "base_commit": commit, "patch": patch,
+        "FAIL_TO_PASS": fail, "PASS_TO_PASS": passing, "test_command": command,
+        "problem_statement": problem_statement(fail, outcome.messages),
+        "function": mutation.function, "path": mutation.path, "mutation": mutation.kind,
+        "description": mutation.description, "line": mutation.line,
+    }
+
+
+def problem_statement(failing: list[str], messages: dict[str, str]) -> str:
+    """What a user would report: which tests fail and how (no location of the bug)."""
+    lines = [f"{len(failing)} test(s) fail after a recent change:"]
+    for test in failing[:8]:
+        message = messages.get(test, "").strip()
+        lines.append(f"- {test}" + (f": {message[:200]}" if message else ""))
+    if len(failing) > 8:
+        lines.append(f"- ... and {len(failing) - 8} more")
+    return "\n".join(lines)
+
+
+def validated(repo: Path, cmd: TestCommand, order: list[Mutation], workers: int,
+              timeout: float, backend: str, on_progress: Callable[[bool], None] | None = None
+              ) -> Iterator[tuple[Mutation, RunOutcome]]:
+    """Validate mutations in a process pool, yielding results in candidate order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, initializer=_init_worker,
+                             initargs=(str(repo), cmd, timeout, backend)) as pool:
+        pending: list[Any] = []
+        todo = iter(order)
+        try:
+            while True:
+                while len(pending) < workers * 2:
+                    nxt = next(todo, None)
+                    if nxt is None:
+                        break
+                    pending.append(pool.submit(_validate, nxt))
+                if not pending:
+                    return
+                mutation, outcome = pending.pop(0).result()
+                if outcome is not None:
+                    yield mutation, outcome
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def synthesize(repo: Path, command: str, seed: int = 0, max_tasks: int = 50,
+               workers: int = 2, timeout: float | None = None, backend: str = "auto",
+               per_function: int = 2,
+               on_progress: Callable[[int, int, int], None] | None = None) -> list[dict[str, Any]]:
+    """Validated task instances (at most `max_tasks`), deterministic for a given seed.
+
+    `on_progress(tried, kept, total)` is called after each validated candidate.
+    """
+    from agent.errors import UserError
+
+    repo = Path(repo).resolve()
+    cmd = TestCommand.parse(command)
+    cov = run_coverage(repo, list(cmd.args), cmd.env, timeout=timeout or 600, backend=backend)
+    baseline = cov.passed
+    if not baseline:
+        raise UserError(f"no test passes on the clean repository with: {command}")
+    order = candidates(repo, source_files(repo, cmd), cov, seed)
+    commit = _head(repo)
+    run_timeout = timeout or 120.0
+    tasks: list[dict[str, Any]] = []
+    per_fn: dict[str, int] = {}
+    tried = 0
+    order = [m for m in order]
+    for mutation, outcome in validated(repo, cmd, order, workers, run_timeout, backend):
+        tried += 1
+        key = f"{mutation.path}:{mutation.function}"
+        task = None
+        if per_fn.get(key, 0) < per_function:
+            task = task_instance(repo, repo.name, commit, mutation, baseline, outcome, command)
+        if task is not None:
+            per_fn[key] = per_fn.get(key, 0) + 1
+            tasks.append(task)
+        if on_progress:
+            on_progress(tried, len(tasks), len(order))
+        if len(tasks) >= max_tasks:
+            break
+    return tasks
+
+
+def _head(repo: Path) -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
