@@ -39,6 +39,6 @@ def make_ctx(root: Path, backend: str = "bwrap", **kwargs) -> ToolContext:
     return ToolContext(root, create_sandbox(Policy(workspace=root), backend), **kwargs)
 
 
-def call(ctx: ToolContext, name: str, **arguments) -> ToolResult:
+def call(ctx: ToolContext, tool_name: str, /, **arguments) -> ToolResult:
     """Run one tool the way the model's calls run."""
-    return default_registry().run(ToolCall(id="t", name=name, arguments=arguments), ctx)
+    return default_registry().run(ToolCall(id="t", name=tool_name, arguments=arguments), ctx)
