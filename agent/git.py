@@ -21,12 +21,13 @@ from pathlib import Path
 from agent.errors import UserError
 from agent.gitops import results
 from agent.gitops.plumbing import (
-    AGENT_DIR, TreeWriter, commit_tree, diff_trees, rev, run_git, update_ref,
+    AGENT_DIR, GitError, TreeWriter, commit_tree, diff_trees, rev, run_git, update_ref,
 )
 from agent.gitops.restore import restore_tree
 
 SESSION_REFS = "refs/agent/sessions/"
 SNAPSHOT_REFS = "refs/agent/snapshots/"
+STALE_LOCK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ class Workspace:
         """A separate worktree at HEAD under `.agent/worktrees/`, with the user's uncommitted
         state copied in when `allow_dirty`; the user's own tree is never touched."""
         tree = self.write_tree() if allow_dirty else None
+        exclude_agent_dir(self.root)
         return results.add_worktree(self.root, session_id, tree)
 
     def apply_worktree_changes(self, worktree: Path, session_id: str) -> list[str]:
@@ -224,8 +226,28 @@ class Workspace:
         trailer = f"restored: {restored}\n" if restored else ""
         message = f"{label}\n\nsession: {session_id}\nhead: {self.head() or 'none'}\n{trailer}"
         sha = commit_tree(self.root, tree, [tip] if tip else [], message)
-        update_ref(self.root, ref, sha, tip, f"agent: {label}")
+        try:
+            update_ref(self.root, ref, sha, tip, f"agent: {label}")
+        except GitError:
+            self._remove_stale_lock(ref)
+            update_ref(self.root, ref, sha, tip, f"agent: {label}")
         return sha
+
+    def _remove_stale_lock(self, ref: str) -> None:
+        """Remove our ref's lock file if a killed process left it behind.
+
+        A live git process holds a ref lock for milliseconds, so a lock still there after
+        `STALE_LOCK_S` seconds belongs to a process that died mid-update.
+        """
+        common = run_git(self.root, "rev-parse", "--git-common-dir").decode().strip()
+        lock = (self.root / common / ref).with_name(ref.rsplit("/", 1)[-1] + ".lock")
+        deadline = time.monotonic() + STALE_LOCK_S
+        while lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            lock.unlink()
+        except FileNotFoundError:
+            pass
 
     def _chain(self, session_id: str) -> list[Checkpoint]:
         chain = self.checkpoints(session_id)
