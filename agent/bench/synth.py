@@ -62,7 +62,8 @@ def run_tests(root: Path, cmd: TestCommand, timeout: float, backend: str = "auto
 
     argv = [sys.executable, "-m", "pytest", *cmd.args, "-q", "-rA", "--tb=line",
             "-p", "no:cacheprovider", "-p", "no:randomly"]
-    res = run_command(root, argv, timeout=timeout, env=cmd.env, backend=backend)
+    env = {"COLUMNS": "240", **cmd.env}  # pytest cuts summary messages to the width
+    res = run_command(root, argv, timeout=timeout, env=env, backend=backend)
     results, messages = parse_results(res.stdout)
     return RunOutcome(results, messages, res.timed_out)
 

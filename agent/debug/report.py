@@ -1,0 +1,39 @@
+"""Text for people and the model: a ranked localization, one test's trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from agent.errors import UserError
+
+
+def localization_text(loc: Any, top: int = 10) -> str:
+    """The ranked functions, one block each with its score and reasons."""
+    lines = [f"Failing tests: {len(loc.failing)}; passing tests measured: {loc.passing}"]
+    if not loc.ranked:
+        lines.append("No function under the repository root was run by the failing tests.")
+    for i, s in enumerate(loc.ranked[:top], 1):
+        lines.append(f"{i:>2}. {s.function}  {s.path}:{s.line}  score {s.score:.2f} "
+                     f"(ochiai {s.ochiai:.2f}, dstar {s.dstar:.2f})")
+        if s.lines:
+            lines.append(f"      lines {', '.join(map(str, s.lines))}")
+        lines += [f"      - {why}" for why in s.reasons]
+    return "\n".join(lines)
+
+
+def trace_one(root: Path, test_id: str, tests: str | None, focus: Sequence[str] | None,
+              backend: str = "auto") -> tuple[dict[str, Any], str]:
+    """Trace one test, keep its artifact under ROOT/.agent/traces/, and render it."""
+    from agent.debug.coverage_map import TestCommand
+    from agent.debug.render import render_trace
+    from agent.debug.trace_run import trace_tests
+
+    cmd = TestCommand.parse(tests)
+    keep = root / ".agent" / "traces"
+    traces = trace_tests(root, [test_id], cmd, focus=focus, backend=backend, keep_in=keep)
+    if not traces:
+        tail = getattr(trace_tests, "last_output", "").strip().splitlines()[-3:]
+        raise UserError(f"test {test_id} did not run; pytest said: {' | '.join(tail)}")
+    text = render_trace(traces[0])
+    return traces[0], text + f"\n(trace artifact: {traces[0]['artifact']})"
