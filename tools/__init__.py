@@ -19,6 +19,7 @@ __all__ = ["Registry", "Tool", "ToolContext", "ToolError", "default_registry", "
 def default_registry() -> Registry:
     """Every tool the agent offers the model, in the order it is told about them."""
     from tools.code import find_references, find_symbol, outline, repo_map
+    from tools.debug_tools import localize, trace_test
     from tools.edit import edit_file
     from tools.files import create_file, delete_file, list_files, read_file
     from tools.finish import finish
@@ -27,5 +28,6 @@ def default_registry() -> Registry:
 
     return Registry([
         read_file, list_files, search, find_symbol, find_references, outline, repo_map,
-        edit_file, create_file, delete_file, run_command, run_tests, finish,
+        edit_file, create_file, delete_file, run_command, run_tests, trace_test, localize,
+        finish,
     ])

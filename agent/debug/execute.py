@@ -12,7 +12,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,25 @@ def run_command(
     argv: Sequence[str],
     timeout: float = 120.0,
     env: dict[str, str] | None = None,
-    backend: str = "auto",
+    backend: str | Any = "auto",
 ) -> RunResult:
     """Run `argv` in `root` (writable workspace) and return its result.
+
+    `backend` names a sandbox backend ("auto", "bwrap", "none") or is a ready `Sandbox`
+    (a tool passes the one its context holds).
 
     Bytecode caches are off: bug synthesis and its evaluation rewrite files within the
     same second and size, which a stale .pyc would hide.
     """
     env = {"PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-    try:
-        from sandbox import Policy, create_sandbox
-    except ImportError:
-        return _run_subprocess(root, argv, timeout, env)
-    box = create_sandbox(Policy(workspace=Path(root), timeout_s=timeout), backend=backend)
+    if not isinstance(backend, str):
+        box = backend
+    else:
+        try:
+            from sandbox import Policy, create_sandbox
+        except ImportError:
+            return _run_subprocess(root, argv, timeout, env)
+        box = create_sandbox(Policy(workspace=Path(root), timeout_s=timeout), backend=backend)
     res = box.run(list(argv), cwd=Path(root), timeout=timeout, env=env)
     return RunResult(res.exit_code, res.stdout, res.stderr, res.timed_out, res.duration_s)
 

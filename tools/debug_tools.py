@@ -1,0 +1,54 @@
+"""trace_test and localize: what really happened in a failing test, and where the bug likely is."""
+
+from __future__ import annotations
+
+from tools.context import ToolContext
+from tools.errors import ToolError
+from tools.registry import tool
+
+
+@tool(read_only=True, name="trace_test")
+def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -> str:
+    """Run one test under a tracer and show the path from the test to its failure with observed values.
+
+    Shows each call on the failing path with its arguments and return value or exception,
+    how local variables changed line by line (loops: first and last iterations), and the
+    calls innermost first. State what each value should have been; the first call whose
+    observed result differs from what it should be holds the bug.
+
+    Args:
+        test_id: A pytest node id, e.g. "tests/test_api.py::test_get".
+        focus: Function names to record line by line (default: every function on the path).
+    """
+    from agent.debug.coverage_map import TestCommand
+    from agent.debug.render import render_trace
+    from agent.debug.trace_run import trace_tests
+
+    if not test_id.strip():
+        raise ToolError("test_id is empty; pass a pytest node id like tests/test_x.py::test_y")
+    keep = ctx.root / ".agent" / "traces"
+    traces = trace_tests(ctx.root, [test_id], TestCommand.parse(ctx.test_command),
+                         focus=focus or None, backend=ctx.sandbox, keep_in=keep)
+    if not traces:
+        tail = getattr(trace_tests, "last_output", "").strip().splitlines()[-5:]
+        raise ToolError(f"{test_id} did not run. pytest said:\n" + "\n".join(tail))
+    return render_trace(traces[0])
+
+
+@tool(read_only=True, name="localize")
+def localize(ctx: ToolContext, test_ids: list[str]) -> str:
+    """Rank the functions most likely to cause the failing tests (coverage spectra + traces), with reasons.
+
+    Args:
+        test_ids: The failing tests (pytest node ids).
+    """
+    from agent.debug.localize import localize as run_localize
+    from agent.debug.report import localization_text
+
+    ids = [t for t in test_ids if t.strip()]
+    if not ids:
+        raise ToolError("test_ids is empty; pass the failing tests' pytest node ids")
+    loc = run_localize(ctx.root, ids, ctx.test_command, backend=ctx.sandbox)
+    if not loc.failing:
+        return "None of these tests fail now:\n" + "\n".join(ids)
+    return localization_text(loc, top=10)
