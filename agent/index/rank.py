@@ -5,6 +5,9 @@ a name it references, weighted by how often and how telling the name is. Persona
 PageRank (our own, below) ranks the files; each file's rank then flows along its edges
 to the definitions it references. Everything is iterated in sorted order and summed in
 a fixed order, so the result never depends on hash seeds or dict order.
+
+Names carry a leading "." when they are members (defined inside another definition) or
+attribute references: `obj.type()` may mean a method `type`, a bare `type()` cannot.
 """
 
 from __future__ import annotations
@@ -13,23 +16,26 @@ import heapq
 import math
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
+from operator import mul, sub
 
 DAMPING = 0.85
 FOCUS_SHARE = 0.9  # of the teleport mass, when there is a focus
 MAX_DEFINERS = 20  # names defined in more files than this say nothing about where to look
-_BASELINE = 0.01
+_BASELINE = 0.01  # a share of each file's rank spread over all its definitions
 _SECONDARY_DIRS = frozenset(("test", "tests", "testing", "doc", "docs", "example", "examples"))
-_SECONDARY_WEIGHT = 0.1  # a share of each file's rank spread over all its definitions
+_SECONDARY_WEIGHT = 0.1
+_SQRT = [math.sqrt(count) for count in range(256)]
 
 
 @dataclass(frozen=True)
 class FileNames:
-    """One file's defined names and referenced names (with counts), sorted. A leading
-    "." marks a member (defined inside another definition) or an attribute reference."""
+    """One file's defined names, and its referenced names with their counts (parallel)."""
 
     path: str
     defined: tuple[str, ...]
-    referenced: tuple[tuple[str, int], ...]
+    referenced: tuple[str, ...]
+    counts: tuple[int, ...]
 
 
 @cache
@@ -44,18 +50,18 @@ def _builtin_names() -> frozenset[str]:
 def _secondary(path: str) -> bool:
     """Tests, docs and examples: rarely what a map should lead with unless asked for."""
     name = path.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name.endswith(("_test.py", "_test.go", ".test.js",
-        ".test.ts", ".spec.ts", ".spec.js", "conftest.py")) or any(
-        part in _SECONDARY_DIRS for part in path.split("/")[:-1])
+    return name.startswith("test_") or name.endswith((
+        "_test.py", "_test.go", ".test.js", ".test.ts", ".spec.ts", ".spec.js", "conftest.py",
+    )) or any(part in _SECONDARY_DIRS for part in path.split("/")[:-1])
 
 
 def name_weight(name: str, definers: int, focus_names: frozenset[str]) -> float:
-    """How much a reference to `name` says about the file defining it."""
+    """How much a reference to `name` says about the file defining it (0: nothing)."""
     weight = 1.0
     if name in focus_names:
         weight *= 10
     elif name in _builtin_names():
-        weight *= 0.05
+        return 0.0
     if len(name) >= 8 and ("_" in name.strip("_") or name.lower() != name):
         weight *= 10
     if name.startswith("_"):
@@ -69,27 +75,20 @@ def rank_definitions(files: list[FileNames], focus_paths: frozenset[str],
                      focus_names: frozenset[str], limit: int) -> list[tuple[float, str, str]]:
     """The `limit` best (rank, path, name) definitions, best first, ties by path and name."""
     definers = _definers(files)
-    edges = _edges(files, definers, focus_names)
+    adjacency, uses = _graph(files, definers, focus_names)
     personal = _personalization(files, focus_paths, focus_names, definers)
-    ranks = pagerank(len(files), edges, personal)
-    scores: dict[tuple[int, str], float] = {}
-    for source, targets in enumerate(edges):
-        total = sum(weight for _, _, weight in targets)
-        for target, name, weight in targets:
-            key = (target, name)
-            scores[key] = scores.get(key, 0.0) + ranks[source] * weight / total
+    ranks = pagerank(adjacency, personal)
+    scores = _flow(ranks, adjacency, uses, definers)
     for number, entry in enumerate(files):
         share = (1.0 if entry.path in focus_paths else _BASELINE) * ranks[number]
         bare_names = sorted({name.lstrip(".") for name in entry.defined})
         share /= max(1, len(bare_names))
+        demote = _SECONDARY_WEIGHT if entry.path not in focus_paths and _secondary(
+            entry.path) else 1.0
         for name in bare_names:
             key = (number, name)
             boost = 10.0 if name in focus_names else 1.0
-            scores[key] = (scores.get(key, 0.0) + share) * boost
-    for key in scores:
-        path = files[key[0]].path
-        if path not in focus_paths and _secondary(path):
-            scores[key] *= _SECONDARY_WEIGHT
+            scores[key] = (scores.get(key, 0.0) + share) * boost * demote
     best = heapq.nsmallest(limit, ((-score, files[number].path, name)
                                    for (number, name), score in scores.items()))
     return [(-negative, path, name) for negative, path, name in best]
@@ -102,7 +101,7 @@ def _definers(files: list[FileNames]) -> dict[str, list[int]]:
     any_level: dict[str, list[int]] = {}
     for number, entry in enumerate(files):
         for name in entry.defined:
-            if name.startswith("."):
+            if name[0] == ".":
                 bare = name[1:]
             else:
                 bare = name
@@ -114,21 +113,63 @@ def _definers(files: list[FileNames]) -> dict[str, list[int]]:
     return top
 
 
-def _edges(files: list[FileNames], definers: dict[str, list[int]],
-           focus_names: frozenset[str]) -> list[list[tuple[int, str, float]]]:
-    """For each file, (target file, name, weight) for every definition it references."""
-    edges: list[list[tuple[int, str, float]]] = []
+def _graph(files, definers, focus_names):
+    """Per file: merged edge weights to the files it references, and the (name, weight)
+    uses behind them (kept to share rank out to definitions after PageRank)."""
+    known: dict[str, float] = {}
+    adjacency: list[dict[int, float]] = []
+    uses: list[list[tuple[str, float]]] = []
     for source, entry in enumerate(files):
-        targets = []
-        for name, count in entry.referenced:
+        merged: dict[int, float] = {}
+        used = []
+        for name, count in zip(entry.referenced, entry.counts):
             where = definers.get(name)
-            if where is None or len(where) > MAX_DEFINERS:
+            if where is None:
                 continue
-            bare = name.lstrip(".")
-            weight = name_weight(bare, len(where), focus_names) * math.sqrt(count) / len(where)
-            targets.extend((target, bare, weight) for target in where if target != source)
-        edges.append(targets)
-    return edges
+            base = known.get(name)
+            if base is None:
+                base = known[name] = _base_weight(name, where, focus_names)
+            if not base:
+                continue
+            weight = base * (_SQRT[count] if count < 256 else math.sqrt(count))
+            used.append((name, weight))
+            for target in where:
+                if target != source:
+                    merged[target] = merged.get(target, 0.0) + weight
+        adjacency.append(merged)
+        uses.append(used)
+    return adjacency, uses
+
+
+def _base_weight(name: str, where: list[int], focus_names: frozenset[str]) -> float:
+    if len(where) > MAX_DEFINERS:
+        return 0.0
+    return name_weight(name.lstrip("."), len(where), focus_names) / len(where)
+
+
+def _flow(ranks, adjacency, uses, definers) -> dict[tuple[int, str], float]:
+    """Share each file's rank out over the definitions it references, by edge weight."""
+    flowing: dict[str, float] = {}
+    own: dict[tuple[int, str], float] = {}  # what a file would send to its own definitions
+    for source, used in enumerate(uses):
+        total = sum(adjacency[source].values())
+        if not total:
+            continue
+        factor = ranks[source] / total
+        for name, weight in used:
+            share = factor * weight
+            flowing[name] = flowing.get(name, 0.0) + share
+            if source in definers[name]:
+                own[(source, name)] = own.get((source, name), 0.0) + share
+    scores: dict[tuple[int, str], float] = {}
+    for name in sorted(flowing):
+        bare = name.lstrip(".")
+        for target in definers[name]:
+            value = flowing[name] - own.get((target, name), 0.0)
+            if value > 0:
+                key = (target, bare)
+                scores[key] = scores.get(key, 0.0) + value
+    return scores
 
 
 def _personalization(files, focus_paths, focus_names, definers) -> list[float]:
@@ -146,31 +187,39 @@ def _personalization(files, focus_paths, focus_names, definers) -> list[float]:
     return [rest + FOCUS_SHARE * value / total for value in favoured]
 
 
-def pagerank(count: int, edges: list[list[tuple[int, str, float]]], personal: list[float],
-             iterations: int = 100, tolerance: float = 1e-10) -> list[float]:
-    """Personalized PageRank over weighted edges; dangling files teleport like the rest."""
-    sources: list[list[int]] = [[] for _ in range(count)]
-    weights: list[list[float]] = [[] for _ in range(count)]
+def pagerank(adjacency: list[dict[int, float]], personal: list[float],
+             iterations: int = 100, tolerance: float = 1e-5) -> list[float]:
+    """Personalized PageRank over weighted edges (`adjacency[source][target] = weight`);
+    files with no edges teleport like the rest. Stops when the L1 change < `tolerance`."""
+    count = len(adjacency)
+    incoming: list[list[tuple[int, float]]] = [[] for _ in range(count)]
     dangling = []
-    for source, targets in enumerate(edges):
-        merged: dict[int, float] = {}
-        for target, _, weight in targets:
-            merged[target] = merged.get(target, 0.0) + weight
-        total = sum(merged.values())
+    for source, merged in enumerate(adjacency):
         if not merged:
             dangling.append(source)
-        for target in sorted(merged):
-            sources[target].append(source)
-            weights[target].append(merged[target] / total)
+            continue
+        targets = sorted(merged)
+        total = sum(merged[target] for target in targets)
+        for target in targets:
+            incoming[target].append((source, merged[target] / total))
+    # Edges flattened by target: one C-level pass per iteration computes every edge's
+    # share, and prefix sums give each target its total.
+    froms = [source for edges in incoming for source, _ in edges]
+    weights = [weight for edges in incoming for _, weight in edges]
+    ends = list(accumulate(len(edges) for edges in incoming))
+    starts = [0, *ends[:-1]]
     ranks = list(personal)
+    teleport = [(1 - DAMPING) * share for share in personal]
     for _ in range(iterations):
-        leaked = sum(ranks[number] for number in dangling)
+        fetch = ranks.__getitem__
+        leaked = DAMPING * sum(map(fetch, dangling))
+        prefix = [0.0, *accumulate(map(mul, map(fetch, froms), weights))]
+        take = prefix.__getitem__
         fresh = [
-            (1 - DAMPING) * share + DAMPING * (leaked * share + sum(
-                ranks[source] * weight for source, weight in zip(froms, ws)))
-            for share, froms, ws in zip(personal, sources, weights)
+            base + leaked * share + DAMPING * (end - start)
+            for base, share, end, start in zip(teleport, personal, map(take, ends), map(take, starts))
         ]
-        change = sum(abs(new - old) for new, old in zip(fresh, ranks))
+        change = sum(map(abs, map(sub, fresh, ranks)))
         ranks = fresh
         if change < tolerance:
             break

@@ -111,24 +111,28 @@ def _inspect_all(jobs: list[tuple[str, str, str, str]], parallel: bool,
 def _apply(db, results: Iterator[Inspected], stats, huge, gone, listing: Listing) -> int:
     """Write results to the cache in batches; return how many files were re-parsed."""
     reparsed = 0
-    changed = bool(gone)
+    graph_changed = bool(gone)
     batch: list[Inspected] = [Inspected(path, "huge") for path in huge]
     for result in results:
         batch.append(result)
         if len(batch) >= _BATCH:
-            reparsed += _write(db, batch, stats, [], listing)
-            changed = changed or reparsed > 0
+            counts = _write(db, batch, stats, [], listing)
+            reparsed, graph_changed = reparsed + counts[0], graph_changed or counts[1]
             batch = []
-    reparsed += _write(db, batch, stats, gone, listing)
-    changed = changed or reparsed > 0 or bool(huge)
-    if changed:
+    counts = _write(db, batch, stats, gone, listing)
+    reparsed, graph_changed = reparsed + counts[0], graph_changed or counts[1]
+    if reparsed or gone:
         with _transaction(db):
-            store.bump_generation(db)
+            store.bump(db, "generation", "text")
+            if graph_changed:
+                store.bump(db, "graph", "rank")
     return reparsed
 
 
-def _write(db, batch: list[Inspected], stats, gone: list[str], listing: Listing) -> int:
+def _write(db, batch: list[Inspected], stats, gone: list[str], listing: Listing) -> tuple[int, bool]:
+    """Store one batch; return (files re-parsed, whether the ranking's inputs changed)."""
     reparsed = 0
+    graph_changed = False
     with _transaction(db):
         for result in batch:
             size, mtime = stats[result.path]
@@ -136,15 +140,19 @@ def _write(db, batch: list[Inspected], stats, gone: list[str], listing: Listing)
                 db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                            (size, mtime, result.path))
                 continue
+            before = db.execute("SELECT status IN ('ok', 'syntax'), defined, referenced, counts "
+                                "FROM files WHERE path = ?", (result.path,)).fetchone()
             _forget(db, result.path)
             if result.status == "unreadable":
                 listing.skipped["unreadable"] += 1
+                graph_changed = graph_changed or bool(before and before[0])
                 continue
             reparsed += 1
-            _store_file(db, result, size, mtime)
+            after = _store_file(db, result, size, mtime)
+            graph_changed = graph_changed or before != after
         for path in gone:
             _forget(db, path)
-    return reparsed
+    return reparsed, graph_changed
 
 
 def _forget(db, path: str) -> None:
@@ -153,9 +161,10 @@ def _forget(db, path: str) -> None:
     db.execute("DELETE FROM refs WHERE path = ?", (path,))
 
 
-def _store_file(db, result: Inspected, size: int, mtime: int) -> None:
+def _store_file(db, result: Inspected, size: int, mtime: int) -> tuple:
+    """Store one file's row and facts; return what the ranking reads from it."""
     facts = result.facts
-    defined = referenced = ""
+    defined = referenced = tally = ""
     errors = 0
     if facts is not None:
         path = result.path
@@ -169,11 +178,13 @@ def _store_file(db, result: Inspected, size: int, mtime: int) -> None:
                                     for symbol in facts.symbols}))
         counts = Counter(("." if kind == "attribute" else "") + name
                          for name, _, kind in facts.references)
-        referenced = "\n".join(f"{name}\t{counts[name]}" for name in sorted(counts))
+        referenced = "\n".join(sorted(counts))
+        tally = " ".join(str(counts[name]) for name in sorted(counts))
         errors = len(facts.errors)
-    db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (result.path, size, mtime, result.digest, language_for(result.path) or "",
-                result.status, errors, defined, referenced))
+                result.status, errors, defined, referenced, tally))
+    return (int(result.status in ("ok", "syntax")), defined, referenced, tally)
 
 
 def _count_cached(db, present: set[str], listing: Listing) -> None:

@@ -99,7 +99,8 @@ class RepoIndex:
     def repo_map(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
         """The ranked map of the repository, leaning toward `focus` (paths, identifiers or
         words), never more than `tokens` by `estimate_tokens`."""
-        return self._cached("text", focus, tokens, lambda: self.map_selection(focus, tokens)[0])
+        return self._cached("text", ["text", tokens, list(focus)], "generation",
+                            lambda: self.map_selection(focus, tokens)[0])
 
     def map_json(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
         """The map and the definitions it shows, as a JSON document."""
@@ -115,14 +116,13 @@ class RepoIndex:
                 "focus": list(focus), "map": text,
                 "files": [{"path": path, "symbols": symbols} for path, symbols in files.items()],
             }, indent=2, ensure_ascii=False)
-        return self._cached("json", focus, tokens, build)
+        return self._cached("text", ["json", tokens, list(focus)], "generation", build)
 
     def map_selection(self, focus: Sequence[str], tokens: int) -> tuple[str, list[Symbol]]:
         """The map text and the definitions chosen for it, best first."""
-        names = self._file_names()
-        focus_paths, focus_names = resolve_focus(
-            focus, self._listing.files, (name.lstrip(".") for entry in names for name in entry.defined))
-        ranked = rank_definitions(names, focus_paths, focus_names, limit=max(64, tokens // 4))
+        limit = max(64, tokens // 4)
+        ranked = json.loads(self._cached("rank", [limit, list(focus)], "graph",
+                                         lambda: json.dumps(self._rank(focus, limit))))
         by_path = self._symbols_in(sorted({path for _, path, _ in ranked}))
         by_key: dict[tuple[str, str], list[Symbol]] = {}
         for symbols in by_path.values():
@@ -131,6 +131,12 @@ class RepoIndex:
         ordered = [symbol for _, path, name in ranked for symbol in by_key.get((path, name), ())]
         text, count = fit(ordered, by_path, tokens)
         return text, ordered[:count]
+
+    def _rank(self, focus: Sequence[str], limit: int) -> list[tuple[float, str, str]]:
+        names = self._file_names()
+        defined = (name.lstrip(".") for entry in names for name in entry.defined)
+        focus_paths, focus_names = resolve_focus(focus, self._listing.files, defined)
+        return rank_definitions(names, focus_paths, focus_names, limit)
 
     def stats(self) -> dict:
         """Counts for `agent index --stats`."""
@@ -153,18 +159,14 @@ class RepoIndex:
         }
 
     def _file_names(self) -> list[FileNames]:
-        entries = []
-        for path, defined, referenced in self._db.execute(
-                "SELECT path, defined, referenced FROM files WHERE status IN ('ok', 'syntax') "
-                "ORDER BY path"):
-            pairs = []
-            if referenced:
-                for line in referenced.split("\n"):
-                    name, _, count = line.partition("\t")
-                    pairs.append((name, int(count)))
-            entries.append(FileNames(path, tuple(defined.split("\n")) if defined else (),
-                                     tuple(pairs)))
-        return entries
+        return [
+            FileNames(path, tuple(defined.split("\n")) if defined else (),
+                      tuple(referenced.split("\n")) if referenced else (),
+                      tuple(map(int, counts.split())))
+            for path, defined, referenced, counts in self._db.execute(
+                "SELECT path, defined, referenced, counts FROM files "
+                "WHERE status IN ('ok', 'syntax') ORDER BY path")
+        ]
 
     def _symbols_in(self, paths: list[str]) -> dict[str, list[Symbol]]:
         found: dict[str, list[Symbol]] = {path: [] for path in paths}
@@ -176,21 +178,22 @@ class RepoIndex:
                 found[row[0]].append(Symbol(*row))
         return found
 
-    def _cached(self, kind: str, focus: Sequence[str], tokens: int, build: Callable[[], str]) -> str:
-        """Maps are cached per index generation, so an unchanged tree costs one lookup."""
-        key = json.dumps([_MAP_VERSION, kind, tokens, list(focus)])
-        generation = store.generation(self._db)
+    def _cached(self, kind: str, key_parts: list, counter: str, build: Callable[[], str]) -> str:
+        """Maps are cached per index generation (rankings per graph generation), so an
+        unchanged tree costs one look-up."""
+        key = f"{kind}:" + json.dumps([_MAP_VERSION, *key_parts])
+        version = store.counter(self._db, counter)
         row = self._db.execute("SELECT text FROM maps WHERE key = ? AND generation = ?",
-                               (key, generation)).fetchone()
+                               (key, version)).fetchone()
         if row:
             return row[0]
         text = build()
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
-                if store.generation(self._db) == generation:
+                if store.counter(self._db, counter) == version:
                     self._db.execute("INSERT OR REPLACE INTO maps VALUES (?, ?, ?)",
-                                     (key, generation, text))
+                                     (key, version, text))
         except sqlite3.OperationalError:
             pass  # another process holds the lock too long; the cache is only a shortcut
         return text

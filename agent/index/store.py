@@ -1,8 +1,8 @@
 """The SQLite cache at ROOT/.agent/index.sqlite.
 
 One row per indexed file (stat key, content hash, status, and compact name lists that
-feed the ranking), plus symbol and reference rows for look-ups, plus rendered maps keyed
-by the index generation. WAL mode and a busy timeout let concurrent runs share the file;
+feed the ranking), plus symbol and reference rows for look-ups, plus rendered maps and rankings keyed
+by counters that move when content (or the ranking's inputs) change. WAL mode and a busy timeout let concurrent runs share the file;
 a file that is not a valid cache of this version is deleted and rebuilt.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL, language TEXT NOT NULL, status TEXT NOT NULL,
-    errors INTEGER NOT NULL, defined TEXT NOT NULL, referenced TEXT NOT NULL
+    errors INTEGER NOT NULL, defined TEXT NOT NULL, referenced TEXT NOT NULL,
+    counts TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS symbols (
     path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
@@ -100,6 +101,7 @@ def _create(db: sqlite3.Connection, version: str) -> None:
                     db.execute(statement)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (version,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', '0')")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('graph', '0')")
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
@@ -107,13 +109,15 @@ def _create(db: sqlite3.Connection, version: str) -> None:
         raise
 
 
-def generation(db: sqlite3.Connection) -> int:
-    """A counter bumped whenever indexed content changes; rendered maps are keyed by it."""
-    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+def counter(db: sqlite3.Connection, name: str) -> int:
+    """A counter from meta: "generation" moves whenever indexed content changes, "graph"
+    only when the names feeding the ranking change. Cached maps are keyed by them."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
     return int(row[0]) if row else 0
 
 
-def bump_generation(db: sqlite3.Connection) -> None:
-    """Advance the generation and forget maps of older ones (call inside a transaction)."""
-    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-    db.execute("DELETE FROM maps")
+def bump(db: sqlite3.Connection, name: str, kind: str) -> None:
+    """Advance a counter and forget the cached entries of `kind` keyed by it (call inside
+    a transaction)."""
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", (name,))
+    db.execute("DELETE FROM maps WHERE key LIKE ?", (f"{kind}:%",))
