@@ -12,8 +12,8 @@ Point the real SDK at it and script what each request gets back:
 One `Reply` answers either API: the server renders it as a Messages-API message for
 `POST /v1/messages` and as a chat completion for `POST .../chat/completions`
 (`server.openai_url` ends in /v1), streamed when the request body says `"stream": true`.
-A reply can be an error status with headers (retry-after), or drop the connection before
-answering or after N stream events. `script()` also takes callables `(ReceivedRequest) ->
+A reply can be an error status with headers (retry-after), drop the connection before
+answering or after N stream events, or send an SSE error event after N stream events. `script()` also takes callables `(ReceivedRequest) ->
 Reply`; `fallback` answers when the script is empty (otherwise a 400 says so).
 """
 
@@ -23,9 +23,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 OPENAI_FINISH = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length",
                  "stop_sequence": "stop", "refusal": "content_filter"}
@@ -52,6 +53,7 @@ class Reply:
     error_message: str = "scripted error"
     headers: dict[str, str] = field(default_factory=dict)
     drop_after_events: int | None = None
+    error_after_events: int | None = None
     drop_before_response: bool = False
     model: str = "loopback-model"
 
@@ -160,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(reply.status, _error_body(api, reply), reply.headers)
         elif request.streamed:
             events = _anthropic_events(reply) if api == "anthropic" else _openai_events(reply)
-            self._send_stream(events, reply)
+            self._send_stream(events, reply, api)
         else:
             body = _anthropic_message(reply) if api == "anthropic" else _openai_completion(reply)
             self._send_json(200, body, reply.headers)
@@ -175,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_stream(self, events: list[tuple[str | None, str]], reply: Reply) -> None:
+    def _send_stream(self, events: list[tuple[str | None, str]], reply: Reply, api: str) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -186,11 +188,17 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.drop_after_events is not None and sent >= reply.drop_after_events:
                 self._drop()
                 return
-            text = (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
-            chunk = text.encode()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            self.wfile.flush()
+            if reply.error_after_events is not None and sent >= reply.error_after_events:
+                name, data = "error", json.dumps(_error_body(api, reply))
+                self._write_event(name, data)
+                break
+            self._write_event(name, data)
         self.wfile.write(b"0\r\n\r\n")
+
+    def _write_event(self, name: str | None, data: str) -> None:
+        chunk = ((f"event: {name}\n" if name else "") + f"data: {data}\n\n").encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.flush()
 
     def _drop(self) -> None:
         """Close the socket abruptly, as a failing proxy or server would."""

@@ -119,6 +119,16 @@ def test_connection_dropped_mid_stream_is_retried_without_repeating_text(server)
     assert len(server.requests) == 2
 
 
+def test_overloaded_error_event_mid_stream_is_retried(server):
+    server.script(Reply(text="Half an answer", status=200, error_type="overloaded_error",
+                        error_after_events=4),
+                  Reply(text="Half an answer, then all of it"))
+    deltas: list[str] = []
+    response = model_for(server).complete(ask(), deltas.append)
+    assert "".join(deltas) == response.message.text == "Half an answer, then all of it"
+    assert len(server.requests) == 2
+
+
 def test_connection_refused_before_any_answer_is_retried(server):
     server.script(Reply(drop_before_response=True), Reply(text="second try"))
     assert model_for(server).complete(ask()).message.text == "second try"

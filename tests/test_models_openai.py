@@ -98,6 +98,20 @@ def test_dropped_stream_is_retried_without_repeating_text(server):
     assert len(server.requests) == 2
 
 
+def test_error_event_mid_stream_is_reported_without_a_traceback(server):
+    server.script(Reply(text="some text first", error_type="invalid_request_error",
+                        error_message="context too long", error_after_events=2))
+    with pytest.raises(ModelError, match="context too long"):
+        model_for(server).complete(ask())
+
+
+def test_server_error_event_mid_stream_is_retried(server):
+    server.script(Reply(text="abc", error_type="server_error", error_after_events=2),
+                  Reply(text="abcdef"))
+    assert model_for(server).complete(ask()).message.text == "abcdef"
+    assert len(server.requests) == 2
+
+
 def test_malformed_arguments_become_a_call_carrying_the_error(server):
     server.script(Reply(tool_calls=[{"id": "c1", "name": "read_file", "input": '{"path": '}]))
     (call,) = model_for(server).complete(ask()).message.tool_calls

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from agent.errors import UserError
 from agent.messages import ModelRequest, ModelResponse, ToolCall

@@ -13,14 +13,30 @@ import os
 from typing import Any
 
 from agent.messages import (
-    Message, ModelRequest, ModelResponse, Part, StopReason, Text, ToolCall, ToolResult, Usage,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    Part,
+    StopReason,
+    Text,
+    ToolCall,
+    ToolResult,
+    Usage,
 )
 from agent.models import ModelError, TextSink, tool_call_from_json
 from agent.models.pricing import with_cost
-from agent.models.retry import ReplayGuard, Retryable, RetryPolicy, parse_retry_after, with_retries
+from agent.models.retry import (
+    ReplayGuard,
+    Retryable,
+    RetryPolicy,
+    parse_retry_after,
+    transport_errors,
+    with_retries,
+)
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 CACHE = {"type": "ephemeral"}
+DEFAULT_RETRY = RetryPolicy()
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 RETRY_ERROR_TYPES = {"overloaded_error", "rate_limit_error", "api_error"}
 STOP_REASONS: dict[str, StopReason] = {
@@ -39,7 +55,7 @@ class AnthropicModel:
     ANTHROPIC_API_KEY, the endpoint from `base_url` or ANTHROPIC_BASE_URL."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
-                 base_url: str | None = None, retry: RetryPolicy = RetryPolicy(),
+                 base_url: str | None = None, retry: RetryPolicy = DEFAULT_RETRY,
                  timeout_s: float = 600.0, stream: bool = True) -> None:
         self.model = model
         self.name = f"anthropic:{model}"
@@ -76,7 +92,6 @@ class AnthropicModel:
 
     def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink) -> ModelResponse:
         import anthropic
-        import httpx2
 
         try:
             if self.stream:
@@ -87,7 +102,7 @@ class AnthropicModel:
                     on_text("".join(b.get("text", "") for b in wire["content"]))
         except anthropic.APIStatusError as error:
             raise status_failure(error) from None
-        except (anthropic.APIConnectionError, httpx2.TransportError) as error:
+        except (anthropic.APIConnectionError, *transport_errors()) as error:
             raise Retryable(f"connection failed ({error})") from None
         return self._response(wire)
 

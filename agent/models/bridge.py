@@ -17,7 +17,11 @@ from pathlib import Path
 from agent.messages import ModelRequest, ModelResponse
 from agent.models import ModelError, TextSink
 from agent.models.exchange import (
-    request_numbers, request_path, request_to_json, response_from_json, response_path,
+    request_numbers,
+    request_path,
+    request_to_json,
+    response_from_json,
+    response_path,
     write_json_atomic,
 )
 
@@ -45,6 +49,9 @@ call tools, the next request ends with their results; when you are done, answer 
 tool calls (or call the finish tool if it is offered). If your answer cannot be read, it
 is renamed NNNN.response.rejected.json and NNNN.error.txt says why: write a corrected
 NNNN.response.json.
+
+Numbers continue after the highest request already here; give each session its own folder
+if you want to replay it later (agent ... --model replay:FOLDER).
 """
 
 

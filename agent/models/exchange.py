@@ -38,7 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from agent.messages import (
-    Message, ModelRequest, ModelResponse, Part, Text, ToolCall, Usage, part_to_dict,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    Part,
+    Text,
+    ToolCall,
+    Usage,
+    part_to_dict,
 )
 
 STOP_REASONS = {"end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "other"}

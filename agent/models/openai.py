@@ -12,18 +12,35 @@ import os
 from typing import Any
 
 from agent.messages import (
-    Message, ModelRequest, ModelResponse, StopReason, Text, ToolCall, ToolResult, Usage,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    StopReason,
+    Text,
+    ToolCall,
+    ToolResult,
+    Usage,
 )
 from agent.models import ModelError, TextSink, tool_call_from_json
 from agent.models.pricing import with_cost
-from agent.models.retry import ReplayGuard, Retryable, RetryPolicy, parse_retry_after, with_retries
+from agent.models.retry import (
+    ReplayGuard,
+    Retryable,
+    RetryPolicy,
+    parse_retry_after,
+    transport_errors,
+    with_retries,
+)
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
+RETRY_ERROR_TYPES = {"server_error", "rate_limit_exceeded", "rate_limit_error", "overloaded",
+                     "overloaded_error", "api_error"}
 STOP_REASONS: dict[str, StopReason] = {
     "stop": "end_turn", "tool_calls": "tool_use", "function_call": "tool_use",
     "length": "max_tokens", "content_filter": "refusal",
 }
 NO_KEY = "no-key-needed"
+DEFAULT_RETRY = RetryPolicy()
 
 
 def from_spec(argument: str) -> OpenAIModel:
@@ -39,7 +56,7 @@ class OpenAIModel:
     """A `Model` answered by an OpenAI-compatible chat-completions server."""
 
     def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 retry: RetryPolicy = RetryPolicy(), timeout_s: float = 600.0,
+                 retry: RetryPolicy = DEFAULT_RETRY, timeout_s: float = 600.0,
                  stream: bool = True) -> None:
         self.model = model
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
@@ -77,7 +94,6 @@ class OpenAIModel:
         return self._client
 
     def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink) -> ModelResponse:
-        import httpx2
         import openai
 
         try:
@@ -91,8 +107,10 @@ class OpenAIModel:
                     on_text(wire["text"])
         except openai.APIStatusError as error:
             raise self._status_failure(error) from None
-        except (openai.APIConnectionError, httpx2.TransportError) as error:
+        except (openai.APIConnectionError, *transport_errors()) as error:
             raise Retryable(f"connection failed ({error})") from None
+        except openai.APIError as error:  # an error event in the middle of a stream
+            raise self._stream_failure(error) from None
         return self._response(wire)
 
     def _status_failure(self, error: Any) -> Exception:
@@ -107,6 +125,14 @@ class OpenAIModel:
             return ModelError(f"{self._where()} does not know model {self.model!r} "
                               f"(404: {detail})")
         return ModelError(f"{self._where()} rejected the request ({status}: {detail})")
+
+    def _stream_failure(self, error: Any) -> Exception:
+        body = error.body if isinstance(error.body, dict) else {}
+        kind = str(body.get("type") or body.get("code") or "")
+        detail = " ".join(str(error.message).split())[:300]
+        if kind in RETRY_ERROR_TYPES:
+            return Retryable(f"{kind}: {detail}")
+        return ModelError(f"{self._where()} failed mid-answer: {detail}")
 
     def _response(self, wire: dict[str, Any]) -> ModelResponse:
         usage = wire.get("usage") or {}
@@ -140,7 +166,8 @@ def read_stream(chunks: Any, on_text: TextSink) -> dict[str, Any]:
                 wire["text"] += delta.content
                 on_text(delta.content)
             for piece in delta.tool_calls or []:
-                call = calls.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
+                call = calls.setdefault(_call_index(piece, calls),
+                                        {"id": "", "name": "", "arguments": ""})
                 call["id"] = piece.id or call["id"]
                 if piece.function is not None:
                     call["name"] += piece.function.name or ""
@@ -150,6 +177,15 @@ def read_stream(chunks: Any, on_text: TextSink) -> dict[str, Any]:
         raise Retryable("the stream ended before the answer was complete")
     wire["tool_calls"] = [_with_id(calls[i], i) for i in sorted(calls)]
     return wire
+
+
+def _call_index(piece: Any, calls: dict[int, dict[str, str]]) -> int:
+    # Some servers leave out the index: a piece with an id starts a new call.
+    if piece.index is not None:
+        return piece.index
+    if piece.id or not calls:
+        return len(calls)
+    return max(calls)
 
 
 def completion_wire(body: dict[str, Any]) -> dict[str, Any]:

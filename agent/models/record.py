@@ -9,7 +9,11 @@ from agent.messages import ModelRequest, ModelResponse
 from agent.models import Model, ModelError, TextSink
 from agent.models.bridge import README
 from agent.models.exchange import (
-    request_numbers, request_path, request_to_json, response_path, response_to_json,
+    request_numbers,
+    request_path,
+    request_to_json,
+    response_path,
+    response_to_json,
     write_json_atomic,
 )
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from agent.models import ModelError, TextSink
 
@@ -68,6 +69,16 @@ def with_retries(
             log.warning("%s: %s; retrying in %.1f s", what, failure.reason, wait)
             sleep(wait)
     raise ModelError(f"{what}: no attempts allowed by the retry policy")
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """The HTTP library's connection errors, which the SDKs let through when a stream breaks
+    mid-way (httpx2 for the current SDKs, httpx for older ones)."""
+    try:
+        import httpx2 as http
+    except ImportError:
+        import httpx as http  # type: ignore[no-redef]
+    return (http.TransportError,)
 
 
 def parse_retry_after(headers: object) -> float | None:

@@ -8,13 +8,13 @@ Every request it receives is kept (a deep copy) in `.requests`.
 from __future__ import annotations
 
 import copy
-from typing import Callable, Iterable, Union
+from collections.abc import Callable, Iterable
 
 from agent.messages import Message, ModelRequest, ModelResponse, Text, Usage
 from agent.models import ModelError, TextSink
 
-Answer = Union[ModelResponse, Message, str, BaseException]
-Scripted = Union[Answer, Callable[[ModelRequest], Answer]]
+Answer = ModelResponse | Message | str | BaseException
+Scripted = Answer | Callable[[ModelRequest], Answer]
 
 
 def from_spec(argument: str) -> ScriptedModel:

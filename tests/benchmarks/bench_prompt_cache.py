@@ -21,11 +21,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from agent.messages import Message, ModelRequest, Text, ToolResult, ToolSpec, Usage  # noqa: E402
-from agent.models.anthropic import AnthropicModel  # noqa: E402
-from agent.models.pricing import cost  # noqa: E402
-from agent.models.retry import RetryPolicy  # noqa: E402
-from tests.loopback import LoopbackServer, ReceivedRequest, Reply  # noqa: E402
+from agent.messages import Message, ModelRequest, Text, ToolResult, ToolSpec, Usage
+from agent.models.anthropic import AnthropicModel
+from agent.models.pricing import cost
+from agent.models.retry import RetryPolicy
+from tests.loopback import LoopbackServer, ReceivedRequest, Reply
 
 MODEL = "claude-sonnet-4-5"
 LOOKBACK_BLOCKS = 20
