@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import sys
@@ -45,17 +46,29 @@ def _under(path: Path, folders: Iterable[Path]) -> bool:
 def interpreter_paths(homes: list[Path]) -> list[Path]:
     """Folders under a hidden home that commands need read-only: the interpreter's prefixes,
     the venv, pyenv, user-installed tools and PATH entries."""
-    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.environ.get("VIRTUAL_ENV"),
-                  pyenv_root(), *os.environ.get("PATH", "").split(os.pathsep)]
+    environ = os.environ
+    return list(_interpreter_paths(tuple(homes), environ.get("PATH", ""),
+                                   environ.get("VIRTUAL_ENV"), environ.get("PYENV_ROOT")))
+
+
+@functools.lru_cache(maxsize=16)  # resolving paths costs ~1 ms, and these rarely change
+def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
+                       _pyenv_var: str | None) -> tuple[Path, ...]:
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, venv, pyenv_root(),
+                  *path_var.split(os.pathsep)]
     candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
     keep: list[Path] = []
     for candidate in candidates:
         if not candidate or not os.path.isabs(candidate) or not os.path.isdir(candidate):
             continue
         path = Path(candidate).resolve()
-        if path not in homes and _under(path, homes) and path not in keep:
+        if path not in homes and _under(path, homes):
             keep.append(path)
-    return sorted(keep, key=lambda p: len(p.parts))
+    outermost: list[Path] = []
+    for path in sorted(keep, key=lambda p: len(p.parts)):
+        if not _under(path, outermost):  # a folder inside one already bound comes with it
+            outermost.append(path)
+    return tuple(outermost)
 
 
 def env_files(workspace: Path, homes: list[Path]) -> list[Path]:
