@@ -20,14 +20,14 @@ def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -
         test_id: A pytest node id, e.g. "tests/test_api.py::test_get".
         focus: Function names to record line by line (default: every function on the path).
     """
-    from agent.debug.coverage_map import TestCommand
+    from agent.debug.coverage_map import PytestCommand
     from agent.debug.render import render_trace
     from agent.debug.trace_run import trace_tests
 
     if not test_id.strip():
         raise ToolError("test_id is empty; pass a pytest node id like tests/test_x.py::test_y")
     keep = ctx.root / ".agent" / "traces"
-    traces = trace_tests(ctx.root, [test_id], TestCommand.parse(ctx.test_command),
+    traces = trace_tests(ctx.root, [test_id], PytestCommand.parse(ctx.test_command),
                          focus=focus or None, backend=ctx.sandbox, keep_in=keep)
     if not traces:
         tail = getattr(trace_tests, "last_output", "").strip().splitlines()[-5:]

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 from agent.bench.mutations import Mutation, mutations
 from agent.debug.calltree import is_test_path
-from agent.debug.coverage_map import CoverageMap, TestCommand, run_coverage
+from agent.debug.coverage_map import CoverageMap, PytestCommand, run_coverage
 
 _SKIP_FILES = re.compile(r"(^|/)(setup|conftest|versioneer|_version|benchmarks?|noxfile|"
                          r"fabfile|manage)\.py$|(^|/)(docs?|examples?|scripts?|build)/")
@@ -56,7 +56,7 @@ def parse_results(output: str) -> tuple[dict[str, str], dict[str, str]]:
     return results, messages
 
 
-def run_tests(root: Path, cmd: TestCommand, timeout: float, backend: str = "auto") -> RunOutcome:
+def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "auto") -> RunOutcome:
     """Run the test command in the sandbox and read its per-test results."""
     from agent.debug.execute import run_command
 
@@ -68,7 +68,7 @@ def run_tests(root: Path, cmd: TestCommand, timeout: float, backend: str = "auto
     return RunOutcome(results, messages, res.timed_out)
 
 
-def source_files(root: Path, cmd: TestCommand) -> list[str]:
+def source_files(root: Path, cmd: PytestCommand) -> list[str]:
     """Python files of the project that are not tests, setup or docs."""
     try:
         listed = subprocess.run(["git", "ls-files", "*.py"], cwd=root, capture_output=True,
@@ -109,7 +109,7 @@ def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> lis
 _WORK: dict[str, Any] = {}
 
 
-def _init_worker(repo: str, cmd: TestCommand, timeout: float, backend: str) -> None:
+def _init_worker(repo: str, cmd: PytestCommand, timeout: float, backend: str) -> None:
     from multiprocessing.util import Finalize
 
     copy = Path(tempfile.mkdtemp(prefix="agent-synth-"))
@@ -168,7 +168,7 @@ def problem_statement(failing: list[str], messages: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def validated(repo: Path, cmd: TestCommand, order: list[Mutation], workers: int,
+def validated(repo: Path, cmd: PytestCommand, order: list[Mutation], workers: int,
               timeout: float, backend: str, on_progress: Callable[[bool], None] | None = None
               ) -> Iterator[tuple[Mutation, RunOutcome]]:
     """Validate mutations in a process pool, yielding results in candidate order."""
@@ -206,7 +206,7 @@ def synthesize(repo: Path, command: str, seed: int = 0, max_tasks: int = 50,
     from agent.errors import UserError
 
     repo = Path(repo).resolve()
-    cmd = TestCommand.parse(command)
+    cmd = PytestCommand.parse(command)
     cov = run_coverage(repo, list(cmd.args), cmd.env, timeout=timeout or 600, backend=backend)
     baseline = cov.passed
     if not baseline:

@@ -21,7 +21,7 @@ from agent.errors import UserError
 
 
 @dataclass(frozen=True)
-class TestCommand:
+class PytestCommand:
     """A pytest command split into environment, pytest arguments and test paths."""
 
     env: dict[str, str]
@@ -29,7 +29,7 @@ class TestCommand:
     paths: tuple[str, ...]
 
     @classmethod
-    def parse(cls, command: str | None) -> TestCommand:
+    def parse(cls, command: str | None) -> PytestCommand:
         """Read `[VAR=val ...] (pytest | python -m pytest) [options] [paths]`."""
         words = shlex.split(command or "python -m pytest")
         env: dict[str, str] = {}

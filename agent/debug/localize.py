@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from agent.debug.calltree import failing_path, is_test_path
-from agent.debug.coverage_map import CoverageMap, Span, TestCommand, line_owner, run_coverage
+from agent.debug.coverage_map import CoverageMap, Span, PytestCommand, line_owner, run_coverage
 from agent.debug.selection import related_test_files
 from agent.debug.trace_run import trace_tests
 
@@ -58,7 +58,7 @@ def localize(root: Path, failing: Sequence[str], test_command: str | None = None
              backend: str = "auto") -> Localization:
     """Rank the functions most likely to hold the bug that makes `failing` fail."""
     root = Path(root).resolve()
-    cmd = TestCommand.parse(test_command)
+    cmd = PytestCommand.parse(test_command)
     seconds: dict[str, float] = {}
     start = time.monotonic()
     traces = trace_tests(root, list(failing)[:max_traces], cmd, timeout=timeout,
@@ -70,14 +70,25 @@ def localize(root: Path, failing: Sequence[str], test_command: str | None = None
     start = time.monotonic()
     cov = run_coverage(root, args, cmd.env, timeout=timeout, backend=backend)
     seconds["coverage"] = time.monotonic() - start
-    ranked, plain = rank(root, cov, traces)
-    return Localization(ranked, plain, sorted(cov.failed), len(cov.passed), traces, seconds)
+    given = [t for t in cov.failed if _named(t, failing)]
+    ranked, plain = rank(root, cov, traces, set(given))
+    return Localization(ranked, plain, sorted(given), len(cov.passed), traces, seconds)
 
 
-def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]]) -> tuple[
-        list[Suspect], list[Suspect]]:
-    """(combined ranking, plain Ochiai ranking) of the functions the failing tests ran."""
-    failed, passed = cov.failed, cov.passed
+def _named(test: str, names: Sequence[str]) -> bool:
+    """Whether a node id is one of `names` (node ids, or files / classes containing it)."""
+    return any(test == n or test.startswith((n + "::", n + "[")) for n in names)
+
+
+def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]],
+         failed: set[str] | None = None) -> tuple[list[Suspect], list[Suspect]]:
+    """(combined ranking, plain Ochiai ranking) of the functions the failing tests ran.
+
+    `failed` are the failing tests to explain (default: every failing test); other
+    failing tests count neither way.
+    """
+    failed = cov.failed if failed is None else failed
+    passed = cov.passed
     suspects = _spectra(root, cov, failed, passed)
     plain = sorted(suspects.values(), key=lambda s: (-s.ochiai, s.path, s.line))
     plain = [Suspect(s.function, s.path, s.line, s.ochiai, s.ochiai, s.dstar) for s in plain]

@@ -25,11 +25,11 @@ def localization_text(loc: Any, top: int = 10) -> str:
 def trace_one(root: Path, test_id: str, tests: str | None, focus: Sequence[str] | None,
               backend: str = "auto") -> tuple[dict[str, Any], str]:
     """Trace one test, keep its artifact under ROOT/.agent/traces/, and render it."""
-    from agent.debug.coverage_map import TestCommand
+    from agent.debug.coverage_map import PytestCommand
     from agent.debug.render import render_trace
     from agent.debug.trace_run import trace_tests
 
-    cmd = TestCommand.parse(tests)
+    cmd = PytestCommand.parse(tests)
     keep = root / ".agent" / "traces"
     traces = trace_tests(root, [test_id], cmd, focus=focus, backend=backend, keep_in=keep)
     if not traces:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from agent.debug.calltree import is_test_path, module_name
-from agent.debug.coverage_map import TestCommand
+from agent.debug.coverage_map import PytestCommand
 
 
-def related_test_files(root: Path, cmd: TestCommand, failing: Sequence[str],
+def related_test_files(root: Path, cmd: PytestCommand, failing: Sequence[str],
                        traces: list[dict[str, Any]]) -> list[str]:
     """Repository-relative test files to run next to the failing tests."""
     paths = list(cmd.paths) or ["."]

@@ -9,11 +9,11 @@ import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
-from agent.debug.coverage_map import TestCommand
+from agent.debug.coverage_map import PytestCommand
 from agent.debug.runner import artifact_name
 
 
-def trace_tests(root: Path, test_ids: Sequence[str], cmd: TestCommand,
+def trace_tests(root: Path, test_ids: Sequence[str], cmd: PytestCommand,
                 focus: Sequence[str] | None = None, timeout: float = 300.0,
                 backend: str = "auto", keep_in: Path | None = None,
                 max_events: int = 20_000, max_bytes: int = 1_000_000) -> list[dict[str, Any]]:
