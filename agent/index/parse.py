@@ -11,10 +11,13 @@ from agent.index.languages import grammar, tags_query
 # When one name is captured by several reference patterns, the most specific kind wins.
 _REFERENCE_PRIORITY = {"decorator": 0, "base": 1, "import": 2, "attribute": 3, "call": 4, "name": 5}
 _WHEEL_REFERENCE_KINDS = {"class": "call", "implementation": "base", "type": "name"}
+_HERITAGE = {"superclass", "class_heritage", "base_class_clause", "extends_clause"}
+_MEMBER_ACCESS = {"attribute", "member_expression", "field_expression", "selector_expression"}
 _CONTAINERS = {"class", "interface", "module", "struct", "enum", "trait"}
 _MAX_SIGNATURE_LINES = 8
 _MAX_LINE_CHARS = 200
 _MAX_ERRORS = 50
+_COMMENTS = ("#", "//", "/*", "*")
 
 
 @dataclass
@@ -60,7 +63,8 @@ def extract(source: bytes, language: str) -> Facts:
                     line = name_node.start_point[0] + 1
                     references[name_node.start_byte] = (rank, _text(name_node), line, kind)
     symbols = _with_scopes(source, definitions.values())
-    refs = sorted({(name, line, kind) for _, name, line, kind in references.values()},
+    refs = sorted({(name, line, kind) for start, (_, name, line, kind) in references.items()
+                   if start not in definitions},  # a definition's own name is no use
                   key=lambda ref: (ref[1], ref[0], ref[2]))
     return Facts(symbols, refs, _errors(tree.root_node) if tree.root_node.has_error else [])
 
@@ -76,11 +80,16 @@ def _text(node) -> str:
 
 
 def _reference_kind(kind: str, name_node) -> str:
-    if kind in _REFERENCE_PRIORITY:
-        if kind == "call" and name_node.parent is not None and name_node.parent.type in (
-            "attribute", "member_expression", "field_expression", "selector_expression",
-        ):
+    """Our kind for a capture: wheels say call/class/type/implementation; a call on an
+    object (`x.f()`) is an attribute reference, a class named in a heritage clause a base."""
+    parent = name_node.parent
+    if kind in ("call", "class") and parent is not None:
+        if parent.type in _HERITAGE:
+            return "base"
+        if parent.type in _MEMBER_ACCESS or (parent.type in ("method_invocation", "call") and (
+                parent.child_by_field_name("object") or parent.child_by_field_name("receiver"))):
             return "attribute"
+    if kind in _REFERENCE_PRIORITY:
         return kind
     return _WHEEL_REFERENCE_KINDS.get(kind, "name")
 
@@ -120,6 +129,8 @@ def _signature(source: bytes, node) -> str:
         end = source.find(b"\n", node.start_byte, node.end_byte)
         end = node.end_byte if end == -1 else end
     lines = source[line_start:end].decode("utf-8", "replace").rstrip().split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith(_COMMENTS)):
+        lines.pop()  # comments between the header and the body are not the header
     if len(lines) > _MAX_SIGNATURE_LINES:
         lines = lines[:1]
     return "\n".join(line.rstrip()[:_MAX_LINE_CHARS] for line in lines)
