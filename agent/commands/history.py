@@ -77,13 +77,21 @@ def sessions(
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
+    rows = [[r.id, r.task, r.status, f"${r.cost_usd:.2f}", _duration(r.updated - r.created),
+             _when(r.created)] for r in records]
+    headers = ("id", "task", "status", "cost", "time", "when")
+    widths = [max(len(h), *(len(row[n]) for row in rows)) for n, h in enumerate(headers)]
+    room = console.width - sum(widths) + widths[1] - 2 * len(headers)
+    for row in rows:  # the task takes whatever width the other columns leave
+        row[1] = _shorten(row[1], max(12, min(60, room)))
     table = Table(box=None, header_style="bold")
-    for column in ("id", "task", "status", "cost", "time", "when"):
-        table.add_column(column, justify="right" if column in ("cost", "time") else "left")
-    for r in records:
-        table.add_row(r.id, _shorten(r.task, 48), r.status, f"${r.cost_usd:.2f}",
-                      _duration(r.updated - r.created), _when(r.created))
-    Console().print(table)
+    for header in headers:
+        table.add_column(header, justify="right" if header in ("cost", "time") else "left",
+                         no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def show(
