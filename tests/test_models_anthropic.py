@@ -23,7 +23,7 @@ def server():
 
 def model_for(server: LoopbackServer, **options) -> AnthropicModel:
     return AnthropicModel("claude-haiku-4-5", api_key="test-key", base_url=server.url,
-                          retry=options.pop("retry", FAST), timeout_s=5, **options)
+                          retry=options.pop("retry", FAST), timeout_s=30, **options)
 
 
 def ask(text: str = "hi", **fields) -> ModelRequest:

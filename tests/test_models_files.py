@@ -71,7 +71,7 @@ def test_bridge_round_trip_with_an_answering_program(tmp_path):
                       "arguments": {"path": "a.py"}}]},
         echo_the_tool_result,
     ])
-    first, second = session(BridgeModel(folder, poll_s=0.01, timeout_s=5), "hello")
+    first, second = session(BridgeModel(folder, poll_s=0.01, timeout_s=30), "hello")
     assert first.tool_calls == [ToolCall("call_1", "read_file", {"path": "a.py"})]
     assert second.text == "It prints hello."
     request = json.loads((folder / "0002.request.json").read_text())
@@ -90,7 +90,7 @@ def test_bridge_round_trip_with_an_answering_program(tmp_path):
 ])
 def test_bridge_reads_answers_forgivingly(tmp_path, answer, text, calls):
     answer_in_thread(tmp_path, [answer])
-    response = BridgeModel(tmp_path, poll_s=0.01, timeout_s=5).complete(
+    response = BridgeModel(tmp_path, poll_s=0.01, timeout_s=30).complete(
         ModelRequest("s", [Message("user", [Text("q")])]))
     assert response.message.text == text and response.message.tool_calls == calls
     assert response.stop_reason == ("tool_use" if calls else "end_turn")
@@ -104,7 +104,7 @@ def test_bridge_rejects_an_unreadable_answer_and_waits_for_a_fixed_one(tmp_path)
         write_answer(tmp_path, 1, {"text": "fixed"})
 
     threading.Thread(target=fix_after_rejection, daemon=True).start()
-    response = BridgeModel(tmp_path, poll_s=0.01, timeout_s=5).complete(
+    response = BridgeModel(tmp_path, poll_s=0.01, timeout_s=30).complete(
         ModelRequest("s", [Message("user", [Text("q")])]))
     assert response.message.text == "fixed"
     assert (tmp_path / "0001.response.rejected.json").read_text() == '{"content": [oops'
@@ -133,7 +133,7 @@ def test_record_then_replay_without_the_server(tmp_path):
         server.script(Reply(text="Let me look.", tool_calls=[
             {"id": "toolu_1", "name": "read_file", "input": {"path": "a.py"}}]),
             Reply(text="It prints hello.", usage={"input_tokens": 50, "output_tokens": 6}))
-        live = AnthropicModel("claude-haiku-4-5", api_key="k", base_url=server.url, timeout_s=5,
+        live = AnthropicModel("claude-haiku-4-5", api_key="k", base_url=server.url, timeout_s=30,
                               retry=RetryPolicy(attempts=1))
         recorded = session(RecordingModel(live, recording), "hello")
     replayed = session(load_model(f"replay:{recording}"), "hello")
@@ -156,7 +156,7 @@ def test_replay_names_the_first_differing_message(tmp_path):
     answer_in_thread(tmp_path / "b", [
         {"content": [{"type": "tool_call", "id": "c1", "name": "read_file", "arguments": {}}]},
         {"text": "done"}])
-    session(BridgeModel(tmp_path / "b", poll_s=0.01, timeout_s=5), "hello")
+    session(BridgeModel(tmp_path / "b", poll_s=0.01, timeout_s=30), "hello")
     with pytest.raises(ModelError) as raised:
         session(load_model(f"replay:{tmp_path / 'b'}"), "goodbye")
     message = str(raised.value)
@@ -167,7 +167,7 @@ def test_replay_names_the_first_differing_message(tmp_path):
 def test_replay_runs_out_and_refuses_empty_folders(tmp_path):
     answer_in_thread(tmp_path, [{"text": "only one"}])
     request = ModelRequest("s", [Message("user", [Text("q")])])
-    BridgeModel(tmp_path, poll_s=0.01, timeout_s=5).complete(request)
+    BridgeModel(tmp_path, poll_s=0.01, timeout_s=30).complete(request)
     replay = load_model(f"replay:{tmp_path}")
     assert replay.complete(request).message.text == "only one"
     with pytest.raises(ModelError, match="has 1 answers but the session asked for answer 2"):
@@ -178,7 +178,7 @@ def test_replay_runs_out_and_refuses_empty_folders(tmp_path):
 
 def test_record_refuses_a_folder_holding_a_session(tmp_path):
     answer_in_thread(tmp_path, [{"text": "x"}])
-    BridgeModel(tmp_path, poll_s=0.01, timeout_s=5).complete(
+    BridgeModel(tmp_path, poll_s=0.01, timeout_s=30).complete(
         ModelRequest("s", [Message("user", [Text("q")])]))
     with pytest.raises(ModelError, match="already holds a recorded session"):
         load_model("scripted", record=tmp_path)

@@ -25,7 +25,7 @@ def server():
 
 def model_for(server: LoopbackServer, **options) -> OpenAIModel:
     return OpenAIModel("gpt-4o", base_url=server.openai_url, api_key="test-key", retry=FAST,
-                       timeout_s=5, **options)
+                       timeout_s=30, **options)
 
 
 def ask(text: str = "hi", **fields) -> ModelRequest:
