@@ -12,7 +12,8 @@ AGENT = [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
 def _agent(cwd, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AGENT, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([*AGENT, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def test_tools_lists_every_tool_as_a_table_and_as_json(tmp_path):

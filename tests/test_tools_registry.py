@@ -94,10 +94,11 @@ def test_arguments_are_checked_with_readable_errors(tmp_path):
 
     bad = _run(registry, ctx, "sample", count="3", extra=1, mode="medium", names="a")
     assert bad.is_error
+    expected_help = ("Expected parameters of sample: path (string, required), "
+                     "count (integer, default 3)")
     for expected in ("missing required argument 'path'", "unexpected argument 'extra'",
                      "'count' must be integer, not string", "'mode' must be one of 'fast', 'slow'",
-                     "'names' must be a list", "Expected parameters of sample: path (string, "
-                     "required), count (integer, default 3)"):
+                     "'names' must be a list", expected_help):
         assert expected in bad.content
     assert _run(registry, ctx, "sample", path="x", loud=1).is_error
     assert _run(registry, ctx, "sample", path="x", count=True).is_error

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tools.output import DEFAULT_MAX_CHARS
 
@@ -13,6 +15,7 @@ if TYPE_CHECKING:
     from sandbox import Sandbox
 
 DEFAULT_TEST_COMMAND = "python -m pytest -q"
+CACHE_SECONDS = 2.0
 
 
 class ToolContext:
@@ -42,6 +45,8 @@ class ToolContext:
         self._index = index
         self._index_stale = False
         self._lock = threading.Lock()
+        self._memo: dict[str, tuple[float, Any]] = {}
+        self._generation = 0
 
     @property
     def index(self) -> RepoIndex:
@@ -62,6 +67,31 @@ class ToolContext:
                 self.changed_files.remove(path)
             self.changed_files.append(path)
             self._index_stale = True
+        self.forget_cached()
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()`'s value, kept until a file changes or the next turn begins.
+
+        Lets the calls of one turn share work (e.g. the untracked-file listing) without
+        ever seeing a workspace older than the turn; kept at most CACHE_SECONDS in case
+        tools are called outside the executor.
+        """
+        with self._lock:
+            kept = self._memo.get(key)
+            if kept is not None and time.monotonic() - kept[0] <= CACHE_SECONDS:
+                return kept[1]
+            generation, started = self._generation, time.monotonic()
+        value = compute()
+        with self._lock:
+            if generation == self._generation:
+                self._memo[key] = (started, value)
+        return value
+
+    def forget_cached(self) -> None:
+        """Drop values kept by `cached` (the executor calls this as each turn begins)."""
+        with self._lock:
+            self._memo.clear()
+            self._generation += 1
 
     def take_changed_files(self) -> list[str]:
         """The paths changed since the last call, oldest first, and forget them."""

@@ -56,6 +56,7 @@ def execute_turn(
     on_finish: OnFinish | None = None,
 ) -> list[ToolResult]:
     """Run the calls of one turn and return their results in the model's order."""
+    ctx.forget_cached()  # files may have changed outside the tools since the last turn
     deps = plan_turn(calls, registry, ctx.root)
     results: dict[int, ToolResult] = {}
     running: dict[Future[tuple[ToolResult, float]], int] = {}

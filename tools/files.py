@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import os
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from tools.fileio import (
     with_newline,
 )
 from tools.git import workspace_files
-from tools.paths import relative, resolve
+from tools.paths import matches_glob, relative, resolve
 from tools.registry import tool
 
 WINDOW = 200
@@ -102,7 +101,7 @@ def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500
     under = relative(ctx.root, resolve(ctx.root, dir)) if dir.strip() else ""
     if under and not (ctx.root / under).is_dir():
         raise ToolError(f"{dir!r} is not a directory in the workspace")
-    names = [n for n in workspace_files(ctx.root, under) if not glob or _glob_match(n, glob)]
+    names = [n for n in workspace_files(ctx.root, under) if not glob or matches_glob(n, glob)]
     if not names:
         return "No files match." if glob or under else "The workspace has no files."
     shown = names[: max(limit, 1)]
@@ -110,14 +109,6 @@ def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500
     if len(names) > len(shown):
         text += f"\n[... {len(names) - len(shown)} more files not shown; narrow with dir or glob]"
     return f"{len(names)} files\n{text}"
-
-
-def _glob_match(name: str, pattern: str) -> bool:
-    if "/" not in pattern:
-        return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern)
-    return fnmatch.fnmatchcase(name, pattern) or (
-        pattern.startswith("**/") and fnmatch.fnmatchcase(name, pattern[3:])
-    )
 
 
 @tool(read_only=False, paths=("path",))

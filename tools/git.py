@@ -8,8 +8,10 @@ from pathlib import Path
 from tools.errors import ToolError
 
 # A repository's own config could name a program to run (fsmonitor, pager, textconv);
-# the workspace may be written by the model, so switch those off.
-_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.pager=cat", "--no-pager"]
+# the workspace may be written by the model, so switch those off. --no-optional-locks keeps
+# `git status` from rewriting the user's index.
+_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.pager=cat", "--no-pager",
+         "--no-optional-locks"]
 
 
 def git(root: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
@@ -28,7 +30,16 @@ def git(root: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
 
 def workspace_files(root: Path, under: str = "") -> list[str]:
     """Tracked and untracked, not ignored, existing files (repo-relative, sorted)."""
-    args = ["ls-files", "-z", "-co", "--exclude-standard"]
+    return _listed(root, ["-co"], under)
+
+
+def untracked_files(root: Path) -> list[str]:
+    """Untracked, not ignored files (repo-relative, sorted)."""
+    return _listed(root, ["-o"], "")
+
+
+def _listed(root: Path, which: list[str], under: str) -> list[str]:
+    args = ["ls-files", "-z", *which, "--exclude-standard"]
     if under:
         args += ["--", under]
     names = git(root, *args).decode("utf-8", errors="surrogateescape").split("\0")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from pathlib import Path, PurePosixPath
 
@@ -53,6 +54,15 @@ def display(root: Path, path: str) -> str:
         return relative(root, resolve(root, path))
     except (ToolError, ValueError):
         return str(PurePosixPath(path))
+
+
+def matches_glob(name: str, pattern: str) -> bool:
+    """Whether repo-relative `name` matches `pattern`: a pattern without "/" matches the
+    file name ("*.py"), one with "/" the whole path ("src/**/test_*.py")."""
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern)
+    return fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(
+        name, pattern.replace("**/", ""))
 
 
 def _inside(path: Path, root: Path) -> bool:

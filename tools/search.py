@@ -1,4 +1,10 @@
-"""search: regex or literal search over the workspace's files, gitignore-aware, via `git grep`."""
+"""search: regex or literal search over the workspace's files, gitignore-aware.
+
+Tracked files are searched by `git grep` (fast, multi-threaded, skips binary files);
+untracked, not ignored files, usually few, are searched here with Python's `re`. The
+untracked listing is shared by the calls of one turn (`ctx.cached`), so a turn with
+several searches walks the directory tree once.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,14 @@ from functools import cache
 
 from tools.context import ToolContext
 from tools.errors import ToolError
-from tools.git import git
-from tools.paths import relative, resolve
+from tools.fileio import BINARY_SNIFF_BYTES, is_binary
+from tools.git import git, untracked_files
+from tools.paths import matches_glob, relative, resolve
 from tools.registry import tool
 
 MAX_TEXT_CHARS = 240
 MAX_FILES_LISTED = 40
+MAX_UNTRACKED_BYTES = 5_000_000
 
 
 @tool(read_only=True, paths=("path",))
@@ -41,29 +49,57 @@ def search(
     """
     if not pattern:
         raise ToolError("pattern is empty")
-    if not literal:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ToolError(f"bad regular expression {pattern!r}: {error}; "
-                            "pass literal=true to search for the text as written") from error
-    args = ["grep", "--untracked", "-I", "-n", "-z", "--no-color", "--full-name"]
+    try:
+        compiled = re.compile(re.escape(pattern) if literal else pattern,
+                              0 if case_sensitive else re.IGNORECASE)
+    except re.error as error:
+        raise ToolError(f"bad regular expression {pattern!r}: {error}; "
+                        "pass literal=true to search for the text as written") from error
+    under = relative(ctx.root, resolve(ctx.root, path)) if path.strip() else ""
+    args = ["grep", "-I", "-n", "-z", "--no-color", "--full-name"]
     args += ["-F"] if literal else [_regex_flag()]
     if not case_sensitive:
         args.append("-i")
-    args += ["-e", pattern, "--", *_pathspecs(ctx, path, glob)]
-    out = git(ctx.root, *args, ok_codes=(0, 1))
-    return _render(out.decode("utf-8", errors="replace"), max(limit, 1))
+    args += ["-e", pattern, "--", _pathspec(under, glob)]
+    out = git(ctx.root, *args, ok_codes=(0, 1)).decode("utf-8", errors="replace")
+    rows = [tuple(r.split("\0", 2)) for r in out.splitlines() if r.count("\0") >= 2]
+    untracked = _search_untracked(ctx, compiled, under, glob)
+    if untracked:
+        rows = sorted(rows + untracked, key=lambda row: (row[0], int(row[1])))
+    return _render(rows, max(limit, 1))
 
 
-def _pathspecs(ctx: ToolContext, path: str, glob: str) -> list[str]:
-    under = relative(ctx.root, resolve(ctx.root, path)) if path.strip() else ""
-    if not glob:
-        return [under] if under else ["."]
+def _pathspec(under: str, glob: str) -> str:
     prefix = f"{under}/" if under else ""
-    if "/" not in glob:
-        return [f":(glob){prefix}**/{glob}"]
-    return [f":(glob){prefix}{glob}"]
+    if not glob:
+        return under or "."
+    return f":(glob){prefix}{glob if '/' in glob else '**/' + glob}"
+
+
+def _search_untracked(ctx: ToolContext, compiled: re.Pattern, under: str, glob: str
+                      ) -> list[tuple[str, str, str]]:
+    names = ctx.cached("untracked", lambda: untracked_files(ctx.root))
+    rows = []
+    for name in names:
+        if under and name != under and not name.startswith(under + "/"):
+            continue
+        if glob and not matches_glob(name, glob):
+            continue
+        rows += _grep_file(ctx, name, compiled)
+    return rows
+
+
+def _grep_file(ctx: ToolContext, name: str, compiled: re.Pattern) -> list[tuple[str, str, str]]:
+    try:
+        with open(ctx.root / name, "rb") as handle:
+            data = handle.read(MAX_UNTRACKED_BYTES)
+    except OSError:
+        return []
+    if is_binary(data[:BINARY_SNIFF_BYTES]):
+        return []
+    text = data.decode("utf-8", errors="replace")
+    return [(name, str(number), line) for number, line in enumerate(text.splitlines(), 1)
+            if compiled.search(line)]
 
 
 @cache
@@ -76,25 +112,22 @@ def _regex_flag() -> str:
     return "-E" if b"Perl" in probe.stderr else "-P"
 
 
-def _render(out: str, limit: int) -> str:
-    rows, per_file = [], Counter()
-    for record in out.splitlines():
-        name, _, rest = record.partition("\0")
-        line, _, text = rest.partition("\0")
-        per_file[name] += 1
-        if len(rows) < limit:
-            if len(text) > MAX_TEXT_CHARS:
-                text = text[:MAX_TEXT_CHARS] + " [...]"
-            rows.append(f"{name}:{line}: {text.strip()}")
-    total = sum(per_file.values())
-    if not total:
+def _render(rows: list[tuple], limit: int) -> str:
+    per_file = Counter(row[0] for row in rows)
+    if not rows:
         return "No matches."
-    head = f"{total} matches in {len(per_file)} files"
-    if total <= limit:
-        return head + "\n" + "\n".join(rows)
+    shown = []
+    for name, line, text in rows[:limit]:
+        text = text.strip()
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS] + " [...]"
+        shown.append(f"{name}:{line}: {text}")
+    head = f"{len(rows)} matches in {len(per_file)} files"
+    if len(rows) <= limit:
+        return head + "\n" + "\n".join(shown)
     counts = ", ".join(f"{name} ({n})" for name, n in per_file.most_common(MAX_FILES_LISTED))
     if len(per_file) > MAX_FILES_LISTED:
         counts += f", and {len(per_file) - MAX_FILES_LISTED} more files"
-    return (f"{head}; showing the first {limit}\n" + "\n".join(rows)
-            + f"\n[... {total - limit} more matches not shown. Matches per file: {counts}."
+    return (f"{head}; showing the first {limit}\n" + "\n".join(shown)
+            + f"\n[... {len(rows) - limit} more matches not shown. Matches per file: {counts}."
             " Narrow with path, glob or a more specific pattern.]")
