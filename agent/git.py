@@ -21,7 +21,14 @@ from pathlib import Path
 from agent.errors import UserError
 from agent.gitops import results
 from agent.gitops.plumbing import (
-    AGENT_DIR, GitError, TreeWriter, commit_tree, diff_trees, rev, run_git, update_ref,
+    AGENT_DIR,
+    GitError,
+    TreeWriter,
+    commit_tree,
+    diff_trees,
+    rev,
+    run_git,
+    update_ref,
 )
 from agent.gitops.restore import restore_tree
 
@@ -133,7 +140,7 @@ class Workspace:
         return self._chain(session_id)[-1]
 
     def undo(self, session_id: str, steps: int = 1) -> Restored:
-        """Go back `steps` checkpoints from the current state (uncheckpointed edits count as one)."""
+        """Go back `steps` checkpoints from now (edits not yet checkpointed count as one)."""
         if steps < 1:
             raise UserError("--steps must be at least 1")
         saved = self.checkpoint(session_id, "before undo")

@@ -126,7 +126,8 @@ class SessionStore:
         """Start a session record; returns its id, e.g. `20261123-104512-ab12`."""
         now = time.time()
         for _ in range(20):
-            session_id = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}-{secrets.token_hex(2)}"
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+            session_id = f"{stamp}-{secrets.token_hex(2)}"
             try:
                 with self._write() as db:
                     db.execute(
@@ -179,7 +180,8 @@ class SessionStore:
 
     def events(self, session_id: str) -> list[ev.Event]:
         """The session's events, rebuilt as typed events (unknown kinds skipped)."""
-        return [ev.from_dict(d) for d in self.event_dicts(session_id) if d["kind"] in ev.EVENT_TYPES]
+        stored = self.event_dicts(session_id)
+        return [ev.from_dict(d) for d in stored if d["kind"] in ev.EVENT_TYPES]
 
     def list(self, limit: int | None = None) -> list[SessionRecord]:
         """Sessions, newest first."""

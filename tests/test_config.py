@@ -43,7 +43,8 @@ def test_file_then_environment_then_command_line(tmp_path, monkeypatch):
 
     assert config.model == "openai:local@http://127.0.0.1:9"
     assert config.source["model"] == ".agent.toml"
-    assert config.max_cost_usd == 0.5 and config.source["max_cost_usd"] == "environment AGENT_MAX_COST"
+    assert config.max_cost_usd == 0.5
+    assert config.source["max_cost_usd"] == "environment AGENT_MAX_COST"
     assert config.max_turns == 30 and config.source["max_turns"] == "command line"
     assert config.network is True and config.traces is False and config.max_plans == 2
     assert config.source["debug_rounds"] == "default"
@@ -104,7 +105,7 @@ def run_tests(root, command, env):
     argv = command.split()
     argv[0] = sys.executable if argv[0] == "python" else argv[0]
     return subprocess.run(argv + ["-q", "-p", "no:cacheprovider"], cwd=root, env=full_env,
-                          capture_output=True, text=True, timeout=120).returncode
+                          check=False, capture_output=True, text=True, timeout=120).returncode
 
 
 def test_src_layout_gets_pythonpath_and_the_detected_command_really_runs(tmp_path):
@@ -129,7 +130,8 @@ def test_plain_layout_and_testpaths_from_ini_files(tmp_path):
     config = load_config(tmp_path, {})
     assert (config.test_command, config.test_env, config.test_paths) == (
         "python -m pytest", {}, ("tests",))
-    (tmp_path / "setup.cfg").write_text("[tool:pytest]\ntestpaths =\n    tests/unit\n    tests/it\n")
+    (tmp_path / "setup.cfg").write_text(
+        "[tool:pytest]\ntestpaths =\n    tests/unit\n    tests/it\n")
     assert load_config(tmp_path, {}).test_paths == ("tests/unit", "tests/it")
     assert load_config(tmp_path, {}).source["test_paths"] == "detected (setup.cfg)"
     (tmp_path / "tox.ini").write_text("[tox]\nenvlist = py311\n[pytest]\ntestpaths = checks\n")

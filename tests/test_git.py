@@ -202,7 +202,8 @@ def test_dirty_files_and_snapshot(tmp_path):
     assert ".agent/sessions.sqlite" not in workspace.dirty_files()
     sha = workspace.snapshot("before the session")
     assert "notes.txt" in git(root, "ls-tree", "-r", "--name-only", sha)
-    assert git(root, "for-each-ref", "--format=%(objectname)", "refs/agent/snapshots/").strip() == sha
+    refs = git(root, "for-each-ref", "--format=%(objectname)", "refs/agent/snapshots/")
+    assert refs.strip() == sha
     assert git(root, "show", f"{sha}:staged.txt") == "v2 staged\n"
     git(root, "commit", "-q", "-m", "clean up")
     git(root, "clean", "-fdq")

@@ -94,8 +94,8 @@ def test_store_lives_in_dot_agent_excluded_from_git_with_migrations_recorded(rep
     assert (repo / ".agent" / "sessions.sqlite").is_file()
     assert ".agent/" in (repo / ".git" / "info" / "exclude").read_text()
     assert not (repo / ".gitignore").exists()
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True,
-                            text=True).stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, check=True,
+                            capture_output=True, text=True).stdout
     assert status == ""
     db = sqlite3.connect(repo / ".agent" / "sessions.sqlite")
     assert db.execute("SELECT name FROM migrations").fetchall() == [

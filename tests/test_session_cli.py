@@ -17,7 +17,8 @@ AGENT = [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
 def agent(root, *args):
-    return subprocess.run([*AGENT, *args], cwd=root, capture_output=True, text=True, timeout=60)
+    return subprocess.run([*AGENT, *args], cwd=root, capture_output=True, text=True, timeout=60,
+                          check=False)
 
 
 @pytest.fixture

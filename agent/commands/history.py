@@ -128,7 +128,8 @@ def transcript(record, events: list[dict]) -> list[str]:
         lines += _indented("".join(streamed), "  ")
     lines.append(f"cost ${record.cost_usd:.4f}  tokens in {record.input_tokens} "
                  f"out {record.output_tokens} cached {record.cached_tokens}  "
-                 f"model calls {record.model_calls}  time {_duration(record.updated - record.created)}")
+                 f"model calls {record.model_calls}  "
+                 f"time {_duration(record.updated - record.created)}")
     return lines
 
 

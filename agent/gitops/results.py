@@ -9,7 +9,14 @@ from pathlib import Path
 
 from agent.errors import UserError
 from agent.gitops.plumbing import (
-    AGENT_DIR, AGENT_IDENTITY, Change, commit_tree, diff_trees, rev, run_git, temp_index,
+    AGENT_DIR,
+    AGENT_IDENTITY,
+    Change,
+    commit_tree,
+    diff_trees,
+    rev,
+    run_git,
+    temp_index,
     update_ref,
 )
 from agent.gitops.restore import apply_changes, restore_tree
@@ -73,7 +80,9 @@ def add_worktree(root: Path, session_id: str, tree: str | None) -> Path:
     return path
 
 
-def apply_changes_here(root: Path, changes: Sequence[Change], start: str, current: str) -> list[str]:
+def apply_changes_here(
+    root: Path, changes: Sequence[Change], start: str, current: str
+) -> list[str]:
     """Apply `changes` (made from tree `start`) to this tree, now `current`.
 
     Refuses, touching nothing, when a path was changed here differently since `start`.
