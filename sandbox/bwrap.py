@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from sandbox.env import scrubbed_env
 from sandbox.limits import limit_wrapper
@@ -13,13 +13,17 @@ from sandbox.process import Launch, run_process
 from sandbox.types import OutputSink, Policy, Result
 
 
-def namespace_args(network: bool, disable_userns: bool) -> list[str]:
+# Options newer than bubblewrap 0.6 (Ubuntu 22.04), used only when this bwrap has them.
+OPTIONAL = ("--disable-userns", "--size")
+
+
+def namespace_args(network: bool, options: frozenset[str]) -> list[str]:
     """Fresh namespaces for everything (the network too unless allowed), no capabilities,
     killed with its parent, and no access to the caller's terminal."""
     args = ["--unshare-all"]
     if network:
         args.append("--share-net")
-    if disable_userns:
+    if "--disable-userns" in options:
         # Nested user namespaces are kernel attack surface a build or test never needs.
         args += ["--unshare-user", "--disable-userns"]
     return args + ["--cap-drop", "ALL", "--die-with-parent", "--new-session"]
@@ -31,15 +35,15 @@ class BwrapSandbox:
 
     policy: Policy
     bwrap: str = "bwrap"
-    disable_userns: bool = False
+    options: frozenset[str] = frozenset()
     backend: str = field(default="bwrap", init=False)
 
     def command(self, argv: Sequence[str], cwd: Path, network: bool,
                 env: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
         """The full bwrap argv for `argv`, and the environment to start bwrap with."""
-        mounts, home = mount_args(self.policy, network)
+        mounts, home = mount_args(self.policy, network, sized_tmpfs="--size" in self.options)
         inner_env = scrubbed_env(str(home), env)
-        args = [self.bwrap, *namespace_args(network, self.disable_userns), *mounts,
+        args = [self.bwrap, *namespace_args(network, self.options), *mounts,
                 "--chdir", str(cwd), "--clearenv"]
         for key, value in inner_env.items():
             args += ["--setenv", key, value]

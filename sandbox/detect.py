@@ -14,7 +14,7 @@ from sandbox.types import Policy, Sandbox, SandboxUnavailable
 
 BACKENDS = ("auto", "bwrap", "none")
 _lock = threading.Lock()
-_cache: dict[str, tuple[str | None, str, bool]] = {}
+_cache: dict[str, tuple[str | None, str, frozenset[str]]] = {}
 
 OPT_OUT = "or, knowing that commands then run unconfined, pass --sandbox none"
 FIX_INSTALL = ("bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap, "
@@ -30,32 +30,34 @@ def detect() -> tuple[str | None, str]:
     return backend, message
 
 
-def _detected() -> tuple[str | None, str, bool]:
+def _detected() -> tuple[str | None, str, frozenset[str]]:
     with _lock:
         if "answer" not in _cache:
             _cache["answer"] = _probe()
         return _cache["answer"]
 
 
-def _probe() -> tuple[str | None, str, bool]:
+def _probe() -> tuple[str | None, str, frozenset[str]]:
+    """Find bwrap, learn which optional options it has, and start one real sandbox."""
     if not sys.platform.startswith("linux"):
-        return None, f"the bubblewrap sandbox needs Linux, this is {sys.platform}; " + OPT_OUT, False
+        why = f"the bubblewrap sandbox needs Linux, this is {sys.platform}; {OPT_OUT}"
+        return None, why, frozenset()
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return None, FIX_INSTALL, False
-    from sandbox.bwrap import namespace_args
+        return None, FIX_INSTALL, frozenset()
+    from sandbox.bwrap import OPTIONAL, namespace_args
 
     help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True).stdout
-    disable_userns = "--disable-userns" in help_text
-    probe = [bwrap, *namespace_args(False, disable_userns), "--ro-bind", "/", "/",
+    options = frozenset(option for option in OPTIONAL if option in help_text)
+    probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
              "--dev", "/dev", "--proc", "/proc", "--", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
-        return None, "bwrap did not answer within 10 s; " + OPT_OUT, False
+        return None, "bwrap did not answer within 10 s; " + OPT_OUT, frozenset()
     if done.returncode != 0:
-        return None, namespace_failure(done.stderr.strip()), False
-    return "bwrap", f"bwrap ({bwrap}) can create namespaces", disable_userns
+        return None, namespace_failure(done.stderr.strip()), frozenset()
+    return "bwrap", f"bwrap ({bwrap}) can create namespaces", options
 
 
 def namespace_failure(stderr: str) -> str:
@@ -97,13 +99,13 @@ def create_sandbox(policy: Policy, backend: str = "auto") -> Sandbox:
         from sandbox.unconfined import UnconfinedSandbox
 
         return UnconfinedSandbox(policy)
-    found, message, disable_userns = _detected()
+    found, message, options = _detected()
     if found is None:
         raise SandboxUnavailable(message)
     from sandbox.bwrap import BwrapSandbox
 
     return BwrapSandbox(policy, bwrap=shutil.which("bwrap") or "bwrap",
-                        disable_userns=disable_userns)
+                        options=options)
 
 
 _announced: set[str] = set()

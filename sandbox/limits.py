@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import resource
 import shutil
-from typing import Callable
+from collections.abc import Callable
 
 from sandbox.types import Policy
 

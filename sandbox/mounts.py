@@ -8,7 +8,7 @@ import os
 import pwd
 import sys
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from sandbox.env import pyenv_root
 from sandbox.types import Policy
@@ -92,41 +92,61 @@ def private_home(homes: list[Path]) -> Path:
     return homes[0] if homes else Path("/tmp/home")
 
 
-def mount_args(policy: Policy, network: bool) -> tuple[list[str], Path]:
-    """The bwrap options that build the sandbox's file system, and HOME inside it."""
+def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
+               ) -> tuple[list[str], Path]:
+    """The bwrap options that build the sandbox's file system, and HOME inside it.
+
+    Later mounts cover earlier ones: the system, then emptied homes, then what must stay
+    reachable inside them, then the writable folders, then what is frozen or hidden again.
+    `sized_tmpfs` bounds the in-memory folders (/tmp, HOME) by the file-size limit; bwrap
+    before 0.7 cannot, and then only RLIMIT_FSIZE bounds each file there.
+    """
     workspace = policy.workspace.resolve()
     homes = hidden_homes()
     home = private_home(homes)
-    size = str(policy.file_size_mb * MB)  # tmpfs lives in memory: bound it like a file
+
+    def tmpfs(path: Path | str, size: int = policy.file_size_mb * MB) -> list[str]:
+        sized = ["--size", str(size)] if sized_tmpfs else []
+        return [*sized, "--tmpfs", str(path)]
+
+    # /run holds sockets (docker, dbus, ssh-agent) that a read-only mount still lets a
+    # process connect to; name resolution may live there too, for when network is allowed.
     args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/tmp",
-            # /run holds sockets (docker, dbus, ssh-agent) that a read-only mount still lets
-            # a process connect to.
-            "--size", str(MB), "--tmpfs", "/run"]
+            *tmpfs("/tmp"), *tmpfs("/run", MB)]
     if network:
-        args += ["--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve"]
-    for hidden in sorted({*homes, home}, key=lambda p: len(p.parts)):
-        if hidden != Path("/tmp"):
-            args += ["--size", size, "--tmpfs", str(hidden)]
+        for resolver in ("/run/systemd/resolve", "/run/resolvconf"):
+            args += ["--ro-bind-try", resolver, resolver]
+    for folder in sorted({*homes, home}, key=lambda p: len(p.parts)):
+        if folder != Path("/tmp"):
+            args += tmpfs(folder)
     keep = interpreter_paths(homes)
-    for path in keep:
-        args += ["--ro-bind", str(path), str(path)]
     writable = [workspace, *(Path(p).resolve() for p in policy.writable)]
-    for path in writable:
+    args += _binds("--ro-bind", keep) + _binds("--bind", writable)
+    args += _binds("--ro-bind", protected_git_paths(workspace))
+    return args + _hide_again(workspace, homes, keep + writable), home
+
+
+def _binds(option: str, paths: list[Path]) -> list[str]:
+    args: list[str] = []
+    for path in paths:
         if path.exists():
-            args += ["--bind", str(path), str(path)]
-    for path in protected_git_paths(workspace):
-        args += ["--ro-bind", str(path), str(path)]
-    visible = keep + writable
-    for hidden in homes:
+            args += [option, str(path), str(path)]
+    return args
+
+
+def _hide_again(workspace: Path, homes: list[Path], visible: list[Path]) -> list[str]:
+    """Cover secrets that a visible folder brought back, and .env files outside the
+    workspace."""
+    args: list[str] = []
+    for home in homes:
         for name in SECRETS:
-            secret = hidden / name
+            secret = home / name
             if secret.exists() and _under(secret, visible):
                 args += _blank(secret)
     for env_file in env_files(workspace, homes):
         if not _under(env_file, [workspace]):
             args += _blank(env_file)
-    return args, home
+    return args
 
 
 def _blank(path: Path) -> list[str]:

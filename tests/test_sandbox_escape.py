@@ -398,3 +398,15 @@ def test_fork_tree_that_outlives_the_timeout_is_killed_entirely(workspace):
     assert result.timed_out and result.killed_by == "timeout", result
     assert time.monotonic() - started < 6
     assert wait_until_gone(marker) == []
+
+
+def test_secrets_stay_hidden_even_when_home_is_made_writable(workspace, home):
+    box = create_sandbox(Policy(workspace, writable=(home,), timeout_s=30), "bwrap")
+    result = box.run([sys.executable, "-c", READ, str(home / ".ssh" / "id_rsa"),
+                      str(home / ".aws" / "credentials"), str(home / ".env")])
+    assert SSH_KEY not in result.stdout and SECRET_KEY not in result.stdout
+    assert SECRET_TOKEN not in result.stdout
+    planted = box.run(["sh", "-c", f"echo x > {home}/.ssh/authorized_keys"])
+    assert planted.exit_code != 0 and not (home / ".ssh" / "authorized_keys").exists()
+    assert box.run(["touch", str(home / "notes.txt")]).exit_code == 0
+    assert (home / "notes.txt").exists()

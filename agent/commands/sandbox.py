@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -16,7 +15,7 @@ def register(app: typer.Typer) -> None:
         command: list[str] = typer.Argument(
             None, metavar="-- CMD [ARGS]...", help="The command to run, after --."),
         network: bool = typer.Option(False, "--network", help="Let the command use the network."),
-        timeout: Optional[float] = typer.Option(
+        timeout: float | None = typer.Option(
             None, "--timeout", min=0.001, help="Kill the command after S seconds (default 120).",
             metavar="S"),
         backend: str = typer.Option(

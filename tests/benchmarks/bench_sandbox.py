@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -48,7 +48,8 @@ def main(runs: int = 100) -> None:
         rows = []
         for label, argv in (("true", ["true"]), ("python -c pass", [sys.executable, "-c", "pass"])):
             runners = {"bare": lambda argv=argv: bare(argv)}
-            runners |= {name: (lambda box=box, argv=argv: box.run(argv)) for name, box in boxes.items()}
+            for name, box in boxes.items():
+                runners[name] = lambda box=box, argv=argv: box.run(argv)
             medians = {name: statistics.median(t) for name, t in timed(runners, runs).items()}
             rows += [(label, name, m, m - medians["bare"]) for name, m in medians.items()]
     print(f"{'command':<16} {'runner':<6} {'median ms':>10} {'added ms':>9}")
