@@ -132,10 +132,11 @@ def test_cap_keeps_short_text_and_cuts_on_line_boundaries():
 def test_default_registry_offers_every_tool_with_its_mode():
     registry = default_registry()
     modes = {t.name: t.read_only for t in registry.tools()}
-    assert modes == {
+    expected = {
         "read_file": True, "list_files": True, "search": True, "find_symbol": True,
         "find_references": True, "outline": True, "repo_map": True, "edit_file": False,
         "create_file": False, "delete_file": False, "run_command": False, "run_tests": False,
         "finish": True,
     }
+    assert {name: modes[name] for name in expected} == expected
     assert [s.name for s in registry.specs()] == list(modes)
