@@ -274,7 +274,20 @@ def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
     assert empty.returncode == 2 and "after --" in empty.stderr
     odd = subprocess.run([*CLI, "sandbox", "--backend", "docker", "--", "true"],
                          capture_output=True, text=True, cwd=workspace)
-    assert odd.returncode == 2 and "unknown sandbox backend 'docker'" in odd.stderr
+    assert odd.returncode == 2 and "'docker'" in odd.stderr and "Traceback" not in odd.stderr
+
+
+@needs_bwrap
+def test_cli_takes_the_repository_policy_from_its_config(workspace):
+    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\nsandbox = "none"\n')
+    slow = subprocess.run([*CLI, "sandbox", "--", "sleep", "30"], capture_output=True,
+                          text=True, cwd=workspace)
+    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
+    assert "UNCONFINED" in slow.stderr
+    confined = subprocess.run([*CLI, "sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",
+                               "sh", "-c", "touch /etc/agent-probe"],
+                              capture_output=True, text=True, cwd=workspace)
+    assert confined.returncode == 1 and "Read-only file system" in confined.stderr
 
 
 @needs_bwrap

@@ -16,35 +16,39 @@ def register(app: typer.Typer) -> None:
             None, metavar="-- CMD [ARGS]...", help="The command to run, after --."),
         network: bool = typer.Option(False, "--network", help="Let the command use the network."),
         timeout: float | None = typer.Option(
-            None, "--timeout", min=0.001, help="Kill the command after S seconds (default 120).",
-            metavar="S"),
-        backend: str = typer.Option(
-            "auto", "--backend", "--sandbox",
+            None, "--timeout", min=0.001, metavar="S",
+            help="Kill the command after S seconds (default: command_timeout_s, 120)."),
+        backend: str | None = typer.Option(
+            None, "--backend", "--sandbox", metavar="B",
             help="auto or bwrap (confined), or none (no isolation; say it explicitly)."),
     ) -> None:
         """Run CMD in the sandbox with this repository's policy and pass its exit code through.
 
-        The workspace is the git root of the current folder (or the folder itself): it is
-        writable; the rest of the system is read-only, secrets are hidden, the network is off.
+        The git root of the current folder (or the folder itself) is writable, the rest of
+        the system read-only; secrets are hidden; the network is off unless allowed.
         """
         from pathlib import Path
 
+        from agent.config import load_config
         from agent.errors import UserError
         from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
 
         if not command:
             raise UserError("give the command to run after --, e.g. agent sandbox -- pytest -q")
-        policy = Policy(workspace=find_workspace(Path.cwd()), network=network)
-        box = create_sandbox(policy, backend)
+        workspace = find_workspace(Path.cwd())
+        config = load_config(workspace, {"sandbox": backend, "network": network or None,
+                                         "command_timeout_s": timeout})
+        policy = Policy(workspace=workspace, network=config.network,
+                        timeout_s=config.command_timeout_s)
+        box = create_sandbox(policy, config.sandbox)
         warning = unconfined_warning(box)
         if warning:
             typer.secho(warning, err=True, fg="red", bold=True)
         stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
-        result = box.run(command, cwd=Path.cwd(), timeout=timeout, stdin=stdin,
-                         on_output=_echo_output)
+        result = box.run(command, cwd=Path.cwd(), stdin=stdin, on_output=_echo_output)
         if result.timed_out:
-            limit = policy.timeout_s if timeout is None else timeout
-            typer.echo(f"agent: {command[0]} timed out after {limit:g} s and was killed", err=True)
+            typer.echo(f"agent: {command[0]} timed out after {policy.timeout_s:g} s and was "
+                       "killed", err=True)
             raise typer.Exit(124)
         if result.killed_by:
             typer.echo(f"agent: {command[0]} was killed by {result.killed_by}", err=True)
