@@ -28,7 +28,9 @@ PROJECT = {
 
 def _ctx(tmp_path):
     # The sandbox scrubs the environment: run this interpreter by its full path.
-    return make_ctx(make_repo(tmp_path, PROJECT), test_command=f"{sys.executable} -m pytest -q")
+    # Plugin autoload off: third-party plugins installed here only slow each run down.
+    command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
+    return make_ctx(make_repo(tmp_path, PROJECT), test_command=command)
 
 
 def test_passing_tests(tmp_path):
