@@ -63,3 +63,15 @@ def test_tool_with_no_sandbox_only_when_named(tmp_path):
     assert "UNCONFINED" in done.stderr
     confined = _agent(root, "tool", "run_command", "--args", '{"command": "echo hi"}')
     assert "UNCONFINED" not in confined.stderr
+
+
+def test_tool_run_tests_uses_the_repository_test_command(tmp_path):
+    command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
+    root = make_repo(tmp_path / "repo", {
+        ".agent.toml": f"test_command = {json.dumps(command)}\n",
+        "test_it.py": "def test_good():\n    pass\n\n\ndef test_bad():\n    assert 1 == 2\n",
+    })
+    done = _agent(root, "tool", "run_tests", "--args", '{"target": "test_it.py"}')
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Tests: 1 passed, 1 failed, 0 errors (exit 1,")
+    assert "FAILED test_it.py::test_bad - assert 1 == 2" in done.stdout

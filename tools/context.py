@@ -25,7 +25,9 @@ class ToolContext:
     read-only tools ask for it at the same moment from the executor's threads, and
     re-opened (refreshed) after a tool changed a file.
     `changed_files` records, in order, every repo-relative path a tool created, edited
-    or deleted; `finished` holds the summary once the model called `finish`.
+    or deleted; `finished` holds the summary once the model called `finish`. An empty
+    `test_command` means the project has none (run_tests then says so); `test_env` is
+    added to the sandbox's environment for test runs.
     """
 
     def __init__(
@@ -33,12 +35,14 @@ class ToolContext:
         root: Path,
         sandbox: Sandbox,
         index: RepoIndex | None = None,
-        test_command: str = DEFAULT_TEST_COMMAND,
+        test_command: str | None = DEFAULT_TEST_COMMAND,
         max_output_chars: int = DEFAULT_MAX_CHARS,
+        test_env: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.sandbox = sandbox
         self.test_command = test_command
+        self.test_env = dict(test_env or {})
         self.max_output_chars = max_output_chars
         self.changed_files: list[str] = []
         self.finished: str | None = None

@@ -62,7 +62,8 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
         raise ToolError("no test command is configured for this repository")
     command = test_command_line(ctx.test_command, target)
     before = _dirty_files(ctx.root)
-    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1))
+    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
+                             env=ctx.test_env or None)
     _record_changes(ctx, before)
     output = result.stdout + ("\n" + result.stderr if result.stderr else "")
     run = parse_pytest(output, command, result.exit_code)

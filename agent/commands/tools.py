@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, Optional
 
 import typer
 
@@ -29,9 +29,10 @@ def register(app: typer.Typer) -> None:
     def run_tool(
         name: str = typer.Argument(..., help="The tool to run, e.g. read_file."),
         args: str = typer.Option("{}", "--args", help='Its arguments as JSON: \'{"path": "x"}\'.'),
-        backend: str = typer.Option(
-            "auto", "--sandbox",
-            help="auto or bwrap (confined), or none (no isolation; say it explicitly)."),
+        backend: Optional[str] = typer.Option(  # noqa: UP045 - typer reads the annotation
+            None, "--sandbox",
+            help="auto or bwrap (confined), or none (no isolation; say it explicitly). "
+                 "Default: the repository's setting, else auto."),
     ) -> None:
         """Run one tool in this repository exactly as the model would, and print its result.
 
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
         """
         from pathlib import Path
 
+        from agent.config import load_config
         from agent.errors import UserError
         from agent.messages import ToolCall
         from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
@@ -51,12 +53,15 @@ def register(app: typer.Typer) -> None:
         if not isinstance(arguments, dict):
             raise UserError('--args must be a JSON object, e.g. \'{"path": "README.md"}\'')
         root = find_workspace(Path.cwd())
-        box = create_sandbox(Policy(workspace=root), backend)
+        config = load_config(root, {"sandbox": backend})
+        policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s)
+        box = create_sandbox(policy, config.sandbox)
         warning = unconfined_warning(box)
         if warning:
             typer.secho(warning, err=True, fg="red", bold=True)
+        ctx = ToolContext(root, box, test_command=config.test_command, test_env=config.test_env)
         call = ToolCall(id="cli", name=name, arguments=arguments)
-        [result] = execute_turn([call], default_registry(), ToolContext(root, box))
+        [result] = execute_turn([call], default_registry(), ctx)
         sys.stdout.write(result.content.rstrip("\n") + "\n")
         raise typer.Exit(1 if result.is_error else 0)
 
