@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 
 from sandbox.env import scrubbed_env
 from sandbox.limits import limit_wrapper
 from sandbox.mounts import mount_args
 from sandbox.process import Launch, run_process
 from sandbox.types import OutputSink, Policy, Result
-
 
 # Options newer than bubblewrap 0.6 (Ubuntu 22.04), used only when this bwrap has them.
 OPTIONAL = ("--disable-userns", "--size")

@@ -47,12 +47,13 @@ def _probe() -> tuple[str | None, str, frozenset[str]]:
         return None, FIX_INSTALL, frozenset()
     from sandbox.bwrap import OPTIONAL, namespace_args
 
-    help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True).stdout
-    options = frozenset(option for option in OPTIONAL if option in help_text)
-    probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
-             "--dev", "/dev", "--proc", "/proc", "--", "true"]
     try:
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=10)
+        help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True,
+                                   timeout=10, check=False).stdout
+        options = frozenset(option for option in OPTIONAL if option in help_text)
+        probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
+                 "--dev", "/dev", "--proc", "/proc", "--", "true"]
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=10, check=False)
     except subprocess.TimeoutExpired:
         return None, "bwrap did not answer within 10 s; " + OPT_OUT, frozenset()
     if done.returncode != 0:

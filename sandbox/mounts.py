@@ -7,8 +7,8 @@ import functools
 import os
 import pwd
 import sys
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
 from sandbox.env import pyenv_root
 from sandbox.types import Policy

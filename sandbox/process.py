@@ -8,8 +8,9 @@ import selectors
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO
 
 from sandbox.capture import CappedBuffer
 from sandbox.types import OutputSink, Result
@@ -102,7 +103,9 @@ def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, Capped
     return timed_out
 
 
-def _feed(selector: selectors.BaseSelector, pipe, pending: memoryview) -> memoryview:
+def _feed(selector: selectors.BaseSelector, pipe: IO[bytes], pending: memoryview
+          ) -> memoryview:
+    """Write the next piece of stdin; close the pipe when all is written or nobody reads."""
     try:
         written = os.write(pipe.fileno(), pending[:CHUNK]) if pending else 0
     except (BrokenPipeError, BlockingIOError) as error:

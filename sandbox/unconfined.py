@@ -6,9 +6,9 @@ Used only when the user names it (`--sandbox none`); the command layer announces
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 
 from sandbox.env import scrubbed_env
 from sandbox.limits import limit_wrapper
