@@ -128,3 +128,13 @@ def test_paths_that_leave_the_workspace_are_refused(tmp_path):
     assert not inside.is_error and "1\ta" in inside.content
     sneaky = call(ctx, "read_file", path="sub/../a.txt")
     assert not sneaky.is_error
+
+
+def test_read_file_without_an_index_still_shows_the_file(tmp_path):
+    (tmp_path / "mod.py").write_text(LONG_MODULE)  # not a git repository: no index
+    ctx = make_ctx(tmp_path)
+    result = call(ctx, "read_file", path="mod.py")
+    assert not result.is_error, result.content
+    assert result.content.startswith("mod.py: lines 1-200 of 323\n     1\tdef function_0(x):")
+    assert "Outline" not in result.content
+    assert "contains a NUL" in call(ctx, "read_file", path="a\0b").content

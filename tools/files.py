@@ -84,7 +84,10 @@ def _outline(ctx: ToolContext, shown: str) -> str:
 
     if language_for(shown) is None:
         return ""
-    symbols = ctx.index.outline(shown)
+    try:
+        symbols = ctx.index.outline(shown)
+    except Exception:  # noqa: BLE001 - the outline is a help; the file is still shown without it
+        return ""
     return f"Outline (line ranges):\n{format_outline(symbols)}\n" if symbols else ""
 
 

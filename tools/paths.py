@@ -20,6 +20,8 @@ def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
     raw = path.strip()
     if not raw:
         raise ToolError("path is empty; give a path relative to the repository root")
+    if "\0" in raw:
+        raise ToolError(f"{path!r} contains a NUL character; paths cannot")
     candidate = Path(raw) if os.path.isabs(raw) else root / raw
     lexical = Path(os.path.normpath(candidate))
     if not _inside(lexical, root):
