@@ -215,6 +215,23 @@ def test_unix_socket_under_run_is_hidden(workspace):
         path.unlink(missing_ok=True)
 
 
+def test_abstract_unix_socket_on_the_host_is_unreachable(workspace):
+    name = f"\0agent-escape-{uuid.uuid4().hex[:8]}"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(name)
+        server.listen()
+        result = run_python(workspace, f"""
+            import socket, sys
+            try:
+                socket.socket(socket.AF_UNIX).connect({name!r})
+                print("ESCAPED")
+            except OSError as error:
+                print(error)
+                sys.exit(1)
+        """)
+        assert_refused(result)
+
+
 def test_cannot_see_or_signal_the_test_process(workspace):
     result = run_python(workspace, f"""
         import os, sys
