@@ -282,6 +282,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL survives a killed process (only a power cut may lose the last
+        # events) and is ~40x faster per event than FULL, which streamed text needs.
+        db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         _migrate(db)
     except sqlite3.DatabaseError:

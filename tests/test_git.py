@@ -216,3 +216,20 @@ def test_exclude_agent_dir_writes_info_exclude_once_never_gitignore(tmp_path):
     exclude_agent_dir(root)
     assert (root / ".git" / "info" / "exclude").read_text().count(".agent/") == 1
     assert ".agent" not in (root / ".gitignore").read_text()
+
+
+def test_a_file_that_became_a_directory_and_back(tmp_path):
+    root = make_repo(tmp_path)
+    before = files_state(root)
+    workspace = Workspace.open(root)
+    workspace.checkpoint("t", "start")
+    (root / "notes.txt").unlink()
+    (root / "notes.txt").mkdir()
+    (root / "notes.txt" / "inner.md").write_text("now a directory\n")
+    workspace.checkpoint("t", "directory")
+    undone = workspace.undo("t")
+    assert files_state(root) == before
+    with pytest.raises(UserError, match="only 0 step"):
+        workspace.undo("t")
+    workspace.restore("t", undone.saved)
+    assert (root / "notes.txt" / "inner.md").read_text() == "now a directory\n"

@@ -147,17 +147,22 @@ class TreeWriter:
     def __init__(self, root: Path):
         self.root = root
         self._cache: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        self._last: tuple[dict[str, tuple[str, str]], str] | None = None
 
     def write(self) -> str:
         """Hash the working tree into the object store and return the tree id."""
         entries = self._entries()
+        if self._last is not None and self._last[0] == entries:
+            return self._last[1]
         lines = b"".join(
             f"{mode} {oid}\t".encode() + os.fsencode(path) + b"\0"
             for path, (mode, oid) in sorted(entries.items())
         )
         with temp_index() as env:
             run_git(self.root, "update-index", "-z", "--index-info", input=lines, env=env)
-            return run_git(self.root, "write-tree", env=env).decode().strip()
+            tree = run_git(self.root, "write-tree", env=env).decode().strip()
+        self._last = (entries, tree)
+        return tree
 
     def _entries(self) -> dict[str, tuple[str, str]]:
         """path -> (mode, blob id) for every file git would see in the working tree."""
@@ -184,15 +189,17 @@ class TreeWriter:
         """Blob ids for files, from the stat cache or freshly written with `hash-object`."""
         found: dict[str, tuple[str, str]] = {}
         to_hash: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
+        base = str(self.root)
         for name in paths:
             if name == AGENT_DIR or name.startswith(AGENT_DIR + "/"):
                 continue
+            full = os.path.join(base, name)
             try:
-                st = (self.root / name).lstat()
+                st = os.lstat(full)
             except (FileNotFoundError, NotADirectoryError):
                 continue
             if stat.S_ISLNK(st.st_mode):
-                target = os.fsencode(os.readlink(self.root / name))
+                target = os.fsencode(os.readlink(full))
                 found[name] = (SYMLINK, self._hash_bytes(target))
                 continue
             if not stat.S_ISREG(st.st_mode):
