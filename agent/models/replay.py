@@ -1,8 +1,10 @@
 """`replay:DIR`: answers from a recorded bridge folder, in order.
 
 Before each answer the new request's conversation is compared with the recorded one; when
-they differ, a ModelError names the first differing message, so a changed prompt, tool
-output or loop is found at once rather than producing a confusing session.
+they differ, a ModelError names the first differing message, so a changed loop is found at
+once rather than producing a confusing session. What the model said is compared exactly;
+of the user side only the shape (part types, tool-call ids, error flags), because tool
+output and test results are measured anew on each run (durations, temporary paths).
 """
 
 from __future__ import annotations
@@ -58,13 +60,21 @@ class ReplayModel:
 def check_same_conversation(recorded: list[Any], sent: list[Any], number: int) -> None:
     """Raise a ModelError naming the first message where the two conversations differ."""
     for index, (old, new) in enumerate(zip(recorded, sent)):
-        if old != new:
+        if _comparable(old) != _comparable(new):
             raise ModelError(
                 f"replay diverged at request {number}, message {index + 1} ({new['role']}): "
                 f"recorded {_summary(old)} but the session sent {_summary(new)}")
     if len(recorded) != len(sent):
         raise ModelError(f"replay diverged at request {number}: the recording has "
                          f"{len(recorded)} messages but the session sent {len(sent)}")
+
+
+def _comparable(message: dict[str, Any]) -> Any:
+    """The part of a message a replay must match: all of the model's, the user's shape."""
+    if message["role"] == "assistant":
+        return message
+    return [(part.get("type"), part.get("call_id"), part.get("is_error"))
+            for part in message["content"]]
 
 
 def _summary(message: dict[str, Any], limit: int = 120) -> str:
