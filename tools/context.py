@@ -50,6 +50,7 @@ class ToolContext:
         self._index_stale = False
         self._lock = threading.Lock()
         self._memo: dict[str, tuple[float, Any]] = {}
+        self._key_locks: dict[str, threading.Lock] = {}
         self._generation = 0
 
     @property
@@ -78,18 +79,21 @@ class ToolContext:
 
         Lets the calls of one turn share work (e.g. the untracked-file listing) without
         ever seeing a workspace older than the turn; kept at most CACHE_SECONDS in case
-        tools are called outside the executor.
+        tools are called outside the executor. Concurrent callers wait for one computation.
         """
         with self._lock:
-            kept = self._memo.get(key)
-            if kept is not None and time.monotonic() - kept[0] <= CACHE_SECONDS:
-                return kept[1]
-            generation, started = self._generation, time.monotonic()
-        value = compute()
-        with self._lock:
-            if generation == self._generation:
-                self._memo[key] = (started, value)
-        return value
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                kept = self._memo.get(key)
+                if kept is not None and time.monotonic() - kept[0] <= CACHE_SECONDS:
+                    return kept[1]
+                generation, started = self._generation, time.monotonic()
+            value = compute()
+            with self._lock:
+                if generation == self._generation:
+                    self._memo[key] = (started, value)
+            return value
 
     def forget_cached(self) -> None:
         """Drop values kept by `cached` (the executor calls this as each turn begins)."""

@@ -54,15 +54,17 @@ def django_dir() -> Path:
     return Path(out.stdout.split()[1])
 
 
-def median_seconds(action, runs: int) -> float:
-    """Median wall time of `action()` over `runs` runs, after one warm-up."""
-    action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def interleaved_medians(actions: list, runs: int) -> list[float]:
+    """Median wall time of each action, run round-robin (after one warm-up round) so that
+    the load from other work on the machine falls on every action alike."""
+    times: list[list[float]] = [[] for _ in actions]
+    for round_number in range(runs + 1):
+        for i, action in enumerate(actions):
+            start = time.perf_counter()
+            action()
+            if round_number:
+                times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -76,13 +78,13 @@ def main() -> None:
     print(f"django: {files} indexed files; index open/refresh {time.perf_counter() - start:.2f} s")
 
     calls = [ToolCall(f"c{i}", name, args) for i, (name, args) in enumerate(TURN)]
-    singles = []
     for call in calls:
-        # Each alone as a turn of its own, exactly as the executor runs it.
         [result] = execute_turn([call], registry, ctx)
         assert not result.is_error, result.content
-        singles.append(median_seconds(lambda call=call: execute_turn([call], registry, ctx), runs))
-    turn = median_seconds(lambda: execute_turn(calls, registry, ctx), runs)
+    # Each call alone is a turn of its own, exactly as the executor runs it.
+    actions = [lambda call=call: execute_turn([call], registry, ctx) for call in calls]
+    actions.append(lambda: execute_turn(calls, registry, ctx))
+    *singles, turn = interleaved_medians(actions, runs)
     print(f"\n{'call':<58} {'median s':>9}")
     for (name, args), seconds in zip(TURN, singles):
         label = f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"[:58]
@@ -91,12 +93,11 @@ def main() -> None:
     print(f"{'turn of 8 through execute_turn':<58} {turn:>9.3f}")
 
     print(f"\n{'search over all files':<24} {'matches':>8} {'median s':>9}")
-    search_times = []
-    for label, args in SEARCHES:
-        call = ToolCall("s", "search", args)
+    search_calls = [ToolCall("s", "search", args) for _, args in SEARCHES]
+    search_times = interleaved_medians(
+        [lambda call=call: execute_turn([call], registry, ctx) for call in search_calls], runs)
+    for (label, _), call, seconds in zip(SEARCHES, search_calls, search_times):
         first = execute_turn([call], registry, ctx)[0].content.splitlines()[0]
-        seconds = median_seconds(lambda call=call: execute_turn([call], registry, ctx), runs)
-        search_times.append(seconds)
         print(f"{label:<24} {first.split()[0]:>8} {seconds:>9.3f}")
 
     ratio = turn / max(singles)
