@@ -21,6 +21,13 @@ needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bu
 CLI = [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
+def cli(args: list[str], cwd: Path, **options) -> subprocess.CompletedProcess[str]:
+    """Run the real `agent` command line; its stdin is empty unless `input` is given."""
+    if "input" not in options:
+        options["stdin"] = subprocess.DEVNULL
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, **options)
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A git repository in tmp_path, with HOME pointed at a folder of the test's own."""
@@ -195,11 +202,10 @@ def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
     assert done.stdout.startswith("(None, 'bubblewrap (bwrap) is not installed")
     assert "apt-get install bubblewrap" in done.stdout and "--sandbox none" in done.stdout
     assert "SandboxUnavailable" in done.stderr
-    cli = subprocess.run([*CLI, "sandbox", "--", "true"], capture_output=True, text=True,
-                         env=env, cwd=tmp_path)
-    assert cli.returncode == 2
-    assert cli.stderr.startswith("agent: bubblewrap (bwrap) is not installed")
-    assert "Traceback" not in cli.stderr
+    refused = cli(["sandbox", "--", "true"], tmp_path, env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("agent: bubblewrap (bwrap) is not installed")
+    assert "Traceback" not in refused.stderr
 
 
 @needs_bwrap
@@ -235,62 +241,6 @@ def test_nothing_is_probed_on_import_and_detection_is_cached(tmp_path):
 
 
 @needs_bwrap
-def test_cli_passes_the_exit_code_through(workspace):
-    done = subprocess.run([*CLI, "sandbox", "--", "sh", "-c", "echo hi; exit 7"],
-                          capture_output=True, text=True, cwd=workspace)
-    assert (done.returncode, done.stdout) == (7, "hi\n")
-
-
-@needs_bwrap
-def test_cli_confines_to_the_git_root_and_reads_stdin(workspace, tmp_path):
-    sub = workspace / "pkg"
-    sub.mkdir()
-    script = "cat > ../from-stdin.txt && touch " + str(tmp_path / "outside.txt")
-    done = subprocess.run([*CLI, "sandbox", "--", "sh", "-c", script], input="piped",
-                          capture_output=True, text=True, cwd=sub)
-    assert (workspace / "from-stdin.txt").read_text() == "piped"
-    # /tmp inside is private: the touch lands there and vanishes, the host never sees it
-    assert done.returncode == 0 and not (tmp_path / "outside.txt").exists()
-
-
-@needs_bwrap
-def test_cli_timeout_and_signal_exit_codes(workspace):
-    slow = subprocess.run([*CLI, "sandbox", "--timeout", "0.5", "--", "sleep", "30"],
-                          capture_output=True, text=True, cwd=workspace)
-    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
-    killed = subprocess.run([*CLI, "sandbox", "--", "sh", "-c", "kill -KILL $$"],
-                            capture_output=True, text=True, cwd=workspace)
-    assert killed.returncode == 137 and "SIGKILL" in killed.stderr
-
-
-def test_cli_none_backend_warns_loudly(workspace):
-    done = subprocess.run([*CLI, "sandbox", "--sandbox", "none", "--", "sh", "-c", "exit 3"],
-                          capture_output=True, text=True, cwd=workspace)
-    assert done.returncode == 3 and "UNCONFINED" in done.stderr
-
-
-def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
-    empty = subprocess.run([*CLI, "sandbox"], capture_output=True, text=True, cwd=workspace)
-    assert empty.returncode == 2 and "after --" in empty.stderr
-    odd = subprocess.run([*CLI, "sandbox", "--backend", "docker", "--", "true"],
-                         capture_output=True, text=True, cwd=workspace)
-    assert odd.returncode == 2 and "'docker'" in odd.stderr and "Traceback" not in odd.stderr
-
-
-@needs_bwrap
-def test_cli_takes_the_repository_policy_from_its_config(workspace):
-    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\nsandbox = "none"\n')
-    slow = subprocess.run([*CLI, "sandbox", "--", "sleep", "30"], capture_output=True,
-                          text=True, cwd=workspace)
-    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
-    assert "UNCONFINED" in slow.stderr
-    confined = subprocess.run([*CLI, "sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",
-                               "sh", "-c", "touch /etc/agent-probe"],
-                              capture_output=True, text=True, cwd=workspace)
-    assert confined.returncode == 1 and "Read-only file system" in confined.stderr
-
-
-@needs_bwrap
 def test_bwrap_without_newer_options_still_confines(workspace):
     # bubblewrap 0.6 (Ubuntu 22.04) has neither --size nor --disable-userns.
     from sandbox.bwrap import BwrapSandbox
@@ -301,3 +251,51 @@ def test_bwrap_without_newer_options_still_confines(workspace):
     result = box.run(["sh", "-c", "touch inside.txt; echo x > /etc/agent-probe"])
     assert (workspace / "inside.txt").exists() and not Path("/etc/agent-probe").exists()
     assert "Read-only file system" in result.stderr
+
+
+@needs_bwrap
+def test_cli_passes_the_exit_code_through(workspace):
+    done = cli(["sandbox", "--", "sh", "-c", "echo hi; exit 7"], workspace)
+    assert (done.returncode, done.stdout) == (7, "hi\n")
+
+
+@needs_bwrap
+def test_cli_confines_to_the_git_root_and_reads_stdin(workspace, tmp_path):
+    sub = workspace / "pkg"
+    sub.mkdir()
+    script = "cat > ../from-stdin.txt && touch " + str(tmp_path / "outside.txt")
+    done = cli(["sandbox", "--", "sh", "-c", script], sub, input="piped")
+    assert (workspace / "from-stdin.txt").read_text() == "piped"
+    # /tmp inside is private: the touch lands there and vanishes, the host never sees it
+    assert done.returncode == 0 and not (tmp_path / "outside.txt").exists()
+
+
+@needs_bwrap
+def test_cli_timeout_and_signal_exit_codes(workspace):
+    slow = cli(["sandbox", "--timeout", "0.5", "--", "sleep", "30"], workspace)
+    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
+    killed = cli(["sandbox", "--", "sh", "-c", "kill -KILL $$"], workspace)
+    assert killed.returncode == 137 and "SIGKILL" in killed.stderr
+
+
+def test_cli_none_backend_warns_loudly(workspace):
+    done = cli(["sandbox", "--sandbox", "none", "--", "sh", "-c", "exit 3"], workspace)
+    assert done.returncode == 3 and "UNCONFINED" in done.stderr
+
+
+def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
+    empty = cli(["sandbox"], workspace)
+    assert empty.returncode == 2 and "after --" in empty.stderr
+    odd = cli(["sandbox", "--backend", "docker", "--", "true"], workspace)
+    assert odd.returncode == 2 and "'docker'" in odd.stderr and "Traceback" not in odd.stderr
+
+
+@needs_bwrap
+def test_cli_takes_the_repository_policy_from_its_config(workspace):
+    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\nsandbox = "none"\n')
+    slow = cli(["sandbox", "--", "sleep", "30"], workspace)
+    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
+    assert "UNCONFINED" in slow.stderr
+    confined = cli(["sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",
+                    "sh", "-c", "touch /etc/agent-probe"], workspace)
+    assert confined.returncode == 1 and "Read-only file system" in confined.stderr

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         warning = unconfined_warning(box)
         if warning:
             typer.secho(warning, err=True, fg="red", bold=True)
-        stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+        stdin = sys.stdin.buffer.read() if _stdin_is_data() else None
         result = box.run(command, cwd=Path.cwd(), stdin=stdin, on_output=_echo_output)
         if result.timed_out:
             typer.echo(f"agent: {command[0]} timed out after {policy.timeout_s:g} s and was "
@@ -54,6 +54,18 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"agent: {command[0]} was killed by {result.killed_by}", err=True)
         code = result.exit_code
         raise typer.Exit(128 - code if code < 0 else code)
+
+
+def _stdin_is_data() -> bool:
+    """True when stdin is a pipe or a file (input meant for the command), not a terminal."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(0).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
 
 
 def _echo_output(stream: str, data: bytes) -> None:
