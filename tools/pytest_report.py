@@ -19,6 +19,8 @@ MAX_DETAILED = 10
 class TestFailure:
     """One failing or erroring test (or a file that failed to collect)."""
 
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
     test_id: str
     kind: str  # "failed" or "error"
     message: str = ""
@@ -28,6 +30,8 @@ class TestFailure:
 @dataclass
 class TestRun:
     """A finished test run: what pytest reported, and the raw output behind it."""
+
+    __test__ = False
 
     command: str
     exit_code: int

@@ -26,6 +26,7 @@ def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
     if not command.strip():
         raise ToolError("command is empty")
     before = _dirty_files(ctx.root)
+    # Not a login shell (-l): /etc/profile would reset PATH and lose the project's python.
     result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1))
     _record_changes(ctx, before)
     status = f"exit code {result.exit_code} ({result.duration_s:.2f}s)"
