@@ -20,7 +20,13 @@ def run_synth(repo: Path, tests: str, seed: int, max_tasks: int, workers: int,
     if not repo.is_dir():
         raise UserError(f"not a directory: {repo}")
     if not sys.stderr.isatty():
-        return synthesize(repo, tests, seed, max_tasks, max(1, workers), timeout, backend)
+        def log(tried: int, kept: int, total: int) -> None:
+            if tried % 10 == 0:
+                print(f"synth: {tried} of {total} candidates tried, {kept} kept",
+                      file=sys.stderr, flush=True)
+
+        return synthesize(repo, tests, seed, max_tasks, max(1, workers), timeout, backend,
+                          on_progress=log)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(),

@@ -10,6 +10,7 @@ assertion used).
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from agent.debug.calltree import failing_path, is_test_path
 from agent.debug.coverage_map import CoverageMap, Span, PytestCommand, line_owner, run_coverage
 from agent.debug.selection import related_test_files
 from agent.debug.trace_run import trace_tests
+from agent.debug.tracer import TESTS_ONLY
 
 # Weights of trace evidence on top of the spectrum score (which lies in 0..1).
 RAISED_HERE = 0.35
@@ -61,8 +63,9 @@ def localize(root: Path, failing: Sequence[str], test_command: str | None = None
     cmd = PytestCommand.parse(test_command)
     seconds: dict[str, float] = {}
     start = time.monotonic()
-    traces = trace_tests(root, list(failing)[:max_traces], cmd, timeout=timeout,
-                         backend=backend) if use_traces else []
+    # Locals line by line only in the tests: enough to see which result was asserted on.
+    traces = trace_tests(root, list(failing)[:max_traces], cmd, focus=[TESTS_ONLY],
+                         timeout=timeout, backend=backend) if use_traces else []
     seconds["trace"] = time.monotonic() - start
     related = related_test_files(root, cmd, failing, traces)
     args = [*cmd.args_without_paths(), *related]
@@ -96,6 +99,7 @@ def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]],
     for s in suspects.values():
         s.score = 0.5 * s.ochiai + 0.5 * s.dstar / max_dstar
     _add_trace_evidence(suspects, traces)
+    _add_missing_methods(root, suspects, traces, list(cov.lines))
     ranked = sorted(suspects.values(), key=lambda s: (-s.score, -s.ochiai, s.path, s.line))
     return ranked, plain
 
@@ -173,6 +177,39 @@ def _add_trace_evidence(suspects: dict[tuple[str, str], Suspect],
         for key, (weight, why) in marks.items():
             suspects[key].score += weight / max(len(traces), 1)
             suspects[key].reasons.append(why)
+
+
+_MISSING_ATTR = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+_MISSING_PROTOCOL = {  # TypeError text -> the special method that would have answered
+    "is not iterable": "__iter__", "is not callable": "__call__",
+    "is not subscriptable": "__getitem__", "has no len()": "__len__",
+    "does not support item assignment": "__setitem__", "unhashable type": "__hash__",
+    "does not support item deletion": "__delitem__", "is not an iterator": "__next__",
+    "does not support the context manager protocol": "__enter__",
+}
+
+
+def _add_missing_methods(root: Path, suspects: dict[tuple[str, str], Suspect],
+                         traces: list[dict[str, Any]], paths: list[str]) -> None:
+    """A failure that needed `Cls.name`, which the repository's class Cls lacks."""
+    for trace in traces:
+        message = (trace.get("failure") or {}).get("message", "")
+        wanted = [(m.group(1), m.group(2)) for m in _MISSING_ATTR.finditer(message)]
+        for text, method in _MISSING_PROTOCOL.items():
+            found = re.search(rf"'(\w+)' object {re.escape(text)}|type: '(\w+)'", message)
+            if text in message and found:
+                wanted.append((found.group(1) or found.group(2), method))
+        for cls, name in wanted:
+            for path in paths:
+                owners = {s.qualname for s in _owners(root / path).values()}
+                hits = [q for q in owners if q == cls or q.endswith("." + cls)]
+                if hits and f"{hits[0]}.{name}" not in owners and not is_test_path(path):
+                    key = (path, f"{hits[0]}.{name}")
+                    line = min(ln for ln, s in _owners(root / path).items()
+                               if s.qualname == hits[0])
+                    s = suspects.setdefault(key, Suspect(key[1], path, line, 0.0, 0.0, 0.0))
+                    s.score += 1.0 + RAISED_HERE
+                    s.reasons.append(f"the failure needed {key[1]}, which {hits[0]} lacks")
 
 
 def _owner_name(func: str) -> str:

@@ -22,6 +22,8 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+from agent.debug.calltree import is_test_path
+
 _CO_GENERATOR = 0x20 | 0x200  # CO_GENERATOR | CO_ASYNC_GENERATOR
 _IMMUTABLE = (int, float, str, bytes, bool, type(None), tuple, frozenset, complex)
 _SKIP_PARTS = ("site-packages", "dist-packages", "/.venv/", "/.tox/", "/.agent/")
@@ -30,6 +32,9 @@ _RESUME = dis.opmap.get("RESUME", -1)
 _YIELD_VALUE = dis.opmap.get("YIELD_VALUE", -1)
 _KEEP_FIRST = 3  # executions of each line kept from the start...
 _KEEP_LAST = 3  # ...and from the end
+
+
+TESTS_ONLY = "<tests>"  # focus value: line-by-line detail only in test files (cheap)
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,7 @@ class Tracer:
         parent, site = self._parent_of(frame)
         qual = code.co_qualname
         kind = "resume" if code.co_flags & _CO_GENERATOR and _resumed(frame) else "call"
-        detail = self._wants_detail(qual)
+        detail = self._wants_detail(qual, rel)
         node = _Call(self.ncalls, parent, qual, rel, code.co_firstlineno, site, kind, detail)
         self.events += 1
         if kind == "call":
@@ -194,9 +199,11 @@ class Tracer:
             self.truncated, self._cap_at = True, self.ncalls
         return True
 
-    def _wants_detail(self, qual: str) -> bool:
+    def _wants_detail(self, qual: str, rel: str) -> bool:
         if self._over_cap():
             return False
+        if self.focus == (TESTS_ONLY,):
+            return is_test_path(rel)
         if self.focus:
             return any(qual == f or qual.endswith("." + f) for f in self.focus)
         return True
