@@ -60,7 +60,11 @@ TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def load_config(root: Path, cli_overrides: dict[str, Any] | None = None) -> Config:
-    """The settings for the repository at `root`; CLI values of None count as not given."""
+    """The settings for the repository at `root`; CLI values of None count as not given.
+
+    The test command is detected only when no one set it; setting it to an empty string
+    (e.g. `AGENT_TEST_COMMAND=`) means "no test command" and turns detection off.
+    """
     values: dict[str, Any] = {}
     source = {name: "default" for name in KINDS}
     for where, raw in _file_settings(Path(root)):

@@ -172,3 +172,11 @@ def test_project_instructions_read_agents_and_claude_files_capped(tmp_path):
     assert text.startswith("# AGENTS.md\n\nUse tabs.")
     assert "# CLAUDE.md" in text and "500 more characters not shown" in text
     assert len(text) < INSTRUCTIONS_CAP + 200
+
+
+def test_an_empty_test_command_turns_detection_off(tmp_path, monkeypatch):
+    write_src_project(tmp_path)
+    monkeypatch.setenv("AGENT_TEST_COMMAND", "")
+    config = load_config(tmp_path, {})
+    assert config.test_command is None
+    assert config.source["test_command"] == "environment AGENT_TEST_COMMAND"
