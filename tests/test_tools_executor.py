@@ -172,3 +172,14 @@ def test_parallel_index_queries_share_one_index(tmp_path):
     for i in range(6):
         assert f"pkg/m{i}.py:1-2: function func_{i}" in results[i].content
         assert f"1-2: def func_{i}():" in results[6 + i].content
+
+
+def test_finish_marks_the_context_done(tmp_path):
+    ctx = make_ctx(make_repo(tmp_path, {"a.txt": "a\n"}))
+    assert ctx.finished is None
+    calls = _calls(("edit_file", {"path": "a.txt", "old": "a", "new": "b"}),
+                   ("finish", {"summary": "Changed a to b."}))
+    results = execute_turn(calls, _registry(), ctx)
+    assert [r.is_error for r in results] == [False, False]
+    assert ctx.finished == "Changed a to b."
+    assert ctx.take_changed_files() == ["a.txt"] and ctx.take_changed_files() == []

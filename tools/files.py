@@ -71,10 +71,13 @@ def _window(handle, start: int, last: int) -> tuple[list[str], int, bool]:
     lines, total, bad = [], 0, False
     for total, raw in enumerate(handle, 1):
         if start <= total <= last:
-            text = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+            raw = raw.rstrip(b"\r\n")
+            # Decode only the part shown: a minified file can be one 50 MB line.
+            text = raw[: MAX_LINE_CHARS * 4].decode("utf-8", errors="replace")[:MAX_LINE_CHARS]
             bad = bad or "\ufffd" in text and b"\xef\xbf\xbd" not in raw
-            if len(text) > MAX_LINE_CHARS:
-                text = text[:MAX_LINE_CHARS] + f" [... {len(text) - MAX_LINE_CHARS} chars cut]"
+            kept = len(text.encode("utf-8", errors="replace"))
+            if kept < len(raw):
+                text += f" [... {len(raw) - kept} bytes cut]"
             lines.append(text)
     return lines, total, bad
 
