@@ -46,14 +46,17 @@ def register(app: typer.Typer) -> None:
             typer.secho(warning, err=True, fg="red", bold=True)
         stdin = sys.stdin.buffer.read() if _stdin_is_data() else None
         result = box.run(command, cwd=Path.cwd(), stdin=stdin, on_output=_echo_output)
-        if result.timed_out:
-            typer.echo(f"agent: {command[0]} timed out after {policy.timeout_s:g} s and was "
-                       "killed", err=True)
-            raise typer.Exit(124)
-        if result.killed_by:
-            typer.echo(f"agent: {command[0]} was killed by {result.killed_by}", err=True)
-        code = result.exit_code
-        raise typer.Exit(128 - code if code < 0 else code)
+        raise typer.Exit(_exit_code(result, command[0], policy.timeout_s))
+
+
+def _exit_code(result, name: str, timeout_s: float) -> int:
+    """The shell's code for how the command ended: its own, 128 + signal, 124 on timeout."""
+    if result.timed_out:
+        typer.echo(f"agent: {name} timed out after {timeout_s:g} s and was killed", err=True)
+        return 124
+    if result.killed_by:
+        typer.echo(f"agent: {name} was killed by {result.killed_by}", err=True)
+    return 128 - result.exit_code if result.exit_code < 0 else result.exit_code
 
 
 def _stdin_is_data() -> bool:
