@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from sandbox import Result
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +53,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(_exit_code(result, command[0], policy.timeout_s))
 
 
-def _exit_code(result, name: str, timeout_s: float) -> int:
+def _exit_code(result: Result, name: str, timeout_s: float) -> int:
     """The shell's code for how the command ended: its own, 128 + signal, 124 on timeout."""
     if result.timed_out:
         typer.echo(f"agent: {name} timed out after {timeout_s:g} s and was killed", err=True)
