@@ -258,9 +258,9 @@ def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> N
             " WHERE id = ?",
             (event.status, event.stop_reason, event.summary, event.at, session_id),
         )
-    elif isinstance(event, ev.SessionStarted):
-        db.execute("UPDATE sessions SET status = 'running', stop_reason = '', updated = ?"
-                   " WHERE id = ?", (event.at, session_id))
+    elif isinstance(event, ev.SessionStarted):  # repo: where it runs (maybe a worktree)
+        db.execute("UPDATE sessions SET status = 'running', stop_reason = '', repo = ?,"
+                   " updated = ? WHERE id = ?", (event.repo, event.at, session_id))
     else:
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (event.at, session_id))
 

@@ -60,6 +60,9 @@ def test_events_and_messages_round_trip_and_update_the_session_row(repo):
     assert (record.cost_usd, record.input_tokens, record.output_tokens, record.cached_tokens,
             record.model_calls) == (0.0123, 1200, 300, 800, 2)
     assert record.branch == "main" and record.repo == str(repo)
+    sink(ev.SessionStarted(session_id=session, task="fix", model="scripted", repo="/elsewhere",
+                           resumed=True))
+    assert (store.get(session).status, store.get(session).repo) == ("running", "/elsewhere")
 
 
 def test_lookup_by_prefix_list_order_mark_and_update(repo):

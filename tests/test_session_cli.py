@@ -124,3 +124,22 @@ def test_commands_outside_a_repository_and_with_no_sessions(tmp_path):
     assert "No sessions yet" in agent(tmp_path, "sessions").stdout
     undo = agent(tmp_path, "undo")
     assert undo.returncode == 2 and "no sessions yet" in undo.stderr
+
+
+def test_diff_and_undo_of_a_worktree_session_act_on_its_worktree(tmp_path):
+    root = make_repo(tmp_path)
+    before = files_state(root)
+    store = SessionStore.open(root)
+    session = store.create("in a worktree", "scripted")
+    path = Workspace.open(root).worktree(session)
+    worktree = Workspace.open(path)
+    worktree.checkpoint(session, "start")
+    store.sink(session)(ev.SessionStarted(session_id=session, task="t", model="scripted",
+                                          repo=str(path)))
+    (path / "app.py").write_text("changed in the worktree\n")
+
+    shown = agent(root, "diff")
+    assert "+changed in the worktree" in shown.stdout
+    assert agent(root, "undo").returncode == 0
+    assert (path / "app.py").read_text().startswith("def add")
+    assert files_state(root) == before
