@@ -56,17 +56,23 @@ def search(
         raise ToolError(f"bad regular expression {pattern!r}: {error}; "
                         "pass literal=true to search for the text as written") from error
     under = relative(ctx.root, resolve(ctx.root, path)) if path.strip() else ""
-    args = ["grep", "-I", "-n", "-z", "--no-color", "--full-name"]
-    args += ["-F"] if literal else [_regex_flag()]
-    if not case_sensitive:
-        args.append("-i")
-    args += ["-e", pattern, "--", _pathspec(under, glob)]
-    out = git(ctx.root, *args, ok_codes=(0, 1)).decode("utf-8", errors="replace")
-    rows = [tuple(r.split("\0", 2)) for r in out.splitlines() if r.count("\0") >= 2]
+    rows = _grep_tracked(ctx, pattern, literal, case_sensitive, _pathspec(under, glob))
     untracked = _search_untracked(ctx, compiled, under, glob)
     if untracked:
         rows = sorted(rows + untracked, key=lambda row: (row[0], int(row[1])))
     return _render(rows, max(limit, 1))
+
+
+def _grep_tracked(ctx: ToolContext, pattern: str, literal: bool, case_sensitive: bool,
+                  pathspec: str) -> list[tuple[str, ...]]:
+    """(path, line, text) of each match in tracked files, via `git grep`."""
+    args = ["grep", "-I", "-n", "-z", "--no-color", "--full-name"]
+    args += ["-F"] if literal else [_regex_flag()]
+    if not case_sensitive:
+        args.append("-i")
+    args += ["-e", pattern, "--", pathspec]
+    out = git(ctx.root, *args, ok_codes=(0, 1)).decode("utf-8", errors="replace")
+    return [tuple(r.split("\0", 2)) for r in out.splitlines() if r.count("\0") >= 2]
 
 
 def _pathspec(under: str, glob: str) -> str:

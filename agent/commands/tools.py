@@ -22,8 +22,8 @@ def register(app: typer.Typer) -> None:
         registry = default_registry()
         if as_json:
             typer.echo(json.dumps([_spec_json(t) for t in registry.tools()], indent=2))
-            return
-        _print_table(registry.tools())
+        else:
+            _print_table(registry.tools())
 
     @app.command("tool")
     def run_tool(
@@ -38,32 +38,43 @@ def register(app: typer.Typer) -> None:
 
         Exits 1 when the tool reports an error (the message is what the model would see).
         """
-        from pathlib import Path
-
-        from agent.config import load_config
-        from agent.errors import UserError
-        from agent.messages import ToolCall
-        from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
-        from tools import ToolContext, default_registry, execute_turn
-
-        try:
-            arguments = json.loads(args)
-        except json.JSONDecodeError as error:
-            raise UserError(f"--args is not valid JSON ({error.msg} at column {error.colno})")
-        if not isinstance(arguments, dict):
-            raise UserError('--args must be a JSON object, e.g. \'{"path": "README.md"}\'')
-        root = find_workspace(Path.cwd())
-        config = load_config(root, {"sandbox": backend})
-        policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s)
-        box = create_sandbox(policy, config.sandbox)
-        warning = unconfined_warning(box)
-        if warning:
-            typer.secho(warning, err=True, fg="red", bold=True)
-        ctx = ToolContext(root, box, test_command=config.test_command, test_env=config.test_env)
-        call = ToolCall(id="cli", name=name, arguments=arguments)
-        [result] = execute_turn([call], default_registry(), ctx)
+        result = _run_one(name, _parse_args(args), backend)
         sys.stdout.write(result.content.rstrip("\n") + "\n")
         raise typer.Exit(1 if result.is_error else 0)
+
+
+def _parse_args(args: str) -> dict[str, Any]:
+    from agent.errors import UserError
+
+    try:
+        arguments = json.loads(args)
+    except json.JSONDecodeError as error:
+        raise UserError(f"--args is not valid JSON ({error.msg} at column {error.colno})")
+    if not isinstance(arguments, dict):
+        raise UserError('--args must be a JSON object, e.g. \'{"path": "README.md"}\'')
+    return arguments
+
+
+def _run_one(name: str, arguments: dict[str, Any], backend: str | None) -> Any:
+    """The tool's result, run through the executor with the repository's sandbox and config."""
+    from pathlib import Path
+
+    from agent.config import load_config
+    from agent.messages import ToolCall
+    from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
+    from tools import ToolContext, default_registry, execute_turn
+
+    root = find_workspace(Path.cwd())
+    config = load_config(root, {"sandbox": backend})
+    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s)
+    box = create_sandbox(policy, config.sandbox)
+    warning = unconfined_warning(box)
+    if warning:
+        typer.secho(warning, err=True, fg="red", bold=True)
+    ctx = ToolContext(root, box, test_command=config.test_command, test_env=config.test_env)
+    [result] = execute_turn([ToolCall(id="cli", name=name, arguments=arguments)],
+                            default_registry(), ctx)
+    return result
 
 
 def _spec_json(tool: Any) -> dict[str, Any]:
@@ -76,11 +87,11 @@ def _print_table(tools: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("tool", "mode", "parameters", "what it does", show_lines=False)
+    table = Table("tool", "mode", "parameters", "what it does")
     for t in tools:
         params = ", ".join(
             f"{p.name}{'' if p.required else '?'}: {p.schema.get('type', 'any')}" for p in t.params
         )
-        summary = t.description.split("\n\n")[0]
-        table.add_row(t.name, "read" if t.read_only else "write", params, summary)
+        table.add_row(t.name, "read" if t.read_only else "write", params,
+                      t.description.split("\n\n")[0])
     Console().print(table)

@@ -67,6 +67,16 @@ def interleaved_medians(actions: list, runs: int) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
+def print_turn_table(singles: list[float], turn: float) -> None:
+    """One row per call measured alone, then the sequential sum and the parallel turn."""
+    print(f"\n{'call':<58} {'median s':>9}")
+    for (name, args), seconds in zip(TURN, singles):
+        label = f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"[:58]
+        print(f"{label:<58} {seconds:>9.3f}")
+    print(f"{'sum (sequential)':<58} {sum(singles):>9.3f}")
+    print(f"{'turn of 8 through execute_turn':<58} {turn:>9.3f}")
+
+
 def main() -> None:
     """Print the tables and the one-line summary."""
     root = django_dir()
@@ -85,12 +95,7 @@ def main() -> None:
     actions = [lambda call=call: execute_turn([call], registry, ctx) for call in calls]
     actions.append(lambda: execute_turn(calls, registry, ctx))
     *singles, turn = interleaved_medians(actions, runs)
-    print(f"\n{'call':<58} {'median s':>9}")
-    for (name, args), seconds in zip(TURN, singles):
-        label = f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"[:58]
-        print(f"{label:<58} {seconds:>9.3f}")
-    print(f"{'sum (sequential)':<58} {sum(singles):>9.3f}")
-    print(f"{'turn of 8 through execute_turn':<58} {turn:>9.3f}")
+    print_turn_table(singles, turn)
 
     print(f"\n{'search over all files':<24} {'matches':>8} {'median s':>9}")
     search_calls = [ToolCall("s", "search", args) for _, args in SEARCHES]
