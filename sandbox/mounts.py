@@ -120,7 +120,7 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
         if folder != Path("/tmp"):
             args += tmpfs(folder)
     keep = interpreter_paths(homes)
-    writable = [workspace, *(Path(p).resolve() for p in policy.writable)]
+    writable = [workspace, *((workspace / p).resolve() for p in policy.writable)]
     args += _binds("--ro-bind", keep) + _binds("--bind", writable)
     args += _binds("--ro-bind", protected_git_paths(workspace))
     return args + _hide_again(workspace, homes, keep + writable), home

@@ -20,7 +20,14 @@ class SandboxUnavailable(UserError):
 @dataclass(frozen=True)
 class Policy:
     """What a sandboxed command may do: where it may write, whether it may use the network,
-    and how much time, memory, disk and output it gets."""
+    and how much time, memory, disk and output it gets.
+
+    `workspace` and the `writable` folders (relative ones are taken from the workspace) are
+    writable; everything else is read-only or hidden. `timeout_s` is wall-clock seconds,
+    `cpu_s` CPU seconds per process, `memory_mb` address space per process, `file_size_mb`
+    the largest file it may write (and the size of its private /tmp), `output_cap_bytes`
+    how much of each of stdout and stderr is kept.
+    """
 
     workspace: Path
     writable: tuple[Path, ...] = ()

@@ -299,3 +299,13 @@ def test_cli_takes_the_repository_policy_from_its_config(workspace):
     confined = cli(["sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",
                     "sh", "-c", "touch /etc/agent-probe"], workspace)
     assert confined.returncode == 1 and "Read-only file system" in confined.stderr
+
+
+@needs_bwrap
+def test_writable_folders_from_the_policy_are_writable(workspace):
+    shared = workspace.parent / "shared"
+    shared.mkdir()
+    box = create_sandbox(Policy(workspace, writable=(Path("../shared"),)), "bwrap")
+    result = box.run(["sh", "-c", f"echo kept > {shared}/out.txt; echo lost > ../elsewhere.txt"])
+    assert (shared / "out.txt").read_text() == "kept\n"
+    assert not (workspace.parent / "elsewhere.txt").exists(), result
