@@ -47,7 +47,7 @@ def run_process(launch: Launch, on_output: OutputSink | None = None) -> Result:
         )
     except OSError as error:  # the none backend starts the command directly
         code = 127 if isinstance(error, FileNotFoundError) else 126
-        message = f"{launch.argv[0]}: {error.strerror}\n"
+        message = f"{error.filename or launch.argv[0]}: {error.strerror}\n"
         return Result(code, "", message, False, time.monotonic() - start, False, None)
     buffers = {"stdout": CappedBuffer(launch.output_cap), "stderr": CappedBuffer(launch.output_cap)}
     deadline = start + launch.timeout_s
