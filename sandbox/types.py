@@ -46,11 +46,10 @@ class Result:
 
     `exit_code` is negative when a signal ended the command (-9 for SIGKILL); bwrap passes
     a signal on as status 128 + N, so under bwrap a command that itself exits with 129..192
-    reads as a signal too. `killed_by` is
-    "timeout" when the wall clock ran out, the signal's name ("SIGXCPU" for the CPU limit,
-    "SIGSEGV", ...) when a signal ended it, else None. `truncated` is True when either stream
-    passed the output cap: the text then keeps its head and tail around a marker saying how
-    many bytes were cut.
+    reads as a signal too. `killed_by` is "timeout" when the wall clock ran out, the
+    signal's name ("SIGXCPU" for the CPU limit, "SIGSEGV", ...) when a signal ended it,
+    else None. `truncated` is True when either stream passed the output cap: the text then
+    keeps its head and tail around a marker saying how many bytes were cut.
     """
 
     exit_code: int
