@@ -101,7 +101,7 @@ def write_src_project(root, pytest_pythonpath=False):
 
 def run_tests(root, command, env):
     full_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    full_env.update(env)
+    full_env.update(env, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     argv = command.split()
     argv[0] = sys.executable if argv[0] == "python" else argv[0]
     return subprocess.run(argv + ["-q", "-p", "no:cacheprovider"], cwd=root, env=full_env,
