@@ -105,5 +105,6 @@ def _dirty_files(root: Path) -> dict[str, int]:
 def _record_changes(ctx: ToolContext, before: dict[str, int]) -> None:
     after = _dirty_files(ctx.root)
     for path in sorted(set(before) | set(after)):
-        if before.get(path) != after.get(path):
+        # Bytecode caches are the interpreter's doing, not an edit worth reporting.
+        if before.get(path) != after.get(path) and "__pycache__/" not in path:
             ctx.record_change(path)
