@@ -35,6 +35,7 @@ def test_search_regex_literal_case_and_globs(tmp_path):
     under = call(ctx, "search", pattern="Cart", path="tests").content
     assert under.splitlines()[0] == "2 matches in 1 files"
     assert call(ctx, "search", pattern="nothing-like-this").content == "No matches."
+    assert "'lib' does not exist" in call(ctx, "search", pattern="x", path="lib").content
 
 
 def test_search_skips_ignored_and_binary_files_but_sees_untracked_ones(tmp_path):

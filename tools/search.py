@@ -56,6 +56,8 @@ def search(
         raise ToolError(f"bad regular expression {pattern!r}: {error}; "
                         "pass literal=true to search for the text as written") from error
     under = relative(ctx.root, resolve(ctx.root, path)) if path.strip() else ""
+    if under and not (ctx.root / under).exists():
+        raise ToolError(f"{path!r} does not exist in the workspace")
     rows = _grep_tracked(ctx, pattern, literal, case_sensitive, _pathspec(under, glob))
     untracked = _search_untracked(ctx, compiled, under, glob)
     if untracked:
