@@ -48,11 +48,9 @@ class TestReport:
 
     def brief(self, limit: int = 6000) -> str:
         """The failing tests with their short output, capped for a prompt."""
-        text = self.summary_line()
+        text = self.details if self.ran and self.details else self.summary_line()
         if self.new_failures:
-            text += "\nnewly failing (passed before the change): " + ", ".join(self.new_failures)
-        if self.details:
-            text += "\n" + self.details
+            text += "\nNewly failing (passed before the change): " + ", ".join(self.new_failures)
         return text if len(text) <= limit else text[: limit - 20] + "\n[... cut ...]"
 
 
@@ -70,12 +68,15 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
     from tools.run import run_tests_structured
 
     result = run_tests_structured(ctx, target)
+    broken = result.timed_out or not result.parsed  # a crash or a hang counts against the change
     report = TestReport(
         command=result.command, passed=result.passed, failed=result.failed,
-        errors=result.errors, failing=[f.test_id for f in result.failures],
-        details=result.render(), collected=result.collected,
+        errors=max(result.errors, 1 if broken else 0),
+        failing=[f.test_id for f in result.failures], details=result.render(),
+        collected=result.parsed and result.exit_code != 5,
     )
-    emit(TestsRun(result.command, result.passed, result.failed, result.errors,
+    report.ok = result.ok and report.collected
+    emit(TestsRun(result.command, result.passed, result.failed, report.errors,
                   tuple(report.failing), result.exit_code))
     return report
 
@@ -103,7 +104,7 @@ def verify(ctx, plan, baseline_report, reproduction, designed, emit: EventSink) 
     targets = [t for t in [reproduction, *plan.test_ids()] if t and _exists(ctx, t)]
     if targets:
         targeted = run(ctx, " ".join(dict.fromkeys(targets)), emit)
-        if targeted.failed or targeted.errors or not targeted.collected:
+        if not targeted.ok:
             return targeted
     if ctx.test_command:
         suite = run(ctx, "", emit)
@@ -133,12 +134,14 @@ def debug_message(parts, report: TestReport, debug_round: int) -> str:
 
 
 def _trace(ctx, test_id: str) -> str:
-    """The recorded call path of one failing test, or "" if tracing is unavailable."""
+    """The recorded call path of one failing test (or why it could not be traced)."""
+    from tools.debug_tools import trace_test
+    from tools.errors import ToolError
+
     try:
-        from agent.debug import trace_for_model
-    except ImportError:
-        return ""
-    return trace_for_model(ctx, test_id)
+        return trace_test(ctx, test_id)
+    except ToolError as error:
+        return f"(the test could not be traced: {error})"
 
 
 def _exists(ctx, test_id: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from agent import __version__
-from agent.commands import bench, debug, doctor, history, index, sandbox, tools
+from agent.commands import bench, debug, doctor, history, index, sandbox, solve, tools
 
 app = typer.Typer(
     name="agent",
@@ -39,7 +39,7 @@ def root(
     """A coding agent that runs your code instead of guessing what it does."""
 
 
-for module in (doctor, index, sandbox, tools, history, debug, bench):
+for module in (solve, doctor, index, sandbox, tools, history, debug, bench):
     module.register(app)
 
 

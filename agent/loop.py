@@ -16,9 +16,11 @@ from agent import checks, test_designer
 from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation
 from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpdated, QuestionAsked
+from agent.messages import Message, ToolResult
 from agent.plan import Plan
 
 MAX_PLAN_REVISIONS = 2
+TASK_PREFIX = "The task:"
 
 
 @dataclass
@@ -53,13 +55,33 @@ class Outcome:
 
 def solve(parts: LoopParts) -> Outcome:
     """Run the whole loop on `parts.task` and return how it ended (also emitted as Finished)."""
-    state = {"plan": None, "report": None}
+    return _bounded(parts, lambda state: _attempts(parts, state))
+
+
+def resume(parts: LoopParts, messages: list[Message], plan: Plan | None) -> Outcome:
+    """Continue a stopped session: its last conversation and plan, the tree as it was left."""
+    def attempt(state: dict) -> Outcome:
+        repo_map, _, baseline = localize(parts)
+        conversation = _new_conversation(parts, repo_map, "", history=_last_conversation(messages))
+        conversation.say(prompts.render("resumed"))
+        current = plan or Plan(reading="(resumed without a plan)", steps=["finish the task"])
+        state["plan"] = current
+        report = code_and_test(parts, conversation, current, baseline, None, None)
+        state["report"] = report
+        return _judged(parts, current, report)
+    return _bounded(parts, attempt)
+
+
+def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
+    """Run `attempt`, turning budget stops and interrupts into outcomes; emit Finished."""
+    state: dict = {"plan": None, "report": None}
     try:
-        outcome = _attempts(parts, state)
+        outcome = attempt(state)
     except BudgetExhausted as stop:
         outcome = Outcome("budget_exhausted", str(stop), plan=state["plan"], report=state["report"])
     except (Interrupted, KeyboardInterrupt) as stop:
-        outcome = Outcome("interrupted", str(stop) or "interrupted", plan=state["plan"])
+        outcome = Outcome("interrupted", str(stop) or "interrupted", plan=state["plan"],
+                          report=state["report"])
     parts.emit(PhaseChanged("finish"))
     parts.emit(Finished(outcome.status, outcome.stop_reason, outcome.summary,
                         parts.workspace.diff(parts.session_id)))
@@ -75,14 +97,12 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
         conversation = _new_conversation(parts, repo_map, context)
         plan = make_plan(parts, conversation, summary, plan_number)
         state["plan"] = plan
-        reproduction = reproduce(parts, conversation) if plan.bug and config.reproduce else None
+        reproduction = reproduce(parts, conversation) if _wants_reproduction(parts, plan) else None
         designed = test_designer.design_tests(parts, plan) if config.independent_tests else None
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
         state["report"] = report
         if report.ok:
-            _show_plan(parts, plan, "done")
-            return Outcome("solved", "tests pass", report.summary_line(), plan, report,
-                           plan.assumption)
+            return _judged(parts, plan, report)
         _show_plan(parts, plan, "failed")
         summary = distill(parts, plan, report)
         if plan_number < config.max_plans:
@@ -90,6 +110,15 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
     return Outcome("not_solved",
                    f"tests still fail after {config.max_plans} plans of "
                    f"{config.debug_rounds} debug rounds", summary, state["plan"], state["report"])
+
+
+def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport) -> Outcome:
+    """The outcome of a plan whose tests ran: solved only if they pass."""
+    _show_plan(parts, plan, "done" if report.ok else "failed")
+    if not report.ok:
+        return Outcome("not_solved", "tests still fail", report.brief(limit=2000), plan, report)
+    summary = parts.ctx.finished or report.summary_line()
+    return Outcome("solved", "tests pass", summary, plan, report, plan.assumption)
 
 
 def localize(parts: LoopParts) -> tuple[str, str, checks.TestReport | None]:
@@ -130,7 +159,7 @@ def reproduce(parts: LoopParts, conversation: Conversation) -> str | None:
             return None
         test_id = str(call.arguments.get("test_id", ""))
         report = checks.run(parts.ctx, test_id, parts.emit)
-        failed = report.failed + report.errors > 0 and report.collected
+        failed = not report.ok and report.collected
         conversation.say(prompts.render(
             "reproduction_checked", failed=failed, test_id=test_id,
             outcome=report.summary_line(), output=report.brief(),
@@ -168,17 +197,41 @@ def distill(parts: LoopParts, plan: Plan, report: checks.TestReport) -> str:
     )
 
 
-def _new_conversation(parts: LoopParts, repo_map: str, context: str) -> Conversation:
+def _new_conversation(parts: LoopParts, repo_map: str, context: str,
+                      history: list[Message] | None = None) -> Conversation:
     system = prompts.render("system", root=str(parts.ctx.root), instructions=parts.instructions,
                             repo_map=repo_map)
     conversation = Conversation(
         model=parts.model, registry=parts.registry, ctx=parts.ctx, system=system,
         emit=parts.emit, budget=parts.budget,
-        after_turn=lambda calls, results: _checkpoint(parts),
+        after_turn=lambda calls, results: _checkpoint(parts, calls),
         **parts.conversation_options,
     )
-    conversation.say(prompts.render("task", task=parts.task, context=context))
+    if history:
+        conversation.messages = history
+    else:
+        conversation.say(prompts.render("task", task=parts.task, context=context))
     return conversation
+
+
+def _last_conversation(messages: list[Message]) -> list[Message]:
+    """The stored messages of the last conversation, closed so it can be continued.
+
+    Each conversation starts with the task message; a turn cut off before its tool calls ran
+    gets error results, since the API needs a result for every call.
+    """
+    starts = [i for i, m in enumerate(messages)
+              if m.role == "user" and m.text.startswith(TASK_PREFIX)]
+    history = messages[starts[-1]:] if starts else list(messages)
+    if history and history[-1].role == "assistant" and history[-1].tool_calls:
+        history.append(Message("user", [
+            ToolResult(call.id, "not run: the session stopped before this call", is_error=True)
+            for call in history[-1].tool_calls]))
+    return history
+
+
+def _wants_reproduction(parts: LoopParts, plan: Plan) -> bool:
+    return plan.bug and parts.config.reproduce and bool(parts.ctx.test_command)
 
 
 def _submitted_plan(conversation: Conversation) -> Plan:
@@ -200,14 +253,28 @@ def _settle_reading(parts: LoopParts, conversation: Conversation, plan: Plan) ->
     parts.emit(QuestionAsked(question, tuple(plan.readings), plan.assumption))
 
 
-def _checkpoint(parts: LoopParts) -> None:
-    """After a turn that changed files: a git checkpoint and one event per changed file."""
-    changed = parts.ctx.take_changed_files()
-    if not changed:
+def _checkpoint(parts: LoopParts, calls) -> None:
+    """After a turn that may have changed files: a git checkpoint and an event per changed file."""
+    parts.ctx.take_changed_files()
+    if all(parts.registry.get(call.name) is None or parts.registry.get(call.name).read_only
+           for call in calls):
         return
-    sha = parts.workspace.checkpoint(parts.session_id, "edit")
-    for path in changed:
-        parts.emit(EditApplied(path, parts.workspace.file_diff(parts.session_id, path), sha))
+    previous = parts.workspace.checkpoints(parts.session_id)[0].sha
+    sha = parts.workspace.checkpoint(parts.session_id, "after " + ", ".join(c.name for c in calls))
+    if sha == previous:
+        return
+    for path, diff in split_diff(parts.workspace.diff(parts.session_id, against=previous)):
+        parts.emit(EditApplied(path, diff, sha))
+
+
+def split_diff(diff: str) -> list[tuple[str, str]]:
+    """A multi-file unified diff as (path, that file's diff) pairs."""
+    pieces: list[tuple[str, str]] = []
+    for chunk in diff.split("diff --git ")[1:]:
+        header = chunk.split("\n", 1)[0]
+        path = header.split(" b/", 1)[-1] if " b/" in header else header
+        pieces.append((path, "diff --git " + chunk))
+    return pieces
 
 
 def _show_plan(parts: LoopParts, plan: Plan, status: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from rich.markup import escape
+
 from agent import events as ev
 
 ARGUMENT_PREVIEW = 70
@@ -28,57 +30,57 @@ class ProgressPrinter:
 
     def _on_session_started(self, e: ev.SessionStarted) -> None:
         verb = "resumed" if e.resumed else "started"
-        self.console.print(f"[bold]session {e.session_id}[/] {verb} · model {e.model}")
+        self.console.print(f"[bold]session {e.session_id}[/] {verb} · model {escape(e.model)}")
 
     def _on_phase_changed(self, e: ev.PhaseChanged) -> None:
-        detail = f" [dim]({e.detail})[/]" if e.detail else ""
+        detail = f" [dim]({escape(e.detail)})[/]" if e.detail else ""
         self.console.print(f"[bold cyan]▸ {e.phase}[/]{detail}")
 
     def _on_plan_updated(self, e: ev.PlanUpdated) -> None:
         if not all(s == "pending" for s in e.statuses):
             return
-        self.console.print(f"  [bold]plan {e.plan_number}:[/] {e.reading}")
+        self.console.print(f"  [bold]plan {e.plan_number}:[/] {escape(e.reading)}")
         for step in e.steps:
-            self.console.print(f"    · {step}")
+            self.console.print(f"    · {escape(step)}")
 
     def _on_tool_call_started(self, e: ev.ToolCallStarted) -> None:
         args = json.dumps(e.arguments, ensure_ascii=False)
         if len(args) > ARGUMENT_PREVIEW:
             args = args[: ARGUMENT_PREVIEW - 1] + "…"
-        self.console.print(f"  [dim]→ {e.name} {args}[/]")
+        self.console.print(f"  [dim]→ {e.name} {escape(args)}[/]")
 
     def _on_tool_call_finished(self, e: ev.ToolCallFinished) -> None:
         if e.is_error:
             first = e.output.strip().splitlines()[0] if e.output.strip() else "error"
-            self.console.print(f"    [yellow]✗ {e.name}: {first[:100]}[/]")
+            self.console.print(f"    [yellow]✗ {e.name}: {escape(first[:100])}[/]")
 
     def _on_edit_applied(self, e: ev.EditApplied) -> None:
         added = sum(1 for line in e.diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
         removed = sum(1 for line in e.diff.splitlines() if line.startswith("-") and not line.startswith("---"))
-        self.console.print(f"  [green]✎ {e.path}[/] [dim]+{added} -{removed}[/]")
+        self.console.print(f"  [green]✎ {escape(e.path)}[/] [dim]+{added} -{removed}[/]")
 
     def _on_tests_run(self, e: ev.TestsRun) -> None:
         color = "green" if e.failed == 0 and e.errors == 0 and e.exit_code in (0, 5) else "red"
         self.console.print(f"  [{color}]tests: {e.passed} passed, {e.failed} failed, "
-                           f"{e.errors} errors[/] [dim]{e.command}[/]")
+                           f"{e.errors} errors[/] [dim]{escape(e.command)}[/]")
         for test_id in e.failures[:5]:
-            self.console.print(f"    [red]✗ {test_id}[/]")
+            self.console.print(f"    [red]✗ {escape(test_id)}[/]")
 
     def _on_cost_updated(self, e: ev.CostUpdated) -> None:
         self.cost = e.cost_usd
 
     def _on_question_asked(self, e: ev.QuestionAsked) -> None:
-        self.console.print(f"  [yellow]? {e.question}[/]")
+        self.console.print(f"  [yellow]? {escape(e.question)}[/]")
         for option in e.options:
-            self.console.print(f"    - {option}")
+            self.console.print(f"    - {escape(option)}")
         if e.assumption:
-            self.console.print(f"  [yellow]assumed: {e.assumption}[/]")
+            self.console.print(f"  [yellow]assumed: {escape(e.assumption)}[/]")
 
     def _on_finished(self, e: ev.Finished) -> None:
         color = "green" if e.status == "solved" else "red"
-        self.console.print(f"[bold {color}]{e.status}[/]: {e.stop_reason} · ${self.cost:.4f}")
+        self.console.print(f"[bold {color}]{e.status}[/]: {escape(e.stop_reason)} · ${self.cost:.4f}")
         if e.summary:
-            self.console.print(e.summary)
+            self.console.print(escape(e.summary))
 
 
 class JsonlPrinter:

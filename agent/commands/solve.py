@@ -1,0 +1,121 @@
+"""`agent solve` and `agent demo`: run the plan-code-test loop headless."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+RESULT_HELP = "Deliver a solved change as uncommitted edits (default), a commit, or a new branch."
+
+
+def register(app: typer.Typer) -> None:
+    """Add `solve` and `demo` to the app."""
+
+    @app.command(no_args_is_help=False)
+    def solve(
+        task: str = typer.Argument("", help="What you want done, in plain words."),
+        model: Optional[str] = typer.Option(None, "--model", "-m",
+            help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document at the end."),
+        jsonl: bool = typer.Option(False, "--jsonl", help="Stream every event as a JSON line."),
+        allow_dirty: bool = typer.Option(False, "--allow-dirty",
+            help="Start on a tree with uncommitted changes (a snapshot is kept first)."),
+        commit: bool = typer.Option(False, "--commit", help="Commit a solved change."),
+        branch: Optional[str] = typer.Option(None, "--branch",
+            help="Put a solved change on a new branch NAME; your branch stays as it was."),
+        worktree: bool = typer.Option(False, "--worktree",
+            help="Work in a separate git worktree; your working tree is never touched."),
+        resume: Optional[str] = typer.Option(None, "--resume", help="Continue a stopped session."),
+        record: Optional[Path] = typer.Option(None, "--record",
+            help="Record every model request and answer in DIR (replayable with replay:DIR)."),
+        sandbox: Optional[str] = typer.Option(None, "--sandbox",
+            help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
+        network: Optional[bool] = typer.Option(None, "--network/--no-network",
+            help="Let sandboxed commands reach the network (off by default)."),
+        max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Dollar limit."),
+        max_turns: Optional[int] = typer.Option(None, "--max-turns", help="Model call limit."),
+        max_time: Optional[float] = typer.Option(None, "--max-time", help="Wall time limit (s)."),
+        test_command: Optional[str] = typer.Option(None, "--test-command",
+            help="How to run the tests (detected from the project when not given)."),
+    ) -> None:
+        """Solve a task in this repository: plan, edit, test in a sandbox, debug, hand back a diff.
+
+        Exit codes: 0 solved, 1 not solved, 2 usage or config error, 3 a budget ran out,
+        130 interrupted (the session stays resumable with --resume ID).
+        """
+        from agent.runner import SolveOptions
+
+        overrides = {"model": model, "sandbox": sandbox, "network": network,
+                     "max_cost_usd": max_cost, "max_turns": max_turns, "max_wall_s": max_time,
+                     "test_command": test_command}
+        result_mode = "branch" if branch else "commit" if commit else "leave"
+        options = SolveOptions(task=task, overrides=overrides, allow_dirty=allow_dirty,
+                               result=result_mode, branch=branch, worktree=worktree,
+                               resume=resume, record=record)
+        raise typer.Exit(_run(options, as_json, jsonl))
+
+    @app.command()
+    def demo(
+        directory: Optional[Path] = typer.Option(None, "--dir",
+            help="Where to put the demo project (default: a new temporary folder)."),
+        sandbox: Optional[str] = typer.Option(None, "--sandbox",
+            help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
+    ) -> None:
+        """Run the whole loop offline on a small buggy project, with a recorded model session.
+
+        Real index, real sandboxed pytest runs, real edits and git checkpoints; only the
+        model's answers are recorded. No API key needed.
+        """
+        from agent.demo import prepare_demo
+
+        project, model_spec = prepare_demo(directory)
+        typer.echo(f"demo project: {project}")
+        options = _demo_options(project, model_spec, sandbox)
+        code = _run(options, as_json=False, jsonl=False)
+        typer.echo(f"\nThe change is in {project} (git diff there; `agent undo` takes it back).")
+        raise typer.Exit(code)
+
+
+def _demo_options(project: Path, model_spec: str, sandbox: str | None):
+    from agent.demo import DEMO_TASK
+    from agent.runner import SolveOptions
+
+    return SolveOptions(task=DEMO_TASK, cwd=project,
+                        overrides={"model": model_spec, "sandbox": sandbox})
+
+
+def _run(options, as_json: bool, jsonl: bool) -> int:
+    """Run a session with the right printers; returns the exit code."""
+    import json
+    import sys
+
+    from agent.progress import JsonlPrinter, ProgressPrinter
+    from agent.runner import exit_code, run_session
+
+    if jsonl:
+        sinks = [JsonlPrinter(sys.stdout)]
+    elif as_json:
+        sinks = [ProgressPrinter(sys.stderr, color=True)] if sys.stderr.isatty() else []
+    else:
+        sinks = [ProgressPrinter(sys.stdout, color=sys.stdout.isatty())]
+    result = run_session(options, sinks)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    elif not jsonl:
+        _print_delivery(result)
+    return exit_code(result.outcome.status)
+
+
+def _print_delivery(result) -> None:
+    delivery = result.delivery
+    files = ", ".join(result.files) or "no files"
+    where = delivery.get("worktree", "the working tree")
+    if delivery.get("branch"):
+        typer.echo(f"committed on branch {delivery['branch']} ({delivery['commit'][:10]})")
+    elif delivery.get("commit"):
+        typer.echo(f"committed {delivery['commit'][:10]}: {files}")
+    elif result.files:
+        typer.echo(f"changed in {where}: {files} (session {result.session_id}; "
+                   "`agent diff` shows it, `agent undo --to-start` takes it back)")
