@@ -309,3 +309,16 @@ def test_writable_folders_from_the_policy_are_writable(workspace):
     result = box.run(["sh", "-c", f"echo kept > {shared}/out.txt; echo lost > ../elsewhere.txt"])
     assert (shared / "out.txt").read_text() == "kept\n"
     assert not (workspace.parent / "elsewhere.txt").exists(), result
+
+
+@needs_bwrap
+def test_parallel_runs_keep_their_own_output(workspace):
+    from concurrent.futures import ThreadPoolExecutor
+
+    box = create_sandbox(Policy(workspace), "bwrap")
+    code = "import sys; n = int(sys.argv[1]); print(str(n) * 50_000); sys.exit(n)"
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda n: box.run([sys.executable, "-c", code, str(n)]),
+                                range(1, 9)))
+    for n, result in enumerate(results, start=1):
+        assert result.exit_code == n and result.stdout == str(n) * 50_000 + "\n"
