@@ -322,3 +322,14 @@ def test_parallel_runs_keep_their_own_output(workspace):
                                 range(1, 9)))
     for n, result in enumerate(results, start=1):
         assert result.exit_code == n and result.stdout == str(n) * 50_000 + "\n"
+
+
+@needs_bwrap
+def test_home_inside_is_private_and_writable(workspace):
+    home = Path(os.environ["HOME"])
+    (home / ".gitconfig").write_text("[user]\n\tname = Real Person\n")
+    box = create_sandbox(Policy(workspace), "bwrap")
+    result = box.run(["sh", "-c", "echo hi > ~/note && cat ~/note && ls -A ~ && echo $HOME"])
+    assert result.exit_code == 0, result
+    assert result.stdout.splitlines() == ["hi", "note", str(home)]
+    assert not (home / "note").exists()
