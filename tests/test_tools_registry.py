@@ -28,12 +28,15 @@ def sample(
     Args:
         path: Where to look.
         count: How many, described over
-            two lines.
+            two lines. Note: still count.
         ratio: A fraction.
         loud: Shout.
         mode: Speed.
         names: Some names.
         limit: Optional cap.
+
+    Returns:
+        text: not a parameter.
     """
     return f"{path} {count} {ratio} {loud} {mode} {names} {limit}"
 
@@ -65,7 +68,7 @@ def test_schema_comes_from_signature_and_docstring():
     props = spec.input_schema["properties"]
     assert props["path"] == {"type": "string", "description": "Where to look."}
     assert props["count"] == {"type": "integer", "default": 3,
-                              "description": "How many, described over two lines."}
+                              "description": "How many, described over two lines. Note: still count."}
     assert props["ratio"]["type"] == "number"
     assert props["loud"] == {"type": "boolean", "default": False, "description": "Shout."}
     assert props["mode"]["enum"] == ["fast", "slow"]
@@ -73,6 +76,7 @@ def test_schema_comes_from_signature_and_docstring():
                               "description": "Some names."}
     assert props["limit"]["type"] == "integer" and "default" not in props["limit"]
     assert spec.input_schema["required"] == ["path"]
+    assert "text" not in props and props["limit"]["description"] == "Optional cap."
     assert spec.input_schema["additionalProperties"] is False
     assert sample.read_only and not explode.read_only
 

@@ -122,28 +122,32 @@ def tool(
 
 def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     """The prose before `Args:` (the first paragraph leads) and the `Args:` entries."""
-    prose = re.split(r"^\s*Args:\s*$", doc.strip(), maxsplit=1, flags=re.MULTILINE)[0]
+    parts = re.split(r"^\s*Args:\s*$", doc.strip(), maxsplit=1, flags=re.MULTILINE)
+    prose, arg_block = parts[0], parts[1] if len(parts) > 1 else ""
     paragraphs = [" ".join(line.strip() for line in block.splitlines())
                   for block in prose.strip().split("\n\n") if block.strip()]
-    summary = "\n\n".join(paragraphs)
+    return "\n\n".join(paragraphs), _parse_args_block(arg_block)
+
+
+def _parse_args_block(block: str) -> dict[str, str]:
+    """`name: text` entries; deeper-indented lines continue the entry above."""
     args: dict[str, str] = {}
-    in_args, current = False, None
-    for line in doc.splitlines():
+    entry_indent, current = None, None
+    for line in block.splitlines():
         stripped = line.strip()
-        if stripped == "Args:":
-            in_args = True
+        if not stripped:
             continue
-        if in_args and re.fullmatch(r"[A-Z]\w*:", stripped):
-            break
-        if not in_args or not stripped:
-            continue
-        match = re.match(r"^\s{0,8}(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", line)
-        if match and len(line) - len(line.lstrip()) <= 8:
+        indent = len(line) - len(line.lstrip())
+        entry_indent = indent if entry_indent is None else entry_indent
+        if indent < entry_indent:
+            break  # the next section (Returns:, Raises:) or the end of Args
+        match = re.match(r"(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", stripped)
+        if indent == entry_indent and match:
             current = match.group(1)
-            args[current] = match.group(2).strip()
+            args[current] = match.group(2)
         elif current:
-            args[current] = f"{args[current]} {stripped}".strip()
-    return summary, args
+            args[current] = f"{args[current]} {stripped}"
+    return args
 
 
 def schema_for(annotation: Any) -> dict[str, Any]:
