@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -80,7 +81,11 @@ def source_files(root: Path, cmd: PytestCommand) -> list[str]:
 
 
 def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> list[Mutation]:
-    """Mutations on lines the passing tests run, shuffled by seed, round-robin by kind."""
+    """Mutations on lines the passing tests run, in a seeded order.
+
+    Round-robin over kinds, then over functions (every function's first candidate before
+    any function's second), so the first validated bugs are varied.
+    """
     passing = cov.passed
     by_kind: dict[str, list[Mutation]] = {}
     for path in files:
@@ -102,7 +107,13 @@ def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> lis
         for queue in queues:
             if queue:
                 order.append(queue.pop())
-    return order
+    seen: dict[tuple[str, str], int] = {}
+    nth = []
+    for m in order:
+        key = (m.path, m.function)
+        nth.append(seen.get(key, 0))
+        seen[key] = nth[-1] + 1
+    return [m for _, _, m in sorted(zip(nth, range(len(order)), order))]
 
 
 # -- worker side -------------------------------------------------------------------------
@@ -169,9 +180,13 @@ def problem_statement(failing: list[str], messages: dict[str, str]) -> str:
 
 
 def validated(repo: Path, cmd: PytestCommand, order: list[Mutation], workers: int,
-              timeout: float, backend: str, on_progress: Callable[[bool], None] | None = None
+              timeout: float, backend: str, skip: Callable[[Mutation], bool] = lambda m: False
               ) -> Iterator[tuple[Mutation, RunOutcome]]:
-    """Validate mutations in a process pool, yielding results in candidate order."""
+    """Validate mutations in a process pool, yielding results in candidate order.
+
+    `skip(m)` is asked before a candidate is submitted; it must only say yes for
+    candidates the consumer would reject anyway, so the results stay deterministic.
+    """
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, initializer=_init_worker,
@@ -184,7 +199,8 @@ def validated(repo: Path, cmd: PytestCommand, order: list[Mutation], workers: in
                     nxt = next(todo, None)
                     if nxt is None:
                         break
-                    pending.append(pool.submit(_validate, nxt))
+                    if not skip(nxt):
+                        pending.append(pool.submit(_validate, nxt))
                 if not pending:
                     return
                 mutation, outcome = pending.pop(0).result()
@@ -207,22 +223,27 @@ def synthesize(repo: Path, command: str, seed: int = 0, max_tasks: int = 50,
 
     repo = Path(repo).resolve()
     cmd = PytestCommand.parse(command)
+    started = time.monotonic()
     cov = run_coverage(repo, list(cmd.args), cmd.env, timeout=timeout or 600, backend=backend)
+    cov_seconds = time.monotonic() - started
     baseline = cov.passed
     if not baseline:
         raise UserError(f"no test passes on the clean repository with: {command}")
     order = candidates(repo, source_files(repo, cmd), cov, seed)
     commit = _head(repo)
-    run_timeout = timeout or 120.0
+    run_timeout = timeout or max(30.0, 5 * cov_seconds)
     tasks: list[dict[str, Any]] = []
     per_fn: dict[str, int] = {}
     tried = 0
-    order = [m for m in order]
-    for mutation, outcome in validated(repo, cmd, order, workers, run_timeout, backend):
+
+    def full(m: Mutation) -> bool:
+        return per_fn.get(f"{m.path}:{m.function}", 0) >= per_function
+
+    for mutation, outcome in validated(repo, cmd, order, workers, run_timeout, backend, full):
         tried += 1
         key = f"{mutation.path}:{mutation.function}"
         task = None
-        if per_fn.get(key, 0) < per_function:
+        if not full(mutation):
             task = task_instance(repo, repo.name, commit, mutation, baseline, outcome, command)
         if task is not None:
             per_fn[key] = per_fn.get(key, 0) + 1

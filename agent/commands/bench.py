@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
         max_tasks: int = typer.Option(50, "--max", help="Stop after this many validated bugs."),
         out: Path = typer.Option(None, "--out", help="JSONL file to write (default: stdout)."),
         workers: int = typer.Option(2, "--workers", help="Validation processes."),
-        timeout: float = typer.Option(120.0, "--timeout", help="Seconds per test-suite run."),
+        timeout: float = typer.Option(None, "--timeout", help="Seconds per test-suite run "
+                                      "(default: 5x the clean run, at least 30)."),
         sandbox: str = typer.Option("auto", "--sandbox", help=SANDBOX_HELP),
     ) -> None:
         """Break REPO's functions on purpose; keep the bugs its tests catch (JSONL tasks)."""
