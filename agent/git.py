@@ -225,13 +225,13 @@ class Workspace:
 
     def _record(self, session_id: str, label: str, tree: str, restored: str | None = None) -> str:
         ref = SESSION_REFS + session_id
-        tip = rev(self.root, ref)
-        if tip and restored is None and run_git(
-            self.root, "rev-parse", f"{tip}^{{tree}}"
-        ).decode().strip() == tree:
+        found = run_git(self.root, "for-each-ref", "--format=%(objectname) %(tree)", ref).split()
+        tip, tip_tree = (found[0].decode(), found[1].decode()) if found else (None, None)
+        if tip and restored is None and tip_tree == tree:
             return tip
         trailer = f"restored: {restored}\n" if restored else ""
-        message = f"{label}\n\nsession: {session_id}\nhead: {self.head() or 'none'}\n{trailer}"
+        head = "" if tip else f"head: {self.head() or 'none'}\n"  # where the session began
+        message = f"{label}\n\nsession: {session_id}\n{head}{trailer}"
         sha = commit_tree(self.root, tree, [tip] if tip else [], message)
         try:
             update_ref(self.root, ref, sha, tip, f"agent: {label}")
