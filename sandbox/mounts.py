@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import pwd
 import sys
@@ -17,8 +18,12 @@ from sandbox.workspace import protected_git_paths
 MB = 1024 * 1024
 SECRETS = (
     ".ssh", ".aws", ".config/gcloud", ".gnupg", ".netrc", ".docker", ".kube", ".pypirc",
-    ".git-credentials", ".config/gh", ".azure", ".npmrc", ".cargo/credentials.toml",
+    ".git-credentials", ".config/git/credentials", ".config/gh", ".azure", ".npmrc",
+    ".cargo/credentials.toml", ".password-store",
 )
+# Files only root may read; when the agent runs as root, so does the sandboxed code.
+SYSTEM_SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
+                  "/etc/ssh/ssh_host_*_key")
 
 
 def hidden_homes() -> list[Path]:
@@ -51,7 +56,9 @@ def interpreter_paths(homes: list[Path]) -> list[Path]:
                                    environ.get("VIRTUAL_ENV"), environ.get("PYENV_ROOT")))
 
 
-@functools.lru_cache(maxsize=16)  # resolving paths costs ~1 ms, and these rarely change
+# Resolving paths costs ~1 ms and the answer rarely changes; the arguments are everything
+# it depends on ($PYENV_ROOT is read by pyenv_root()).
+@functools.lru_cache(maxsize=16)
 def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
                        _pyenv_var: str | None) -> tuple[Path, ...]:
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, venv, pyenv_root(),
@@ -135,9 +142,13 @@ def _binds(option: str, paths: list[Path]) -> list[str]:
 
 
 def _hide_again(workspace: Path, homes: list[Path], visible: list[Path]) -> list[str]:
-    """Cover secrets that a visible folder brought back, and .env files outside the
-    workspace."""
+    """Cover secrets that a visible folder brought back, root-only system secrets, and
+    .env files outside the workspace."""
     args: list[str] = []
+    if os.geteuid() == 0:
+        for pattern in SYSTEM_SECRETS:
+            for secret in glob.glob(pattern):
+                args += _blank(Path(secret))
     for home in homes:
         for name in SECRETS:
             secret = home / name

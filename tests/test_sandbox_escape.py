@@ -131,6 +131,13 @@ def test_planted_ssh_key_and_api_keys_are_out_of_reach(workspace, home):
         assert secret not in result.stdout + result.stderr
 
 
+@pytest.mark.skipif(not os.access("/etc/shadow", os.R_OK), reason="needs a readable shadow")
+def test_root_only_system_secrets_are_hidden(workspace):
+    box = create_sandbox(Policy(workspace, timeout_s=30), "bwrap")
+    result = box.run(["sh", "-c", "cat /etc/shadow || cat /etc/gshadow || echo refused"])
+    assert result.stdout == "refused\n", result  # a root-owned 0640 file: root could read it
+
+
 def test_secrets_stay_hidden_when_the_workspace_lives_in_home(home):
     project = home / "src" / "project"
     project.mkdir(parents=True)
