@@ -23,7 +23,7 @@ SECRETS = (
 )
 # Files only root may read; when the agent runs as root, so does the sandboxed code.
 SYSTEM_SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-                  "/etc/ssh/ssh_host_*_key")
+                  "/etc/ssh/ssh_host_*_key", "/etc/ssl/private")
 
 
 def hidden_homes() -> list[Path]:
