@@ -28,6 +28,7 @@ from agent.gitops.plumbing import (
     diff_trees,
     rev,
     run_git,
+    tree_of,
     update_ref,
 )
 from agent.gitops.restore import restore_tree
@@ -202,8 +203,11 @@ class Workspace:
         return sha
 
     def worktree(self, session_id: str, allow_dirty: bool = False) -> Path:
-        """A separate worktree at HEAD under `.agent/worktrees/`, with the user's uncommitted
-        state copied in when `allow_dirty`; the user's own tree is never touched."""
+        """A new worktree at HEAD in `.agent/worktrees/<session_id>`; returns its path.
+
+        With `allow_dirty` the user's uncommitted files are copied in. The user's own tree
+        is never touched; the worktree's HEAD is detached.
+        """
         tree = self.write_tree() if allow_dirty else None
         exclude_agent_dir(self.root)
         return results.add_worktree(self.root, session_id, tree)
@@ -214,10 +218,10 @@ class Workspace:
         The state before is kept with `snapshot()`. Returns the paths written or removed.
         """
         other = Workspace.open(worktree)
-        changes = diff_trees(self.root, other.start(session_id).tree, other.write_tree())
+        start = other.start(session_id).tree
+        changes = diff_trees(self.root, start, other.write_tree())
         self.snapshot(f"before applying session {session_id}")
-        return results.apply_changes_here(self.root, changes, other.start(session_id).tree,
-                                          self.write_tree())
+        return results.apply_changes_here(self.root, changes, start, self.write_tree())
 
     def remove_worktree(self, worktree: Path) -> None:
         """Delete a worktree made by `worktree()` and forget it in git."""
@@ -274,7 +278,7 @@ class Workspace:
         return matches[0]
 
     def _restore_from(self, session_id: str, saved: str, target: Checkpoint) -> Restored:
-        current = run_git(self.root, "rev-parse", f"{saved}^{{tree}}").decode().strip()
+        current = tree_of(self.root, saved)
         paths = restore_tree(self.root, current, target.tree)
         self._record(session_id, "undo", target.tree, restored=target.sha)
         return Restored(target, saved, paths)

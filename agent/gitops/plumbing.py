@@ -27,7 +27,7 @@ SYMLINK = "120000"
 
 
 class GitError(UserError):
-    """A git command failed; the message is git's own first line of complaint."""
+    """A git command failed; the message ends with the last lines git wrote to stderr."""
 
 
 def run_git(
@@ -68,11 +68,6 @@ def rev(root: Path, name: str) -> str | None:
 def tree_of(root: Path, commit: str) -> str:
     """The tree id of a commit."""
     return run_git(root, "rev-parse", f"{commit}^{{tree}}").decode().strip()
-
-
-def empty_tree(root: Path) -> str:
-    """The id of the empty tree (sha1 or sha256, whichever the repository uses)."""
-    return run_git(root, "hash-object", "-t", "tree", "-w", "--stdin", input=b"").decode().strip()
 
 
 def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str,

@@ -17,6 +17,7 @@ from agent.gitops.plumbing import (
     rev,
     run_git,
     temp_index,
+    tree_of,
     update_ref,
 )
 from agent.gitops.restore import apply_changes, restore_tree
@@ -76,7 +77,7 @@ def add_worktree(root: Path, session_id: str, tree: str | None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     run_git(root, *NO_HOOKS, "worktree", "add", "--detach", str(path), head)
     if tree is not None:
-        restore_tree(path, run_git(root, "rev-parse", f"{head}^{{tree}}").decode().strip(), tree)
+        restore_tree(path, tree_of(root, head), tree)
     return path
 
 
