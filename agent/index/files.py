@@ -7,7 +7,7 @@ worker process can run `inspect` on its share of a cold build.
 
 from __future__ import annotations
 
-import hashlib
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ BINARY_EXTENSIONS = frozenset(
     ".sqlite .woff .woff2 .ttf .otf .eot .mp3 .mp4 .wav .ogg .avi .mov .mkv .psd .npy .npz "
     ".pkl .parquet .mo".split()
 )
+_VENDORED = re.compile(r"(?:^|/)(?:%s)/" % "|".join(VENDORED_DIRS))
 # A source file is "minified" when its lines average more than this many bytes.
 MINIFIED_MEAN_LINE = 300
 
@@ -42,6 +43,9 @@ class Inspected:
 
 def git_root(path: Path) -> tuple[Path, Path]:
     """The work-tree root and the common git dir for `path`, or a UserError."""
+    dot_git = Path(path) / ".git"
+    if dot_git.is_dir() and (dot_git / "HEAD").is_file():  # the usual case, without a subprocess
+        return Path(path).resolve(), dot_git.resolve()
     try:
         done = subprocess.run(
             ["git", "-C", str(path), "rev-parse", "--show-toplevel", "--git-common-dir"],
@@ -71,11 +75,10 @@ def list_files(root: Path) -> list[str]:
 
 
 def path_skip_reason(path: str) -> str | None:
-    """'vendored' or 'binary' when the path alone says to skip the file, else None."""
-    parts = path.split("/")
-    if any(part in VENDORED_DIRS for part in parts[:-1]):
+    """'vendored', 'binary' or 'minified' when the path alone says to skip the file."""
+    if _VENDORED.search(path):
         return "vendored"
-    name = parts[-1]
+    name = path.rpartition("/")[2]
     dot = name.rfind(".")
     if dot > 0 and name[dot:].lower() in BINARY_EXTENSIONS:
         return "binary"
@@ -86,6 +89,8 @@ def path_skip_reason(path: str) -> str | None:
 
 def content_digest(data: bytes) -> str:
     """A short content hash, to tell a touched file from a changed one."""
+    import hashlib  # only needed when something changed; keeps warm start-up lean
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
