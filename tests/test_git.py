@@ -193,7 +193,8 @@ def test_open_refuses_a_directory_outside_git(tmp_path):
 
 def test_dirty_files_and_snapshot(tmp_path):
     root = make_repo(tmp_path)
-    workspace = Workspace.open(root)
+    workspace = Workspace.open(root / "build")  # any directory inside finds the root
+    assert workspace.root == root.resolve()
     assert workspace.is_dirty()
     assert sorted(workspace.dirty_files()) == ["notes.txt", "staged.txt"]
     exclude_agent_dir(root)
