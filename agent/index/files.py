@@ -43,6 +43,8 @@ class Inspected:
 
 def git_root(path: Path) -> tuple[Path, Path]:
     """The work-tree root and the common git dir for `path`, or a UserError."""
+    if not Path(path).is_dir():
+        raise UserError(f"not a directory: {path}")
     dot_git = Path(path) / ".git"
     if dot_git.is_dir() and (dot_git / "HEAD").is_file():  # the usual case, without a subprocess
         return Path(path).resolve(), dot_git.resolve()

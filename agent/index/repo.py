@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ class RepoIndex:
         self._db = db
         self._listing = listing
         self.seconds = seconds
+        self._lock = threading.RLock()  # tools may query from several threads at once
 
     @classmethod
     def open(cls, root: Path, progress: Callable[[int, int], None] | None = None) -> RepoIndex:
@@ -74,33 +76,38 @@ class RepoIndex:
         """Definitions of `name`, or of "Scope.name" (e.g. "Session.perform_collect")."""
         scope, _, last = name.rpartition(".")
         if not scope:
-            rows = self._db.execute(f"{_SYMBOLS} WHERE s.name = ? ORDER BY s.path, s.line", (last,))
-        else:
-            rows = self._db.execute(
-                f"{_SYMBOLS} WHERE s.name = ? AND (s.scope = ? OR s.scope LIKE ?) "
-                "ORDER BY s.path, s.line", (last, scope, f"%.{scope}"))
-        return [Symbol(*row) for row in rows]
+            return self._symbols(f"{_SYMBOLS} WHERE s.name = ? ORDER BY s.path, s.line", (last,))
+        suffix = f".{scope}"
+        return self._symbols(
+            f"{_SYMBOLS} WHERE s.name = ? AND (s.scope = ? OR substr(s.scope, -?) = ?) "
+            "ORDER BY s.path, s.line", (last, scope, len(suffix), suffix))
 
     def references(self, name: str) -> list[Reference]:
         """Uses of `name` (its last dotted part) across the repository, by path and line."""
         last = name.rpartition(".")[2]
-        rows = self._db.execute(
-            "SELECT path, name, line, kind FROM refs WHERE name = ? ORDER BY path, line, kind",
-            (last,))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT path, name, line, kind FROM refs WHERE name = ? ORDER BY path, line, kind",
+                (last,)).fetchall()
         return [Reference(*row) for row in rows]
 
     def outline(self, path: str) -> list[Symbol]:
         """The definitions in one file, in source order."""
         clean = _relative(self.root, path)
-        rows = self._db.execute(f"{_SYMBOLS} WHERE s.path = ? ORDER BY s.line, s.end_line DESC",
-                                (clean,))
+        return self._symbols(f"{_SYMBOLS} WHERE s.path = ? ORDER BY s.line, s.end_line DESC",
+                             (clean,))
+
+    def _symbols(self, query: str, parameters: tuple) -> list[Symbol]:
+        with self._lock:
+            rows = self._db.execute(query, parameters).fetchall()
         return [Symbol(*row) for row in rows]
 
     def repo_map(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
         """The ranked map of the repository, leaning toward `focus` (paths, identifiers or
         words), never more than `tokens` by `estimate_tokens`."""
-        return self._cached("text", ["text", tokens, list(focus)], "generation",
-                            lambda: self.map_selection(focus, tokens)[0])
+        with self._lock:
+            return self._cached("text", ["text", tokens, list(focus)], "generation",
+                                lambda: self.map_selection(focus, tokens)[0])
 
     def map_json(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
         """The map and the definitions it shows, as a JSON document."""
@@ -116,10 +123,15 @@ class RepoIndex:
                 "focus": list(focus), "map": text,
                 "files": [{"path": path, "symbols": symbols} for path, symbols in files.items()],
             }, indent=2, ensure_ascii=False)
-        return self._cached("text", ["json", tokens, list(focus)], "generation", build)
+        with self._lock:
+            return self._cached("text", ["json", tokens, list(focus)], "generation", build)
 
     def map_selection(self, focus: Sequence[str], tokens: int) -> tuple[str, list[Symbol]]:
         """The map text and the definitions chosen for it, best first."""
+        with self._lock:
+            return self._map_selection(focus, tokens)
+
+    def _map_selection(self, focus: Sequence[str], tokens: int) -> tuple[str, list[Symbol]]:
         limit = max(64, tokens // 4)
         ranked = json.loads(self._cached("rank", [limit, list(focus)], "graph",
                                          lambda: json.dumps(self._rank(focus, limit))))
@@ -140,6 +152,10 @@ class RepoIndex:
 
     def stats(self) -> dict:
         """Counts for `agent index --stats`."""
+        with self._lock:
+            return self._stats()
+
+    def _stats(self) -> dict:
         db = self._db
         languages = dict(db.execute(
             "SELECT language, count(*) FROM files WHERE status IN ('ok', 'syntax') "
