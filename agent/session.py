@@ -104,8 +104,11 @@ class SessionStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, root: Path) -> SessionStore:
-        """Open (creating if needed) the store of the repository at `root`."""
+    def open(cls, root: Path, busy_timeout_s: float = 30.0) -> SessionStore:
+        """Open (creating if needed) the store of the repository at `root`.
+
+        Writers wait up to `busy_timeout_s` for each other before giving up.
+        """
         from agent.git import exclude_agent_dir
 
         directory = Path(root) / ".agent"
@@ -113,12 +116,14 @@ class SessionStore:
         exclude_agent_dir(Path(root))
         path = directory / STORE_NAME
         try:
-            return cls(path, _connect(path))
+            return cls(path, _connect(path, busy_timeout_s))
+        except sqlite3.OperationalError as error:  # locked, read-only, I/O: not corruption
+            raise UserError(f"the session store {path} cannot be opened: {error}") from error
         except sqlite3.DatabaseError as error:
             aside = _move_aside(path)
             notice = (f"the session store {path} could not be read ({error}); it was moved to "
                       f"{aside.name} and a new one started")
-            return cls(path, _connect(path), notice)
+            return cls(path, _connect(path, busy_timeout_s), notice)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -265,11 +270,11 @@ def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> N
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (event.at, session_id))
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     """Connect, switch to WAL, and apply any migrations not yet applied."""
-    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
+                         check_same_thread=False)
     try:
-        db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA journal_mode = WAL")
         # WAL + NORMAL survives a killed process (only a power cut may lose the last
         # events) and is ~40x faster per event than FULL, which streamed text needs.

@@ -155,3 +155,18 @@ def test_a_corrupt_store_is_moved_aside_and_a_new_one_started(repo):
     session = store.create("after recovery", "m")
     assert SessionStore.open(repo).get(session).task == "after recovery"
     assert SessionStore.open(repo).notice is None
+
+
+def test_a_locked_store_is_reported_and_never_moved_aside(repo):
+    (repo / ".agent").mkdir()
+    holder = sqlite3.connect(repo / ".agent" / "sessions.sqlite", isolation_level=None)
+    holder.execute("CREATE TABLE kept (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # a rollback-journal database: no one else may read
+    try:
+        with pytest.raises(UserError, match="cannot be opened: database is locked"):
+            SessionStore.open(repo, busy_timeout_s=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+    assert not list((repo / ".agent").glob("*.corrupt-*"))
+    store = SessionStore.open(repo)
+    assert store.notice is None and store.get(store.create("t", "m")).task == "t"
