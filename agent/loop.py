@@ -15,6 +15,7 @@ import prompts
 from agent import checks, test_designer
 from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation
+from agent.errors import UserError
 from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpdated, QuestionAsked
 from agent.messages import Message, ToolResult
 from agent.plan import Plan
@@ -82,6 +83,8 @@ def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
     except (Interrupted, KeyboardInterrupt) as stop:
         outcome = Outcome("interrupted", str(stop) or "interrupted", plan=state["plan"],
                           report=state["report"])
+    except UserError as problem:  # e.g. the model provider refused: say why, stay resumable
+        outcome = Outcome("error", str(problem), plan=state["plan"], report=state["report"])
     parts.emit(PhaseChanged("finish"))
     parts.emit(Finished(outcome.status, outcome.stop_reason, outcome.summary,
                         parts.workspace.diff(parts.session_id)))

@@ -223,5 +223,6 @@ def _fan_out(sinks: list[EventSink]) -> EventSink:
 
 def exit_code(status: str) -> int:
     """The process exit code for a session status."""
-    return {"solved": 0, "not_solved": 1, "budget_exhausted": 3, "interrupted": 130}.get(status, 1)
+    return {"solved": 0, "not_solved": 1, "error": 2, "budget_exhausted": 3,
+            "interrupted": 130}.get(status, 1)
 
