@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Policy, create_sandbox, self_test, unconfined_warning
+from sandbox import Policy, Result, create_sandbox, self_test, unconfined_warning
 from sandbox.capture import CappedBuffer
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
@@ -115,12 +115,12 @@ def test_capped_buffer_keeps_everything_up_to_the_cap():
 
 @needs_bwrap
 def test_timeout_reports_and_kills(workspace):
-    box = create_sandbox(Policy(workspace, timeout_s=0.5), "bwrap")
+    box = create_sandbox(Policy(workspace, timeout_s=2), "bwrap")
     started = time.monotonic()
     result = box.run(["sh", "-c", "echo before; exec sleep 30"])
     assert result.timed_out and result.killed_by == "timeout"
     assert result.stdout == "before\n"
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 7
 
 
 @needs_bwrap
@@ -146,12 +146,27 @@ def test_none_backend_scrubs_env_and_kills_its_tree_on_timeout(workspace, monkey
     tree = ("python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
             "setsid python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
             "sleep 300")
-    result = box.run(["sh", "-c", tree], timeout=1, env={"MARK": marker})
+    result, peak = run_watched(box, ["sh", "-c", tree], 3, marker)
     assert result.timed_out and result.killed_by == "timeout"
+    assert peak >= 2  # both sleepers were running when the clock ran out
     deadline = time.monotonic() + 5
     while _marked(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _marked(marker) == []
+
+
+def run_watched(box, argv: list[str], timeout: float, marker: str) -> tuple[Result, int]:
+    """Run `argv` in a thread while counting the marked processes it starts; returns the
+    result and the most marked processes seen alive at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(box.run, argv, timeout=timeout, env={"MARK": marker})
+        peak = 0
+        while not running.done():
+            peak = max(peak, len(_marked(marker)))
+            time.sleep(0.05)
+        return running.result(), peak
 
 
 def _marked(marker: str) -> list[str]:
