@@ -94,8 +94,12 @@ def _inspect_all(jobs: list[tuple[str, str, str, str]], parallel: bool,
     cores = os.cpu_count() or 1
     if cores > 1 and parallel:
         import multiprocessing
+        import threading
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        # fork is fastest, but forking a process that runs other threads can deadlock
+        methods = multiprocessing.get_all_start_methods()
+        method = "fork" if threading.active_count() == 1 and "fork" in methods else (
+            "forkserver" if "forkserver" in methods else "spawn")
         with multiprocessing.get_context(method).Pool(min(cores, 8)) as pool:
             for done, result in enumerate(pool.imap_unordered(inspect_job, jobs, chunksize=4), 1):
                 if progress:
