@@ -32,6 +32,7 @@ class Conversation:
     on_message: Callable[[Message], None] = lambda message: None
     after_turn: Callable[[list[ToolCall], list[ToolResult]], None] = lambda calls, results: None
     take_guidance: Callable[[], str | None] = lambda: None
+    review_call: Callable[[ToolCall], ToolCall | str] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     max_tokens: int = 8192
 
@@ -96,14 +97,36 @@ class Conversation:
         from tools.executor import execute_turn
 
         self._check_cancel()
-        results = execute_turn(
-            calls, self.registry, self.ctx,
+        approved, rejected = self._reviewed(calls)
+        ran = iter(execute_turn(
+            approved, self.registry, self.ctx,
             on_start=lambda call: self.emit(ToolCallStarted(call.id, call.name, call.arguments)),
             on_finish=self._tool_finished,
-        )
+        ))
+        results = [rejected[call.id] if call.id in rejected else next(ran) for call in calls]
         self.messages.append(Message("user", list(results)))
         self.after_turn(calls, results)
         return results
+
+    def _reviewed(self, calls: list[ToolCall]) -> tuple[list[ToolCall], dict[str, ToolResult]]:
+        """Calls that change things go past the person first (if someone reviews them).
+
+        `review_call` returns the call to run (possibly edited) or the reason it was refused,
+        which reaches the model as the call's result.
+        """
+        approved, rejected = [], {}
+        for call in calls:
+            tool = self.registry.get(call.name)
+            if self.review_call is None or tool is None or tool.read_only:
+                approved.append(call)
+                continue
+            verdict = self.review_call(call)
+            if isinstance(verdict, str):
+                rejected[call.id] = ToolResult(
+                    call.id, f"The person overseeing you rejected this call: {verdict}", True)
+            else:
+                approved.append(verdict)
+        return approved, rejected
 
     def _tool_finished(self, call: ToolCall, result: ToolResult, duration_s: float) -> None:
         self.emit(ToolCallFinished(call.id, call.name, result.content, result.is_error, duration_s))
