@@ -43,8 +43,7 @@ def render(selected: Sequence[Symbol], by_path: dict[str, list[Symbol]]) -> str:
     out: list[str] = []
     for path in sorted(chosen):
         out.append(f"{path}:")
-        shown_to = 0
-        last = None
+        shown_to = reaches = 0
         for line in sorted(chosen[path]):
             symbol = chosen[path][line]
             if line > shown_to + 1:
@@ -52,8 +51,8 @@ def render(selected: Sequence[Symbol], by_path: dict[str, list[Symbol]]) -> str:
             signature = symbol.signature.split("\n")
             out.extend(signature)
             shown_to = max(shown_to, line + len(signature) - 1)
-            last = symbol
-        if last is not None and last.end_line > shown_to:
+            reaches = max(reaches, symbol.end_line)
+        if reaches > shown_to:
             out.append(ELISION)
     return "\n".join(out) + "\n" if out else ""
 
