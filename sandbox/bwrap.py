@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sandbox.env import scrubbed_env
@@ -65,4 +65,13 @@ class BwrapSandbox:
             output_cap=self.policy.output_cap_bytes, preexec=preexec,
             status_encodes_signal=True,
         )
-        return run_process(launch, on_output)
+        return _shell_exec_status(run_process(launch, on_output))
+
+
+def _shell_exec_status(result: Result) -> Result:
+    """bwrap exits 1 when it cannot start the command; report it as a shell would: 127
+    for a command that is not there, 126 for one that cannot run."""
+    if result.exit_code != 1 or not result.stderr.startswith("bwrap: execvp "):
+        return result
+    missing = "No such file or directory" in result.stderr.splitlines()[0]
+    return replace(result, exit_code=127 if missing else 126)

@@ -87,7 +87,10 @@ def test_exit_codes_and_signals_are_reported(workspace):
     segv = box.run([sys.executable, "-c", "import os; os.kill(os.getpid(), 11)"])
     assert (segv.exit_code, segv.killed_by) == (-11, "SIGSEGV")
     missing = box.run(["no-such-program-here"])
-    assert missing.exit_code != 0 and "no-such-program-here" in missing.stderr
+    assert missing.exit_code == 127 and "no-such-program-here" in missing.stderr
+    (workspace / "script.sh").write_text("echo never\n")  # not executable
+    denied = box.run(["./script.sh"])
+    assert denied.exit_code == 126 and denied.stdout == ""
 
 
 @needs_bwrap
