@@ -93,7 +93,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
     store = SessionStore.open(home.root)
     session_id, task = _session_identity(options, store, config)
     workspace = _working_copy(home, options, session_id)
-    workspace.checkpoint(session_id, "start")
+    workspace.checkpoint(session_id, "resumed" if options.resume else "start")
     box = sandbox_for(workspace.root, config)
     model = options.model or _load_model(config.model, options.record)
     parts = loop.LoopParts(
@@ -145,7 +145,7 @@ def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
         raise UserError("give a task, e.g. agent solve \"make parse() accept empty input\"")
     if options.result not in RESULT_MODES:
         raise UserError(f"unknown result mode {options.result!r}; use one of {RESULT_MODES}")
-    return store.create(options.task, config.model), options.task
+    return store.create(options.task, config.model, repo=str(options.cwd)), options.task
 
 
 def _working_copy(home, options: SolveOptions, session_id: str):
@@ -174,7 +174,8 @@ def _deliver(home, workspace, options, session_id, outcome, task) -> dict:
     if outcome.status != "solved" or options.result == "leave":
         return delivery
     message = f"{task.strip().splitlines()[0][:72]}\n\n{outcome.summary}\n\nagent session {session_id}"
-    if options.result == "commit":
+    # A worktree has a detached HEAD, so a commit there would be hard to find: make a branch.
+    if options.result == "commit" and "worktree" not in delivery:
         delivery["commit"] = workspace.commit(session_id, message)
     else:
         name = options.branch or f"agent/{session_id}"

@@ -1,0 +1,50 @@
+"""Independent tests: written without the code, kept only if they fail before and pass after."""
+
+from __future__ import annotations
+
+from agent.models.scripted import ScriptedModel
+from agent.runner import SolveOptions, run_session
+from tests.solve_kit import edit, finish, make_repo, plan
+
+DESIGNED = '''```python
+from calc import clamp
+
+
+def test_above_the_range_gives_high():
+    assert clamp(15, 0, 10) == 10
+
+
+def test_inside_the_range_is_unchanged():
+    assert clamp(5, 0, 10) == 5
+
+
+def test_a_wrong_expectation():
+    assert clamp(15, 0, 10) == 11
+```'''
+
+
+def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_path):
+    repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\n")
+    model = ScriptedModel([plan(), DESIGNED, edit(), finish()])
+    result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0, should be 10",
+                                      cwd=repo, model=model), [])
+    assert result.outcome.status == "solved"
+    designer = model.requests[1]
+    assert designer.tools == []  # a separate conversation with no tools
+    prompt = designer.messages[0].text
+    assert "def clamp(value, low, high)" in prompt and "limited to the range" in prompt
+    assert "return low" not in prompt  # bodies hidden: it never sees the code
+    kept = (repo / "tests" / "test_independent_checks.py").read_text()
+    assert "def test_above_the_range_gives_high" in kept
+    assert "test_inside_the_range_is_unchanged" not in kept  # passed before: proves nothing
+    assert "test_a_wrong_expectation" not in kept  # still fails after: dropped
+    assert "tests/test_independent_checks.py" in result.files
+
+
+def test_no_designed_tests_remain_when_none_fails_first(tmp_path):
+    repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\n")
+    passing = "```python\nfrom calc import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n```"
+    model = ScriptedModel([plan(), passing, edit(), finish()])
+    result = run_session(SolveOptions(task="clamp above the range", cwd=repo, model=model), [])
+    assert result.outcome.status == "solved"
+    assert not (repo / "tests" / "test_independent_checks.py").exists()
