@@ -262,3 +262,13 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_a_resumable_session(tmp_path):
     assert not list((tmp_path / "bridge").glob("0002.request.json"))  # no stale request left
     listed = json.loads(agent_cli(repo, "sessions", "--json").stdout)
     assert listed[0]["status"] == "interrupted"
+
+
+def test_worktree_mode_never_touches_the_users_tree(tmp_path):
+    repo = make_repo(tmp_path / "r")
+    result, _, _ = solve(repo, [plan(), edit(), finish()], worktree=True, result="commit")
+    assert result.outcome.status == "solved"
+    assert (repo / "calc.py").read_text() == CALC and git(repo, "status", "--porcelain") == ""
+    branch = result.delivery["branch"]
+    assert "return high" in git(repo, "show", f"{branch}:calc.py")
+    assert result.delivery["worktree"] != str(repo)
