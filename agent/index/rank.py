@@ -16,7 +16,7 @@ import heapq
 import math
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import mul, sub
 
 DAMPING = 0.85
@@ -192,21 +192,23 @@ def pagerank(adjacency: list[dict[int, float]], personal: list[float],
     """Personalized PageRank over weighted edges (`adjacency[source][target] = weight`);
     files with no edges teleport like the rest. Stops when the L1 change < `tolerance`."""
     count = len(adjacency)
-    incoming: list[list[tuple[int, float]]] = [[] for _ in range(count)]
+    incoming: list[list[int]] = [[] for _ in range(count)]
+    shares: list[list[float]] = [[] for _ in range(count)]
     dangling = []
     for source, merged in enumerate(adjacency):
         if not merged:
             dangling.append(source)
             continue
         targets = sorted(merged)
-        total = sum(merged[target] for target in targets)
+        total = sum(map(merged.__getitem__, targets))
         for target in targets:
-            incoming[target].append((source, merged[target] / total))
+            incoming[target].append(source)
+            shares[target].append(merged[target] / total)
     # Edges flattened by target: one C-level pass per iteration computes every edge's
     # share, and prefix sums give each target its total.
-    froms = [source for edges in incoming for source, _ in edges]
-    weights = [weight for edges in incoming for _, weight in edges]
-    ends = list(accumulate(len(edges) for edges in incoming))
+    froms = list(chain.from_iterable(incoming))
+    weights = list(chain.from_iterable(shares))
+    ends = list(accumulate(map(len, incoming)))
     starts = [0, *ends[:-1]]
     ranks = list(personal)
     teleport = [(1 - DAMPING) * share for share in personal]

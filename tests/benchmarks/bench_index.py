@@ -2,6 +2,7 @@
 edit, on pytest 8.3.4 and django 5.1.4, next to Aider's repo map on the same checkout.
 
     python tests/benchmarks/bench_index.py [--repos DIR] [--warm-runs 5] [--no-aider]
+    python tests/benchmarks/bench_index.py --synthetic 100000   # time and memory at scale
 
 Repositories are materialized with ../shared/bench/get-repos (PyPI sdists as git repos).
 Aider runs from its own venv at /opt/aider (skipped with a note when absent):
@@ -93,13 +94,54 @@ def bench_aider(project: str, repo: Path, warm_runs: int) -> list[dict]:
     return rows
 
 
+def synthetic_repo(root: Path, count: int) -> Path:
+    """A repository of `count` small modules that import each other (for scale runs)."""
+    repo = root / f"synthetic-{count}"
+    if not (repo / ".git").is_dir():
+        for number in range(count):
+            folder = repo / f"pkg{number // 1000}"
+            folder.mkdir(parents=True, exist_ok=True)
+            other = (number * 7919) % count
+            (folder / f"mod{number}.py").write_text(
+                f"from pkg{other // 1000}.mod{other} import Thing{other}\n\n\n"
+                f"class Thing{number}(Thing{other}):\n    def run_{number}(self):\n"
+                f"        return helper_{number}(self)\n\n\ndef helper_{number}(x):\n"
+                f"    return x\n")
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    return repo
+
+
+def bench_synthetic(root: Path, count: int) -> list[dict]:
+    """Cold and warm on a generated repository, to show time and memory at scale."""
+    repo = synthetic_repo(root, count)
+    shutil.rmtree(repo / ".agent", ignore_errors=True)
+    command = [*AGENT, "map", "--tokens", "1024"]
+    name = f"{count // 1000}k files"
+    return [row(name, "agent", "cold", [measure(command, repo)]),
+            row(name, "agent", "warm", [measure(command, repo) for _ in range(3)])]
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'project':<9} {'tool':<6} {'case':<24} {'runs':>4} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}")
+    for entry in rows:
+        print(f"{entry['project']:<9} {entry['tool']:<6} {entry['case']:<24} {entry['runs']:>4} "
+              f"{entry['wall']:>8.2f} {entry['cpu']:>7.2f} {entry['rss']:>8.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=Path, default=Path("/tmp/idx-repos"))
     parser.add_argument("--warm-runs", type=int, default=5)
     parser.add_argument("--no-aider", action="store_true")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
+                        help="instead: a generated repository of N modules")
     parser.add_argument("projects", nargs="*", default=list(PROJECTS))
     args = parser.parse_args()
+    if args.synthetic:
+        print(f"machine: {os.cpu_count()} cores; load average at start {load()}")
+        print_table(bench_synthetic(args.repos, args.synthetic))
+        print(f"load average at end {load()}")
+        return
     subprocess.run([str(GET_REPOS), str(args.repos), *args.projects], check=True,
                    stdout=subprocess.DEVNULL)
     print(f"machine: {os.cpu_count()} cores; load average at start {load()}")
@@ -115,10 +157,7 @@ def main() -> None:
             continue
         rows += bench_aider(project, repo, args.warm_runs)
     print(f"load average at end {load()}\n")
-    print(f"{'project':<8} {'tool':<6} {'case':<24} {'runs':>4} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}")
-    for entry in rows:
-        print(f"{entry['project']:<8} {entry['tool']:<6} {entry['case']:<24} {entry['runs']:>4} "
-              f"{entry['wall']:>8.2f} {entry['cpu']:>7.2f} {entry['rss']:>8.0f}")
+    print_table(rows)
     summary = []
     for project in args.projects:
         found = {(entry["tool"], entry["case"]): entry for entry in rows if entry["project"] == project}
