@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from agent.errors import UserError
 from agent.index import store
 from agent.index.files import git_root
 from agent.index.focus import resolve_focus
@@ -43,7 +44,10 @@ class RepoIndex:
         _exclude_agent_dir(git_dir)
         path = top / ".agent" / "index.sqlite"
         for attempt in (1, 2):
-            db = store.open_store(path)
+            try:
+                db = store.open_store(path)
+            except (OSError, sqlite3.OperationalError) as error:
+                raise UserError(f"cannot write the index cache {path}: {error}") from None
             try:
                 listing = refresh(db, top, progress)
                 break
