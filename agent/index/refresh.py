@@ -66,7 +66,10 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
         stats[job[1]][0] for job in jobs) >= _PARALLEL_MIN_BYTES
     results = _inspect_all(jobs, parallel, progress)
     listing.reparsed = _apply(db, results, stats, huge, gone, listing)
-    _count_cached(db, present, listing)
+    unchanged = not (jobs or huge or gone)
+    statuses = ((path, row[3]) for path, row in cached.items()) if unchanged else db.execute(
+        "SELECT path, status FROM files")
+    _count_cached(statuses, present, listing)
     return listing
 
 
@@ -191,9 +194,9 @@ def _store_file(db, result: Inspected, size: int, mtime: int) -> tuple:
     return (int(result.status in ("ok", "syntax")), defined, referenced, tally)
 
 
-def _count_cached(db, present: set[str], listing: Listing) -> None:
+def _count_cached(statuses, present: set[str], listing: Listing) -> None:
     """Add cached files to the listing, or to the skip counts by their status."""
-    for path, status in db.execute("SELECT path, status FROM files"):
+    for path, status in statuses:
         if path not in present:
             continue
         if status in ("ok", "syntax"):
