@@ -1,5 +1,5 @@
 """The sandbox doing its everyday work: real programs, their input, output, exit codes and
-limits, the none backend, detection and its failure messages, and `agent sandbox`."""
+limits, streaming and capping, parallel runs, and the none backend."""
 
 from __future__ import annotations
 
@@ -12,32 +12,12 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-
-from sandbox import Policy, Result, create_sandbox, self_test, unconfined_warning
+from sandbox import Policy, create_sandbox, self_test, unconfined_warning
 from sandbox.capture import CappedBuffer
+from tests import sandbox_kit
+from tests.sandbox_kit import marked_processes, needs_bwrap, run_watched
 
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
-CLI = [sys.executable, "-c", "from agent.cli import main; main()"]
-
-
-def cli(args: list[str], cwd: Path, **options) -> subprocess.CompletedProcess[str]:
-    """Run the real `agent` command line; its stdin is empty unless `input` is given."""
-    if "input" not in options:
-        options["stdin"] = subprocess.DEVNULL
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, **options)
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """A git repository in tmp_path, with HOME pointed at a folder of the test's own."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    return repo
+workspace = sandbox_kit.tmp_repo  # the fixture, used here by name
 
 
 @needs_bwrap
@@ -153,34 +133,9 @@ def test_none_backend_scrubs_env_and_kills_its_tree_on_timeout(workspace, monkey
     assert result.timed_out and result.killed_by == "timeout"
     assert peak >= 2  # both sleepers were running when the clock ran out
     deadline = time.monotonic() + 5
-    while _marked(marker) and time.monotonic() < deadline:
+    while marked_processes(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _marked(marker) == []
-
-
-def run_watched(box, argv: list[str], timeout: float, marker: str) -> tuple[Result, int]:
-    """Run `argv` in a thread while counting the marked processes it starts; returns the
-    result and the most marked processes seen alive at once."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(box.run, argv, timeout=timeout, env={"MARK": marker})
-        peak = 0
-        while not running.done():
-            peak = max(peak, len(_marked(marker)))
-            time.sleep(0.05)
-        return running.result(), peak
-
-
-def _marked(marker: str) -> list[str]:
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
-                found.append(entry)
-        except OSError:
-            pass
-    return found
+    assert marked_processes(marker) == []
 
 
 def test_none_backend_applies_rlimits_and_is_announced_once(workspace):
@@ -210,54 +165,6 @@ def test_self_test_passes_for_bwrap_and_fails_for_none():
     assert not unconfined and "wrote outside its workspace" in why
 
 
-def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
-    env = {**os.environ, "PATH": str(tmp_path)}
-    code = ("from pathlib import Path; import sandbox\n"
-            "print(sandbox.detect())\n"
-            "sandbox.create_sandbox(sandbox.Policy(Path('.')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=tmp_path)
-    assert done.stdout.startswith("(None, 'bubblewrap (bwrap) is not installed")
-    assert "apt-get install bubblewrap" in done.stdout and "--sandbox none" in done.stdout
-    assert "SandboxUnavailable" in done.stderr
-    refused = cli(["sandbox", "--", "true"], tmp_path, env=env)
-    assert refused.returncode == 2
-    assert refused.stderr.startswith("agent: bubblewrap (bwrap) is not installed")
-    assert "Traceback" not in refused.stderr
-
-
-@needs_bwrap
-def test_namespace_failure_is_explained_with_the_fix(tmp_path):
-    # A real place where namespaces are forbidden: a sandbox with user namespaces disabled.
-    code = "import sandbox; print(sandbox.detect())"
-    jail = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--"]
-    done = subprocess.run([*jail, sys.executable, "-c", code], capture_output=True,
-                          text=True, cwd=Path(__file__).parent.parent)
-    assert done.stdout.startswith("(None, 'bwrap cannot create a sandbox here ("), done
-    assert "sysctl" in done.stdout and "--sandbox none" in done.stdout
-
-
-def test_nothing_is_probed_on_import_and_detection_is_cached(tmp_path):
-    log = tmp_path / "calls.log"
-    fake = tmp_path / "bin" / "bwrap"
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\necho called >> {log}\nexit 1\n")
-    fake.chmod(0o755)
-    code = ("import sandbox, pathlib, sys\n"
-            f"log = pathlib.Path({str(log)!r})\n"
-            "print(log.exists())\n"
-            "sandbox.detect(); first = log.read_text().count('called')\n"
-            "sandbox.detect(); print(first, log.read_text().count('called'))")
-    env = {**os.environ, "PATH": f"{fake.parent}:/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, check=True)
-    imported, counts = done.stdout.splitlines()
-    assert imported == "False"
-    first, second = counts.split()
-    assert int(first) >= 1 and first == second
-
-
 @needs_bwrap
 def test_bwrap_without_newer_options_still_confines(workspace):
     # bubblewrap 0.6 (Ubuntu 22.04) has neither --size nor --disable-userns.
@@ -269,54 +176,6 @@ def test_bwrap_without_newer_options_still_confines(workspace):
     result = box.run(["sh", "-c", "touch inside.txt; echo x > /etc/agent-probe"])
     assert (workspace / "inside.txt").exists() and not Path("/etc/agent-probe").exists()
     assert "Read-only file system" in result.stderr
-
-
-@needs_bwrap
-def test_cli_passes_the_exit_code_through(workspace):
-    done = cli(["sandbox", "--", "sh", "-c", "echo hi; exit 7"], workspace)
-    assert (done.returncode, done.stdout) == (7, "hi\n")
-
-
-@needs_bwrap
-def test_cli_confines_to_the_git_root_and_reads_stdin(workspace, tmp_path):
-    sub = workspace / "pkg"
-    sub.mkdir()
-    script = "cat > ../from-stdin.txt && touch " + str(tmp_path / "outside.txt")
-    done = cli(["sandbox", "--", "sh", "-c", script], sub, input="piped")
-    assert (workspace / "from-stdin.txt").read_text() == "piped"
-    # /tmp inside is private: the touch lands there and vanishes, the host never sees it
-    assert done.returncode == 0 and not (tmp_path / "outside.txt").exists()
-
-
-@needs_bwrap
-def test_cli_timeout_and_signal_exit_codes(workspace):
-    slow = cli(["sandbox", "--timeout", "0.5", "--", "sleep", "30"], workspace)
-    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
-    killed = cli(["sandbox", "--", "sh", "-c", "kill -KILL $$"], workspace)
-    assert killed.returncode == 137 and "SIGKILL" in killed.stderr
-
-
-def test_cli_none_backend_warns_loudly(workspace):
-    done = cli(["sandbox", "--sandbox", "none", "--", "sh", "-c", "exit 3"], workspace)
-    assert done.returncode == 3 and "UNCONFINED" in done.stderr
-
-
-def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
-    empty = cli(["sandbox"], workspace)
-    assert empty.returncode == 2 and "after --" in empty.stderr
-    odd = cli(["sandbox", "--backend", "docker", "--", "true"], workspace)
-    assert odd.returncode == 2 and "'docker'" in odd.stderr and "Traceback" not in odd.stderr
-
-
-@needs_bwrap
-def test_cli_takes_the_repository_policy_from_its_config(workspace):
-    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\nsandbox = "none"\n')
-    slow = cli(["sandbox", "--", "sleep", "30"], workspace)
-    assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
-    assert "UNCONFINED" in slow.stderr
-    confined = cli(["sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",
-                    "sh", "-c", "touch /etc/agent-probe"], workspace)
-    assert confined.returncode == 1 and "Read-only file system" in confined.stderr
 
 
 @needs_bwrap
