@@ -62,7 +62,6 @@ def run_python(workspace: Path, code: str, **policy) -> Result:
     return box.run([sys.executable, "-c", textwrap.dedent(code)])
 
 
-
 def assert_refused(result: Result) -> None:
     """The escape attempt failed: no success marker, and a failing exit."""
     assert "ESCAPED" not in result.stdout, result
@@ -83,6 +82,7 @@ def marked_processes(marker: str) -> list[str]:
 
 
 def wait_until_gone(marker: str, seconds: float = 5) -> list[str]:
+    """The marked processes still alive after up to `seconds` of waiting for them to go."""
     deadline = time.monotonic() + seconds
     while marked_processes(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
