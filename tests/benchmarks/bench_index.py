@@ -68,9 +68,10 @@ def bench_agent(project: str, repo: Path, warm_runs: int) -> list[dict]:
     original = target.read_bytes()
     try:
         body, added = [], []
-        for number in range(3):
+        for number in range(3):  # edits inside a body: the names stay the same
             target.write_bytes(original + f"# bench edit {number}\n".encode())
             body.append(measure(command, repo))
+        for number in range(3):  # a new definition: the ranking graph changes
             target.write_bytes(original + f"\n\ndef bench_added_{number}():\n    pass\n".encode())
             added.append(measure(command, repo))
         rows.append(row(project, "agent", "1 file edited (body)", body))
