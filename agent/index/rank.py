@@ -24,7 +24,6 @@ FOCUS_SHARE = 0.9  # of the teleport mass, when there is a focus
 MAX_DEFINERS = 20  # names defined in more files than this say nothing about where to look
 _BASELINE = 0.01  # a share of each file's rank spread over all its definitions
 _SECONDARY_DIRS = frozenset(("test", "tests", "testing", "doc", "docs", "example", "examples"))
-_SECONDARY_WEIGHT = 0.1
 _SQRT = [math.sqrt(count) for count in range(256)]
 
 
@@ -73,7 +72,10 @@ def name_weight(name: str, definers: int, focus_names: frozenset[str]) -> float:
 
 def rank_definitions(files: list[FileNames], focus_paths: frozenset[str],
                      focus_names: frozenset[str], limit: int) -> list[tuple[float, str, str]]:
-    """The `limit` best (rank, path, name) definitions, best first, ties by path and name."""
+    """The `limit` best (rank, path, name) definitions, best first, ties by path and name.
+    Tests, docs and examples take part only when the focus points at them (or when there
+    is nothing else): they would rarely lead the map, and they are most of a big graph."""
+    files = _primary(files, focus_paths, focus_names)
     definers = _definers(files)
     adjacency, uses = _graph(files, definers, focus_names)
     personal = _personalization(files, focus_paths, focus_names, definers)
@@ -83,15 +85,21 @@ def rank_definitions(files: list[FileNames], focus_paths: frozenset[str],
         share = (1.0 if entry.path in focus_paths else _BASELINE) * ranks[number]
         bare_names = sorted({name.lstrip(".") for name in entry.defined})
         share /= max(1, len(bare_names))
-        demote = _SECONDARY_WEIGHT if entry.path not in focus_paths and _secondary(
-            entry.path) else 1.0
         for name in bare_names:
             key = (number, name)
             boost = 10.0 if name in focus_names else 1.0
-            scores[key] = (scores.get(key, 0.0) + share) * boost * demote
+            scores[key] = (scores.get(key, 0.0) + share) * boost
     best = heapq.nsmallest(limit, ((-score, files[number].path, name)
                                    for (number, name), score in scores.items()))
     return [(-negative, path, name) for negative, path, name in best]
+
+
+def _primary(files: list[FileNames], focus_paths: frozenset[str],
+             focus_names: frozenset[str]) -> list[FileNames]:
+    kept = [entry for entry in files if entry.path in focus_paths or not _secondary(entry.path)
+            or (focus_names and not focus_names.isdisjoint(
+                name.lstrip(".") for name in entry.defined))]
+    return kept or files
 
 
 def _definers(files: list[FileNames]) -> dict[str, list[int]]:

@@ -20,7 +20,7 @@ from agent.index.rank import FileNames, rank_definitions
 from agent.index.refresh import Listing, refresh
 from agent.index.render import estimate_tokens, fit
 
-_MAP_VERSION = 2  # bump when ranking or rendering changes, so cached maps are not reused
+_MAP_VERSION = 3  # bump when ranking or rendering changes, so cached maps are not reused
 _SYMBOL_COLUMNS = "s.path, s.name, s.kind, s.line, s.end_line, s.signature, s.scope, f.language"
 _SYMBOLS = f"SELECT {_SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.path = s.path"
 
