@@ -119,3 +119,17 @@ def test_not_a_git_repository_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert done.stderr.startswith("agent: not a git repository")
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_tests_appear_only_when_the_focus_points_at_them(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app.py").write_text("def serve():\n    pass\n")
+    (tmp_path / "tests" / "test_app.py").write_text(
+        "from app import serve\n\n\ndef test_serve():\n    serve()\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    with RepoIndex.open(tmp_path) as index:
+        plain = index.repo_map(tokens=500)
+        focused = index.repo_map(focus=["tests/test_app.py"], tokens=500)
+        by_name = index.repo_map(focus=["test_serve"], tokens=500)
+    assert "def serve():" in plain and "test_serve" not in plain
+    assert "def test_serve():" in focused and "def test_serve():" in by_name
