@@ -83,11 +83,12 @@ def source_files(root: Path, cmd: PytestCommand) -> list[str]:
 def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> list[Mutation]:
     """Mutations on lines the passing tests run, in a seeded order.
 
-    Round-robin over kinds, then over functions (every function's first candidate before
-    any function's second), so the first validated bugs are varied.
+    Every function's first candidate comes before any function's second; within a
+    function, kinds take turns in a seeded order, so the first bugs kept are varied.
+    Removing a whole method or base class comes after a function's other candidates.
     """
     passing = cov.passed
-    by_kind: dict[str, list[Mutation]] = {}
+    by_function: dict[tuple[str, str], list[Mutation]] = {}
     for path in files:
         covered = {ln for ln, tests in cov.lines.get(path, {}).items() if tests & passing}
         if not covered:
@@ -96,24 +97,30 @@ def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> lis
         for m in mutations(path, source):
             if m.line in covered or (m.kind == "remove_method" and m.line + 1 in covered) or \
                     (m.kind == "remove_base" and covered):
-                by_kind.setdefault(m.kind, []).append(m)
+                by_function.setdefault((m.path, m.function), []).append(m)
     rng = random.Random(seed)
-    for kind in sorted(by_kind):
-        rng.shuffle(by_kind[kind])
+    queues = [_function_queue(by_function[key], rng) for key in sorted(by_function)]
+    rng.shuffle(queues)
     order: list[Mutation] = []
-    queues = [by_kind[k] for k in sorted(by_kind)]
-    while any(queues):
-        rng.shuffle(queues)
-        for queue in queues:
-            if queue:
-                order.append(queue.pop())
-    seen: dict[tuple[str, str], int] = {}
-    nth = []
-    for m in order:
-        key = (m.path, m.function)
-        nth.append(seen.get(key, 0))
-        seen[key] = nth[-1] + 1
-    return [m for _, _, m in sorted(zip(nth, range(len(order)), order))]
+    for depth in range(max((len(q) for q in queues), default=0)):
+        order.extend(q[depth] for q in queues if depth < len(q) and q[depth] is not None)
+    return order
+
+
+def _function_queue(found: list[Mutation], rng: random.Random) -> list[Mutation | None]:
+    by_kind: dict[str, list[Mutation]] = {}
+    for m in found:
+        by_kind.setdefault(m.kind, []).append(m)
+    kinds = sorted(by_kind)
+    for kind in kinds:
+        rng.shuffle(by_kind[kind])
+    queue: list[Mutation | None] = []
+    while any(by_kind.values()):
+        rng.shuffle(kinds)
+        queue.extend(by_kind[k].pop() for k in kinds if by_kind[k])
+    whole = [m for m in queue if m is not None and m.kind in ("remove_method", "remove_base")]
+    rest = [m for m in queue if m not in whole]
+    return [*rest, *([None] if not rest else []), *whole]
 
 
 # -- worker side -------------------------------------------------------------------------
