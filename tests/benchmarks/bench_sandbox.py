@@ -23,8 +23,8 @@ TARGET_MS = 30.0
 
 
 def timed(runners: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
-    """Milliseconds per call of each runner, interleaved round-robin so that the load from
-    other work on the machine falls on every runner alike (after one warm-up round)."""
+    """Milliseconds per call of each runner, interleaved round-robin so that load from other
+    work on the machine falls on every runner alike (after one warm-up round)."""
     times: dict[str, list[float]] = {name: [] for name in runners}
     for round_number in range(runs + 1):
         for name, run in runners.items():
@@ -40,27 +40,32 @@ def bare(argv: list[str]) -> None:
     subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=True)
 
 
-def main(runs: int = 100) -> None:
-    """Print the table and the one-line summary."""
+def measure(runs: int) -> list[tuple[str, str, float, float]]:
+    """(command, runner, median ms, ms added over the bare subprocess) for each pair."""
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        policy = Policy(Path(tmp))
-        boxes = {name: create_sandbox(policy, name) for name in ("bwrap", "none")}
-        rows = []
+        boxes = {name: create_sandbox(Policy(Path(tmp)), name) for name in ("bwrap", "none")}
         for label, argv in (("true", ["true"]), ("python -c pass", [sys.executable, "-c", "pass"])):
             runners = {"bare": lambda argv=argv: bare(argv)}
             for name, box in boxes.items():
                 runners[name] = lambda box=box, argv=argv: box.run(argv)
             medians = {name: statistics.median(t) for name, t in timed(runners, runs).items()}
             rows += [(label, name, m, m - medians["bare"]) for name, m in medians.items()]
+    return rows
+
+
+def main(runs: int = 100) -> None:
+    """Print the table and the one-line summary."""
+    load_before = os.getloadavg()[0]
+    rows = measure(runs)
     print(f"{'command':<16} {'runner':<6} {'median ms':>10} {'added ms':>9}")
     for label, runner, median, added in rows:
         print(f"{label:<16} {runner:<6} {median:>10.1f} {added:>9.1f}")
     worst = max(added for _, runner, _, added in rows if runner == "bwrap")
-    load = os.getloadavg()[0]
     verdict = "within" if worst <= TARGET_MS else "OVER"
     print(f"bwrap adds at most {worst:.1f} ms median per command over {runs} runs "
-          f"({verdict} the {TARGET_MS:.0f} ms target; load average {load:.2f}, "
-          f"{os.cpu_count()} cores)")
+          f"({verdict} the {TARGET_MS:.0f} ms target; load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
