@@ -232,3 +232,15 @@ def test_captured_arguments_become_a_focused_unit_test(repo: Path, traces: dict)
                          cwd=repo, capture_output=True, text=True)
     assert "KeyError" in run.stdout and "1 failed" in run.stdout
     assert focused_test(_calls(traces["large"], "biggest")[0], "1") is None  # cut short
+
+
+def test_runaway_recursion_is_traced_without_breaking_the_tracer(repo: Path) -> None:
+    (repo / "runaway.py").write_text("def down(n):\n    return down(n + 1)\n")
+    (repo / "tests" / "test_runaway.py").write_text(
+        "from runaway import down\n\n\ndef test_down():\n    down(0)\n")
+    [trace] = trace_tests(repo, ["tests/test_runaway.py::test_down"],
+                          PytestCommand.parse("python -m pytest"))
+    assert trace["failure"]["message"].startswith("RecursionError")
+    downs = [c for c in trace["calls"] if c["func"] == "down"]
+    assert len(downs) > 500 and downs[0]["args"] == {"n": "0"}
+    assert failing_path(trace).raised_in["func"] == "down"

@@ -10,9 +10,10 @@ an assignment or a wrapper call, swap two statements, remove a base class or a m
 from __future__ import annotations
 
 import ast
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 Edit = tuple[int, int, str]  # byte start, byte end, replacement
 
@@ -241,7 +242,7 @@ def _remove_statement(src: _Source, node: ast.AST, first: int) -> Edit | None:
 
 def _shuffles(src: _Source, body: list[ast.stmt]) -> Iterator[tuple[str, int, str, list[Edit]]]:
     simple = (ast.Assign, ast.AugAssign, ast.Expr, ast.AnnAssign)
-    for a, b in zip(body, body[1:]):
+    for a, b in itertools.pairwise(body):
         if not (isinstance(a, simple) and isinstance(b, simple)):
             continue
         span_a, span_b = src.whole_lines(a.lineno, a), src.whole_lines(b.lineno, b)

@@ -13,9 +13,9 @@ import json
 import shlex
 import sys
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from agent.errors import UserError
 

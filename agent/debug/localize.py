@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from agent.debug.calltree import failing_path, is_test_path
-from agent.debug.coverage_map import CoverageMap, Span, PytestCommand, line_owner, run_coverage
+from agent.debug.coverage_map import CoverageMap, PytestCommand, Span, line_owner, run_coverage
 from agent.debug.selection import related_test_files
 from agent.debug.trace_run import trace_tests
 from agent.debug.tracer import TESTS_ONLY

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,9 +43,12 @@ class TracePlugin:
         self.tracers[item.nodeid] = tracer
         tracer.start()
         try:
-            return (yield)
-        finally:
-            tracer.stop()
+            result = yield
+        except BaseException as error:
+            tracer.stop(error)
+            raise
+        tracer.stop()
+        return result
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         """After the call phase, write the artifact with the outcome and failure text."""

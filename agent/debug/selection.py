@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from agent.debug.calltree import is_test_path, module_name
 from agent.debug.coverage_map import PytestCommand

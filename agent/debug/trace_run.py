@@ -6,8 +6,9 @@ import json
 import shutil
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from agent.debug.coverage_map import PytestCommand
 from agent.debug.runner import artifact_name

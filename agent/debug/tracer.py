@@ -11,29 +11,24 @@ Python 3.11 has no sys.monitoring, so this uses sys.settrace, which also works o
 
 from __future__ import annotations
 
-import dis
-import json
 import os
 import reprlib
 import sys
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+from agent.debug.artifact import fit_bytes, write_atomic
 from agent.debug.calltree import is_test_path
+from agent.debug.record import CallRecord, is_yield, resumed
+
+__all__ = ["TESTS_ONLY", "TraceLimits", "Tracer", "write_atomic"]
 
 _CO_GENERATOR = 0x20 | 0x200  # CO_GENERATOR | CO_ASYNC_GENERATOR
 _IMMUTABLE = (int, float, str, bytes, bool, type(None), tuple, frozenset, complex)
 _SKIP_PARTS = ("site-packages", "dist-packages", "/.venv/", "/.tox/", "/.agent/")
 _OWN_DIR = str(Path(__file__).resolve().parent)
-_RESUME = dis.opmap.get("RESUME", -1)
-_YIELD_VALUE = dis.opmap.get("YIELD_VALUE", -1)
-_KEEP_FIRST = 3  # executions of each line kept from the start...
-_KEEP_LAST = 3  # ...and from the end
-
-
 TESTS_ONLY = "<tests>"  # focus value: line-by-line detail only in test files (cheap)
 
 
@@ -46,37 +41,6 @@ class TraceLimits:
     max_repr: int = 80
 
 
-class _Call:
-    """One call (or generator resume) of a function under the root."""
-
-    __slots__ = ("id", "parent", "func", "path", "line", "site", "args", "kind", "ret",
-                 "exc", "pending", "children", "detail", "seq", "seen", "first",
-                 "last", "prev", "cur_line")
-
-    def __init__(self, cid: int, parent: _Call | None, func: str, path: str, line: int,
-                 site: str, kind: str, detail: bool) -> None:
-        self.id, self.parent, self.func, self.path, self.line = cid, parent, func, path, line
-        self.site, self.kind, self.detail = site, kind, detail
-        self.args: dict[str, str] = {}
-        self.ret: str | None = None
-        self.exc: dict[str, Any] | None = None
-        self.pending: dict[str, Any] | None = None
-        self.children: list[_Call] = []
-        self.seq = 0
-        self.seen: dict[int, int] = {}
-        self.first: list[list[Any]] = []
-        self.last: dict[int, deque] = {}
-        self.prev: dict[str, tuple[int, str]] = {}
-        self.cur_line: int | None = None
-
-    def steps(self) -> list[list[Any]]:
-        """Kept steps [seq, line, {name: repr}] in order, first and last runs of each line."""
-        kept = {s[0]: s for s in self.first}
-        for tail in self.last.values():
-            kept.update((s[0], s) for s in tail)
-        return [kept[k] for k in sorted(kept)]
-
-
 class Tracer:
     """A sys.settrace tracer limited to files under `root`; start(), stop(), to_dict()."""
 
@@ -86,12 +50,12 @@ class Tracer:
         self.focus = focus
         self.limits = limits
         self.ncalls = 0
-        self.top: list[_Call] = []
+        self.top: list[CallRecord] = []
         self.events = 0
         self.truncated = False
         self.dropped_calls = 0
         self._cap_at = 0
-        self._frames: dict[FrameType, _Call] = {}
+        self._frames: dict[FrameType, CallRecord] = {}
         self._codes: dict[CodeType, str | None] = {}
         self._pid = os.getpid()
         self._repr = reprlib.Repr()
@@ -106,9 +70,19 @@ class Tracer:
         os.register_at_fork(after_in_child=self._forked)
         sys.settrace(self._on_call)
 
-    def stop(self) -> None:
-        """Stop tracing and close calls still open (a test interrupted mid-call)."""
+    def stop(self, error: BaseException | None = None) -> None:
+        """Stop tracing; calls still open were unwound by `error` without us seeing it.
+
+        That happens when the trace function itself could not run, e.g. at the
+        recursion limit, where CPython switches the tracer off.
+        """
+        if sys.gettrace() != self._on_call:
+            self.truncated = True
         sys.settrace(None)
+        for frame, node in self._frames.items():
+            if error is not None and node.exc is None:
+                node.exc = {"type": type(error).__name__, "message": self.show_message(error),
+                            "line": frame.f_lineno, "obj": id(error)}
         self._frames.clear()
 
     def _forked(self) -> None:
@@ -127,7 +101,7 @@ class Tracer:
         """A bounded repr that never raises."""
         try:
             text = self._repr.repr(value)
-        except Exception as exc:  # a broken __repr__ is itself worth seeing
+        except Exception as exc:  # noqa: BLE001 - a broken __repr__ is worth seeing too
             text = f"<{type(value).__name__} repr failed: {type(exc).__name__}>"
         limit = self.limits.max_repr * 3
         return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -140,9 +114,9 @@ class Tracer:
             pass
         name = code.co_filename
         rel = None
-        if name.startswith(self.root + os.sep) and not name.startswith(_OWN_DIR):
-            if not any(part in name for part in _SKIP_PARTS):
-                rel = name[len(self.root) + 1:].replace(os.sep, "/")
+        inside = name.startswith(self.root + os.sep) and not name.startswith(_OWN_DIR)
+        if inside and not any(part in name for part in _SKIP_PARTS):
+            rel = name[len(self.root) + 1:].replace(os.sep, "/")
         self._codes[code] = rel
         return rel
 
@@ -157,7 +131,7 @@ class Tracer:
         except RecursionError:
             return None
 
-    def _parent_of(self, frame: FrameType) -> tuple[_Call | None, str]:
+    def _parent_of(self, frame: FrameType) -> tuple[CallRecord | None, str]:
         back, site = frame.f_back, ""
         if back is not None:
             rel = self._relpath(back.f_code)
@@ -174,9 +148,9 @@ class Tracer:
         code = frame.f_code
         parent, site = self._parent_of(frame)
         qual = code.co_qualname
-        kind = "resume" if code.co_flags & _CO_GENERATOR and _resumed(frame) else "call"
+        kind = "resume" if code.co_flags & _CO_GENERATOR and resumed(frame) else "call"
         detail = self._wants_detail(qual, rel)
-        node = _Call(self.ncalls, parent, qual, rel, code.co_firstlineno, site, kind, detail)
+        node = CallRecord(self.ncalls, parent, qual, rel, code.co_firstlineno, site, kind, detail)
         self.events += 1
         if kind == "call":
             nargs = code.co_argcount + code.co_kwonlyargcount
@@ -209,6 +183,12 @@ class Tracer:
         return True
 
     def _on_local(self, frame: FrameType, event: str, arg: Any) -> Any:
+        try:
+            return self._local_event(frame, event, arg)
+        except RecursionError:  # a trace function that raises is switched off: never raise
+            return self._on_local
+
+    def _local_event(self, frame: FrameType, event: str, arg: Any) -> Any:
         node = self._frames.get(frame)
         if node is None:
             return None
@@ -228,22 +208,22 @@ class Tracer:
         """The exception's message, bounded."""
         try:
             text = str(exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a broken __str__ must not stop the trace
             text = "<str failed>"
         limit = self.limits.max_repr * 4
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
-    def _step(self, node: _Call, frame: FrameType) -> None:
+    def _step(self, node: CallRecord, frame: FrameType) -> None:
         self.events += 1
         if self._over_cap():
             node.detail = False
             frame.f_trace_lines = False
         changes = self._changes(node, frame)
         if node.cur_line is not None:
-            self._record(node, node.cur_line, changes)
+            node.record(node.cur_line, changes)
         node.cur_line = frame.f_lineno
 
-    def _changes(self, node: _Call, frame: FrameType) -> dict[str, str]:
+    def _changes(self, node: CallRecord, frame: FrameType) -> dict[str, str]:
         changes: dict[str, str] = {}
         prev = node.prev
         for name, value in frame.f_locals.items():
@@ -258,31 +238,21 @@ class Tracer:
             prev[name] = (id(value), text)
         return changes
 
-    def _record(self, node: _Call, line: int, changes: dict[str, str]) -> None:
-        node.seq += 1
-        step = [node.seq, line, changes]
-        count = node.seen.get(line, 0) + 1
-        node.seen[line] = count
-        if count <= _KEEP_FIRST:
-            node.first.append(step)
-        else:
-            node.last.setdefault(line, deque(maxlen=_KEEP_LAST)).append(step)
-
-    def _close(self, node: _Call, frame: FrameType, value: Any) -> None:
+    def _close(self, node: CallRecord, frame: FrameType, value: Any) -> None:
         if node.detail and node.cur_line is not None:
-            self._record(node, node.cur_line, self._changes(node, frame))
+            node.record(node.cur_line, self._changes(node, frame))
         if node.pending is not None:
             node.exc = node.pending
         elif node.kind in ("call", "resume"):
             node.ret = self.show(value)
-            if frame.f_code.co_flags & _CO_GENERATOR and _is_yield(frame):
+            if frame.f_code.co_flags & _CO_GENERATOR and is_yield(frame):
                 node.kind = "yield" if node.kind == "call" else "resume-yield"
         node.pending = None
         self._frames.pop(frame, None)
         if node.exc is None and self._over_cap():
             self._drop_if_overflow(node)
 
-    def _drop_if_overflow(self, node: _Call) -> None:
+    def _drop_if_overflow(self, node: CallRecord) -> None:
         # Past the cap, a call that returned normally keeps only its latest sibling.
         siblings = node.parent.children if node.parent else self.top
         if len(siblings) >= 2 and siblings[-2].exc is None and siblings[-2].id >= self._cap_at:
@@ -315,60 +285,3 @@ class Tracer:
             })
             stack.extend(reversed(node.children))
         return out
-
-
-def _is_yield(frame: FrameType) -> bool:
-    try:
-        return frame.f_code.co_code[frame.f_lasti] == _YIELD_VALUE
-    except IndexError:
-        return False
-
-
-def _resumed(frame: FrameType) -> bool:
-    """A generator frame re-entered after a yield (RESUME with a non-zero argument)."""
-    code = frame.f_code.co_code
-    at = frame.f_lasti
-    return at + 1 < len(code) and code[at] == _RESUME and code[at + 1] != 0
-
-
-def fit_bytes(data: dict[str, Any], max_bytes: int) -> dict[str, Any]:
-    """Prune a trace dict until its JSON is at most `max_bytes`: steps, then calls."""
-    if len(json.dumps(data)) <= max_bytes:
-        return data
-    calls = data["calls"]
-    keep = _essential_ids(calls)
-    for call in calls:
-        if call["id"] not in keep:
-            call["steps"] = []
-    data["truncated"] = True
-    if len(json.dumps(data)) <= max_bytes:
-        return data
-    dropped = sum(1 for c in calls if c["id"] not in keep)
-    data["calls"] = [c for c in calls if c["id"] in keep]
-    data["dropped_calls"] = data.get("dropped_calls", 0) + dropped
-    while len(json.dumps(data)) > max_bytes and any(c["steps"] for c in data["calls"]):
-        biggest = max(data["calls"], key=lambda c: len(c["steps"]))
-        biggest["steps"] = biggest["steps"][: len(biggest["steps"]) // 2]
-    return data
-
-
-def _essential_ids(calls: list[dict[str, Any]]) -> set[int]:
-    """Calls that raised, their ancestors, and the test's direct calls."""
-    by_id = {c["id"]: c for c in calls}
-    keep: set[int] = set()
-    for call in calls:
-        if call["exc"] or call["parent"] is None or by_id.get(call["parent"], {}).get(
-                "parent", 0) is None:
-            node: dict[str, Any] | None = call
-            while node is not None and node["id"] not in keep:
-                keep.add(node["id"])
-                node = by_id.get(node["parent"])
-    return keep
-
-
-def write_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to `path` atomically (temp file + rename), unique per process."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
