@@ -105,8 +105,8 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
 
     Later mounts cover earlier ones: the system, then emptied homes, then what must stay
     reachable inside them, then the writable folders, then what is frozen or hidden again.
-    `sized_tmpfs` bounds the in-memory folders (/tmp, HOME) by the file-size limit; bwrap
-    before 0.7 cannot, and then only RLIMIT_FSIZE bounds each file there.
+    `sized_tmpfs` bounds each in-memory folder (/tmp, /dev/shm, HOME) by the file-size
+    limit; bwrap before 0.7 cannot, and then only RLIMIT_FSIZE bounds each file there.
     """
     workspace = policy.workspace.resolve()
     homes = hidden_homes()
@@ -119,7 +119,7 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
     # /run holds sockets (docker, dbus, ssh-agent) that a read-only mount still lets a
     # process connect to; name resolution may live there too, for when network is allowed.
     args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            *tmpfs("/tmp"), *tmpfs("/run", MB)]
+            *tmpfs("/tmp"), *tmpfs("/dev/shm"), *tmpfs("/run", MB)]
     if network:
         for resolver in ("/run/systemd/resolve", "/run/resolvconf"):
             args += ["--ro-bind-try", resolver, resolver]

@@ -210,3 +210,25 @@ def test_home_inside_is_private_and_writable(workspace):
     assert result.exit_code == 0, result
     assert result.stdout.splitlines() == ["hi", "note", str(home)]
     assert not (home / "note").exists()
+
+
+@needs_bwrap
+def test_multiprocessing_works_in_a_bounded_dev_shm(workspace):
+    code = textwrap.dedent("""
+        import multiprocessing, sys
+        from multiprocessing import shared_memory
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                print(pool.map(abs, [-1, -2]))
+            block = shared_memory.SharedMemory(create=True, size=4096)
+            block.close(); block.unlink()
+            try:
+                for i in range(4):
+                    open(f"/dev/shm/fill{i}", "wb").write(b"x" * 1024 * 1024)
+                print("filled")
+            except OSError as error:
+                print(error.strerror)
+    """)
+    result = create_sandbox(Policy(workspace, file_size_mb=2), "bwrap").run(
+        [sys.executable, "-c", code])
+    assert result.stdout.splitlines() == ["[1, 2]", "No space left on device"], result
