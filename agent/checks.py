@@ -88,11 +88,25 @@ def baseline(ctx, emit: EventSink) -> TestReport | None:
     return run(ctx, "", emit)
 
 
+def task_context(ctx, task: str, baseline_report: TestReport | None, emit: EventSink) -> str:
+    """What the agent measured before the model starts: the suite's state, the named tests."""
+    lines = []
+    if baseline_report is None:
+        lines.append("No test command was found for this project.")
+    else:
+        lines.append(f"The test suite before any change ({baseline_report.command}): "
+                     f"{baseline_report.summary_line()}.")
+        if baseline_report.failing:
+            lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))
+    named = named_tests_context(ctx, task, emit)
+    return "\n".join(lines + ([named] if named else []))
+
+
 def named_tests_context(ctx, task: str, emit: EventSink) -> str:
     """Run the tests the task names (pytest ids) and describe what really happened."""
     from agent.plan import TEST_ID
 
-    named = [t for t in dict.fromkeys(TEST_ID.findall(task)) if (ctx.root / t.split("::")[0]).exists()]
+    named = [t for t in dict.fromkeys(TEST_ID.findall(task)) if _exists(ctx, t)]
     if not named:
         return ""
     report = run(ctx, " ".join(named), emit)

@@ -105,7 +105,7 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
         state["report"] = report
         if report.ok:
-            return _judged(parts, plan, report)
+            return _judged(parts, plan, report, designed)
         _show_plan(parts, plan, "failed")
         summary = distill(parts, plan, report)
         if plan_number < config.max_plans:
@@ -115,12 +115,15 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
                    f"{config.debug_rounds} debug rounds", summary, state["plan"], state["report"])
 
 
-def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport) -> Outcome:
+def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=None) -> Outcome:
     """The outcome of a plan whose tests ran: solved only if they pass."""
     _show_plan(parts, plan, "done" if report.ok else "failed")
     if not report.ok:
         return Outcome("not_solved", "tests still fail", report.brief(limit=2000), plan, report)
     summary = parts.ctx.finished or report.summary_line()
+    if designed is not None and designed.kept:
+        summary += (f"\nIndependent tests kept in {designed.path}: "
+                    + ", ".join(t.split("::")[-1] for t in designed.kept))
     return Outcome("solved", "tests pass", summary, plan, report, plan.assumption)
 
 
@@ -131,7 +134,7 @@ def localize(parts: LoopParts) -> tuple[str, str, checks.TestReport | None]:
     repo_map = index.repo_map(focus=checks.focus_terms(parts.task, index),
                               tokens=parts.config.map_tokens)
     baseline = checks.baseline(parts.ctx, parts.emit)
-    context = checks.named_tests_context(parts.ctx, parts.task, parts.emit)
+    context = checks.task_context(parts.ctx, parts.task, baseline, parts.emit)
     return repo_map, context, baseline
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import prompts
 from agent.messages import Message, ModelRequest, Text
 
+WORD = re.compile(r"[A-Za-z_]\w*")
 CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)```", re.S)
 PATH = re.compile(r"[\w./-]+\.py")
 FILE_NAME = "test_independent_checks.py"
@@ -46,13 +47,15 @@ class DesignedTests:
 
 def design_tests(parts, plan) -> DesignedTests | None:
     """Ask a separate conversation for tests; keep the file if some of them fail now."""
-    interface = public_interface(parts.ctx.root, _plan_paths(parts.ctx.root, plan))
+    mentioned = set(WORD.findall(" ".join([parts.task, plan.reading, *plan.steps])))
+    interface = public_interface(parts.ctx.root, _plan_paths(parts.ctx.root, plan), mentioned)
     if not interface:
         return None
+    path = _test_path(parts.ctx.root, plan, parts.config)
     request = ModelRequest(
         system="You are a careful test engineer.",
         messages=[Message("user", [Text(prompts.render(
-            "test_designer", task=parts.task, interface=interface,
+            "test_designer", task=parts.task, interface=interface, path=path,
         ))])],
         max_tokens=4096,
     )
@@ -61,7 +64,7 @@ def design_tests(parts, plan) -> DesignedTests | None:
     match = CODE_BLOCK.search(response.message.text)
     if not match:
         return None
-    designed = DesignedTests(path=_test_path(parts.ctx.root), source=match.group(1))
+    designed = DesignedTests(path=path, source=match.group(1))
     _write(parts.ctx.root / designed.path, designed.source)
     try:
         from agent.checks import run
@@ -73,19 +76,33 @@ def design_tests(parts, plan) -> DesignedTests | None:
     return designed if designed.failing_before else None
 
 
-def public_interface(root: Path, paths: list[str]) -> str:
-    """Signatures and docstrings of the Python files' top-level functions and classes."""
+def public_interface(root: Path, paths: list[str], mentioned: set[str] = frozenset()) -> str:
+    """Signatures and docstrings of the Python files' public functions and classes.
+
+    Where the task or plan names some of a file's definitions, only those are shown.
+    """
     chunks = []
     for rel in paths:
         try:
             tree = ast.parse((root / rel).read_text(encoding="utf-8"))
         except (OSError, SyntaxError, UnicodeDecodeError):
             continue
+        named = [node for node in tree.body if _names(node) & mentioned]
         lines = [f"# {rel}"]
-        for node in tree.body:
+        for node in named or tree.body:
             lines += _describe(node, indent="")
         chunks.append("\n".join(lines))
     return "\n\n".join(chunks)
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The name a top-level node defines, and for a class its methods' names too."""
+    if isinstance(node, ast.ClassDef):
+        return {node.name} | {n.name for n in node.body
+                              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return {node.name}
+    return set()
 
 
 def remove_tests(source: str, names: list[str]) -> str:
@@ -131,7 +148,10 @@ def _describe(node: ast.AST, indent: str) -> list[str]:
 
 def _docstring(node: ast.AST, indent: str) -> list[str]:
     doc = ast.get_docstring(node)
-    return [f'{indent}"""{doc}"""'] if doc else []
+    if not doc:
+        return []
+    body = doc.replace("\n", "\n" + indent)
+    return [f'{indent}"""{body}"""']
 
 
 def _plan_paths(root: Path, plan) -> list[str]:
@@ -139,11 +159,13 @@ def _plan_paths(root: Path, plan) -> list[str]:
     return [p for p in dict.fromkeys(found) if (root / p).is_file() and "test" not in Path(p).name]
 
 
-def _test_path(root: Path) -> str:
-    for folder in ("tests", "test"):
-        if (root / folder).is_dir():
-            return f"{folder}/{FILE_NAME}"
-    return FILE_NAME
+def _test_path(root: Path, plan, config) -> str:
+    """Where the project keeps its tests: beside the plan's tests, else its test folder."""
+    folders = [str(Path(t.split("::")[0]).parent) for t in plan.test_ids()]
+    folders += [p for p in config.test_paths if (root / p).is_dir()]
+    folders += [name for name in ("tests", "test") if (root / name).is_dir()]
+    folder = next((f for f in folders if (root / f).is_dir() and f != "."), "")
+    return f"{folder}/{FILE_NAME}" if folder else FILE_NAME
 
 
 def _write(path: Path, text: str) -> None:

@@ -272,3 +272,14 @@ def test_worktree_mode_never_touches_the_users_tree(tmp_path):
     branch = result.delivery["branch"]
     assert "return high" in git(repo, "show", f"{branch}:calc.py")
     assert result.delivery["worktree"] != str(repo)
+
+
+def test_the_model_starts_from_measured_facts(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    model = ScriptedModel([plan(), edit(), finish()])
+    task = "tests/test_calc.py::test_clamp_above fails: clamp above the range returns low"
+    run_session(SolveOptions(task=task, cwd=repo, model=model), [])
+    first = texts(model.requests[0])
+    assert "The test suite before any change" in first and "2 passed, 1 failed" in first
+    assert "Already failing: tests/test_calc.py::test_clamp_above" in first
+    assert "The tests the task names were run now" in first and "assert 0 == 10" in first

@@ -98,3 +98,11 @@ def test_run_command_cannot_reach_the_network(tmp_path):
               "    print('connected')\nexcept OSError as e:\n    print('no network', e)\n")
     result = call(ctx, "run_command", command=f"{sys.executable} -c \"{script}\"").content
     assert "no network" in result
+
+
+def test_a_target_replaces_the_test_paths_of_the_project_command(tmp_path):
+    command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q tests"
+    ctx = make_ctx(make_repo(tmp_path, PROJECT), test_command=command)
+    run = run_tests_structured(ctx, "tests/test_ok.py::test_add")
+    assert (run.passed, run.failed, run.errors) == (1, 0, 0)  # not the whole tests/ folder
+    assert run.command.endswith(" tests/test_ok.py::test_add")

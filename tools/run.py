@@ -61,7 +61,7 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
     """Run the tests (all, or `target`) and return the parsed result, for the loop."""
     if not ctx.test_command:
         raise ToolError("no test command is configured for this repository")
-    command = test_command_line(ctx.test_command, target)
+    command = test_command_line(ctx.test_command, target, ctx.root)
     before = _dirty_files(ctx.root)
     result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
                              env=ctx.test_env or None)
@@ -72,13 +72,23 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
     return run
 
 
-def test_command_line(test_command: str, target: str) -> str:
-    """The shell command for a run: pytest gets flags for a parseable summary; targets quoted."""
+def test_command_line(test_command: str, target: str, root: Path | None = None) -> str:
+    """The shell command for a run: pytest gets flags for a parseable summary; targets quoted.
+
+    With a target, the test paths at the end of the project's command (`pytest -q tests`)
+    are dropped, so the run covers the target only rather than the target plus the suite.
+    """
     try:
         targets = shlex.split(target)
     except ValueError as error:
         raise ToolError(f"cannot read target {target!r}: {error}") from error
-    parts = [test_command]
+    base = test_command
+    if targets and root is not None and "pytest" in test_command:
+        words = shlex.split(test_command)
+        while len(words) > 1 and not words[-1].startswith("-") and (root / words[-1]).exists():
+            words.pop()
+        base = shlex.join(words)
+    parts = [base]
     if "pytest" in test_command:
         parts.append(PYTEST_FLAGS)
     parts += [shlex.quote(t) for t in targets]
