@@ -12,7 +12,7 @@ SANDBOX_HELP = "Sandbox backend: auto, bwrap or none."
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `bench` sub-app with `synth` and `localize`."""
+    """Add the `bench` sub-app with `synth`, `localize`, `run` and `compare`."""
     bench = typer.Typer(help="Synthesize bug tasks and measure the agent on them.",
                         no_args_is_help=True)
     app.add_typer(bench, name="bench")
@@ -56,3 +56,49 @@ def register(app: typer.Typer) -> None:
         from agent.bench.synth_cli import run_localize_bench
 
         run_localize_bench(tasks_file, repos, limit, as_json, sandbox)
+
+    _register_run(bench)
+
+
+def _register_run(bench: typer.Typer) -> None:
+    """Add `bench run` and `bench compare`."""
+
+    @bench.command("run")
+    def run_cmd(
+        tasks_file: Path = typer.Argument(..., help="Tasks from `agent bench synth` (JSONL)."),
+        model: str = typer.Option(..., "--model", "-m", help="anthropic:MODEL, openai:MODEL@URL, "
+                                  "replay:DIR or bridge:DIR (DIR/<instance_id> per task)."),
+        workers: int = typer.Option(2, "--workers", help="Tasks at once."),
+        limit: int = typer.Option(0, "--limit", help="Only the first K tasks (0: all)."),
+        out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for "
+                                 "results.jsonl, sessions and logs; a rerun skips finished tasks."),
+        task_timeout: float = typer.Option(1800.0, "--task-timeout", help="Seconds per task "
+                                           "for the agent (its max_wall_s)."),
+        task_cost: float = typer.Option(None, "--task-cost", help="Dollars per task "
+                                        "(its max_cost_usd; default: the config's)."),
+        executor: str = typer.Option("local", "--executor", help="local (worker processes) "
+                                     "or ray."),
+        address: str = typer.Option(None, "--address", help="Ray cluster to join "
+                                    "(default: start a local Ray instance)."),
+        repos: Path = typer.Option(None, "--repos", help="Directory holding the "
+                                   "repositories by name (default: each task's repo_path)."),
+        sandbox: str = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
+    ) -> None:
+        """Solve each task in a fresh copy and judge it by its FAIL_TO_PASS / PASS_TO_PASS tests."""
+        from agent.bench.run import BenchSettings, absolute_model_spec
+        from agent.bench.run_cli import bench_run
+
+        settings = BenchSettings(model=absolute_model_spec(model), task_timeout_s=task_timeout,
+                                 task_cost_usd=task_cost, sandbox=sandbox,
+                                 repos=str(repos.resolve()) if repos else None)
+        raise typer.Exit(bench_run(tasks_file, out, settings, workers, limit, executor, address))
+
+    @bench.command("compare")
+    def compare_cmd(
+        a: Path = typer.Argument(..., help="Results of run A (results.jsonl or its --out)."),
+        b: Path = typer.Argument(..., help="Results of run B."),
+    ) -> None:
+        """Tasks B resolves that A did not (gained), the reverse (lost), rate and cost deltas."""
+        from agent.bench.run_cli import bench_compare
+
+        bench_compare(a, b)

@@ -1,0 +1,83 @@
+"""A task's working copy: the repository at base_commit with the bug applied, and its reset.
+
+The copy is a fresh repository with a single commit holding the buggy tree, so the agent
+sees a clean working tree and no history that would point at the bug (a synthesized
+bug committed on top of base_commit would be one `git show` away).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from agent.errors import UserError
+
+_IDENTITY = ["-c", "user.name=agent-bench", "-c", "user.email=bench@localhost",
+             "-c", "commit.gpgsign=false"]
+_COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".agent", ".pytest_cache", ".tox")
+
+
+def git(root: Path, *argv: str, stdin: str | None = None) -> str:
+    """Run git in `root`; a failure is a UserError naming the command and git's message."""
+    proc = subprocess.run(["git", *argv], cwd=root, input=stdin, capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines() or ["no message"]
+        raise UserError(f"git {' '.join(argv[:2])} failed in {root}: {lines[-1]}")
+    return proc.stdout
+
+
+def task_source(task: dict[str, Any], repos: Path | None) -> Path:
+    """Where the task's repository is: REPOS/<repo> when given, else the task's repo_path."""
+    if repos is not None:
+        source = Path(repos) / task["repo"]
+    else:
+        source = Path(task["repo_path"]) if task.get("repo_path") else None
+    if source is None or not source.is_dir():
+        raise UserError(f"repository of {task['instance_id']} not found at {source}; "
+                        "pass --repos DIR (a folder holding the repositories by name)")
+    return source
+
+
+def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
+    """Make `dest` the task's buggy repository, committed; returns that commit's id."""
+    source = task_source(task, repos)
+    commit = task.get("base_commit") or ""
+    if commit and (source / ".git").exists():
+        git(dest.parent, "clone", "-q", "--shared", "--no-checkout", str(source), dest.name)
+        git(dest, "checkout", "-q", "--detach", commit)
+        shutil.rmtree(dest / ".git")
+    else:
+        shutil.copytree(source, dest, ignore=_COPY_IGNORE)
+    git(dest, "init", "-q", "-b", "main")
+    if task.get("patch"):
+        git(dest, "apply", "--whitespace=nowarn", "-", stdin=task["patch"])
+    git(dest, "add", "-A", "-f")  # every file of the checkout, even ones .gitignore names
+    git(dest, *_IDENTITY, "commit", "-q", "--no-verify", "-m", f"task {task['instance_id']}")
+    return git(dest, "rev-parse", "HEAD").strip()
+
+
+def changed_paths(root: Path, commit: str) -> list[str]:
+    """Files that differ from `commit`: modified, deleted and new (untracked, not ignored)."""
+    tracked = git(root, "diff", "--name-only", "--no-renames", commit).splitlines()
+    new = git(root, "ls-files", "--others", "--exclude-standard").splitlines()
+    return sorted(set(tracked) | set(new))
+
+
+def reset_test_files(root: Path, commit: str, test_files: set[str]) -> list[str]:
+    """Put back the task's version of every test file the agent changed; returns them.
+
+    A test file is one `is_test_path` recognizes or one the task's tests live in. Files
+    the agent added there are removed; files it deleted come back.
+    """
+    from agent.debug.calltree import is_test_path
+
+    reset = [p for p in changed_paths(root, commit) if is_test_path(p) or p in test_files]
+    in_commit = set(git(root, "ls-tree", "-r", "--name-only", commit).splitlines())
+    for path in reset:
+        if path in in_commit:
+            git(root, "checkout", commit, "--", path)
+        else:
+            (root / path).unlink(missing_ok=True)
+    return reset
