@@ -46,10 +46,12 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tu
 
 
 def load() -> str:
+    """The 1, 5 and 15 minute load averages (other work shares these cores)."""
     return os.getloadavg().__repr__()
 
 
 def row(project: str, tool: str, case: str, runs: list[tuple[float, float, float, str]]) -> dict:
+    """One table row: medians of wall and cpu, the largest peak RSS."""
     return {"project": project, "tool": tool, "case": case, "runs": len(runs),
             "wall": statistics.median(run[0] for run in runs),
             "cpu": statistics.median(run[1] for run in runs),
@@ -83,6 +85,7 @@ def bench_agent(project: str, repo: Path, warm_runs: int) -> list[dict]:
 
 
 def bench_aider(project: str, repo: Path, warm_runs: int) -> list[dict]:
+    """Aider's repo map, cold (no tags cache) and warm, with a fixed hash seed."""
     env = {"PYTHONHASHSEED": "0", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     exclude = repo / ".git" / "info" / "exclude"
     if ".aider*" not in exclude.read_text():
@@ -123,6 +126,7 @@ def bench_synthetic(root: Path, count: int) -> list[dict]:
 
 
 def print_table(rows: list[dict]) -> None:
+    """Print the rows as a fixed-width table."""
     print(f"{'project':<9} {'tool':<6} {'case':<24} {'runs':>4} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}")
     for entry in rows:
         print(f"{entry['project']:<9} {entry['tool']:<6} {entry['case']:<24} {entry['runs']:>4} "
@@ -130,6 +134,7 @@ def print_table(rows: list[dict]) -> None:
 
 
 def main() -> None:
+    """Run the benchmark and print its table and summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=Path, default=Path("/tmp/idx-repos"))
     parser.add_argument("--warm-runs", type=int, default=5)
