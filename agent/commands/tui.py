@@ -1,0 +1,62 @@
+"""`agent tui` (and `agent` alone): the interactive session in the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+MODES = ("suggest", "auto-edit", "full-auto")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `tui` to the app."""
+
+    @app.command("tui")
+    def tui(
+        model: Optional[str] = typer.Option(None, "--model", "-m",
+            help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR."),
+        mode: str = typer.Option("suggest", "--mode",
+            help="suggest (approve every edit and command), auto-edit (commands ask), "
+                 "or full-auto (only the budget stops it); ctrl+t switches live."),
+        sandbox: Optional[str] = typer.Option(None, "--sandbox",
+            help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
+        max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Dollar limit."),
+    ) -> None:
+        """Oversee the agent in an interactive session: plan, approvals, diffs, tests, cost.
+
+        `agent` with no arguments opens it too. F1 inside lists every key.
+        """
+        launch(model=model, mode=mode, sandbox=sandbox, max_cost=max_cost)
+
+
+def launch(model: str | None = None, mode: str = "suggest", sandbox: str | None = None,
+           max_cost: float | None = None) -> None:
+    """Open the TUI on the repository around the current directory."""
+    from agent.errors import UserError
+    from agent.git import Workspace
+
+    if mode not in MODES:
+        raise UserError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    root = Workspace.open(Path.cwd()).root
+    from agent.tui.app import AgentApp
+
+    overrides = {"model": model, "sandbox": sandbox, "max_cost_usd": max_cost}
+    app = AgentApp(root, overrides=overrides, mode=mode)
+    app.run()
+    if app.session_id:
+        typer.echo(f"session {app.session_id}: {app.last_status or 'stopped'} "
+                   f"(`agent tui`, ctrl+r resumes it; `agent show {app.session_id}` prints it)")
+
+
+def replay(session: str) -> None:
+    """Show a stored session read-only in the session screen (`agent show ID --tui`)."""
+    from agent.git import Workspace
+    from agent.session import SessionStore
+
+    store = SessionStore.open(Workspace.open(Path.cwd()).root)
+    record = store.get(session)
+    from agent.tui.replay import ReplayApp
+
+    ReplayApp(record, store.events(record.id)).run()

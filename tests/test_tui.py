@@ -1,0 +1,181 @@
+"""The TUI driving the real loop: a scripted model, a real repository, real pytest in bwrap."""
+
+from __future__ import annotations
+
+import threading
+
+from agent.models.scripted import ScriptedModel
+from agent.runner import SolveOptions, run_session
+from agent.tui.app import AgentApp
+from agent.tui.screens.approval import ApprovalScreen
+from agent.tui.screens.help import SESSION_KEYS, HelpScreen
+from agent.tui.screens.outcome import OutcomeScreen
+from agent.tui.screens.sessions import SessionPicker
+from agent.tui.widgets.plan import PlanPane
+from tests.solve_kit import CALC, FIX_NEW, edit, finish, git, make_repo, plan, texts, turn
+from tests.tui_kit import SETTINGS, snapshot, sync, until
+
+TASK = "clamp(15, 0, 10) returns 0 but should return 10"
+WRONG = "    if value > high:\n        return low + 0\n"
+
+
+async def type_task(pilot, text: str) -> None:
+    """Type into the focused input and press enter."""
+    await pilot.press(*text)
+    await pilot.press("enter")
+
+
+def screen_is(app, kind) -> bool:
+    """True when the app shows a screen of this type."""
+    return isinstance(app.screen, kind)
+
+
+@sync
+async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    model = ScriptedModel([plan(), edit(new=WRONG), edit(), finish()])
+    app = AgentApp(repo, model=model)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_task(pilot, TASK)
+        await until(pilot, lambda: screen_is(app, ApprovalScreen))
+        await pilot.pause(0.1)
+        snapshot(app, "approval", ["Allow edit: edit calc.py?", "-        return low",
+                                   "+        return low + 0", "y approve"])
+        await pilot.press("n")
+        await type_task(pilot, "return high, not low plus zero")
+        await until(pilot, lambda: screen_is(app, ApprovalScreen) and len(model.requests) == 3)
+        assert "+        return high" in app.screen.body
+        await pilot.press("y")
+        await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
+        await pilot.pause(0.1)
+        snapshot(app, "outcome", ["The session ended: solved", "calc.py", "c commit"])
+        await pilot.press("k")
+        await until(pilot, lambda: not screen_is(app, OutcomeScreen))
+        await pilot.pause(0.2)
+        plan_text = str(app.query_one(PlanPane).render())
+        assert "clamp() must return high above the range" in plan_text and "✓" in plan_text
+        snapshot(app, "solved", ["Plan 1", "✓ edit_file calc.py", "solved: tests pass",
+                                 "calc.py +1 -1", "scripted · solved"])
+    refusal = texts(model.requests[2])
+    assert "rejected this call: return high, not low plus zero" in refusal
+    assert (repo / "calc.py").read_text() == CALC.replace("        return low\n    return value",
+                                                         "        return high\n    return value")
+    assert git(repo, "status", "--porcelain") == " M calc.py\n"
+
+
+@sync
+async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    asked, release = threading.Event(), threading.Event()
+
+    def slow_edit(request):
+        asked.set()
+        release.wait(30)
+        return edit()
+    model = ScriptedModel([plan(), slow_edit, edit(), finish()])
+    app = AgentApp(repo, model=model, mode="full-auto")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_task(pilot, TASK)
+        await until(pilot, asked.is_set)
+        await pilot.press("escape")
+        assert app.state == "stopping"  # at once, while the model is still answering
+        await type_task(pilot, "keep the change to one line")
+        release.set()
+        await until(pilot, lambda: app.state == "ended", 60)
+        assert app.last_status == "solved"
+    statuses = [r.status for r in _store(repo).list()]
+    assert statuses == ["solved"]  # the same session, resumed
+    resumed = texts(model.requests[2])
+    assert "Guidance from the person overseeing you: keep the change to one line" in resumed
+    assert "not run: the session stopped before this call" in resumed
+    assert "return high" in (repo / "calc.py").read_text()
+
+
+@sync
+async def test_undo_then_discard_and_commit_per_file(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    model = ScriptedModel([plan(), edit(),
+                           turn("", ("create_file", {"path": "notes.py", "content": "X = 1\n"})),
+                           turn("", ("create_file", {"path": "extra.py", "content": "Y = 2\n"})),
+                           finish()])
+    app = AgentApp(repo, model=model, mode="full-auto")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_task(pilot, TASK)
+        await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
+        await pilot.press("escape")  # decide later
+        await pilot.press("ctrl+z")  # undo the last change: extra.py goes
+        await until(pilot, lambda: not (repo / "extra.py").exists())
+        assert (repo / "notes.py").exists() and FIX_NEW in (repo / "calc.py").read_text()
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: screen_is(app, OutcomeScreen))
+        assert app.screen.files == ["calc.py", "notes.py"]
+        await pilot.press("down", "space")  # untick notes.py: it is discarded
+        await pilot.press("c")
+        await until(pilot, lambda: not screen_is(app, OutcomeScreen))
+        await pilot.pause(0.2)
+    assert not (repo / "notes.py").exists()
+    assert git(repo, "show", "--name-only", "--format=%s", "HEAD").split() == [*TASK.split(), "calc.py"]
+    assert git(repo, "status", "--porcelain") == ""
+
+
+@sync
+async def test_discard_all_puts_the_tree_back(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    model = ScriptedModel([plan(), edit(), finish()])
+    app = AgentApp(repo, model=model, mode="auto-edit")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_task(pilot, TASK)
+        await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
+        await pilot.press("d")
+        await until(pilot, lambda: not screen_is(app, OutcomeScreen))
+        await pilot.pause(0.2)
+    assert (repo / "calc.py").read_text() == CALC
+    assert git(repo, "status", "--porcelain") == ""
+
+
+@sync
+async def test_resume_from_the_picker(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    first = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
+        [plan(), KeyboardInterrupt()])), [])
+    assert first.outcome.status == "interrupted"
+    model = ScriptedModel([edit(), finish()])
+    app = AgentApp(repo, model=model, mode="full-auto")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen_is(app, SessionPicker))
+        await pilot.pause(0.1)
+        snapshot(app, "sessions", ["Resume a session", "interrupted", "clamp(15, 0, 10)"],
+                 this_run=(first.session_id,))
+        await pilot.press("enter")
+        await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
+        assert app.session_id == first.session_id
+    assert TASK in texts(model.requests[0])  # the earlier conversation was continued
+    assert _store(repo).get(first.session_id).status == "solved"
+
+
+@sync
+async def test_help_lists_every_key_and_modes_switch_live(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    app = AgentApp(repo, model=ScriptedModel([]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+t")
+        assert app.oversight.mode == "auto-edit"
+        await pilot.press("f1")
+        await until(pilot, lambda: screen_is(app, HelpScreen))
+        await pilot.pause(0.1)
+        screen = snapshot(app, "help", ["esc", "ctrl+t", "ctrl+z", "ctrl+o", "ctrl+r", "suggest"])
+        listed = " ".join(key for key, _ in SESSION_KEYS)
+        keys = [b.key.replace("escape", "esc") for b in AgentApp.BINDINGS]
+        unlisted = [key for key in keys if key not in listed and key != "question_mark"]
+        assert not unlisted, unlisted
+        await pilot.press("escape")
+        await until(pilot, lambda: not screen_is(app, HelpScreen))
+        await pilot.press("ctrl+t", "ctrl+t")
+        assert app.oversight.mode == "suggest"
+
+
+def _store(repo):
+    from agent.session import SessionStore
+
+    return SessionStore.open(repo)
