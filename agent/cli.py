@@ -10,12 +10,13 @@ from __future__ import annotations
 import typer
 
 from agent import __version__
-from agent.commands import bench, debug, doctor, history, index, sandbox, solve, tools
+from agent.commands import bench, debug, doctor, history, hook, index, sandbox, solve, tools, tui
 
 app = typer.Typer(
     name="agent",
     help="A coding agent that runs your code instead of guessing what it does.",
-    no_args_is_help=True,
+    no_args_is_help=False,
+    invoke_without_command=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="rich",
@@ -31,15 +32,21 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", "-V", help="Print the version and exit.", callback=_print_version,
         is_eager=True,
     ),
 ) -> None:
-    """A coding agent that runs your code instead of guessing what it does."""
+    """A coding agent that runs your code instead of guessing what it does.
+
+    With no command, opens the interactive session (`agent tui`).
+    """
+    if ctx.invoked_subcommand is None:
+        tui.launch()
 
 
-for module in (solve, doctor, index, sandbox, tools, history, debug, bench):
+for module in (solve, doctor, index, sandbox, tools, history, debug, bench, tui, hook):
     module.register(app)
 
 

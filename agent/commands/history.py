@@ -97,10 +97,16 @@ def sessions(
 def show(
     session: str = typer.Argument(..., help="Session id or unique prefix."),
     as_json: bool = typer.Option(False, "--json", help="Print the stored events as JSON."),
+    tui: bool = typer.Option(False, "--tui", help="Replay it, read-only, in the session screen."),
 ) -> None:
     """Print a session's transcript: phases, tool calls, tests, cost and the summary."""
     import json
 
+    if tui:
+        from agent.commands.tui import replay
+
+        replay(session)
+        return
     store = _store()
     record = store.get(session)
     events = store.event_dicts(record.id)
