@@ -45,20 +45,33 @@ def _probe() -> tuple[str | None, str, frozenset[str]]:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return None, FIX_INSTALL, frozenset()
-    from sandbox.bwrap import OPTIONAL, namespace_args
-
     try:
         help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True,
                                    timeout=10, check=False).stdout
+        from sandbox.bwrap import OPTIONAL
+
         options = frozenset(option for option in OPTIONAL if option in help_text)
-        probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
-                 "--dev", "/dev", "--proc", "/proc", "--", "true"]
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=10, check=False)
+        error = _try_sandbox(bwrap, options)
+        if error is not None and "--disable-userns" in options:
+            # A setuid bwrap, or a kernel that refuses a second user namespace, can still
+            # sandbox without that extra guard.
+            options -= {"--disable-userns"}
+            error = _try_sandbox(bwrap, options)
     except subprocess.TimeoutExpired:
         return None, "bwrap did not answer within 10 s; " + OPT_OUT, frozenset()
-    if done.returncode != 0:
-        return None, namespace_failure(done.stderr.strip()), frozenset()
+    if error is not None:
+        return None, namespace_failure(error), frozenset()
     return "bwrap", f"bwrap ({bwrap}) can create namespaces", options
+
+
+def _try_sandbox(bwrap: str, options: frozenset[str]) -> str | None:
+    """Start `true` in a sandbox like the real ones; None if it worked, else bwrap's error."""
+    from sandbox.bwrap import namespace_args
+
+    probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
+             "--dev", "/dev", "--proc", "/proc", "--", "true"]
+    done = subprocess.run(probe, capture_output=True, text=True, timeout=10, check=False)
+    return None if done.returncode == 0 else done.stderr.strip()
 
 
 def namespace_failure(stderr: str) -> str:
