@@ -5,7 +5,9 @@ Used only when the user names it (`--sandbox none`); the command layer announces
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ class UnconfinedSandbox:
         """A private HOME for the commands, made on first use, so tools keep out of ~."""
         if self._home is None:
             self._home = tempfile.mkdtemp(prefix="agent-home-")
+            weakref.finalize(self, shutil.rmtree, self._home, True)
         return self._home
 
     def run(self, argv: Sequence[str], cwd: Path | str | None = None,
