@@ -10,38 +10,23 @@ assertion used).
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.debug.calltree import failing_path, is_test_path
+from agent.debug.calltree import is_test_path
 from agent.debug.coverage_map import CoverageMap, PytestCommand, Span, line_owner, run_coverage
+from agent.debug.evidence import (
+    Suspect,
+    add_missing_members,
+    add_trace_evidence,
+    demote_reporting,
+)
 from agent.debug.selection import related_test_files
 from agent.debug.trace_run import trace_tests
 from agent.debug.tracer import TESTS_ONLY
-
-# Weights of trace evidence on top of the spectrum score (which lies in 0..1).
-RAISED_HERE = 0.35
-ASSERTED_RESULT = 0.25
-UNDER_ASSERTED = 0.15
-ON_CHAIN = 0.1
-
-
-@dataclass
-class Suspect:
-    """One ranked function with its scores and the reasons for them."""
-
-    function: str
-    path: str
-    line: int
-    score: float
-    ochiai: float
-    dstar: float
-    reasons: list[str] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)  # its most suspicious lines
 
 
 @dataclass
@@ -99,9 +84,11 @@ def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]],
     max_dstar = max((s.dstar for s in suspects.values()), default=0.0) or 1.0
     for s in suspects.values():
         s.score = 0.5 * s.ochiai + 0.5 * s.dstar / max_dstar
-    _add_trace_evidence(suspects, traces)
-    _add_missing_methods(root, suspects, traces, list(cov.lines))
-    ranked = sorted(suspects.values(), key=lambda s: (-s.score, -s.ochiai, s.path, s.line))
+    add_trace_evidence(suspects, traces)
+    demote_reporting(suspects, traces)
+    add_missing_members(root, suspects, traces, list(cov.lines), _owners)
+    ranked = sorted(suspects.values(), key=lambda s: (-s.score, -s.ochiai, -s.density, s.path,
+                                                       -s.line))
     return ranked, plain
 
 
@@ -116,11 +103,10 @@ def _spectra(root: Path, cov: CoverageMap, failed: set[str],
         best: dict[str, list[tuple[float, float, int]]] = {}
         for line, tests in per_line.items():
             span = owners.get(line)
-            ef = len(tests & failed)
-            if span is None or ef == 0:
+            if span is None:
                 continue
-            ep = len(tests & passed)
-            ochiai = ef / math.sqrt(total_failed * (ef + ep))
+            ef, ep = len(tests & failed), len(tests & passed)
+            ochiai = ef / math.sqrt(total_failed * (ef + ep)) if ef else 0.0
             dstar = ef * ef / (ep + (total_failed - ef) + 0.1)
             best.setdefault(span.qualname + "\0" + str(span.start), []).append(
                 (ochiai, dstar, line))
@@ -128,7 +114,10 @@ def _spectra(root: Path, cov: CoverageMap, failed: set[str],
             qual, start = key.split("\0")
             scores.sort(reverse=True)
             top = scores[0]
+            if top[0] == 0.0:
+                continue  # no failing test ran it
             s = Suspect(qual, path, int(start), 0.0, top[0], max(d for _, d, _ in scores))
+            s.density = sum(o for o, _, _ in scores) / len(scores)
             s.lines = [ln for o, _, ln in scores if o >= top[0] - 1e-9][:5]
             ef_fn = max(len(per_line[ln] & failed) for _, _, ln in scores)
             s.reasons.append(f"ochiai {top[0]:.2f}: run by {ef_fn}/{len(failed)} failing tests")
@@ -150,73 +139,3 @@ def _owners(path: Path) -> dict[int, Span]:
         return {}
     _OWNERS[path] = (mtime, owners)
     return owners
-
-
-def _add_trace_evidence(suspects: dict[tuple[str, str], Suspect],
-                        traces: list[dict[str, Any]]) -> None:
-    """Raise the score of functions the traces point at, once per kind of evidence."""
-    for trace in traces:
-        path = failing_path(trace)
-        test = trace.get("test", "?").split("::")[-1]
-        marks: dict[tuple[str, str], tuple[float, str]] = {}
-
-        def mark(call: dict[str, Any], weight: float, why: str) -> None:
-            key = (call["path"], _owner_name(call["func"]))
-            if key in suspects and marks.get(key, (0.0, ""))[0] < weight:
-                marks[key] = (weight, why)
-
-        for call in path.subtree:
-            mark(call, UNDER_ASSERTED, f"called under the result {test} asserted on")
-        for call in path.chain[1:]:
-            mark(call, ON_CHAIN, f"on the call path of the exception in {test}")
-        for call in path.suspects:
-            mark(call, ASSERTED_RESULT, f"returned {call['ret']}, the value {test} asserted on")
-        if path.raised_in is not None:
-            exc = path.raised_in["exc"]
-            mark(path.raised_in, RAISED_HERE,
-                 f"{exc['type']} arose here in {test} (line {exc['line']})")
-        for key, (weight, why) in marks.items():
-            suspects[key].score += weight / max(len(traces), 1)
-            suspects[key].reasons.append(why)
-
-
-_MISSING_ATTR = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
-_MISSING_PROTOCOL = {  # TypeError text -> the special method that would have answered
-    "is not iterable": "__iter__", "is not callable": "__call__",
-    "is not subscriptable": "__getitem__", "has no len()": "__len__",
-    "does not support item assignment": "__setitem__", "unhashable type": "__hash__",
-    "does not support item deletion": "__delitem__", "is not an iterator": "__next__",
-    "does not support the context manager protocol": "__enter__",
-}
-
-
-def _add_missing_methods(root: Path, suspects: dict[tuple[str, str], Suspect],
-                         traces: list[dict[str, Any]], paths: list[str]) -> None:
-    """A failure that needed `Cls.name`, which the repository's class Cls lacks."""
-    for trace in traces:
-        message = (trace.get("failure") or {}).get("message", "")
-        wanted = [(m.group(1), m.group(2)) for m in _MISSING_ATTR.finditer(message)]
-        for text, method in _MISSING_PROTOCOL.items():
-            found = re.search(rf"'(\w+)' object {re.escape(text)}|type: '(\w+)'", message)
-            if text in message and found:
-                wanted.append((found.group(1) or found.group(2), method))
-        for cls, name in wanted:
-            for path in paths:
-                owners = {s.qualname for s in _owners(root / path).values()}
-                hits = [q for q in owners if q == cls or q.endswith("." + cls)]
-                if hits and f"{hits[0]}.{name}" not in owners and not is_test_path(path):
-                    key = (path, f"{hits[0]}.{name}")
-                    line = min(ln for ln, s in _owners(root / path).items()
-                               if s.qualname == hits[0])
-                    s = suspects.setdefault(key, Suspect(key[1], path, line, 0.0, 0.0, 0.0))
-                    s.score += 1.0 + RAISED_HERE
-                    s.reasons.append(f"the failure needed {key[1]}, which {hits[0]} lacks")
-
-
-def _owner_name(func: str) -> str:
-    """Comprehensions and lambdas belong to the function that holds them."""
-    parts = [p for p in func.split(".") if p != "<locals>"]
-    while parts and parts[-1].startswith("<"):
-        parts.pop()
-    return ".".join(parts)
-

@@ -80,13 +80,26 @@ class CoverPlugin:
         self.cov = cov
         self.outcomes: dict[str, str] = {}
 
-    def pytest_runtest_protocol(self, item: Any) -> Any:
-        """Measure each test in its own context (a pluggy wrapper)."""
+    def _measured(self, item: Any) -> Any:
+        # Only setup, call and teardown: not the report (whose reprs would count as
+        # code the failing tests ran).
         self.cov.switch_context(item.nodeid)
         try:
             return (yield)
         finally:
             self.cov.switch_context("")
+
+    def pytest_runtest_setup(self, item: Any) -> Any:
+        """Measure the test's setup in its context (a pluggy wrapper)."""
+        return (yield from self._measured(item))
+
+    def pytest_runtest_call(self, item: Any) -> Any:
+        """Measure the test's body in its context (a pluggy wrapper)."""
+        return (yield from self._measured(item))
+
+    def pytest_runtest_teardown(self, item: Any) -> Any:
+        """Measure the test's teardown in its context (a pluggy wrapper)."""
+        return (yield from self._measured(item))
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         """A test failed if any of its phases failed."""
@@ -101,8 +114,8 @@ def _mark_wrappers() -> None:
 
     TracePlugin.pytest_runtest_call = pytest.hookimpl(wrapper=True)(
         TracePlugin.pytest_runtest_call)
-    CoverPlugin.pytest_runtest_protocol = pytest.hookimpl(wrapper=True)(
-        CoverPlugin.pytest_runtest_protocol)
+    for name in ("pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown"):
+        setattr(CoverPlugin, name, pytest.hookimpl(wrapper=True)(getattr(CoverPlugin, name)))
 
 
 def run_cover(root: Path, out: Path, pytest_args: list[str]) -> int:
@@ -110,7 +123,8 @@ def run_cover(root: Path, out: Path, pytest_args: list[str]) -> int:
     import coverage
     import pytest
 
-    cov = coverage.Coverage(data_file=None, source=[str(root)], config_file=False)
+    tests = ["*/test_*.py", "*_test.py", "*/tests/*", "*/test/*", "*/testing/*", "*/conftest.py"]
+    cov = coverage.Coverage(data_file=None, source=[str(root)], omit=tests, config_file=False)
     plugin = CoverPlugin(cov)
     cov.start()
     try:

@@ -1,0 +1,162 @@
+"""Trace evidence for fault localization: what the failing runs really did.
+
+Spectra say which functions the failing tests ran more than the passing ones; traces
+say where the exception arose, which calls it passed through, and which call returned
+the value a failing assertion used. A failure that needed a member a class lacks
+(AttributeError, "object is not iterable", ...) points at that class.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.debug.calltree import failing_path, is_test_path
+
+
+@dataclass
+class Suspect:
+    """One ranked function with its scores and the reasons for them."""
+
+    function: str
+    path: str
+    line: int
+    score: float
+    ochiai: float
+    dstar: float
+    reasons: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # its most suspicious lines
+    density: float = 0.0  # mean suspiciousness of its covered lines (breaks ties)
+
+
+# Weights of trace evidence on top of the spectrum score (which lies in 0..1).
+RAISED_HERE = 0.35
+ASSERTED_RESULT = 0.25
+UNDER_ASSERTED = 0.15
+ON_CHAIN = 0.1
+MISSING_MEMBER = 1.35
+REPORTING_ONLY = 0.3
+
+
+def add_trace_evidence(suspects: dict[tuple[str, str], Suspect],
+                       traces: list[dict[str, Any]]) -> None:
+    """Raise the score of functions the traces point at, the strongest evidence per trace."""
+    for trace in traces:
+        for key, (weight, why) in _marks(suspects, trace).items():
+            suspects[key].score += weight / len(traces)
+            suspects[key].reasons.append(why)
+
+
+def demote_reporting(suspects: dict[tuple[str, str], Suspect],
+                     traces: list[dict[str, Any]]) -> None:
+    """Functions the failing tests ran only for pytest's failure message (a __repr__)."""
+    sites: dict[tuple[str, str], set[bool]] = {}
+    for trace in traces:
+        for call in trace["calls"]:
+            key = (call["path"], _owner_name(call["func"]))
+            sites.setdefault(key, set()).add("_pytest" in call["site"])
+    for key, kinds in sites.items():
+        if kinds == {True} and key in suspects:
+            suspects[key].score *= REPORTING_ONLY
+            suspects[key].reasons.append("run only to print the failure message")
+
+
+def _marks(suspects: dict[tuple[str, str], Suspect],
+           trace: dict[str, Any]) -> dict[tuple[str, str], tuple[float, str]]:
+    path = failing_path(trace)
+    test = trace.get("test", "?").split("::")[-1]
+    found: list[tuple[dict[str, Any], float, str]] = []
+    found += [(c, UNDER_ASSERTED, f"called under the result {test} asserted on")
+              for c in path.subtree]
+    found += [(c, ON_CHAIN, f"on the call path of the exception in {test}")
+              for c in path.chain[1:]]
+    found += [(c, ASSERTED_RESULT, f"returned {c['ret']}, the value {test} asserted on")
+              for c in path.suspects]
+    if path.raised_in is not None:
+        exc = path.raised_in["exc"]
+        found.append((path.raised_in, RAISED_HERE,
+                      f"{exc['type']} arose here in {test} (line {exc['line']})"))
+    marks: dict[tuple[str, str], tuple[float, str]] = {}
+    for call, weight, why in found:
+        key = (call["path"], _owner_name(call["func"]))
+        if key in suspects and marks.get(key, (0.0, ""))[0] < weight:
+            marks[key] = (weight, why)
+    return marks
+
+
+_MISSING_ATTR = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+_MISSING_PROTOCOL = {  # TypeError text -> the special method that would have answered
+    "is not iterable": "__iter__", "is not callable": "__call__",
+    "is not subscriptable": "__getitem__", "has no len()": "__len__",
+    "does not support item assignment": "__setitem__", "unhashable type": "__hash__",
+    "does not support item deletion": "__delitem__", "is not an iterator": "__next__",
+    "does not support the context manager protocol": "__enter__",
+}
+
+
+def add_missing_members(root: Path, suspects: dict[tuple[str, str], Suspect],
+                        traces: list[dict[str, Any]], paths: list[str],
+                        owners_of: Callable[[Path], dict[int, Any]]) -> None:
+    """A failure that needed `Cls.name`, which the repository's class Cls lacks.
+
+    When Cls.__init__ takes a parameter of that name, the attribute was meant to be
+    set there; otherwise the method itself is missing.
+    """
+    for trace in traces:
+        for cls, name in _wanted_members((trace.get("failure") or {}).get("message", "")):
+            for path in paths:
+                if is_test_path(path):
+                    continue
+                spans = owners_of(root / path)
+                quals = {span.qualname: span.start for span in spans.values()}
+                owner = next((q for q in quals if q == cls or q.endswith("." + cls)), None)
+                if owner is None or f"{owner}.{name}" in quals:
+                    continue
+                if name in _init_params(root / path, owner) and f"{owner}.__init__" in quals:
+                    key = (path, f"{owner}.__init__")
+                    why = f"{owner}.__init__ takes {name}, but the failure found no attribute {name}"
+                else:
+                    key = (path, f"{owner}.{name}")
+                    why = f"the failure needed {owner}.{name}, which {owner} lacks"
+                found = suspects.get(key) or suspects.setdefault(
+                    key, Suspect(key[1], path, quals[owner], 0.0, 0.0, 0.0))
+                found.score += MISSING_MEMBER / len(traces)
+                found.reasons.append(why)
+                break
+
+
+def _wanted_members(message: str) -> list[tuple[str, str]]:
+    wanted = [(m.group(1), m.group(2)) for m in _MISSING_ATTR.finditer(message)]
+    for text, method in _MISSING_PROTOCOL.items():
+        found = re.search(rf"'(\w+)' object {re.escape(text)}|type: '(\w+)'", message)
+        if text in message and found:
+            wanted.append((found.group(1) or found.group(2), method))
+    return wanted
+
+
+def _init_params(path: Path, owner: str) -> set[str]:
+    """Parameter names of `owner.__init__` in the file at `path`."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == owner.split(".")[-1]:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    args = item.args
+                    return {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    return set()
+
+
+def _owner_name(func: str) -> str:
+    """Comprehensions and lambdas belong to the function that holds them."""
+    parts = [p for p in func.split(".") if p != "<locals>"]
+    while parts and parts[-1].startswith("<"):
+        parts.pop()
+    return ".".join(parts)
+
