@@ -129,3 +129,25 @@ def test_cli_localize_and_trace(repo: Path) -> None:
                          cwd=repo, capture_output=True, text=True)
     assert out.returncode == 2 and "did not run" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_model_tools_trace_and_localize(repo: Path) -> None:
+    from agent.messages import ToolCall
+    from sandbox import Policy, create_sandbox
+    from tools import ToolContext, default_registry
+
+    registry = default_registry()
+    names = [spec.name for spec in registry.specs()]
+    assert "trace_test" in names and "localize" in names
+    ctx = ToolContext(repo, create_sandbox(Policy(workspace=repo)),
+                      test_command="python -m pytest -q tests")
+    traced = registry.run(ToolCall("1", "trace_test", {
+        "test_id": "tests/test_report.py::test_summary", "focus": ["summary"]}), ctx)
+    assert not traced.is_error, traced.content
+    assert "summary(text='a b c') returned '2 words'" in traced.content
+    assert "words=3" in traced.content  # summary's locals, line by line
+    ranked = registry.run(ToolCall("2", "localize", {
+        "test_ids": ["tests/test_report.py::test_summary"]}), ctx)
+    assert ranked.content.splitlines()[1].strip().startswith("1. summary")
+    missing = registry.run(ToolCall("3", "trace_test", {"test_id": "tests/test_x.py::nope"}), ctx)
+    assert missing.is_error and "did not run" in missing.content
