@@ -24,7 +24,7 @@ from agent.bench.workcopy import prepare
 from agent.models.record import RecordingModel
 from agent.models.scripted import ScriptedModel
 from tests.bench_run_kit import TEST_COMMAND, correct_fix, make_project, patch_sides, rewrite_tests
-from tests.solve_kit import git
+from tests.solve_kit import git, turn
 
 SAME = ("resolved", "status", "stop_reason", "turns", "input_tokens", "output_tokens",
         "files", "fail_to_pass_failing", "pass_to_pass_failing", "reset_test_files")
@@ -98,6 +98,15 @@ def test_the_working_copy_is_one_clean_commit_with_the_bug_and_no_history(bench,
     buggy, original = patch_sides(task["patch"])
     source = (root / task["path"]).read_text()
     assert buggy in source and original not in source
+
+
+def test_the_per_task_cost_limit_stops_the_session(bench, tmp_path):
+    costly = [turn("", ("read_file", {"path": "calc.py"}), cost=1.0) for _ in range(3)]
+    rows = run_bench(bench.tasks[:1], tmp_path / "out", BenchSettings("scripted", task_cost_usd=0.5),
+                     InlineExecutor(lambda task: ScriptedModel(costly)))
+    assert rows[0]["status"] == "budget_exhausted" and not rows[0]["resolved"]
+    assert "cost limit reached ($1.00 of $0.50)" in rows[0]["stop_reason"]
+    assert rows[0]["cost_usd"] == 1.0 and rows[0]["turns"] == 1
 
 
 def test_local_workers_with_a_bridge_stop_on_ctrl_c_and_resume(bench, tmp_path):

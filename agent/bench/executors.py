@@ -53,9 +53,12 @@ class InlineExecutor:
     model_for: Callable[[dict[str, Any]], Any]
 
     def run(self, tasks: list[dict[str, Any]], settings: BenchSettings) -> Iterator[dict[str, Any]]:
-        """Rows of the tasks, in order."""
+        """Rows of the tasks, in order; after a session stops as interrupted (Ctrl-C), no more."""
         for task in tasks:
-            yield run_task(task, settings, self.model_for(task))
+            row = run_task(task, settings, self.model_for(task))
+            yield row
+            if row["status"] == "interrupted":
+                return
 
 
 @dataclass

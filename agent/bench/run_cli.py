@@ -111,9 +111,10 @@ def print_summary(summary: Summary, model: str, where: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"agent bench run: {model}")
+    table = Table(title=f"agent bench run: {model}", caption=f"rate 95% CI {summary.low:.1%}-{summary.high:.1%}")
     for column in ("", "mean", "median", "total"):
         table.add_column(column, justify="right" if column else "left")
+    table.add_row("resolved", f"{summary.rate:.1%}", "", f"{summary.resolved} of {summary.tasks}")
     table.add_row("cost ($)", f"{summary.cost[0]:.4f}", f"{summary.cost[1]:.4f}",
                   f"{summary.cost[2]:.4f}")
     table.add_row("time (s)", f"{summary.wall_s[0]:.1f}", f"{summary.wall_s[1]:.1f}", "")
