@@ -237,3 +237,22 @@ def test_the_plain_git_hook_tests_the_staged_content_and_honours_skip(tmp_path):
     skipped = commit(repo, "break add anyway", SKIP="agent-check")
     assert skipped.returncode == 0 and "skipped (SKIP names agent-check)" in skipped.stdout
     assert head(repo) != before
+
+
+def test_pushed_commits_are_checked_at_pre_push_and_a_slow_suite_hits_the_hard_timeout(tmp_path):
+    slow = ("import time\n\nfrom calc import add\n\n\ndef test_slowly():\n"
+            "    if add(2, 2) == 4:\n        time.sleep(30)\n")
+    repo = make_repo(tmp_path / "r", {"tests/test_slow.py": slow})
+    base = head(repo)
+    stage(repo, "calc.py", *BROKEN_ADD)
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q",
+        "--no-verify", "-m", "break add")
+    git(repo, "checkout", "-q", base, "--", "calc.py")  # staged: add() as it was
+    pushed = agent(repo, "hook", "check", PRE_COMMIT="1", PRE_COMMIT_FROM_REF=base,
+                   PRE_COMMIT_TO_REF="HEAD")
+    assert pushed.returncode == 1 and "FAILED tests/test_calc.py::test_add" in pushed.stdout
+    started = time.monotonic()
+    staged = agent(repo, "hook", "check", "--timeout", "3")
+    assert time.monotonic() - started < 20
+    assert staged.returncode == 1
+    assert "agent-check: the tests did not finish within 3s (--timeout)" in staged.stdout
