@@ -164,7 +164,7 @@ async def test_help_lists_every_key_and_modes_switch_live(tmp_path):
         await pilot.press("f1")
         await until(pilot, lambda: screen_is(app, HelpScreen))
         await pilot.pause(0.1)
-        screen = snapshot(app, "help", ["esc", "ctrl+t", "ctrl+z", "ctrl+o", "ctrl+r", "suggest"])
+        snapshot(app, "help", ["esc", "ctrl+t", "ctrl+z", "ctrl+o", "ctrl+r", "suggest"])
         listed = " ".join(key for key, _ in SESSION_KEYS)
         keys = [b.key.replace("escape", "esc") for b in AgentApp.BINDINGS]
         unlisted = [key for key in keys if key not in listed and key != "question_mark"]
@@ -179,3 +179,60 @@ def _store(repo):
     from agent.session import SessionStore
 
     return SessionStore.open(repo)
+
+
+@sync
+async def test_a_command_is_edited_then_approved_and_its_tool_always_allowed(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    model = ScriptedModel([plan(), command("echo first"), command("echo third"),
+                           command("echo fourth"), edit(), finish()])
+    app = AgentApp(repo, model=model)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_task(pilot, TASK)
+        await until(pilot, lambda: screen_is(app, ApprovalScreen))
+        assert "$ echo first" in app.screen.body and "network: off" in app.screen.body
+        await pilot.press("e", "down", "end", "left", *["backspace"] * 5, *"second", "ctrl+s")
+        await until(pilot, lambda: screen_is(app, ApprovalScreen) and len(model.requests) == 3)
+        await pilot.press("a")
+        await until(pilot, lambda: screen_is(app, ApprovalScreen) and len(model.requests) == 5)
+        assert app.screen.heading == "edit calc.py"  # echo fourth ran without asking
+        await pilot.press("y")
+        await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
+        notes = [str(w.render()) for w in app.query(".user")]
+    assert [n for n in notes if n.startswith("you approved")] == [
+        "you approved: run a command (edited)",
+        "you approved: run a command (and every later call of this tool)",
+        "you approved: edit calc.py"]
+    assert "$ echo second" in texts(model.requests[2]) and "first" not in texts(model.requests[2]).split("$ echo second")[1]
+    assert "$ echo fourth" in texts(model.requests[4])
+
+
+@sync
+async def test_replay_of_a_stored_session_is_read_only(tmp_path):
+    from agent.session import SessionStore
+    from agent.tui.replay import ReplayApp
+
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    done = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
+        [plan(), edit(), finish()])), [])
+    store = SessionStore.open(repo)
+    app = ReplayApp(store.get(done.session_id), store.events(done.session_id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        screen = snapshot(app, "replay", ["Plan 1", "✓ edit_file calc.py", "solved: tests pass",
+                                          "calc.py +1 -1", "replay"], this_run=(done.session_id,))
+        assert not app.query("Input")  # nothing to type: it only shows
+        await pilot.press("ctrl+g")
+        await pilot.pause(0.1)
+        assert "PASSED" in "\n".join(_screen(app)) and "PASSED" not in screen
+
+
+def command(line: str):
+    """A run_command turn."""
+    return turn("", ("run_command", {"command": line}))
+
+
+def _screen(app) -> list[str]:
+    from tests.tui_kit import svg_lines
+
+    return svg_lines(app.export_screenshot())

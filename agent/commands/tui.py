@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,14 +14,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("tui")
     def tui(
-        model: Optional[str] = typer.Option(None, "--model", "-m",
+        model: str | None = typer.Option(None, "--model", "-m",
             help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR."),
         mode: str = typer.Option("suggest", "--mode",
             help="suggest (approve every edit and command), auto-edit (commands ask), "
                  "or full-auto (only the budget stops it); ctrl+t switches live."),
-        sandbox: Optional[str] = typer.Option(None, "--sandbox",
+        sandbox: str | None = typer.Option(None, "--sandbox",
             help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
-        max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Dollar limit."),
+        max_cost: float | None = typer.Option(None, "--max-cost", help="Dollar limit."),
     ) -> None:
         """Oversee the agent in an interactive session: plan, approvals, diffs, tests, cost.
 

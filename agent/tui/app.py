@@ -10,20 +10,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, TabbedContent
 
-from agent.budget import Interrupted
 from agent.errors import UserError
 from agent.tui import outcome
-from agent.tui.oversight import MODE_HELP, Oversight, Pending
+from agent.tui.asking import Asker
+from agent.tui.oversight import MODE_HELP, Oversight
 from agent.tui.runs import AgentEvent, RunEnded, SessionDiff, SessionRun
-from agent.tui.screens.approval import ApprovalScreen
 from agent.tui.screens.help import HelpScreen
 from agent.tui.screens.outcome import OutcomeScreen
-from agent.tui.screens.question import QuestionScreen
 from agent.tui.screens.sessions import SessionPicker
 from agent.tui.widgets.session_view import SessionView
 from agent.tui.widgets.status import StatusLine
@@ -35,7 +34,7 @@ PLACEHOLDERS = {
     "running": "Guidance for the agent's next turn (enter) · esc interrupts",
     "stopping": "Stopping… type guidance; enter resumes once the current step ends",
     "interrupted": "Interrupted. Guidance, then enter resumes (empty enter resumes as is)",
-    "ended": "A follow-up for this session (enter) · ctrl+o outcome · ctrl+n new",
+    "ended": "A follow-up for this session (enter) · ctrl+o accept/discard · ctrl+n new",
 }
 
 
@@ -45,7 +44,7 @@ class AgentApp(App[None]):
     CSS_PATH = "agent.tcss"
     TITLE = "agent"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("escape", "interrupt", "stop"),
         Binding("ctrl+t", "mode", "mode"),
         Binding("ctrl+z", "undo", "undo"),
@@ -65,7 +64,9 @@ class AgentApp(App[None]):
         self.root = Path(root)
         self.overrides = dict(overrides or {})
         self.model = model  # a ready Model (tests); else config/--model names one
-        self.oversight = Oversight(mode, ask_person=self._ask_person_from_thread)
+        self.oversight = Oversight(mode)
+        self.asker = Asker(self, self.root, self.overrides, self.oversight)
+        self.oversight.ask_person = self.asker.approval_from_thread
         self.state = "idle"
         self.session_id: str | None = None
         self.session_task = ""
@@ -148,7 +149,8 @@ class AgentApp(App[None]):
         self.oversight.cancel = threading.Event()
         if guidance:
             self.oversight.give_guidance(guidance)
-        self.session_run = SessionRun(self.post_message, options, self.oversight, self._ask_from_thread)
+        self.session_run = SessionRun(self.post_message, options, self.oversight,
+                                      self.asker.question_from_thread)
         self._set_state("running")
         self.status.start_clock()
         self.session_run.start()
@@ -193,40 +195,6 @@ class AgentApp(App[None]):
             return
         self._set_state("interrupted")
         self.query_one("#prompt").focus()
-
-    # Called from the run's thread
-
-    def _ask_person_from_thread(self, pending: Pending) -> None:
-        self.call_from_thread(self._show_approval, pending)
-
-    def _show_approval(self, pending: Pending) -> None:
-        from agent.config import load_config
-        from agent.tui.preview import preview
-
-        try:
-            config = load_config(self.root, self.overrides)
-        except UserError:
-            config = None
-        heading, body = preview(pending.call, self.root, config)
-
-        async def answered(verdict) -> None:
-            pending.answer(verdict)
-            await self.view.conversation.add_note(_verdict_note(verdict, heading), "user")
-            if verdict.action == "interrupt":
-                self.action_interrupt()
-        self.push_screen(ApprovalScreen(pending, heading, body), answered)
-
-    def _ask_from_thread(self, question: str, options: list[str]) -> str:
-        answered, box = threading.Event(), []
-
-        def chosen(answer: str) -> None:
-            box.append(answer)
-            answered.set()
-        self.call_from_thread(self.push_screen, QuestionScreen(question, list(options)), chosen)
-        while not answered.wait(0.05):
-            if self.oversight.cancel.is_set():
-                raise Interrupted("stopped by the person")
-        return box[0]
 
     # Keys
 
@@ -360,11 +328,3 @@ class AgentApp(App[None]):
             return None
         return self._workspace()
 
-
-def _verdict_note(verdict, heading: str) -> str:
-    if verdict.action == "reject":
-        return f"you refused: {heading} — {verdict.feedback.strip() or 'no reason given'}"
-    if verdict.action == "interrupt":
-        return f"you stopped the run at: {heading}"
-    always = " (and every later call of this tool)" if verdict.action == "always" else ""
-    return f"you approved: {heading}{always}"

@@ -7,8 +7,8 @@ and `Oversight.take_guidance`; the UI thread answers through `Pending.answer` an
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from agent.budget import Interrupted
 from agent.messages import ToolCall
@@ -30,6 +30,7 @@ class Verdict:
     action: str  # approve | reject | always | interrupt
     call: ToolCall | None = None  # for approve: the call to run, maybe edited
     feedback: str = ""  # for reject: why, for the model
+    edited: bool = False  # for approve: the person changed the call's arguments
 
 
 @dataclass

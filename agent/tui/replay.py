@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, TabbedContent
@@ -24,7 +26,7 @@ class ReplayApp(App[None]):
 
     CSS_PATH = "agent.tcss"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("ctrl+g", "next_tab", "tabs"),
         Binding("ctrl+l", "light_dark", "light"),
         Binding("f1,question_mark", "help", "help"),
@@ -48,6 +50,8 @@ class ReplayApp(App[None]):
         self.screen.set_class(self.size.width >= 120, "-wide")
         view, status = self.query_one(SessionView), self.query_one(StatusLine)
         status.mode = "replay"
+        await view.conversation.add_note(
+            f"replay of session {self.record.id} (read-only) · {self.record.status}", "session")
         for event in self.events:
             await view.apply(event, status)
         status.model = self.record.model

@@ -10,7 +10,7 @@ resumable and the repository consistent.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from textual.message import Message
 
@@ -74,7 +74,7 @@ class SessionRun:
                                  conversation_options=self.oversight.conversation_options())
         except UserError as error:
             self.post(RunEnded(self, None, str(error)))
-        except Exception as error:  # shown to the person rather than lost on a thread
+        except Exception as error:  # noqa: BLE001 -- shown to the person, not lost on a thread
             self.post(RunEnded(self, None, f"{type(error).__name__}: {error}"))
         else:
             self.post(RunEnded(self, result))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 from rich.syntax import Syntax
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ KEYS = "y approve · n reject with feedback · a always allow {name} · e edit t
 class ApprovalScreen(ModalScreen[Verdict]):
     """Approve, reject (with feedback), always allow this kind, or edit the call then approve."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("y", "approve", "approve"),
         Binding("n", "reject", "reject"),
         Binding("a", "always", "always allow"),
@@ -94,7 +95,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
             self.notify("the arguments must be a JSON object", severity="error")
             return
         call = self.pending.call
-        self.dismiss(Verdict("approve", ToolCall(call.id, call.name, arguments)))
+        self.dismiss(Verdict("approve", ToolCall(call.id, call.name, arguments), edited=True))
 
     def action_back(self) -> None:
         """Close the feedback box or editor; with neither open, stop the run."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -46,7 +48,7 @@ def key_table(title: str, rows: list[tuple[str, str]]) -> Table:
 class HelpScreen(ModalScreen[None]):
     """Keys for the session, the approval prompt, and the permission modes."""
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close")]
+    BINDINGS: ClassVar = [Binding("escape,q,question_mark,f1", "dismiss", "close")]
 
     def __init__(self, rows: list[tuple[str, str]] | None = None) -> None:
         super().__init__()

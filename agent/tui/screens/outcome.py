@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,7 +16,7 @@ KEYS = "space toggle a file · k keep · c commit · b branch · d discard all �
 class OutcomeScreen(ModalScreen[tuple[str, list[str], str] | None]):
     """Returns (mode, files to keep, branch name); files left unticked are discarded."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("k", "choose('keep')", "keep"),
         Binding("c", "choose('commit')", "commit"),
         Binding("b", "branch", "branch"),

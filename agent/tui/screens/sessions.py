@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +16,7 @@ from textual.widgets.option_list import Option
 class SessionPicker(ModalScreen[str | None]):
     """Pick a session to resume; esc closes without one."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "close")]
+    BINDINGS: ClassVar = [Binding("escape", "dismiss_none", "close")]
 
     def __init__(self, records: list) -> None:
         super().__init__()

@@ -7,6 +7,9 @@ import time
 from textual.widgets import Static
 
 
+MODEL_WIDTH = 24
+
+
 class StatusLine(Static):
     """One line of running totals above the key footer."""
 
@@ -39,10 +42,18 @@ class StatusLine(Static):
         """Redraw the line from the current values."""
         elapsed = 0 if self.started is None else int((self.stopped or time.monotonic()) - self.started)
         self.update(
-            f"{self.model} · {self.phase} · mode {self.mode} · "
+            f"{_clip(self.model, MODEL_WIDTH)} · {self.phase} · mode {self.mode} · "
             f"tokens {_short(self.tokens_in)} in / {_short(self.tokens_out)} out · "
             f"${self.cost:.4f} · {elapsed // 60}:{elapsed % 60:02d}"
         )
+
+
+def _clip(text: str, width: int) -> str:
+    """`text` in at most `width` characters, keeping both ends (a model's name and its source)."""
+    if len(text) <= width:
+        return text
+    half = (width - 1) // 2
+    return text[:half] + "…" + text[len(text) - (width - 1 - half):]
 
 
 def _short(count: int) -> str:
