@@ -11,8 +11,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from agent.models.exchange import request_path, response_path, response_to_json, write_json_atomic
 from tests.solve_kit import CALC, QUIET, edit, finish, git, plan, turn
 from tests.solve_kit import make_repo as make_kit_repo
@@ -60,7 +58,7 @@ def commit(repo: Path, message: str, check: bool = False, **extra: str):
     """`git commit` as a person runs it (hooks included); returns the finished process."""
     done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@localhost", "commit",
                            "-m", message], cwd=repo, env=environment(repo, **extra),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     if check:
         assert done.returncode == 0, done.stdout
     return done
@@ -69,7 +67,7 @@ def commit(repo: Path, message: str, check: bool = False, **extra: str):
 def agent(repo: Path, *argv: str, **extra: str):
     """`python -m agent ARGV` in the repository."""
     return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo,
-                          env=environment(repo, **extra), capture_output=True, text=True)
+                          env=environment(repo, **extra), capture_output=True, text=True, check=False)
 
 
 def stage(repo: Path, path: str, old: str, new: str) -> None:

@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
 
         Exit codes: 0 the tests pass (or nothing to test), 1 they fail, 2 usage error.
         """
-        from agent.hook import CheckOptions, check as run_check
+        from agent.hook import CheckOptions
+        from agent.hook import check as run_check
         from agent.hooks.fix import FixBudget
 
         options = CheckOptions(files=tuple(files or ()), timeout_s=timeout,
@@ -59,7 +60,8 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 nothing at or above --fail-on (or skipped), 1 a finding is, 2 usage error.
         """
         from agent.errors import UserError
-        from agent.hook import ReviewOptions, review as run_review
+        from agent.hook import ReviewOptions
+        from agent.hook import review as run_review
         from agent.hooks.review import SEVERITIES
 
         if fail_on not in SEVERITIES:

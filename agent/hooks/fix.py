@@ -51,6 +51,7 @@ def _relative(root: Path, path: str) -> str:
 
 def repair(target, model, task: str, budget: FixBudget) -> list[str]:
     """Run the repair session; returns the lines to show the person."""
+    from agent.errors import UserError
     from agent.runner import SolveOptions, run_session
 
     cancel = threading.Event()
@@ -65,8 +66,10 @@ def repair(target, model, task: str, budget: FixBudget) -> list[str]:
             reviewer = staged_only(set(target.files), target.root)
             box["result"] = run_session(
                 options, [], conversation_options={"review_call": reviewer, "cancel": cancel})
-        except Exception as error:  # reported as a line; the commit is refused anyway
+        except UserError as error:  # reported as a line; the commit is refused anyway
             box["error"] = error
+        except BaseException as error:  # a defect: re-raised in the caller's thread
+            box["crash"] = error
 
     thread = threading.Thread(target=work, name="agent-hook-fix", daemon=True)
     thread.start()
@@ -77,6 +80,8 @@ def repair(target, model, task: str, budget: FixBudget) -> list[str]:
     if thread.is_alive():
         return [f"agent-check: --fix did not stop within {budget.wall_s + STOP_GRACE_S:.0f} s; "
                 "check the working tree with git diff"]
+    if "crash" in box:
+        raise box["crash"]
     if "error" in box:
         return [f"agent-check: --fix could not run: {box['error']}"]
     return _outcome_lines(target.root, box["result"])

@@ -21,8 +21,8 @@ def missing_key(spec: str, env: dict | None = None) -> str | None:
     variable = KEYS.get(provider.strip().lower())
     if variable is None or env.get(variable):
         return None
-    if provider == "openai" and "@" in argument:  # a named server may need no key
-        return None
+    if provider == "openai" and ("@" in argument or env.get("OPENAI_BASE_URL")):
+        return None  # a local server may need no key
     return f"{variable} is not set for {spec} (set it, or choose a model with --model)"
 
 
