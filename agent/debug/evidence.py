@@ -89,6 +89,7 @@ def _marks(suspects: dict[tuple[str, str], Suspect],
 
 
 _MISSING_ATTR = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+_NO_ARGUMENTS = re.compile(r"\b(\w+)\(\) takes no arguments")
 _MISSING_PROTOCOL = {  # TypeError text -> the special method that would have answered
     "is not iterable": "__iter__", "is not callable": "__call__",
     "is not subscriptable": "__getitem__", "has no len()": "__len__",
@@ -103,34 +104,35 @@ def add_missing_members(root: Path, suspects: dict[tuple[str, str], Suspect],
                         owners_of: Callable[[Path], dict[int, Any]]) -> None:
     """A failure that needed `Cls.name`, which the repository's class Cls lacks.
 
-    When Cls.__init__ takes a parameter of that name, the attribute was meant to be
-    set there; otherwise the method itself is missing.
+    A data attribute (named by __init__'s parameters or __slots__) points at the methods
+    that set attributes on self; anything else means the method itself is missing.
     """
     for trace in traces:
         for cls, name in _wanted_members((trace.get("failure") or {}).get("message", "")):
             for path in paths:
-                if is_test_path(path):
-                    continue
-                spans = owners_of(root / path)
-                quals = {span.qualname: span.start for span in spans.values()}
+                quals = {s.qualname: s.start for s in owners_of(root / path).values()}
                 owner = next((q for q in quals if q == cls or q.endswith("." + cls)), None)
-                if owner is None or f"{owner}.{name}" in quals:
+                if is_test_path(path) or owner is None or f"{owner}.{name}" in quals:
                     continue
-                if name in _init_params(root / path, owner) and f"{owner}.__init__" in quals:
-                    key = (path, f"{owner}.__init__")
-                    why = f"{owner}.__init__ takes {name}, but the failure found no attribute {name}"
+                params, slots, setters = _class_facts(root / path, owner)
+                if name.lstrip("_") in params or name in slots:
+                    why = f"sets attributes of {owner}; the failure found no {name}"
+                    named = ["__init__"] if name.lstrip("_") in params else setters
+                    keys = [(path, f"{owner}.{m}") for m in named or ["__init__"]]
                 else:
-                    key = (path, f"{owner}.{name}")
                     why = f"the failure needed {owner}.{name}, which {owner} lacks"
-                found = suspects.get(key) or suspects.setdefault(
-                    key, Suspect(key[1], path, quals[owner], 0.0, 0.0, 0.0))
-                found.score += MISSING_MEMBER / len(traces)
-                found.reasons.append(why)
+                    keys = [(path, f"{owner}.{name}")]
+                for key in keys:
+                    found = suspects.get(key) or suspects.setdefault(
+                        key, Suspect(key[1], path, quals[owner], 0.0, 0.0, 0.0))
+                    found.score += MISSING_MEMBER / len(traces)
+                    found.reasons.append(why)
                 break
 
 
 def _wanted_members(message: str) -> list[tuple[str, str]]:
     wanted = [(m.group(1), m.group(2)) for m in _MISSING_ATTR.finditer(message)]
+    wanted += [(m.group(1), "__init__") for m in _NO_ARGUMENTS.finditer(message)]
     for text, method in _MISSING_PROTOCOL.items():
         found = re.search(rf"'(\w+)' object {re.escape(text)}|type: '(\w+)'", message)
         if text in message and found:
@@ -138,19 +140,31 @@ def _wanted_members(message: str) -> list[tuple[str, str]]:
     return wanted
 
 
-def _init_params(path: Path, owner: str) -> set[str]:
-    """Parameter names of `owner.__init__` in the file at `path`."""
+def _class_facts(path: Path, owner: str) -> tuple[set[str], set[str], list[str]]:
+    """(__init__ parameter names, __slots__ names, methods assigning to self.X) of a class."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
-        return set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == owner.split(".")[-1]:
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                    args = item.args
-                    return {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-    return set()
+        return set(), set(), []
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                and n.name == owner.split(".")[-1]), None)
+    params: set[str] = set()
+    slots: set[str] = set()
+    setters: list[str] = []
+    for item in cls.body if cls else []:
+        if isinstance(item, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__slots__" for t in item.targets):
+            slots |= {n.value for n in ast.walk(item.value) if isinstance(n, ast.Constant)
+                      and isinstance(n.value, str)}
+        if isinstance(item, ast.FunctionDef):
+            if item.name == "__init__":
+                a = item.args
+                params = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
+            if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and
+                   isinstance(n.value, ast.Name) and n.value.id == "self"
+                   for n in ast.walk(item)):
+                setters.append(item.name)
+    return params, slots, setters
 
 
 def _owner_name(func: str) -> str:
