@@ -114,8 +114,10 @@ def add_missing_members(root: Path, suspects: dict[tuple[str, str], Suspect],
                 owner = next((q for q in quals if q == cls or q.endswith("." + cls)), None)
                 if is_test_path(path) or owner is None or f"{owner}.{name}" in quals:
                     continue
-                params, slots, setters = _class_facts(root / path, owner)
-                if name.lstrip("_") in params or name in slots:
+                params, slots, setters, called = _class_facts(root / path, owner)
+                dunder = name.startswith("__") and name.endswith("__")
+                data = not dunder and name not in called and bool(setters)
+                if name.lstrip("_") in params or name in slots or data:
                     why = f"sets attributes of {owner}; the failure found no {name}"
                     named = ["__init__"] if name.lstrip("_") in params else setters
                     keys = [(path, f"{owner}.{m}") for m in named or ["__init__"]]
@@ -140,12 +142,13 @@ def _wanted_members(message: str) -> list[tuple[str, str]]:
     return wanted
 
 
-def _class_facts(path: Path, owner: str) -> tuple[set[str], set[str], list[str]]:
-    """(__init__ parameter names, __slots__ names, methods assigning to self.X) of a class."""
+def _class_facts(path: Path, owner: str) -> tuple[set[str], set[str], list[str], set[str]]:
+    """Of a class: __init__'s parameter names, __slots__, the methods assigning to
+    self.X, and the names called as self.X(...)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
-        return set(), set(), []
+        return set(), set(), [], set()
     cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
                 and n.name == owner.split(".")[-1]), None)
     params: set[str] = set()
@@ -164,7 +167,10 @@ def _class_facts(path: Path, owner: str) -> tuple[set[str], set[str], list[str]]
                    isinstance(n.value, ast.Name) and n.value.id == "self"
                    for n in ast.walk(item)):
                 setters.append(item.name)
-    return params, slots, setters
+    called = {n.func.attr for n in ast.walk(cls) if isinstance(n, ast.Call) and
+              isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and
+              n.func.value.id == "self"} if cls else set()
+    return params, slots, setters, called
 
 
 def _owner_name(func: str) -> str:
