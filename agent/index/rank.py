@@ -46,7 +46,7 @@ def _builtin_names() -> frozenset[str]:
     return frozenset(dir(builtins)).union(("self", "cls"), *(dir(kind) for kind in kinds))
 
 
-def _secondary(path: str) -> bool:
+def is_secondary(path: str) -> bool:
     """Tests, docs and examples: rarely what a map should lead with unless asked for."""
     name = path.rsplit("/", 1)[-1]
     return name.startswith("test_") or name.endswith((
@@ -96,7 +96,7 @@ def rank_definitions(files: list[FileNames], focus_paths: frozenset[str],
 
 def _primary(files: list[FileNames], focus_paths: frozenset[str],
              focus_names: frozenset[str]) -> list[FileNames]:
-    kept = [entry for entry in files if entry.path in focus_paths or not _secondary(entry.path)
+    kept = [entry for entry in files if entry.path in focus_paths or not is_secondary(entry.path)
             or (focus_names and not focus_names.isdisjoint(
                 name.lstrip(".") for name in entry.defined))]
     return kept or files

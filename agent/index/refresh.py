@@ -15,6 +15,7 @@ from pathlib import Path
 from agent.index import store
 from agent.index.files import MAX_BYTES, Inspected, inspect, inspect_job, list_files, path_skip_reason
 from agent.index.languages import language_for
+from agent.index.rank import is_secondary
 
 Progress = Callable[[int, int], None]
 _PARALLEL_MIN_FILES = 24
@@ -188,9 +189,9 @@ def _store_file(db, result: Inspected, size: int, mtime: int) -> tuple:
         referenced = "\n".join(sorted(counts))
         tally = " ".join(str(counts[name]) for name in sorted(counts))
         errors = len(facts.errors)
-    db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (result.path, size, mtime, result.digest, language_for(result.path) or "",
-                result.status, errors, defined, referenced, tally))
+                result.status, errors, defined, referenced, tally, is_secondary(result.path)))
     return (int(result.status in ("ok", "syntax")), defined, referenced, tally)
 
 

@@ -149,10 +149,12 @@ class RepoIndex:
         return text, ordered[:count]
 
     def _rank(self, focus: Sequence[str], limit: int) -> list[tuple[float, str, str]]:
-        names = self._file_names()
+        # Without a focus, tests and docs stay out of the graph, so do not even load them.
+        names = self._file_names(secondary=bool(focus))
         defined = (name.lstrip(".") for entry in names for name in entry.defined)
         focus_paths, focus_names = resolve_focus(focus, self._listing.files, defined)
-        return rank_definitions(names, focus_paths, focus_names, limit)
+        return rank_definitions(names or self._file_names(secondary=True), focus_paths,
+                                focus_names, limit)
 
     def stats(self) -> dict:
         """Counts for `agent index --stats`."""
@@ -178,14 +180,15 @@ class RepoIndex:
             "seconds": round(self.seconds, 3),
         }
 
-    def _file_names(self) -> list[FileNames]:
+    def _file_names(self, secondary: bool) -> list[FileNames]:
+        rows = self._db.execute(
+            "SELECT path, defined, referenced, counts FROM files "
+            "WHERE status IN ('ok', 'syntax') AND secondary <= ? ORDER BY path", (int(secondary),))
         return [
             FileNames(path, tuple(defined.split("\n")) if defined else (),
                       tuple(referenced.split("\n")) if referenced else (),
                       tuple(map(int, counts.split())))
-            for path, defined, referenced, counts in self._db.execute(
-                "SELECT path, defined, referenced, counts FROM files "
-                "WHERE status IN ('ok', 'syntax') ORDER BY path")
+            for path, defined, referenced, counts in rows
         ]
 
     def _symbols_in(self, paths: list[str]) -> dict[str, list[Symbol]]:

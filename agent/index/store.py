@@ -11,14 +11,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL, language TEXT NOT NULL, status TEXT NOT NULL,
     errors INTEGER NOT NULL, defined TEXT NOT NULL, referenced TEXT NOT NULL,
-    counts TEXT NOT NULL
+    counts TEXT NOT NULL, secondary INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS symbols (
     path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
