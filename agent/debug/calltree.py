@@ -166,9 +166,16 @@ def describe_call(call: Call) -> str:
     args = ", ".join(f"{k}={v}" for k, v in call["args"].items())
     head = f"{call['func']}({args})"
     if call["exc"]:
-        return f"{head} raised {call['exc']['type']}: {call['exc']['message']}"
+        return f"{head} raised {call['exc']['type']}: {one_line(call['exc']['message'])}"
     verb = {"yield": "yielded", "resume-yield": "yielded"}.get(call["kind"], "returned")
     return f"{head} {verb} {call['ret']}"
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """A message on one line, bounded (multi-line messages keep their first lines)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    joined = " | ".join(lines)
+    return joined if len(joined) <= limit else joined[: limit - 3] + "..."
 
 
 def focused_test(call: Call, expected: str) -> str | None:

@@ -15,6 +15,7 @@ from agent.debug.calltree import (
     describe_call,
     failing_path,
     is_test_path,
+    one_line,
     source_line,
 )
 
@@ -69,7 +70,7 @@ def _header(trace: dict[str, Any]) -> str:
     if failure.get("line") and failure.get("path", "").startswith(trace["root"]):
         where = f"  (at {failure.get('path', '').replace(trace['root'] + '/', '')}:{failure['line']})"
     outcome = trace.get("outcome", "?")
-    message = failure.get("message", "")
+    message = one_line(failure.get("message", ""), 300)
     return f"Test {trace.get('test', '?')} {outcome}{': ' + message if message else ''}{where}"
 
 
