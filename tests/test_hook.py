@@ -22,7 +22,7 @@ MUL = "\n\ndef mul(a, b):\n    return a * b\n"
 HOOK = """\
   - id: {id}
     name: {id}
-    entry: {python} -m agent hook {args}
+    entry: {python} -P -m agent hook {args}
     language: system
     types: [{types}]
     require_serial: true
@@ -66,7 +66,7 @@ def commit(repo: Path, message: str, check: bool = False, **extra: str):
 
 def agent(repo: Path, *argv: str, **extra: str):
     """`python -m agent ARGV` in the repository."""
-    return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo,
+    return subprocess.run([sys.executable, "-P", "-m", "agent", *argv], cwd=repo,
                           env=environment(repo, **extra), capture_output=True, text=True, check=False)
 
 
@@ -254,3 +254,16 @@ def test_pushed_commits_are_checked_at_pre_push_and_a_slow_suite_hits_the_hard_t
     assert time.monotonic() - started < 20
     assert staged.returncode == 1
     assert "agent-check: the tests did not finish within 3s (--timeout)" in staged.stdout
+
+
+def test_a_change_no_test_maps_to_runs_the_whole_suite_only_while_it_is_fast(tmp_path):
+    repo = make_repo(tmp_path / "r")
+    (repo / "tools").mkdir()
+    (repo / "tools/release.py").write_text("print('release')\n")
+    git(repo, "add", "tools/release.py")
+    first = agent(repo, "hook", "check")
+    assert first.returncode == 0
+    assert "passed in the whole suite (no test maps to the staged files)" in first.stdout
+    assert json.loads((repo / ".agent/hook/suite.json").read_text())["seconds"] > 0
+    slow = agent(repo, "hook", "check", "--suite-limit", "0.001")
+    assert slow.returncode == 0 and "none ran" in slow.stdout and "the whole suite took" in slow.stdout

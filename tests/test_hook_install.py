@@ -42,7 +42,7 @@ def new_repo(path: Path, files: dict[str, str] | None = None) -> Path:
 
 def agent(repo: Path, *argv: str):
     env = {**os.environ, "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
-    return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo, env=env,
+    return subprocess.run([sys.executable, "-P", "-m", "agent", *argv], cwd=repo, env=env,
                           capture_output=True, text=True, check=False)
 
 

@@ -53,7 +53,8 @@ def entry(command: str) -> str:
     found = shutil.which("agent")
     if found:
         return f"agent hook {command}"
-    return f"{shlex.quote(sys.executable)} -m agent hook {command}"
+    # -P: the repository's own directories (e.g. a tools/ folder) must not shadow ours
+    return f"{shlex.quote(sys.executable)} -P -m agent hook {command}"
 
 
 def add_to_config(path: Path) -> str:
