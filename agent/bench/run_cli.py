@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from agent.bench.results import Comparison, Summary, compare, read_rows, results_path, summarize
 from agent.errors import UserError
@@ -60,11 +60,17 @@ class RunProgress:
         self.job = None
         self.resolved = self.finished = 0
 
-    def __enter__(self) -> RunProgress:
+    def __enter__(self) -> Self:
         if self.stream.isatty():
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.bar = Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("resolved {task.fields[rate]}"), TimeElapsedColumn(),

@@ -21,7 +21,8 @@ _COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".agent", ".pytest_
 
 def git(root: Path, *argv: str, stdin: str | None = None) -> str:
     """Run git in `root`; a failure is a UserError naming the command and git's message."""
-    proc = subprocess.run(["git", *argv], cwd=root, input=stdin, capture_output=True, text=True)
+    proc = subprocess.run(["git", *argv], cwd=root, input=stdin, capture_output=True, text=True,
+                          check=False)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines() or ["no message"]
         raise UserError(f"git {' '.join(argv[:2])} failed in {root}: {lines[-1]}")
