@@ -52,7 +52,8 @@ def run_bench(tasks: list[Row], out: Path, settings: BenchSettings, executor: Ex
     finished = [r for r in results.rows if r["instance_id"] in wanted]
     done = {r["instance_id"] for r in finished}
     todo = [t for t in tasks if t["instance_id"] not in done]
-    settings = replace(settings, sessions_dir=settings.sessions_dir or str(out / "sessions"))
+    sessions = settings.sessions_dir or str((out / "sessions").resolve())  # workers' cwd differs
+    settings = replace(settings, sessions_dir=sessions)
     if on_start:
         on_start(len(tasks), finished)
     new: list[Row] = []
