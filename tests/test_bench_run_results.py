@@ -84,3 +84,18 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
     assert other.returncode == 2 and "holds a run of anthropic:claude-x" in other.stderr
     compared = agent("bench", "compare", out, tmp_path / "none")
     assert compared.returncode == 2 and "no results at" in compared.stderr
+
+
+def test_a_task_whose_repository_is_missing_is_an_error_row_and_is_tried_again(tmp_path):
+    task = {"instance_id": "t1", "problem_statement": "x", "FAIL_TO_PASS": ["t::a"],
+            "repo": "r", "repo_path": str(tmp_path / "gone")}
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps(task) + "\n")
+    for attempt in range(2):
+        result = agent("bench", "run", tasks, "--model", "scripted", "--out", tmp_path / "out",
+                       "--workers", "1")
+        assert result.returncode == 0, result.stderr
+        assert "0 already done" in result.stderr and "repository of t1 not found" in result.stderr
+        assert "resolved 0/1" in result.stdout and "1 errors" in result.stdout
+    rows = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
+    assert len(rows) == 2 and json.loads(rows[-1])["status"] == "error"

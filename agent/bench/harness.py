@@ -39,7 +39,7 @@ def select_tasks(tasks: list[Row], limit: int = 0) -> list[Row]:
 def run_bench(tasks: list[Row], out: Path, settings: BenchSettings, executor: Executor,
               on_start: Callable[[int, list[Row]], None] | None = None,
               on_row: Callable[[Row], None] | None = None) -> list[Row]:
-    """Run the tasks of `tasks` not yet in OUT/results.jsonl; returns the new rows.
+    """Run the tasks not yet finished in OUT/results.jsonl; returns the new rows.
 
     `on_start(total, finished_rows)` is called once before any task runs, `on_row(row)`
     after each row is on disk. Rows of interrupted sessions are not kept, so a rerun
@@ -49,7 +49,7 @@ def run_bench(tasks: list[Row], out: Path, settings: BenchSettings, executor: Ex
     results = ResultsFile(out)
     _check_manifest(out, settings)
     wanted = {t["instance_id"] for t in tasks}
-    finished = [r for r in results.rows if r["instance_id"] in wanted]
+    finished = [r for r in results.rows if r["instance_id"] in wanted and is_finished(r)]
     done = {r["instance_id"] for r in finished}
     todo = [t for t in tasks if t["instance_id"] not in done]
     sessions = settings.sessions_dir or str((out / "sessions").resolve())  # workers' cwd differs
@@ -66,6 +66,12 @@ def run_bench(tasks: list[Row], out: Path, settings: BenchSettings, executor: Ex
             if on_row:
                 on_row(row)
     return new
+
+
+def is_finished(row: Row) -> bool:
+    """A task is done once its session ran; a harness failure before that (a repository
+    not found, a worker killed) is kept as a row but tried again by the next run."""
+    return bool(row.get("session_id")) or row.get("status") != "error"
 
 
 def _check_manifest(out: Path, settings: BenchSettings) -> None:
