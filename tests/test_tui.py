@@ -119,22 +119,7 @@ async def test_undo_then_discard_and_commit_per_file(tmp_path):
 
 
 @sync
-async def test_discard_all_puts_the_tree_back(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
-    model = ScriptedModel([plan(), edit(), finish()])
-    app = AgentApp(repo, model=model, mode="auto-edit")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await type_task(pilot, TASK)
-        await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
-        await pilot.press("d")
-        await until(pilot, lambda: not screen_is(app, OutcomeScreen))
-        await pilot.pause(0.2)
-    assert (repo / "calc.py").read_text() == CALC
-    assert git(repo, "status", "--porcelain") == ""
-
-
-@sync
-async def test_resume_from_the_picker(tmp_path):
+async def test_resume_from_the_picker_then_discard_all(tmp_path):
     repo = make_repo(tmp_path / "r", SETTINGS)
     first = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
         [plan(), KeyboardInterrupt()])), [])
@@ -150,8 +135,14 @@ async def test_resume_from_the_picker(tmp_path):
         await pilot.press("enter")
         await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
         assert app.session_id == first.session_id
+        assert FIX_NEW in (repo / "calc.py").read_text()
+        await pilot.press("d")  # discard it all
+        await until(pilot, lambda: not screen_is(app, OutcomeScreen))
+        await pilot.pause(0.2)
     assert TASK in texts(model.requests[0])  # the earlier conversation was continued
     assert _store(repo).get(first.session_id).status == "solved"
+    assert (repo / "calc.py").read_text() == CALC
+    assert git(repo, "status", "--porcelain") == ""
 
 
 @sync
@@ -226,6 +217,37 @@ async def test_replay_of_a_stored_session_is_read_only(tmp_path):
         await pilot.pause(0.1)
         assert "PASSED" in "\n".join(_screen(app)) and "PASSED" not in screen
 
+
+
+@sync
+async def test_a_slow_model_leaves_the_ui_free_and_quitting_leaves_it_resumable(tmp_path):
+    repo = make_repo(tmp_path / "r", SETTINGS)
+    asked, release = threading.Event(), threading.Event()
+
+    def slow_edit(request):
+        asked.set()
+        release.wait(30)
+        return edit()
+    app = AgentApp(repo, model=ScriptedModel([plan(), slow_edit]), mode="full-auto")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_task(pilot, TASK)
+        await until(pilot, asked.is_set)
+        await pilot.pause(0.2)
+        snapshot(app, "running", ["Plan 1", "▶ calc.py clamp()", "· code · mode full-auto"])
+        await pilot.press("ctrl+t")  # the UI answers while the model is still thinking
+        await pilot.press("f1")
+        await until(pilot, lambda: screen_is(app, HelpScreen))
+        await pilot.press("escape")
+        assert app.oversight.mode == "suggest" and app.session_run.alive
+        threading.Timer(0.3, release.set).start()
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.session_run.alive, 10)
+    assert app.return_code is not None or not app.is_running
+    assert _store(repo).get(app.session_id).status == "interrupted"
+    assert git(repo, "status", "--porcelain") == ""  # the answer's edit never ran
+    resumed = run_session(SolveOptions(cwd=repo, resume=app.session_id,
+                                       model=ScriptedModel([edit(), finish()])), [])
+    assert resumed.outcome.status == "solved"
 
 def command(line: str):
     """A run_command turn."""

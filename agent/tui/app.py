@@ -14,15 +14,13 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, TabbedContent
+from textual.widgets import Footer, Input
 
-from agent.errors import UserError
-from agent.tui import outcome
 from agent.tui.asking import Asker
+from agent.tui.change_keys import BUSY, ChangeKeys
 from agent.tui.oversight import MODE_HELP, Oversight
 from agent.tui.runs import AgentEvent, RunEnded, SessionDiff, SessionRun
 from agent.tui.screens.help import HelpScreen
-from agent.tui.screens.outcome import OutcomeScreen
 from agent.tui.screens.sessions import SessionPicker
 from agent.tui.widgets.session_view import SessionView
 from agent.tui.widgets.status import StatusLine
@@ -41,7 +39,7 @@ PLACEHOLDERS = {
 class AgentApp(App[None]):
     """A person overseeing the agent on one repository."""
 
-    CSS_PATH = "agent.tcss"
+    CSS_PATH = Path(__file__).with_name("agent.tcss")
     TITLE = "agent"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar = [
@@ -67,6 +65,7 @@ class AgentApp(App[None]):
         self.oversight = Oversight(mode)
         self.asker = Asker(self, self.root, self.overrides, self.oversight)
         self.oversight.ask_person = self.asker.approval_from_thread
+        self.change_keys = ChangeKeys(self)
         self.state = "idle"
         self.session_id: str | None = None
         self.session_task = ""
@@ -74,6 +73,7 @@ class AgentApp(App[None]):
         self.last_status = ""
         self.session_run: SessionRun | None = None
         self._waiting_guidance: str | None = None
+        self._quitting = False  # events still queued when quitting are not shown
 
     def compose(self) -> ComposeResult:
         """Panes, the input box, the status line and the keys."""
@@ -159,6 +159,8 @@ class AgentApp(App[None]):
 
     async def on_agent_event(self, message: AgentEvent) -> None:
         """Show a loop event."""
+        if self._quitting:
+            return
         event = message.event
         if event.kind == "session_started":
             self.session_id, self.session_task = event.session_id, event.task
@@ -166,11 +168,13 @@ class AgentApp(App[None]):
 
     def on_session_diff(self, message: SessionDiff) -> None:
         """The whole session diff after an edit."""
+        if self._quitting:
+            return
         self.view.changes.set_diff(message.diff)
 
     async def on_run_ended(self, message: RunEnded) -> None:
         """The run is over: offer guidance (interrupted) or the outcome (ended)."""
-        if message.run is not self.session_run:
+        if message.run is not self.session_run or self._quitting:
             return
         self.status.stop_clock()
         if message.error:
@@ -184,6 +188,8 @@ class AgentApp(App[None]):
             await self._interrupted()
             return
         self._set_state("ended")
+        if self._waiting_guidance:  # the run finished before it could stop: keep the words
+            self.query_one("#prompt", Input).value, self._waiting_guidance = self._waiting_guidance, None
         self.view.changes.set_diff(result.diff)
         if result.files:
             self.action_outcome()
@@ -215,50 +221,17 @@ class AgentApp(App[None]):
 
     async def action_undo(self) -> None:
         """Take back the last change (the session's previous git checkpoint)."""
-        workspace = self._idle_workspace("undo")
-        if workspace is None:
-            return
-        try:
-            restored = workspace.undo(self.session_id)
-        except UserError as error:
-            self.notify(str(error), severity="warning")
-            return
-        self.view.changes.set_diff(workspace.diff(self.session_id))
-        files = ", ".join(restored.paths) or "nothing to restore"
-        await self.view.conversation.add_note(
-            f"undo: back to checkpoint {restored.target.sha[:8]} ({restored.target.label}): {files}")
+        await self.change_keys.undo()
 
     def action_outcome(self) -> None:
         """Keep, commit, branch or discard the change, file by file."""
-        workspace = self._idle_workspace("decide on the change")
-        if workspace is None:
-            return
-        files = workspace.changed_files(self.session_id)
-        if not files:
-            self.notify("the session changed no files")
-            return
-        screen = OutcomeScreen(self.last_status or "stopped", files, f"agent/{self.session_id}")
-        self.push_screen(screen, self._decided)
-
-    async def _decided(self, choice) -> None:
-        if choice is None:
-            return
-        mode, keep, branch = choice
-        message = outcome.commit_message(self.session_task, self.summary, self.session_id)
-        try:
-            decision = outcome.decide(self.root, self.session_id, keep, mode, message, branch)
-        except UserError as error:
-            self.notify(str(error), severity="error")
-            return
-        workspace = self._workspace()
-        self.view.changes.set_diff(workspace.diff(self.session_id))
-        await self.view.conversation.add_note(f"outcome: {decision.describe()}", "user")
+        self.change_keys.open_outcome()
 
     def action_sessions(self) -> None:
         """Pick a previous session of this repository to resume."""
         from agent.session import SessionStore
 
-        if self.state in ("running", "stopping"):
+        if self.state in BUSY:
             self.notify("a session is running; esc stops it first", severity="warning")
             return
         records = SessionStore.open(self.root).list(limit=50)
@@ -279,7 +252,7 @@ class AgentApp(App[None]):
 
     async def action_new(self) -> None:
         """Clear the screen for a new task."""
-        if self.state in ("running", "stopping"):
+        if self.state in BUSY:
             self.notify("a session is running; esc stops it first", severity="warning")
             return
         await self._fresh_view()
@@ -292,15 +265,12 @@ class AgentApp(App[None]):
 
     def action_next_tab(self) -> None:
         """Switch between the changes and tests tabs."""
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "tests-tab" if tabs.active == "changes-tab" else "changes-tab"
+        self.view.next_tab()
 
     def action_light_dark(self) -> None:
         """Toggle a light or dark theme."""
-        dark = self.theme != "textual-light"
-        self.theme = "textual-light" if dark else "textual-dark"
-        self.view.changes.dark = not dark
-        self.view.changes.refresh_diff()
+        self.theme = "textual-dark" if self.theme == "textual-light" else "textual-light"
+        self.view.follow_theme(self.theme != "textual-light")
 
     def action_help(self) -> None:
         """Show every key."""
@@ -311,20 +281,5 @@ class AgentApp(App[None]):
         if self.session_run is not None and self.session_run.alive:
             self.oversight.cancel.set()
             await asyncio.to_thread(self.session_run.thread.join, QUIT_WAIT_S)
+        self._quitting = True
         self.exit()
-
-    def _workspace(self):
-        from agent.git import Workspace
-
-        return Workspace.open(self.root)
-
-    def _idle_workspace(self, what: str):
-        """The workspace, when no run is using it and there is a session to act on."""
-        if self.state in ("running", "stopping"):
-            self.notify(f"esc stops the run first; then {what}", severity="warning")
-            return None
-        if not self.session_id:
-            self.notify("no session yet", severity="warning")
-            return None
-        return self._workspace()
-

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, TabbedContent
+from textual.widgets import Footer
 
 from agent.tui.screens.help import HelpScreen
 from agent.tui.widgets.session_view import SessionView
@@ -24,7 +25,7 @@ REPLAY_KEYS = [
 class ReplayApp(App[None]):
     """Every stored event of one session, applied to the panes in order; nothing runs."""
 
-    CSS_PATH = "agent.tcss"
+    CSS_PATH = Path(__file__).with_name("agent.tcss")
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar = [
         Binding("ctrl+g", "next_tab", "tabs"),
@@ -67,16 +68,12 @@ class ReplayApp(App[None]):
 
     def action_next_tab(self) -> None:
         """Switch between the changes and tests tabs."""
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "tests-tab" if tabs.active == "changes-tab" else "changes-tab"
+        self.query_one(SessionView).next_tab()
 
     def action_light_dark(self) -> None:
         """Toggle a light or dark theme."""
-        dark = self.theme != "textual-light"
-        self.theme = "textual-light" if dark else "textual-dark"
-        changes = self.query_one(SessionView).changes
-        changes.dark = not dark
-        changes.refresh_diff()
+        self.theme = "textual-dark" if self.theme == "textual-light" else "textual-light"
+        self.query_one(SessionView).follow_theme(self.theme != "textual-light")
 
     def action_help(self) -> None:
         """Show the keys."""

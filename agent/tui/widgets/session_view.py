@@ -42,6 +42,16 @@ class SessionView(Horizontal):
         """The changes pane."""
         return self.query_one(ChangesPane)
 
+    def next_tab(self) -> None:
+        """Switch between the changes and tests tabs."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tests-tab" if tabs.active == "changes-tab" else "changes-tab"
+
+    def follow_theme(self, dark: bool) -> None:
+        """Redraw the diff for a dark or light background."""
+        self.changes.dark = dark
+        self.changes.refresh_diff()
+
     async def apply(self, event: ev.Event, status: StatusLine | None = None) -> None:
         """Show one loop event in the panes (and the status line, if given)."""
         handler = getattr(self, f"_on_{event.kind}", None)

@@ -6,7 +6,6 @@ import time
 
 from textual.widgets import Static
 
-
 MODEL_WIDTH = 24
 
 
