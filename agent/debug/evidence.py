@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.debug.calltree import failing_path, is_test_path
+from agent.debug.calltree import failing_path, is_test_path, source_line
 
 
 @dataclass
@@ -38,7 +38,8 @@ RAISED_HERE = 0.35
 ASSERTED_RESULT = 0.25
 UNDER_ASSERTED = 0.15
 ON_CHAIN = 0.1
-MISSING_MEMBER = 1.35
+MISSING_MEMBER = 1.35  # a method the failure needed is not there
+MISSING_DATA = 1.0  # an attribute is not there: less sure which method should set it
 REPORTING_ONLY = 0.3
 
 
@@ -115,21 +116,38 @@ def add_missing_members(root: Path, suspects: dict[tuple[str, str], Suspect],
                 if is_test_path(path) or owner is None or f"{owner}.{name}" in quals:
                     continue
                 params, slots, setters, called = _class_facts(root / path, owner)
-                dunder = name.startswith("__") and name.endswith("__")
-                data = not dunder and name not in called and bool(setters)
-                if name.lstrip("_") in params or name in slots or data:
+                if _is_data(name, params, slots, setters, called, _crash_line(trace)):
                     why = f"sets attributes of {owner}; the failure found no {name}"
                     named = ["__init__"] if name.lstrip("_") in params else setters
                     keys = [(path, f"{owner}.{m}") for m in named or ["__init__"]]
+                    weight = MISSING_DATA
                 else:
                     why = f"the failure needed {owner}.{name}, which {owner} lacks"
-                    keys = [(path, f"{owner}.{name}")]
+                    keys, weight = [(path, f"{owner}.{name}")], MISSING_MEMBER
                 for key in keys:
                     found = suspects.get(key) or suspects.setdefault(
                         key, Suspect(key[1], path, quals[owner], 0.0, 0.0, 0.0))
-                    found.score += MISSING_MEMBER / len(traces)
+                    found.score += weight / len(traces)
                     found.reasons.append(why)
                 break
+
+
+def _is_data(name: str, params: set[str], slots: set[str], setters: list[str],
+             called: set[str], crash_line: str) -> bool:
+    """Whether a missing member looks like a data attribute rather than a method."""
+    if name.lstrip("_") in params or name in slots:
+        return True
+    if (name.startswith("__") and name.endswith("__")) or f".{name}(" in crash_line:
+        return False
+    return name not in called and bool(setters)
+
+
+def _crash_line(trace: dict[str, Any]) -> str:
+    failure = trace.get("failure") or {}
+    path = str(failure.get("path", ""))
+    if not path.startswith(trace["root"] + "/"):
+        return ""
+    return source_line(trace, path[len(trace["root"]) + 1:], int(failure.get("line") or 0))
 
 
 def _wanted_members(message: str) -> list[tuple[str, str]]:
