@@ -67,7 +67,7 @@ def check(cwd: Path, options: CheckOptions, out: Out) -> int:
         from agent.hooks.testing import run_affected
 
         verdict = run_affected(target, options.timeout_s, options.suite_limit_s)
-        if verdict["code"] == 1 and options.fix:
+        if verdict["failing"] and options.fix:  # not for a timeout: nothing to go on
             verdict["lines"] += _repair(target, model, reason, options, verdict)
             verdict["keep"] = verdict["keep"] and model is not None
         if verdict.pop("keep"):

@@ -62,9 +62,10 @@ def find_target(cwd: Path, files: Sequence[str] = (), env: dict | None = None) -
     to_ref, from_ref = env.get("PRE_COMMIT_TO_REF"), env.get("PRE_COMMIT_FROM_REF")
     if to_ref and from_ref:
         tree = run_git(root, "rev-parse", f"{to_ref}^{{tree}}").decode().strip()
-        base = None if set(from_ref) == {"0"} else from_ref
-        changed = named or _changed(root, "diff", "--name-only", "--diff-filter=ACMR", "-z",
-                                    *([f"{base}...{to_ref}"] if base else [to_ref]))
+        base = None if set(from_ref) == {"0"} else from_ref  # a new branch: all of it is new
+        changed = named or (
+            _changed(root, "diff", "--name-only", "--diff-filter=ACMR", "-z", f"{base}...{to_ref}")
+            if base else _changed(root, "ls-tree", "-r", "-z", "--name-only", to_ref))
         return Target(root, tree, changed, base, to_ref, in_place=False)
     tree = run_git(root, "write-tree").decode().strip()
     head = run_git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
@@ -115,12 +116,16 @@ def change_diff(target: Target, context: int = 3) -> str:
     paths = ["--", *target.files] if target.files else []
     common = ["--no-color", "--no-ext-diff", "--no-textconv", f"-U{context}"]
     if target.ref:
-        spec = [f"{target.base}...{target.ref}"] if target.base else [target.ref]
-        out = run_git(target.root, "diff", *common, *spec, *paths) if target.base else \
-            run_git(target.root, "show", "--format=", *common, *spec, *paths)
+        base = target.base or _empty_tree(target.root)
+        spec = f"{base}...{target.ref}" if target.base else f"{base}..{target.ref}"
+        out = run_git(target.root, "diff", *common, spec, *paths)
     else:  # against HEAD; before the first commit, against nothing
         out = run_git(target.root, "diff", "--cached", *common, *paths)
     return out.decode(errors="replace")
+
+
+def _empty_tree(root: Path) -> str:
+    return run_git(root, "hash-object", "-t", "tree", "/dev/null").decode().strip()
 
 
 def skipped(hook_id: str, env: dict | None = None) -> bool:
