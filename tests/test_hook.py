@@ -267,3 +267,25 @@ def test_a_change_no_test_maps_to_runs_the_whole_suite_only_while_it_is_fast(tmp
     assert json.loads((repo / ".agent/hook/suite.json").read_text())["seconds"] > 0
     slow = agent(repo, "hook", "check", "--suite-limit", "0.001")
     assert slow.returncode == 0 and "none ran" in slow.stdout and "the whole suite took" in slow.stdout
+
+
+def test_review_at_pre_push_sees_the_pushed_commits_through_the_framework(tmp_path):
+    repo = make_repo(tmp_path / "r")
+    configure(repo, ("agent-review", f"review --model bridge:{tmp_path / 'bridge'}", "text"))
+    config = repo / ".pre-commit-config.yaml"
+    config.write_text(config.read_text() + "    stages: [pre-push]\n")
+    git(repo, "add", ".pre-commit-config.yaml")
+    commit(repo, "review at push", check=True)
+    base = head(repo)
+    stage(repo, "calc.py", *BROKEN_ADD)
+    commit(repo, "break add", check=True)  # the review does not run at commit time
+    assert not (tmp_path / "bridge").exists()
+    finding = '{"file": "calc.py", "line": 3, "severity": "high", "message": "subtracts"}'
+    with BridgeAnswers(tmp_path / "bridge", [turn(finding)]) as model:
+        pushed = subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--hook-stage", "pre-push",
+             "--from-ref", base, "--to-ref", "HEAD"], cwd=repo, env=environment(repo),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    assert pushed.returncode == 1 and "calc.py:3: high: subtracts" in pushed.stdout
+    prompt = model.requests[0]["messages"][0]["content"][0]["text"]
+    assert "before it is pushed" in prompt and "+    return a - b" in prompt
