@@ -53,6 +53,8 @@ def main() -> None:
     parser.add_argument("--per-repo", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", default=list(PROJECTS))
+    parser.add_argument("--evaluate", type=int, default=0,
+                        help="Localize only the first N tasks of each project (0: all).")
     ns = parser.parse_args()
     from agent.bench.localize_bench import evaluate, summarize
     from agent.bench.synth_cli import print_table
@@ -62,8 +64,9 @@ def main() -> None:
                    stdout=subprocess.DEVNULL)
     tasks = []
     for name in ns.only:
-        tasks += ensure_tasks(name, ns.repos / name, ns.tasks / f"{name}.jsonl",
-                              ns.per_repo, ns.seed)
+        made = ensure_tasks(name, ns.repos / name, ns.tasks / f"{name}.jsonl",
+                            ns.per_repo, ns.seed)
+        tasks += made[: ns.evaluate or None]
     print(f"{len(tasks)} tasks; kinds: {dict(Counter(t['mutation'] for t in tasks))}")
     misses: Counter[str] = Counter()
 
