@@ -151,3 +151,13 @@ def test_model_tools_trace_and_localize(repo: Path) -> None:
     assert ranked.content.splitlines()[1].strip().startswith("1. summary")
     missing = registry.run(ToolCall("3", "trace_test", {"test_id": "tests/test_x.py::nope"}), ctx)
     assert missing.is_error and "did not run" in missing.content
+
+
+def test_debug_brief_for_the_loop(repo: Path) -> None:
+    from agent.debug.report import debug_brief
+
+    text = debug_brief(repo, ["tests/test_report.py::test_summary"], "pytest tests")
+    ranking, trace = text.split("\n\nTest ", 1)
+    assert ranking.splitlines()[1].strip().startswith("1. summary")
+    assert "summary(text='a b c') returned '2 words'" in trace
+    assert "words=3" in trace  # line by line inside the top-ranked function

@@ -38,3 +38,26 @@ def trace_one(root: Path, test_id: str, tests: str | None, focus: Sequence[str] 
         raise UserError(f"test {test_id} did not run; pytest said: {' | '.join(tail)}")
     text = render_trace(traces[0])
     return traces[0], text + f"\n(trace artifact: {traces[0]['artifact']})"
+
+
+def debug_brief(root: Path, test_ids: Sequence[str], tests: str | None,
+                backend: Any = "auto", top: int = 5) -> str:
+    """For the loop's debug phase: where the bug likely is, and what really happened.
+
+    The ranked functions (spectra + trace evidence) for all `test_ids`, then the trace
+    of the first one, line by line in the top-ranked functions. `backend` is a backend
+    name or a ready `Sandbox`.
+    """
+    from agent.debug.coverage_map import PytestCommand
+    from agent.debug.localize import localize
+    from agent.debug.render import render_trace
+    from agent.debug.trace_run import trace_tests
+
+    loc = localize(root, test_ids, tests, backend=backend)
+    focus = [s.function.split(".")[-1] for s in loc.ranked[:top]]
+    focus.append(test_ids[0].split("::")[-1].split("[")[0])  # the test's own steps too
+    traces = trace_tests(root, list(test_ids)[:1], PytestCommand.parse(tests), focus=focus,
+                         backend=backend)
+    parts = [localization_text(loc, top)]
+    parts += [render_trace(t) for t in traces]
+    return "\n\n".join(parts)
