@@ -112,15 +112,17 @@ def add_missing_members(root: Path, suspects: dict[tuple[str, str], Suspect],
         for cls, name in _wanted_members((trace.get("failure") or {}).get("message", "")):
             for path in paths:
                 quals = {s.qualname: s.start for s in owners_of(root / path).values()}
-                owner = next((q for q in quals if q == cls or q.endswith("." + cls)), None)
+                owner = next((q for q in quals
+                              if q.split(".")[-1].lstrip("_") == cls.lstrip("_")), None)
                 if is_test_path(path) or owner is None or f"{owner}.{name}" in quals:
                     continue
                 params, slots, setters, called = _class_facts(root / path, owner)
                 if _is_data(name, params, slots, setters, called, _crash_line(trace)):
                     why = f"sets attributes of {owner}; the failure found no {name}"
-                    named = ["__init__"] if name.lstrip("_") in params else setters
+                    named = ["__init__"] if name.lstrip("_") in params else list(setters)
                     keys = [(path, f"{owner}.{m}") for m in named or ["__init__"]]
                     weight = MISSING_DATA
+                    _discount_symptom(suspects, trace, len(traces))
                 else:
                     why = f"the failure needed {owner}.{name}, which {owner} lacks"
                     keys, weight = [(path, f"{owner}.{name}")], MISSING_MEMBER
@@ -132,14 +134,25 @@ def add_missing_members(root: Path, suspects: dict[tuple[str, str], Suspect],
                 break
 
 
-def _is_data(name: str, params: set[str], slots: set[str], setters: list[str],
+def _is_data(name: str, params: set[str], slots: set[str], setters: dict[str, set[str]],
              called: set[str], crash_line: str) -> bool:
     """Whether a missing member looks like a data attribute rather than a method."""
     if name.lstrip("_") in params or name in slots:
         return True
-    if (name.startswith("__") and name.endswith("__")) or f".{name}(" in crash_line:
+    assigned = set().union(*setters.values()) if setters else set()
+    if (name.startswith("__") and name.endswith("__")) or f".{name}(" in crash_line or \
+            f"_{name}" in assigned:  # a property over a private field
         return False
     return name not in called and bool(setters)
+
+
+def _discount_symptom(suspects: dict[tuple[str, str], Suspect], trace: dict[str, Any],
+                      count: int) -> None:
+    """Where a missing attribute was read is a symptom: take back its 'arose here'."""
+    raised = failing_path(trace).raised_in
+    key = (raised["path"], _owner_name(raised["func"])) if raised else None
+    if key in suspects:
+        suspects[key].score -= RAISED_HERE / count
 
 
 def _crash_line(trace: dict[str, Any]) -> str:
@@ -151,7 +164,7 @@ def _crash_line(trace: dict[str, Any]) -> str:
 
 
 def _wanted_members(message: str) -> list[tuple[str, str]]:
-    wanted = [(m.group(1), m.group(2)) for m in _MISSING_ATTR.finditer(message)]
+    wanted = [_unmangle(m.group(1), m.group(2)) for m in _MISSING_ATTR.finditer(message)]
     wanted += [(m.group(1), "__init__") for m in _NO_ARGUMENTS.finditer(message)]
     for text, method in _MISSING_PROTOCOL.items():
         found = re.search(rf"'(\w+)' object {re.escape(text)}|type: '(\w+)'", message)
@@ -160,18 +173,25 @@ def _wanted_members(message: str) -> list[tuple[str, str]]:
     return wanted
 
 
-def _class_facts(path: Path, owner: str) -> tuple[set[str], set[str], list[str], set[str]]:
+def _unmangle(cls: str, name: str) -> tuple[str, str]:
+    """`_Base__x` on a subclass instance is Base's private `__x` (Base may start with _)."""
+    found = re.fullmatch(r"_([A-Za-z]\w*?)(__\w+)", name)
+    return (found.group(1), found.group(2)) if found else (cls, name)
+
+
+def _class_facts(path: Path, owner: str) -> tuple[
+        set[str], set[str], dict[str, set[str]], set[str]]:
     """Of a class: __init__'s parameter names, __slots__, the methods assigning to
-    self.X, and the names called as self.X(...)."""
+    self.X (with the names they assign), and the names called as self.X(...)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
-        return set(), set(), [], set()
+        return set(), set(), {}, set()
     cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
                 and n.name == owner.split(".")[-1]), None)
     params: set[str] = set()
     slots: set[str] = set()
-    setters: list[str] = []
+    setters: dict[str, set[str]] = {}
     for item in cls.body if cls else []:
         if isinstance(item, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "__slots__" for t in item.targets):
@@ -181,10 +201,11 @@ def _class_facts(path: Path, owner: str) -> tuple[set[str], set[str], list[str],
             if item.name == "__init__":
                 a = item.args
                 params = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
-            if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and
-                   isinstance(n.value, ast.Name) and n.value.id == "self"
-                   for n in ast.walk(item)):
-                setters.append(item.name)
+            stored = {n.attr for n in ast.walk(item) if isinstance(n, ast.Attribute) and
+                      isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) and
+                      n.value.id == "self"}
+            if stored:
+                setters[item.name] = stored
     called = {n.func.attr for n in ast.walk(cls) if isinstance(n, ast.Call) and
               isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and
               n.func.value.id == "self"} if cls else set()
