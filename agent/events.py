@@ -103,6 +103,7 @@ class TestsRun(Event):
     errors: int
     failures: tuple[str, ...] = ()
     exit_code: int = 0
+    output: str = ""  # the failing tests' short output (empty when nothing failed)
 
 
 @dataclass(frozen=True)

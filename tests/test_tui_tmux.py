@@ -15,7 +15,7 @@ from agent.runner import SolveOptions, run_session
 from tests.solve_kit import edit, finish, make_repo, plan
 from tests.tui_kit import SETTINGS
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,
+needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None,
                                 reason="tmux is not installed here (.ci/run installs it)")
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 
@@ -46,6 +46,7 @@ class Tmux:
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
 
 
+@needs_tmux
 def test_a_task_typed_into_agent_tui_is_solved_on_screen(tmp_path):
     recording = tmp_path / "rec"
     model = RecordingModel(ScriptedModel([plan(), edit(), finish()]), recording)
@@ -74,4 +75,15 @@ def test_a_task_typed_into_agent_tui_is_solved_on_screen(tmp_path):
         shown = tmux.wait_for(f"replay of session {session_id}", 30)
         assert "Plan 1" in shown and "solved: tests pass" in shown
     finally:
-        subprocess.run(["tmux", "-S", tmux.socket, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-S", tmux.socket, "kill-server"], capture_output=True,
+                       check=False)
+
+
+def test_bare_agent_opens_the_tui_only_in_a_repository_and_help_still_helps(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "agent"], cwd=tmp_path, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 2 and "not inside a git repository" in done.stderr
+    assert "Traceback" not in done.stderr
+    helped = subprocess.run([sys.executable, "-m", "agent", "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert helped.returncode == 0 and "tui" in helped.stdout and "solve" in helped.stdout

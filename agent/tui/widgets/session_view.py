@@ -85,7 +85,7 @@ class SessionView(Horizontal):
 
     async def _on_tests_run(self, e: ev.TestsRun) -> None:
         self.query_one(TestsPane).show(e.command, e.passed, e.failed, e.errors, e.failures,
-                                       e.exit_code)
+                                       e.exit_code, e.output)
 
     async def _on_question_asked(self, e: ev.QuestionAsked) -> None:
         answer = f" → {e.assumption}" if e.assumption else ""
