@@ -10,13 +10,16 @@ from agent.tui.app import AgentApp
 from agent.tui.screens.approval import ApprovalScreen
 from agent.tui.screens.help import SESSION_KEYS, HelpScreen
 from agent.tui.screens.outcome import OutcomeScreen
+from agent.tui.screens.question import QuestionScreen
 from agent.tui.screens.sessions import SessionPicker
 from agent.tui.widgets.plan import PlanPane
+from agent.tui.widgets.tests import TestsPane
 from tests.solve_kit import CALC, FIX_NEW, edit, finish, git, make_repo, plan, texts, turn
 from tests.tui_kit import SETTINGS, snapshot, sync, until
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 WRONG = "    if value > high:\n        return low + 0\n"
+ABOVE = "from calc import clamp\n\n\ndef test_clamp_above():\n    assert clamp(15, 0, 10) == 10\n"
 
 
 async def type_task(pilot, text: str) -> None:
@@ -32,12 +35,15 @@ def screen_is(app, kind) -> bool:
 
 @sync
 async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r", SETTINGS, {"tests/test_above.py": ABOVE})
     model = ScriptedModel([plan(), edit(new=WRONG), edit(), finish()])
     app = AgentApp(repo, model=model)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
         await until(pilot, lambda: screen_is(app, ApprovalScreen))
+        tests_pane = str(app.query_one(TestsPane).render())  # the baseline run, before the fix
+        assert "FAILED" in tests_pane and "tests/test_above.py::test_clamp_above" in tests_pane
+        assert "assert 0 == 10" in tests_pane
         await pilot.pause(0.1)
         snapshot(app, "approval", ["Allow edit: edit calc.py?", "-        return low",
                                    "+        return low + 0", "y approve"])
@@ -228,10 +234,16 @@ async def test_a_slow_model_leaves_the_ui_free_and_quitting_leaves_it_resumable(
         asked.set()
         release.wait(30)
         return edit()
-    app = AgentApp(repo, model=ScriptedModel([plan(), slow_edit]), mode="full-auto")
+    readings = ["clamp returns high above the range", "clamp raises above the range"]
+    model = ScriptedModel([plan(readings=readings), slow_edit])
+    app = AgentApp(repo, model=model, mode="full-auto")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
+        await until(pilot, lambda: screen_is(app, QuestionScreen))  # two readings: which one?
+        await pilot.press("down", "enter")
         await until(pilot, asked.is_set)
+        assert "The person says the task means: clamp raises above the range" in texts(
+            model.requests[1])
         await pilot.pause(0.2)
         snapshot(app, "running", ["Plan 1", "▶ calc.py clamp()", "· code · mode full-auto"])
         await pilot.press("ctrl+t")  # the UI answers while the model is still thinking

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
+import os
 import re
 import time
 from pathlib import Path
@@ -54,8 +55,9 @@ def snapshot(app, name: str, must_show: list[str], this_run: tuple[str, ...] = (
     """Screenshot `app` as tests/snapshots/NAME.svg; both it and the new one show `must_show`.
 
     `this_run` are texts that differ per run (ids, times): only the new screen must show them.
-    The checked-in file is rewritten each run (commit it when the screen changes on purpose);
-    the comparison is on the texts a person must see, not on bytes.
+    The new screenshot goes to tests/snapshots/latest/ (not tracked) to look at; with
+    AGENT_UPDATE_SNAPSHOTS=1 it replaces the checked-in one (commit that when the screen
+    changes on purpose). The comparison is on the texts a person must see, not on bytes.
     """
     svg = app.export_screenshot(title=name)
     screen = "\n".join(svg_lines(svg))
@@ -66,6 +68,8 @@ def snapshot(app, name: str, must_show: list[str], this_run: tuple[str, ...] = (
         before = "\n".join(svg_lines(checked_in.read_text(encoding="utf-8")))
         gone = [text for text in must_show if text not in before]
         assert not gone, f"{name}: the checked-in snapshot lacks {gone}"
-    SNAPSHOTS.mkdir(exist_ok=True)
-    checked_in.write_text(svg, encoding="utf-8")
+    update = os.environ.get("AGENT_UPDATE_SNAPSHOTS") == "1" or not checked_in.exists()
+    target = checked_in if update else SNAPSHOTS / "latest" / f"{name}.svg"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(svg, encoding="utf-8")
     return screen

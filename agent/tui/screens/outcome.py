@@ -23,6 +23,7 @@ class OutcomeScreen(ModalScreen[tuple[str, list[str], str] | None]):
         Binding("d", "discard_all", "discard all"),
         Binding("escape", "later", "later"),
     ]
+    AUTO_FOCUS = "#files"
 
     def __init__(self, status: str, files: list[str], default_branch: str) -> None:
         super().__init__()
@@ -39,10 +40,6 @@ class OutcomeScreen(ModalScreen[tuple[str, list[str], str] | None]):
             branch.display = False  # shown only when branching
             yield branch
             yield Label(KEYS, id="outcome-keys", markup=False)
-
-    def on_mount(self) -> None:
-        """The file list has the focus."""
-        self.query_one("#files").focus()
 
     def _kept(self) -> list[str]:
         return list(self.query_one("#files", SelectionList).selected)
