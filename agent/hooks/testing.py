@@ -28,8 +28,11 @@ def run_affected(target: Target, timeout_s: float, suite_limit_s: float) -> dict
         if not config.test_command:
             return _verdict(0, ["agent-check: no test command for this project (set "
                                 "test_command in .agent.toml); nothing ran"])
-        with RepoIndex.open(target.root) as index:
-            tests = [t for t in affected_tests(index, target.files) if (content / t).is_file()]
+        tests: list[str] = []
+        if "pytest" in config.test_command:  # other runners take no test-file targets
+            with RepoIndex.open(target.root) as index:
+                tests = [t for t in affected_tests(index, target.files)
+                         if (content / t).is_file()]
         whole = not tests
         if whole:
             seconds = suite_seconds(agent_dir)
@@ -38,9 +41,15 @@ def run_affected(target: Target, timeout_s: float, suite_limit_s: float) -> dict
                     f"agent-check: no tests map to the {target.label} files and the whole suite "
                     f"took {seconds:.0f}s (over --suite-limit {suite_limit_s:.0f}s); none ran"])
         remaining = timeout_s - (time.monotonic() - started)
-        run = _run_tests(content, config, tests, remaining)
-        if whole and not run.timed_out:
+        # The fallback is for fast suites only: one slower than the limit is stopped there.
+        run = _run_tests(content, config, tests, min(remaining, suite_limit_s) if whole
+                         else remaining)
+        if whole:
             remember_suite_seconds(agent_dir, run.duration_s)
+            if run.timed_out and remaining > suite_limit_s:
+                return _verdict(0, [f"agent-check: no tests map to the {target.label} files and "
+                                    f"the whole suite takes over {suite_limit_s:.0f}s "
+                                    "(--suite-limit); it was stopped, none judged"])
         return _judge(run, target, tests, str(content), timeout_s)
 
 
