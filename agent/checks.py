@@ -18,6 +18,7 @@ STOPWORDS = frozenset(
     "all returns return value values wrong instead fix bug error test tests".split()
 )
 WORD = re.compile(r"[A-Za-z_][\w./-]*[\w]")
+FAILURE_OUTPUT_CHARS = 4000  # of a failing run's short output, carried by its TestsRun event
 
 
 @dataclass
@@ -77,7 +78,8 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
     )
     report.ok = result.ok and report.collected
     emit(TestsRun(result.command, result.passed, result.failed, report.errors,
-                  tuple(report.failing), result.exit_code))
+                  tuple(report.failing), result.exit_code,
+                  "" if report.ok else report.details[:FAILURE_OUTPUT_CHARS]))
     return report
 
 
@@ -102,20 +104,31 @@ def task_context(ctx, task: str, baseline_report: TestReport | None, emit: Event
     return "\n".join(lines + ([named] if named else []))
 
 
-def named_tests_context(ctx, task: str, emit: EventSink) -> str:
-    """Run the tests the task names (pytest ids) and describe what really happened."""
+def named_tests(ctx, task: str) -> list[str]:
+    """The pytest ids the task names that exist in the repository."""
     from agent.plan import TEST_ID
 
-    named = [t for t in dict.fromkeys(TEST_ID.findall(task)) if _exists(ctx, t)]
+    return [t for t in dict.fromkeys(TEST_ID.findall(task)) if _exists(ctx, t)]
+
+
+def named_tests_context(ctx, task: str, emit: EventSink) -> str:
+    """Run the tests the task names (pytest ids) and describe what really happened."""
+    named = named_tests(ctx, task)
     if not named:
         return ""
     report = run(ctx, " ".join(named), emit)
     return f"The tests the task names were run now: {report.brief(limit=4000)}"
 
 
-def verify(ctx, plan, baseline_report, reproduction, designed, emit: EventSink) -> TestReport:
-    """Targeted tests first, then the suite against its baseline; `ok` only if both hold."""
-    targets = [t for t in [reproduction, *plan.test_ids()] if t and _exists(ctx, t)]
+def verify(ctx, task: str, plan, baseline_report, reproduction, designed,
+           emit: EventSink) -> TestReport:
+    """Targeted tests first, then the suite against its baseline; `ok` only if both hold.
+
+    The targets are the reproduction, the tests the plan names and the tests the task names:
+    those must pass even if they failed before, which the baseline comparison alone forgives.
+    """
+    targets = [t for t in [reproduction, *plan.test_ids(), *named_tests(ctx, task)]
+               if t and _exists(ctx, t)]
     if targets:
         targeted = run(ctx, " ".join(dict.fromkeys(targets)), emit)
         if not targeted.ok:

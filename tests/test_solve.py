@@ -101,6 +101,18 @@ def test_not_solved_after_every_plan_fails(tmp_path):
     assert result.outcome.report.failing == ["tests/test_calc.py::test_clamp_above"]
 
 
+def test_a_test_the_task_names_must_pass_even_though_it_failed_before(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET + "debug_rounds = 0\nmax_plans = 1\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    named = "tests/test_calc.py::test_clamp_above"
+    model = ScriptedModel([plan(tests=[]), edit(new="    if value > high:\n        return value\n"),
+                           finish()])
+    result = run_session(SolveOptions(task=f"{TASK}; {named} fails", cwd=repo, model=model), [])
+    # The suite has no failure the baseline lacked, yet the named test still fails.
+    assert result.outcome.status == "not_solved"
+    assert result.outcome.report.failing == [named]
+
+
 @pytest.mark.parametrize("setting, expected", [
     ("max_turns = 2", "turn limit reached (2 model calls)"),
     ("max_cost_usd = 1.5", "cost limit reached ($2.00 of $1.50)"),
