@@ -6,6 +6,7 @@ Every verdict here comes from a real test run in the sandbox; nothing is taken f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import prompts
@@ -18,6 +19,7 @@ STOPWORDS = frozenset(
     "all returns return value values wrong instead fix bug error test tests".split()
 )
 WORD = re.compile(r"[A-Za-z_][\w./-]*[\w]")
+QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affected-tests pass
 FAILURE_OUTPUT_CHARS = 4000  # of a failing run's short output, carried by its TestsRun event
 
 
@@ -35,6 +37,7 @@ class TestReport:
     new_failures: list[str] = field(default_factory=list)
     ok: bool = False
     collected: bool = True
+    duration_s: float = 0.0
 
     @classmethod
     def not_run(cls, reason: str) -> TestReport:
@@ -74,7 +77,7 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
         command=result.command, passed=result.passed, failed=result.failed,
         errors=max(result.errors, 1 if broken else 0),
         failing=[f.test_id for f in result.failures], details=result.render(),
-        collected=result.parsed and result.exit_code != 5,
+        collected=result.parsed and result.exit_code != 5, duration_s=result.duration_s,
     )
     report.ok = result.ok and report.collected
     emit(TestsRun(result.command, result.passed, result.failed, report.errors,
@@ -120,12 +123,17 @@ def named_tests_context(ctx, task: str, emit: EventSink) -> str:
     return f"The tests the task names were run now: {report.brief(limit=4000)}"
 
 
-def verify(ctx, task: str, plan, baseline_report, reproduction, designed,
-           emit: EventSink) -> TestReport:
-    """Targeted tests first, then the suite against its baseline; `ok` only if both hold.
+def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: EventSink,
+           full_suite_s: float = float("inf"),
+           changed: Callable[[], list[str]] = list) -> TestReport:
+    """Targeted tests, then the affected tests, then the whole suite if it is fast enough.
 
     The targets are the reproduction, the tests the plan names and the tests the task names:
     those must pass even if they failed before, which the baseline comparison alone forgives.
+    Wider runs are judged against the baseline: only new failures count. A suite that ran in
+    under QUICK_SUITE_S before simply runs whole; a slower one runs the affected test files
+    first (an earlier, cheaper verdict), then whole only if it took at most `full_suite_s`.
+    `changed` gives the files the session has changed so far.
     """
     targets = [t for t in [reproduction, *plan.test_ids(), *named_tests(ctx, task)]
                if t and _exists(ctx, t)]
@@ -133,18 +141,44 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed,
         targeted = run(ctx, " ".join(dict.fromkeys(targets)), emit)
         if not targeted.ok:
             return targeted
-    if ctx.test_command:
-        suite = run(ctx, "", emit)
-        before = set(baseline_report.failing) if baseline_report else set()
-        suite.new_failures = [t for t in suite.failing if t not in before]
-        suite.ok = not suite.new_failures and suite.collected
-        if not suite.ok:
-            return suite
-    else:
+    if not ctx.test_command:
         suite = TestReport(ok=True, details="no test command for this project; unverified")
+    else:
+        took = baseline_report.duration_s if baseline_report else 0.0
+        quick = took <= min(QUICK_SUITE_S, full_suite_s)
+        affected = [] if quick else affected_test_files(ctx, changed())
+        if affected:
+            suite = _against_baseline(run(ctx, " ".join(affected), emit), baseline_report)
+            if not suite.ok:
+                return suite
+        if not affected or took <= full_suite_s:
+            suite = _against_baseline(run(ctx, "", emit), baseline_report)
+            if not suite.ok:
+                return suite
+        else:
+            suite.details += (f"\nOnly the affected tests ran: the whole suite took {took:.0f}s "
+                              f"before (over full_suite_s = {full_suite_s:.0f}).")
     if designed is not None:
         designed.settle(ctx, emit)
     return suite
+
+
+def affected_test_files(ctx, changed: list[str]) -> list[str]:
+    """The test files that the changed files can affect (by imports and names)."""
+    from agent.hooks.affected import affected_tests
+
+    present = [p for p in changed if (ctx.root / p).is_file()]
+    if not present:
+        return []
+    return [t for t in affected_tests(ctx.index, present) if (ctx.root / t).is_file()]
+
+
+def _against_baseline(report: TestReport, baseline_report: TestReport | None) -> TestReport:
+    """Judge a wide run by the failures the baseline did not have."""
+    before = set(baseline_report.failing) if baseline_report else set()
+    report.new_failures = [t for t in report.failing if t not in before]
+    report.ok = not report.new_failures and report.collected
+    return report
 
 
 def debug_message(parts, report: TestReport, debug_round: int) -> str:

@@ -43,6 +43,8 @@ class Config:
     independent_tests: bool = True
     traces: bool = True
     map_tokens: int = 1024
+    # After the affected tests, the whole suite runs only if it took at most this long before.
+    full_suite_s: float = 120.0
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -53,7 +55,7 @@ ENV_NAMES = {
     "command_timeout_s": "AGENT_COMMAND_TIMEOUT", "test_command": "AGENT_TEST_COMMAND",
     "verify_plan": "AGENT_VERIFY_PLAN", "reproduce": "AGENT_REPRODUCE",
     "independent_tests": "AGENT_INDEPENDENT_TESTS", "traces": "AGENT_TRACES",
-    "map_tokens": "AGENT_MAP_TOKENS",
+    "map_tokens": "AGENT_MAP_TOKENS", "full_suite_s": "AGENT_FULL_SUITE_S",
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")

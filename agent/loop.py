@@ -186,8 +186,9 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
         if conversation.run_until({"finish"}) is None:
             return checks.TestReport.not_run("the model stopped without finishing")
         parts.emit(PhaseChanged("test"))
-        report = checks.verify(parts.ctx, parts.task, plan, baseline, reproduction, designed,
-                               parts.emit)
+        report = checks.verify(
+            parts.ctx, parts.task, plan, baseline, reproduction, designed, parts.emit,
+            parts.config.full_suite_s, lambda: parts.workspace.changed_files(parts.session_id))
         if report.ok or debug_round == parts.config.debug_rounds:
             return report
         parts.emit(PhaseChanged("debug", f"round {debug_round + 1}"))

@@ -113,6 +113,19 @@ def test_a_test_the_task_names_must_pass_even_though_it_failed_before(tmp_path):
     assert result.outcome.report.failing == [named]
 
 
+def test_a_slow_suite_is_stood_for_by_the_tests_the_change_affects(tmp_path):
+    other = "def test_unrelated():\n    assert True\n"
+    repo = make_repo(tmp_path / "r", QUIET + "full_suite_s = 0\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST, "tests/test_other.py": other})
+    result, _, events = solve(repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]),
+                                     edit(), finish()])
+    assert result.outcome.status == "solved"
+    runs = [e.command for e in events if isinstance(e, ev.TestsRun)]
+    assert runs[-1].endswith("tests/test_calc.py")  # the affected file, not the whole suite
+    assert not any(r.endswith(("pytest -q", "tests/test_other.py")) for r in runs[1:])
+    assert "Only the affected tests ran" in result.outcome.report.details
+
+
 @pytest.mark.parametrize("setting, expected", [
     ("max_turns = 2", "turn limit reached (2 model calls)"),
     ("max_cost_usd = 1.5", "cost limit reached ($2.00 of $1.50)"),
