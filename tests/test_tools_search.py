@@ -23,8 +23,8 @@ SHOP = {
 def test_search_regex_literal_case_and_globs(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, SHOP))
     regex = call(ctx, "search", pattern=r"def \w+\(self").content
-    assert regex.splitlines() == ["2 matches in 1 files", "shop/cart.py:5: def __init__(self):",
-                                  "shop/cart.py:8: def total(self):"]
+    assert regex.splitlines() == ["2 matches in 1 files", "shop/cart.py:5:     def __init__(self):",
+                                  "shop/cart.py:8:     def total(self):"]
     literal = call(ctx, "search", pattern="price_of(item)", literal=True).content
     assert "README.md:1: Call price_of(item) to get a Price." in literal
     assert "shop/prices.py:4: def price_of(item):" in literal

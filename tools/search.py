@@ -126,7 +126,7 @@ def _render(rows: list[tuple], limit: int) -> str:
         return "No matches."
     shown = []
     for name, line, text in rows[:limit]:
-        text = text.strip()
+        text = text.rstrip()  # indentation kept: edits quote lines exactly
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS] + " [...]"
         shown.append(f"{name}:{line}: {text}")

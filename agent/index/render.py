@@ -33,7 +33,8 @@ def estimate_tokens(text: str) -> int:
 
 def render(selected: Sequence[Symbol], by_path: dict[str, list[Symbol]]) -> str:
     """The map text for `selected` definitions: grouped by file (in path order), each with
-    its signature and the header lines of the definitions enclosing it."""
+    its signature and the header lines of the definitions enclosing it, every line numbered
+    (`57│def f(x):`) so the model can read around it without searching first."""
     chosen: dict[str, dict[int, Symbol]] = {}
     for symbol in selected:
         lines = chosen.setdefault(symbol.path, {})
@@ -44,12 +45,13 @@ def render(selected: Sequence[Symbol], by_path: dict[str, list[Symbol]]) -> str:
     for path in sorted(chosen):
         out.append(f"{path}:")
         shown_to = reaches = 0
+        width = len(str(max(chosen[path])))
         for line in sorted(chosen[path]):
             symbol = chosen[path][line]
             if line > shown_to + 1:
                 out.append(ELISION)
             signature = symbol.signature.split("\n")
-            out.extend(signature)
+            out.extend(f"{line + offset:>{width}}│{text}" for offset, text in enumerate(signature))
             shown_to = max(shown_to, line + len(signature) - 1)
             reaches = max(reaches, symbol.end_line)
         if reaches > shown_to:
