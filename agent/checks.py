@@ -19,6 +19,7 @@ STOPWORDS = frozenset(
     "all returns return value values wrong instead fix bug error test tests".split()
 )
 WORD = re.compile(r"[A-Za-z_][\w./-]*[\w]")
+EVIDENCE_TESTS = 3  # failing tests the debug phase localizes from
 QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affected-tests pass
 FAILURE_OUTPUT_CHARS = 4000  # of a failing run's short output, carried by its TestsRun event
 
@@ -182,25 +183,33 @@ def _against_baseline(report: TestReport, baseline_report: TestReport | None) ->
 
 
 def debug_message(parts, report: TestReport, debug_round: int) -> str:
-    """The debug prompt: the failures and, if enabled, a real trace of the first failing test."""
+    """The debug prompt: the failures and, if enabled, the evidence from real runs: the
+    functions ranked by coverage spectra and trace evidence, and the first test's trace."""
     trace, traced = "", ""
     failing = report.new_failures or report.failing
     if parts.config.traces and failing:
         traced = failing[0]
-        trace = _trace(parts.ctx, traced)
+        trace = _evidence(parts.ctx, failing[:EVIDENCE_TESTS])
     return prompts.render(
         "debug", round=debug_round, rounds=parts.config.debug_rounds,
         failures=report.brief(), trace=trace, traced_test=traced,
     )
 
 
-def _trace(ctx, test_id: str) -> str:
-    """The recorded call path of one failing test (or why it could not be traced)."""
+def _evidence(ctx, test_ids: list[str]) -> str:
+    """Localization plus the first test's trace; the trace alone if localizing fails (a
+    non-pytest command, no coverage data); or why nothing could be recorded."""
+    from agent.debug.report import debug_brief
+    from agent.errors import UserError
     from tools.debug_tools import trace_test
     from tools.errors import ToolError
 
     try:
-        return trace_test(ctx, test_id)
+        return debug_brief(ctx.root, test_ids, ctx.test_command, backend=ctx.sandbox)
+    except UserError:
+        pass
+    try:
+        return trace_test(ctx, test_ids[0])
     except ToolError as error:
         return f"(the test could not be traced: {error})"
 

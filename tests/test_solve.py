@@ -91,6 +91,21 @@ def test_failing_tests_use_up_the_debug_rounds_then_a_fresh_plan_starts_clean(tm
     assert len(model.requests[5].messages) == 1  # a new conversation, seeded by the summary
 
 
+def test_the_debug_phase_shows_the_ranked_suspects_and_the_real_trace(tmp_path):
+    repo = make_repo(tmp_path / "r", "independent_tests = false\nreproduce = false\n"
+                     "debug_rounds = 1\nmax_plans = 1\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    wrong = "    if value > high:\n        return value\n"
+    result, model, _ = solve(repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]),
+                                    edit(new=wrong), finish(), edit(old=wrong), finish()])
+    assert result.outcome.status == "solved", result.outcome
+    debug_prompt = texts(model.requests[3])
+    assert "Evidence recorded from real runs" in debug_prompt
+    suspects = debug_prompt.split("Evidence recorded from real runs", 1)[1]
+    assert "1. clamp" in suspects  # the ranking: coverage spectra and trace evidence
+    assert "clamp(value=15, low=0, high=10) returned 15" in suspects  # the observed call
+
+
 def test_not_solved_after_every_plan_fails(tmp_path):
     repo = make_repo(tmp_path / "r", QUIET + "debug_rounds = 0\nmax_plans = 1\n",
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
