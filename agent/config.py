@@ -26,7 +26,7 @@ INSTRUCTIONS_CAP = 16_000  # characters per file; the rest is cut with a note
 class Config:
     """Everything a session is allowed to do and how; see `ENV_NAMES` for the variables."""
 
-    model: str = "anthropic:claude-sonnet-4-5"
+    model: str = "anthropic:claude-sonnet-5-5"
     max_turns: int = 60
     max_cost_usd: float = 2.0
     max_wall_s: float = 1800.0

@@ -1,7 +1,7 @@
 """Typed conversation parts shared by the loop, the providers and the tools.
 
 A conversation is a list of `Message`s; each holds parts: `Text`, `ToolCall` (assistant
-only) and `ToolResult` (user only). Providers translate these to and from their wire
+only), `ToolResult` (user only) and `Reasoning` (assistant only, opaque). Providers translate these to and from their wire
 formats; nothing else in the agent knows a wire format.
 """
 
@@ -41,7 +41,21 @@ class ToolResult:
     type: Literal["tool_result"] = "tool_result"
 
 
-Part = Text | ToolCall | ToolResult
+@dataclass(frozen=True)
+class Reasoning:
+    """A provider's thinking block, kept only to be sent back unchanged.
+
+    Newer Anthropic models think by default and want their thinking blocks back, as they
+    were, in later turns of the same conversation with the same model; `model` says which
+    model made it, and no other model (or provider) is ever sent it.
+    """
+
+    model: str
+    block: dict[str, Any]
+    type: Literal["reasoning"] = "reasoning"
+
+
+Part = Text | ToolCall | ToolResult | Reasoning
 
 
 @dataclass
@@ -130,6 +144,8 @@ def part_from_dict(data: dict[str, Any]) -> Part:
         return ToolCall(**fields)
     if kind == "tool_result":
         return ToolResult(**fields)
+    if kind == "reasoning":
+        return Reasoning(**fields)
     raise ValueError(f"unknown message part type: {kind!r}")
 
 

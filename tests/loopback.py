@@ -46,6 +46,7 @@ class Reply:
 
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    thinking: dict[str, str] | None = None  # an Anthropic thinking block, sent first
     stop_reason: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     status: int = 200
@@ -231,7 +232,8 @@ def _anthropic_usage(reply: Reply) -> dict[str, int]:
 
 
 def _anthropic_blocks(reply: Reply) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+    blocks: list[dict[str, Any]] = [dict(reply.thinking)] if reply.thinking else []
+    blocks += [{"type": "text", "text": reply.text}] if reply.text else []
     for call in reply.tool_calls:
         blocks.append({"type": "tool_use", "id": call["id"], "name": call["name"],
                        "input": call.get("input", {})})
@@ -250,13 +252,28 @@ def _anthropic_events(reply: Reply) -> list[tuple[str | None, str]]:
              "usage": {**usage, "output_tokens": 1}}
     events: list[dict[str, Any]] = [{"type": "message_start", "message": start}, {"type": "ping"}]
     index = 0
-    if reply.text:
-        events.append({"type": "content_block_start", "index": 0,
-                       "content_block": {"type": "text", "text": ""}})
+    if reply.thinking and reply.thinking["type"] == "thinking":
+        events.append({"type": "content_block_start", "index": 0, "content_block": {
+            "type": "thinking", "thinking": "", "signature": ""}})
         events += [{"type": "content_block_delta", "index": 0,
-                    "delta": {"type": "text_delta", "text": piece}} for piece in _chunks(reply.text)]
+                    "delta": {"type": "thinking_delta", "thinking": piece}}
+                   for piece in _chunks(reply.thinking["thinking"])]
+        events.append({"type": "content_block_delta", "index": 0, "delta": {
+            "type": "signature_delta", "signature": reply.thinking["signature"]}})
         events.append({"type": "content_block_stop", "index": 0})
         index = 1
+    elif reply.thinking:  # redacted: whole at the start
+        events.append({"type": "content_block_start", "index": 0,
+                       "content_block": dict(reply.thinking)})
+        events.append({"type": "content_block_stop", "index": 0})
+        index = 1
+    if reply.text:
+        events.append({"type": "content_block_start", "index": index,
+                       "content_block": {"type": "text", "text": ""}})
+        events += [{"type": "content_block_delta", "index": index,
+                    "delta": {"type": "text_delta", "text": piece}} for piece in _chunks(reply.text)]
+        events.append({"type": "content_block_stop", "index": index})
+        index += 1
     for offset, call in enumerate(reply.tool_calls):
         at = index + offset
         events.append({"type": "content_block_start", "index": at, "content_block": {

@@ -194,7 +194,7 @@ def test_without_a_key_review_and_fix_skip_with_one_line_unless_strict(tmp_path)
     done = commit(repo, "docstring", check=True)
     skipped = [line for line in done.stdout.splitlines() if line.startswith("agent-review:")]
     assert skipped == ["agent-review: skipped: ANTHROPIC_API_KEY is not set for "
-                       "anthropic:claude-sonnet-4-5 (set it, or choose a model with --model)"]
+                       "anthropic:claude-sonnet-5-5 (set it, or choose a model with --model)"]
     stage(repo, "calc.py", *BROKEN_ADD)
     strict = agent(repo, "hook", "review", "--strict")
     assert strict.returncode == 1 and "ANTHROPIC_API_KEY is not set" in strict.stdout

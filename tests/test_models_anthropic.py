@@ -72,6 +72,31 @@ def test_tool_round_trip_is_sent_in_the_api_shape(server):
     assert results[1]["is_error"] is True
 
 
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("thinking", [
+    {"type": "thinking", "thinking": "The file will say.", "signature": "sig-Zm9v"},
+    {"type": "redacted_thinking", "data": "ZW5jcnlwdGVk"},
+])
+def test_thinking_blocks_go_back_unchanged_to_the_model_that_wrote_them(server, stream, thinking):
+    server.script(Reply(thinking=thinking, text="Reading.", tool_calls=[
+        {"id": "toolu_1", "name": "read_file", "input": {"path": "a.py"}}]), Reply(text="Done."),
+        Reply(text="Also done."))
+    model = AnthropicModel("claude-sonnet-5-5", api_key="k", base_url=server.url, retry=FAST,
+                           stream=stream)
+    first = model.complete(ask(temperature=0.0))
+    assert first.message.text == "Reading." and len(first.message.tool_calls) == 1
+    turns = [Message("user", [Text("hi")]), first.message,
+             Message("user", [ToolResult("toolu_1", "print(1)")])]
+    model.complete(ModelRequest(system="s", tools=TOOLS, messages=turns, temperature=0.0))
+    assistant = server.requests[1].body["messages"][1]["content"]
+    assert assistant[0] == thinking and [b["type"] for b in assistant[1:]] == ["text", "tool_use"]
+    assert all("temperature" not in r.body for r in server.requests)  # Claude 5 refuses it
+    other = AnthropicModel("claude-sonnet-4-5", api_key="k", base_url=server.url, retry=FAST)
+    other.complete(ModelRequest(system="s", tools=TOOLS, messages=turns))  # a resumed session
+    resumed = server.requests[2].body["messages"][1]["content"]
+    assert [b["type"] for b in resumed] == ["text", "tool_use"]  # not another model's thinking
+
+
 def test_cache_breakpoints_on_system_last_tool_and_conversation_prefix(server):
     server.script(Reply(text="ok"))
     request = ModelRequest(system="big system prompt", tools=TOOLS, messages=[

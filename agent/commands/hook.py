@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-MODEL_HELP = "The model (default: the config's model), e.g. anthropic:claude-sonnet-4-5."
+MODEL_HELP = "The model (default: the config's model), e.g. anthropic:claude-sonnet-5-5."
 STRICT_HELP = "Fail when the model step cannot run (no key, no network) instead of skipping it."
 
 

@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 from agent.errors import UserError
 from agent.messages import ModelRequest, ModelResponse, ToolCall
 
-DEFAULT_MODEL = "anthropic:claude-sonnet-4-5"
+DEFAULT_MODEL = "anthropic:claude-sonnet-5-5"
 
 # provider name -> "module:function"; the function takes the text after "name:".
 PROVIDERS: dict[str, str] = {

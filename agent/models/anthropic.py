@@ -17,6 +17,7 @@ from agent.messages import (
     ModelRequest,
     ModelResponse,
     Part,
+    Reasoning,
     StopReason,
     Text,
     ToolCall,
@@ -34,8 +35,11 @@ from agent.models.retry import (
     with_retries,
 )
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 CACHE = {"type": "ephemeral"}
+# Thinking blocks, by type: the fields that are sent back.
+REASONING_FIELDS = {"thinking": ("type", "thinking", "signature"),
+                    "redacted_thinking": ("type", "data")}
 DEFAULT_RETRY = RetryPolicy()
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 RETRY_ERROR_TYPES = {"overloaded_error", "rate_limit_error", "api_error"}
@@ -46,7 +50,7 @@ STOP_REASONS: dict[str, StopReason] = {
 
 
 def from_spec(argument: str) -> AnthropicModel:
-    """`anthropic:MODEL` (the model defaults to claude-sonnet-4-5)."""
+    """`anthropic:MODEL` (the model defaults to claude-sonnet-5-5)."""
     return AnthropicModel(argument or DEFAULT_MODEL)
 
 
@@ -114,7 +118,8 @@ class AnthropicModel:
             cache_read_tokens=usage.get("cache_read_input_tokens") or 0,
             cache_write_tokens=usage.get("cache_creation_input_tokens") or 0,
         )
-        parts = [p for block in wire["content"] if (p := part_from_block(block)) is not None]
+        parts = [p for block in wire["content"]
+                 if (p := part_from_block(block, self.model)) is not None]
         return ModelResponse(
             message=Message("assistant", parts),
             stop_reason=STOP_REASONS.get(wire.get("stop_reason") or "", "other"),
@@ -144,6 +149,10 @@ def read_stream(events: Any, on_text: TextSink) -> dict[str, Any]:
                 on_text(delta.text)
             elif delta.type == "input_json_delta":
                 block["partial_json"] += delta.partial_json
+            elif delta.type == "thinking_delta":
+                block["thinking"] = (block.get("thinking") or "") + delta.thinking
+            elif delta.type == "signature_delta":
+                block["signature"] = (block.get("signature") or "") + delta.signature
         elif event.type == "message_delta":
             wire["stop_reason"] = event.delta.stop_reason
             counts = event.usage.to_dict()
@@ -155,9 +164,12 @@ def read_stream(events: Any, on_text: TextSink) -> dict[str, Any]:
     return wire
 
 
-def part_from_block(block: dict[str, Any]) -> Part | None:
+def part_from_block(block: dict[str, Any], model: str) -> Part | None:
     """Our message part for one response content block (None for kinds we do not use)."""
-    if block.get("type") == "text":
+    kind = block.get("type")
+    if kind in REASONING_FIELDS:
+        return Reasoning(model, {k: block.get(k) or "" for k in REASONING_FIELDS[kind]})
+    if kind == "text":
         return Text(block.get("text", "")) if block.get("text") else None
     if block.get("type") == "tool_use":
         if "partial_json" in block:
@@ -189,7 +201,7 @@ def request_params(model: str, request: ModelRequest) -> dict[str, Any]:
     params: dict[str, Any] = {
         "model": model,
         "max_tokens": request.max_tokens,
-        "messages": wire_messages(request.messages),
+        "messages": wire_messages(request.messages, model),
     }
     if request.system:
         params["system"] = [{"type": "text", "text": request.system, "cache_control": CACHE}]
@@ -198,15 +210,15 @@ def request_params(model: str, request: ModelRequest) -> dict[str, Any]:
                  for t in request.tools]
         tools[-1]["cache_control"] = CACHE
         params["tools"] = tools
-    if request.temperature is not None:
-        params["temperature"] = request.temperature
+    # No sampling parameters: Claude 5 models answer a non-default temperature with a 400,
+    # and the SDK (2.x) no longer takes one; `request.temperature` is for other providers.
     return params
 
 
-def wire_messages(messages: list[Message]) -> list[dict[str, Any]]:
+def wire_messages(messages: list[Message], model: str = "") -> list[dict[str, Any]]:
     """Messages in the API's shape, with cache marks at the end of this request and at
     the end of the previous one (the last user message before the final assistant turn)."""
-    wire = [{"role": m.role, "content": wire_blocks(m)} for m in messages]
+    wire = [{"role": m.role, "content": wire_blocks(m, model)} for m in messages]
     if wire:
         wire[-1]["content"][-1]["cache_control"] = CACHE
     earlier_users = [i for i, m in enumerate(wire[:-1]) if m["role"] == "user"]
@@ -215,14 +227,17 @@ def wire_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return wire
 
 
-def wire_blocks(message: Message) -> list[dict[str, Any]]:
-    """One message's content blocks; tool results first, as the API requires."""
+def wire_blocks(message: Message, model: str = "") -> list[dict[str, Any]]:
+    """One message's content blocks; tool results first, as the API requires; thinking
+    blocks only back to the model that wrote them, unchanged and in their place."""
     results = [{"type": "tool_result", "tool_use_id": p.call_id,
                 "content": p.content or "(no output)", "is_error": p.is_error}
                for p in message.parts if isinstance(p, ToolResult)]
     others: list[dict[str, Any]] = []
     for part in message.parts:
-        if isinstance(part, Text) and part.text:
+        if isinstance(part, Reasoning) and part.model == model:
+            others.append(dict(part.block))
+        elif isinstance(part, Text) and part.text:
             others.append({"type": "text", "text": part.text})
         elif isinstance(part, ToolCall):
             others.append({"type": "tool_use", "id": part.id, "name": part.name,

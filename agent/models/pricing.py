@@ -31,6 +31,11 @@ def _openai(input_price: float, output_price: float, cached: float) -> Price:
 
 
 PRICES: dict[str, Price] = {
+    "claude-opus-5-5": _anthropic(4.0, 20.0),
+    "claude-opus-5": _anthropic(5.0, 25.0),
+    "claude-sonnet-5-5": _anthropic(2.0, 10.0),
+    "claude-sonnet-5": _anthropic(2.0, 10.0),
+    "claude-sonnet-4-6": _anthropic(3.0, 15.0),
     "claude-opus-4-5": _anthropic(5.0, 25.0),
     "claude-opus-4-1": _anthropic(15.0, 75.0),
     "claude-opus-4": _anthropic(15.0, 75.0),
