@@ -98,7 +98,7 @@ def test_crlf_endings_mode_and_odd_bytes_are_kept(tmp_path):
     assert (root / "run.sh").read_bytes() == (
         b"#!/bin/sh\r\necho caf\xe9\r\necho one\r\necho 1.5\r\necho two\r\n")
     assert (root / "run.sh").stat().st_mode & 0o777 == 0o755
-    leftovers = [p.name for p in root.iterdir() if p.name.endswith(".tmp")]
+    leftovers = [p.name for p in root.iterdir() if p.name.endswith(".agent-tmp")]
     assert leftovers == []
 
 

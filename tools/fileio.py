@@ -51,10 +51,12 @@ def read_for_edit(path: Path, shown: str) -> bytes:
     return data
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory and rename; an existing file keeps its mode."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else NEW_FILE_MODE
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write via a temp file in the same directory and rename; the file gets `mode`, or
+    keeps its current permission bits (a new one gets NEW_FILE_MODE)."""
+    if mode is None:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else NEW_FILE_MODE
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".agent-tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

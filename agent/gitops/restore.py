@@ -7,12 +7,12 @@ renamed into place, so a crash leaves either the old or the new file, never half
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from agent.errors import UserError
 from agent.gitops.plumbing import GITLINK, SYMLINK, Change, diff_trees, read_blobs
+from tools.fileio import atomic_write
 
 
 def restore_tree(root: Path, current: str, target: str) -> list[str]:
@@ -69,16 +69,7 @@ def _write(root: Path, path: Path, data: bytes, mode: str) -> None:
         os.symlink(os.fsdecode(data), tmp)
         os.replace(tmp, path)
         return
-    permissions = _permissions(path, executable=mode == "100755")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".agent-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, permissions)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, _permissions(path, executable=mode == "100755"))
 
 
 def _permissions(path: Path, executable: bool) -> int:
