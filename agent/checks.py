@@ -161,6 +161,7 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
                               f"before (over full_suite_s = {full_suite_s:.0f}).")
     if designed is not None:
         designed.settle(ctx, emit)
+        suite.passed += len(designed.kept)  # they ran (and passed) just now, after the suite
     return suite
 
 

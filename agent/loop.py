@@ -21,6 +21,7 @@ from agent.messages import Message, ToolResult
 from agent.plan import Plan
 
 MAX_PLAN_REVISIONS = 2
+REPRODUCTION_CHOICES = 8  # already-failing tests offered as the reproduction
 TASK_PREFIX = "The task:"
 
 
@@ -100,7 +101,8 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
         conversation = _new_conversation(parts, repo_map, context)
         plan = make_plan(parts, conversation, summary, plan_number)
         state["plan"] = plan
-        reproduction = reproduce(parts, conversation) if _wants_reproduction(parts, plan) else None
+        reproduction = (reproduce(parts, conversation, baseline)
+                        if _wants_reproduction(parts, plan) else None)
         designed = test_designer.design_tests(parts, plan) if config.independent_tests else None
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
         state["report"] = report
@@ -121,9 +123,8 @@ def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=No
     if not report.ok:
         return Outcome("not_solved", "tests still fail", report.brief(limit=2000), plan, report)
     summary = parts.ctx.finished or report.summary_line()
-    if designed is not None and designed.kept:
-        summary += (f"\nIndependent tests kept in {designed.path}: "
-                    + ", ".join(t.split("::")[-1] for t in designed.kept))
+    if designed is not None:
+        summary += "\n" + designed.summary()
     return Outcome("solved", "tests pass", summary, plan, report, plan.assumption)
 
 
@@ -155,10 +156,11 @@ def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number
     return plan
 
 
-def reproduce(parts: LoopParts, conversation: Conversation) -> str | None:
-    """Have the model write a test that fails now; confirm it fails by running it."""
+def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> str | None:
+    """Have the model write (or name) a test that fails now; confirm it fails by running it."""
     parts.emit(PhaseChanged("reproduce"))
-    conversation.say(prompts.render("reproduce"))
+    failing = baseline.failing[:REPRODUCTION_CHOICES] if baseline else []
+    conversation.say(prompts.render("reproduce", failing=failing))
     for _ in range(3):
         call = conversation.run_until({"reproduced"})
         if call is None:

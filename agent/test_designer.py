@@ -18,6 +18,7 @@ WORD = re.compile(r"[A-Za-z_]\w*")
 CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)```", re.S)
 PATH = re.compile(r"[\w./-]+\.py")
 FILE_NAME = "test_independent_checks.py"
+BLANK_RUN = re.compile(r"\n{4,}")  # more than two blank lines, left where tests were cut
 
 
 @dataclass
@@ -28,6 +29,17 @@ class DesignedTests:
     source: str
     failing_before: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)  # test name -> why
+
+    def summary(self) -> str:
+        """One line for the session's summary: what was kept where, and what was dropped why."""
+        kept = ", ".join(t.split("::")[-1] for t in self.kept)
+        line = (f"Independent tests kept in {self.path}: {kept}" if self.kept
+                else "Independent tests: none kept")
+        if self.dropped:
+            line += "; dropped: " + ", ".join(f"{name} ({why})"
+                                              for name, why in self.dropped.items())
+        return line
 
     def settle(self, ctx, emit) -> None:
         """Run the tests after the change; keep the file with only those that now pass."""
@@ -38,6 +50,8 @@ class DesignedTests:
         report = run(ctx, self.path, emit)
         failing_now = set(report.failing)
         self.kept = [t for t in self.failing_before if t not in failing_now]
+        self.dropped.update({t.split("::")[-1]: "still fails after the change"
+                             for t in self.failing_before if t in failing_now})
         if not self.kept:
             path.unlink(missing_ok=True)
             return
@@ -73,6 +87,9 @@ def design_tests(parts, plan) -> DesignedTests | None:
     finally:
         (parts.ctx.root / designed.path).unlink(missing_ok=True)
     designed.failing_before = [t for t in report.failing if "::" in t]
+    failing_names = {t.split("::")[-1] for t in designed.failing_before}
+    designed.dropped = {name: "passed before the change" for name in test_names(designed.source)
+                        if name not in failing_names}
     return designed if designed.failing_before else None
 
 
@@ -117,7 +134,7 @@ def remove_tests(source: str, names: list[str]) -> str:
     lines = source.splitlines(keepends=True)
     for start, end in sorted(drop, reverse=True):
         del lines[start - 1:end]
-    return "".join(lines)
+    return BLANK_RUN.sub("\n\n\n", "".join(lines)).rstrip("\n") + "\n"
 
 
 def test_names(source: str) -> list[str]:

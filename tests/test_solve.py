@@ -48,6 +48,18 @@ def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
     assert "+        return high" in result.diff
 
 
+def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
+    repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    above = "tests/test_calc.py::test_clamp_above"
+    result, model, _ = solve(repo, [plan(bug=True, tests=[above]),
+                                    turn("", ("reproduced", {"test_id": above})),
+                                    edit(), finish()])
+    assert result.outcome.status == "solved", result.outcome
+    assert f"name it instead of writing a\nnew one: {above}" in texts(model.requests[1])
+    assert "Confirmed by a real run" in texts(model.requests[2])
+
+
 def test_an_edit_that_fails_to_apply_is_shown_and_retried(tmp_path):
     repo = make_repo(tmp_path / "r")
     result, model, _ = solve(repo, [

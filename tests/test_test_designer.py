@@ -38,7 +38,13 @@ def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_pat
     assert "def test_above_the_range_gives_high" in kept
     assert "test_inside_the_range_is_unchanged" not in kept  # passed before: proves nothing
     assert "test_a_wrong_expectation" not in kept  # still fails after: dropped
+    assert not kept.endswith("\n\n")  # no blank lines left where the dropped tests were
     assert "tests/test_independent_checks.py" in result.files
+    assert ("Independent tests kept in tests/test_independent_checks.py: "
+            "test_above_the_range_gives_high; dropped: test_inside_the_range_is_unchanged "
+            "(passed before the change), test_a_wrong_expectation (still fails after the change)"
+            ) in result.outcome.summary
+    assert result.outcome.report.passed == 3  # the suite's two and the kept one
 
 
 def test_no_designed_tests_remain_when_none_fails_first(tmp_path):
