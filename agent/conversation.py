@@ -7,8 +7,8 @@ the turn's tool calls through the executor, events for each, the budget checked 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import prompts
 from agent.budget import Budget, Interrupted

@@ -8,8 +8,8 @@ by what failed (up to p plans) -> finish. The loop emits events and never prints
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import prompts
 from agent import checks, test_designer

@@ -7,9 +7,9 @@ each front end only chooses its options and its event sinks.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from agent import loop
 from agent.budget import Budget

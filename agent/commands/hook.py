@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -19,10 +18,10 @@ def register(app: typer.Typer) -> None:
 
     @hook.command()
     def check(
-        files: List[str] = typer.Argument(None, help="Changed files (default: all staged)."),
+        files: list[str] = typer.Argument(None, help="Changed files (default: all staged)."),
         fix: bool = typer.Option(False, "--fix",
             help="When tests fail, let the agent write a fix to the working tree (unstaged)."),
-        model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+        model: str | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
         timeout: float = typer.Option(300.0, "--timeout", help="Hard limit for the tests (s)."),
         suite_limit: float = typer.Option(60.0, "--suite-limit",
             help="Run the whole suite when no test maps to the change, if it takes at most this (s)."),
@@ -47,10 +46,10 @@ def register(app: typer.Typer) -> None:
 
     @hook.command()
     def review(
-        files: List[str] = typer.Argument(None, help="Changed files (default: all staged)."),
+        files: list[str] = typer.Argument(None, help="Changed files (default: all staged)."),
         fail_on: str = typer.Option("high", "--fail-on",
             help="Fail at this severity or above: high, medium or low."),
-        model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+        model: str | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
         timeout: float = typer.Option(120.0, "--timeout", help="Hard limit for the model (s)."),
         strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
         no_cache: bool = typer.Option(False, "--no-cache", help="Ignore earlier results."),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,28 +15,28 @@ def register(app: typer.Typer) -> None:
     @app.command(no_args_is_help=False)
     def solve(
         task: str = typer.Argument("", help="What you want done, in plain words."),
-        model: Optional[str] = typer.Option(None, "--model", "-m",
+        model: str | None = typer.Option(None, "--model", "-m",
             help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document at the end."),
         jsonl: bool = typer.Option(False, "--jsonl", help="Stream every event as a JSON line."),
         allow_dirty: bool = typer.Option(False, "--allow-dirty",
             help="Start on a tree with uncommitted changes (a snapshot is kept first)."),
         commit: bool = typer.Option(False, "--commit", help="Commit a solved change."),
-        branch: Optional[str] = typer.Option(None, "--branch",
+        branch: str | None = typer.Option(None, "--branch",
             help="Put a solved change on a new branch NAME; your branch stays as it was."),
         worktree: bool = typer.Option(False, "--worktree",
             help="Work in a separate git worktree; your working tree is never touched."),
-        resume: Optional[str] = typer.Option(None, "--resume", help="Continue a stopped session."),
-        record: Optional[Path] = typer.Option(None, "--record",
+        resume: str | None = typer.Option(None, "--resume", help="Continue a stopped session."),
+        record: Path | None = typer.Option(None, "--record",
             help="Record every model request and answer in DIR (replayable with replay:DIR)."),
-        sandbox: Optional[str] = typer.Option(None, "--sandbox",
+        sandbox: str | None = typer.Option(None, "--sandbox",
             help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
-        network: Optional[bool] = typer.Option(None, "--network/--no-network",
+        network: bool | None = typer.Option(None, "--network/--no-network",
             help="Let sandboxed commands reach the network (off by default)."),
-        max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Dollar limit."),
-        max_turns: Optional[int] = typer.Option(None, "--max-turns", help="Model call limit."),
-        max_time: Optional[float] = typer.Option(None, "--max-time", help="Wall time limit (s)."),
-        test_command: Optional[str] = typer.Option(None, "--test-command",
+        max_cost: float | None = typer.Option(None, "--max-cost", help="Dollar limit."),
+        max_turns: int | None = typer.Option(None, "--max-turns", help="Model call limit."),
+        max_time: float | None = typer.Option(None, "--max-time", help="Wall time limit (s)."),
+        test_command: str | None = typer.Option(None, "--test-command",
             help="How to run the tests (detected from the project when not given)."),
     ) -> None:
         """Solve a task in this repository: plan, edit, test in a sandbox, debug, hand back a diff.
@@ -58,9 +57,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        directory: Optional[Path] = typer.Option(None, "--dir",
+        directory: Path | None = typer.Option(None, "--dir",
             help="Where to put the demo project (default: a new temporary folder)."),
-        sandbox: Optional[str] = typer.Option(None, "--sandbox",
+        sandbox: str | None = typer.Option(None, "--sandbox",
             help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
     ) -> None:
         """Run the whole loop offline on a small buggy project, with a recorded model session.

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.index import store
-from agent.index.files import MAX_BYTES, Inspected, inspect, inspect_job, list_files, path_skip_reason
+from agent.index.files import (
+    MAX_BYTES,
+    Inspected,
+    inspect,
+    inspect_job,
+    list_files,
+    path_skip_reason,
+)
 from agent.index.languages import language_for
 from agent.index.rank import is_secondary
 
