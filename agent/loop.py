@@ -101,7 +101,8 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
         conversation = _new_conversation(parts, repo_map, context)
         plan = make_plan(parts, conversation, summary, plan_number)
         state["plan"] = plan
-        reproduction = (reproduce(parts, conversation, baseline)
+        reproduction = (_already_failing(parts, plan, baseline)
+                        or reproduce(parts, conversation, baseline)
                         if _wants_reproduction(parts, plan) else None)
         designed = test_designer.design_tests(parts, plan) if config.independent_tests else None
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
@@ -238,6 +239,15 @@ def _last_conversation(messages: list[Message]) -> list[Message]:
             ToolResult(call.id, "not run: the session stopped before this call", is_error=True)
             for call in history[-1].tool_calls]))
     return history
+
+
+def _already_failing(parts: LoopParts, plan: Plan, baseline) -> str | None:
+    """A test the plan names that the baseline run saw fail: the bug is reproduced already."""
+    failing = set(baseline.failing) if baseline else set()
+    test_id = next((t for t in plan.test_ids() if t in failing), None)
+    if test_id:
+        parts.emit(PhaseChanged("reproduce", f"{test_id} already fails (the baseline run)"))
+    return test_id
 
 
 def _wants_reproduction(parts: LoopParts, plan: Plan) -> bool:

@@ -15,7 +15,7 @@ import prompts
 from agent.messages import Message, ModelRequest, Text
 
 WORD = re.compile(r"[A-Za-z_]\w*")
-CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)```", re.DOTALL)
+CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)(?:```|\Z)", re.DOTALL)  # unclosed: to the end
 PATH = re.compile(r"[\w./-]+\.py")
 FILE_NAME = "test_independent_checks.py"
 BLANK_RUN = re.compile(r"\n{4,}")  # more than two blank lines, left where tests were cut

@@ -52,12 +52,22 @@ def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
     repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
     above = "tests/test_calc.py::test_clamp_above"
-    result, model, _ = solve(repo, [plan(bug=True, tests=[above]),
-                                    turn("", ("reproduced", {"test_id": above})),
+    result, model, _ = solve(repo, [plan(bug=True), turn("", ("reproduced", {"test_id": above})),
                                     edit(), finish()])
     assert result.outcome.status == "solved", result.outcome
     assert f"name it instead of writing a\nnew one: {above}" in texts(model.requests[1])
     assert "Confirmed by a real run" in texts(model.requests[2])
+
+
+def test_a_planned_test_that_already_fails_is_the_reproduction_without_a_turn(tmp_path):
+    repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    above = "tests/test_calc.py::test_clamp_above"
+    result, model, events = solve(repo, [plan(bug=True, tests=[above]), edit(), finish()])
+    assert result.outcome.status == "solved", result.outcome
+    assert len(model.requests) == 3  # plan, edit, finish: no turn spent on reproducing
+    assert ("reproduce", f"{above} already fails (the baseline run)") in [
+        (e.phase, e.detail) for e in events if isinstance(e, ev.PhaseChanged)]
 
 
 def test_an_edit_that_fails_to_apply_is_shown_and_retried(tmp_path):

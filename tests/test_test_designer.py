@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import edit, finish, make_repo, plan
@@ -23,9 +25,11 @@ def test_a_wrong_expectation():
 ```'''
 
 
-def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_path):
+@pytest.mark.parametrize("answer", [DESIGNED, DESIGNED.removesuffix("```")],
+                         ids=["fenced", "fence-left-open"])
+def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_path, answer):
     repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\n")
-    model = ScriptedModel([plan(), DESIGNED, edit(), finish()])
+    model = ScriptedModel([plan(), answer, edit(), finish()])
     result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0, should be 10",
                                       cwd=repo, model=model), [])
     assert result.outcome.status == "solved"
