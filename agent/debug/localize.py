@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from agent.debug.evidence import (
     add_trace_evidence,
     demote_reporting,
 )
-from agent.debug.selection import related_test_files
+from agent.debug.selection import related_test_files, test_files
 from agent.debug.trace_run import trace_tests
 from agent.debug.tracer import TESTS_ONLY
+
+SMALL_SUITE_FILES = 50  # test files; up to this many, the whole suite's coverage is measured
 
 
 @dataclass
@@ -48,17 +51,32 @@ def localize(root: Path, failing: Sequence[str], test_command: str | None = None
     root = Path(root).resolve()
     cmd = PytestCommand.parse(test_command)
     seconds: dict[str, float] = {}
-    start = time.monotonic()
-    # Locals line by line only in the tests: enough to see which result was asserted on.
-    traces = trace_tests(root, list(failing)[:max_traces], cmd, focus=[TESTS_ONLY],
-                         timeout=timeout, backend=backend) if use_traces else []
-    seconds["trace"] = time.monotonic() - start
-    related = related_test_files(root, cmd, failing, traces)
-    args = [*cmd.args_without_paths(), *related]
-    args += [t for t in failing if t.split("::")[0] not in related]
-    start = time.monotonic()
-    cov = run_coverage(root, args, cmd.env, timeout=timeout, backend=backend)
-    seconds["coverage"] = time.monotonic() - start
+
+    def trace() -> list[dict[str, Any]]:
+        # Locals line by line only in the tests: enough to see which result was asserted on.
+        start = time.monotonic()
+        found = trace_tests(root, list(failing)[:max_traces], cmd, focus=[TESTS_ONLY],
+                            timeout=timeout, backend=backend) if use_traces else []
+        seconds["trace"] = time.monotonic() - start
+        return found
+
+    def cover(related: list[str]) -> CoverageMap:
+        start = time.monotonic()
+        args = [*cmd.args_without_paths(), *related]
+        args += [t for t in failing if t.split("::")[0] not in related]
+        measured = run_coverage(root, args, cmd.env, timeout=timeout, backend=backend)
+        seconds["coverage"] = time.monotonic() - start
+        return measured
+
+    if len(test_files(root, cmd)) <= SMALL_SUITE_FILES:
+        # A small suite is covered whole while the tracer runs: two processes, two cores.
+        with ThreadPoolExecutor(2) as pool:
+            covering = pool.submit(cover, list(cmd.paths) or ["."])
+            traces = trace()
+            cov = covering.result()
+    else:  # a big one only in the test files that touch what the failing tests ran
+        traces = trace()
+        cov = cover(related_test_files(root, cmd, failing, traces))
     given = [t for t in cov.failed if _named(t, failing)]
     ranked, plain = rank(root, cov, traces, set(given))
     return Localization(ranked, plain, sorted(given), len(cov.passed), traces, seconds)

@@ -37,6 +37,11 @@ def related_test_files(root: Path, cmd: PytestCommand, failing: Sequence[str],
     return sorted(picked)
 
 
+def test_files(root: Path, cmd: PytestCommand) -> list[Path]:
+    """The test files the command's paths hold."""
+    return _test_files(root, list(cmd.paths) or ["."])
+
+
 def _test_files(root: Path, paths: list[str]) -> list[Path]:
     out: list[Path] = []
     for entry in paths:
