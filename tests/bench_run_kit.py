@@ -83,8 +83,11 @@ def correct_fix(task: dict) -> list:
 
 
 def rewrite_tests(task: dict) -> list:
-    """A wrong fix: plan, make the failing tests pass by rewriting their file, finish."""
+    """A wrong fix: plan, make the failing tests pass by rewriting their file (keeping their
+    names, so the tests the task names do pass), finish."""
     test_file = task["FAIL_TO_PASS"][0].split("::")[0]
+    names = dict.fromkeys(t.split("::")[-1] for t in task["FAIL_TO_PASS"])
+    content = "".join(f"def {name}():\n    assert True\n\n\n" for name in names).rstrip() + "\n"
     return [plan(), turn("", ("create_file", {"path": test_file, "overwrite": True,
-                                              "content": "def test_ok():\n    assert True\n"})),
+                                              "content": content})),
             finish("the tests pass now")]

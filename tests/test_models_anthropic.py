@@ -91,7 +91,7 @@ def test_thinking_blocks_go_back_unchanged_to_the_model_that_wrote_them(server, 
     assistant = server.requests[1].body["messages"][1]["content"]
     assert assistant[0] == thinking and [b["type"] for b in assistant[1:]] == ["text", "tool_use"]
     assert all("temperature" not in r.body for r in server.requests)  # Claude 5 refuses it
-    other = AnthropicModel("claude-sonnet-4-5", api_key="k", base_url=server.url, retry=FAST)
+    other = AnthropicModel("claude-opus-5", api_key="k", base_url=server.url, retry=FAST)
     other.complete(ModelRequest(system="s", tools=TOOLS, messages=turns))  # a resumed session
     resumed = server.requests[2].body["messages"][1]["content"]
     assert [b["type"] for b in resumed] == ["text", "tool_use"]  # not another model's thinking
