@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,6 +84,14 @@ class ReceivedRequest:
 Script = Reply | Callable[[ReceivedRequest], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-reply (the SDKs' retries and cancels do) are expected."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class LoopbackServer:
     """A threaded HTTP server on a free port of 127.0.0.1; use it as a context manager."""
 
@@ -91,7 +100,7 @@ class LoopbackServer:
         self.fallback: Callable[[ReceivedRequest], Reply] | None = None
         self._queue: list[Script] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         daemon=True)
