@@ -48,9 +48,14 @@ def _under(path: Path, folders: Iterable[Path]) -> bool:
     return any(path == folder or path.is_relative_to(folder) for folder in folders)
 
 
+# The folder this package was imported from: sandboxed helpers (`python -m agent.debug.runner`)
+# import the agent's own code, which may live in a checkout or venv under a hidden folder.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+
+
 def interpreter_paths(homes: list[Path]) -> list[Path]:
-    """Folders under a hidden home that commands need read-only: the interpreter's prefixes,
-    the venv, pyenv, user-installed tools and PATH entries."""
+    """Folders under a hidden home or /tmp that commands need read-only: the interpreter's
+    prefixes, the venv, pyenv, the agent's own code, user-installed tools and PATH entries."""
     environ = os.environ
     return list(_interpreter_paths(tuple(homes), environ.get("PATH", ""),
                                    environ.get("VIRTUAL_ENV"), environ.get("PYENV_ROOT")))
@@ -62,14 +67,15 @@ def interpreter_paths(homes: list[Path]) -> list[Path]:
 def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
                        _pyenv_var: str | None) -> tuple[Path, ...]:
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, venv, pyenv_root(),
-                  *path_var.split(os.pathsep)]
+                  str(CODE_ROOT), *path_var.split(os.pathsep)]
     candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
+    hidden = [*homes, Path("/tmp").resolve()]
     keep: list[Path] = []
     for candidate in candidates:
         if not candidate or not os.path.isabs(candidate) or not os.path.isdir(candidate):
             continue
         path = Path(candidate).resolve()
-        if path not in homes and _under(path, homes):
+        if path not in hidden and _under(path, hidden):
             keep.append(path)
     outermost: list[Path] = []
     for path in sorted(keep, key=lambda p: len(p.parts)):

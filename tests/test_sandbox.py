@@ -232,3 +232,27 @@ def test_multiprocessing_works_in_a_bounded_dev_shm(workspace):
     result = create_sandbox(Policy(workspace, file_size_mb=2), "bwrap").run(
         [sys.executable, "-c", code])
     assert result.stdout.splitlines() == ["[1, 2]", "No space left on device"], result
+
+
+@needs_bwrap
+def test_the_agents_own_code_is_reachable_inside_when_it_lives_under_tmp(workspace, tmp_path):
+    # An editable install from a checkout in /tmp: sandboxed helpers import that checkout.
+    checkout = tmp_path / "checkout"
+    for package in ("agent", "sandbox", "tools"):
+        shutil.copytree(Path(__file__).resolve().parents[1] / package, checkout / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    outside = tmp_path / "not-the-agent.txt"
+    outside.write_text("private")
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from sandbox import Policy, create_sandbox
+        box = create_sandbox(Policy(Path({str(workspace)!r})), "bwrap")
+        result = box.run([sys.executable, "-c", "import sandbox.mounts, os; "
+                          "print(sandbox.mounts.__file__, os.path.exists({str(outside)!r}))"],
+                         env={{"PYTHONPATH": {str(checkout)!r}}})
+        print(result.stdout, result.stderr)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], cwd=checkout, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(checkout)})
+    assert run.stdout.split() == [str(checkout / "sandbox" / "mounts.py"), "False"], run
