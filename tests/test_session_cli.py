@@ -68,8 +68,11 @@ def test_sessions_lists_newest_first_as_a_table_and_as_json(recorded):
 
 
 def test_show_prints_the_transcript_and_json_events(recorded):
-    root, session, _, _ = recorded
-    shown = agent(root, "show", session[:17])
+    root, session, older, _ = recorded
+    # A prefix is enough; both sessions may have started in the same second.
+    prefix = next(session[:n] for n in range(17, len(session) + 1)
+                  if not older.startswith(session[:n]))
+    shown = agent(root, "show", prefix)
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout
     for expected in ("-- plan: one step", "[done] use +", "  I will fix it.",
