@@ -1,8 +1,8 @@
 """Typed conversation parts shared by the loop, the providers and the tools.
 
 A conversation is a list of `Message`s; each holds parts: `Text`, `ToolCall` (assistant
-only), `ToolResult` (user only) and `Reasoning` (assistant only, opaque). Providers translate these to and from their wire
-formats; nothing else in the agent knows a wire format.
+only), `ToolResult` (user only) and `Reasoning` (assistant only, opaque). Providers
+translate these to and from their wire formats; nothing else in the agent knows one.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def _outline(ctx: ToolContext, shown: str) -> str:
         return ""
     try:
         symbols = ctx.index.outline(shown)
-    except Exception:
+    except Exception:  # the outline is a help; the file is still shown without it
         return ""
     return f"Outline (line ranges):\n{format_outline(symbols)}\n" if symbols else ""
 

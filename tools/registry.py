@@ -210,7 +210,7 @@ class Registry:
             output = found.func(ctx, **arguments)
         except ToolError as error:
             return ToolResult(call.id, cap(str(error), limit), is_error=True)
-        except Exception as error:
+        except Exception as error:  # a tool's bug must not crash the agent
             message = f"{call.name} failed: {type(error).__name__}: {error}"
             return ToolResult(call.id, cap(message, limit), is_error=True)
         return ToolResult(call.id, cap(str(output), limit))

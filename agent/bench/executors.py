@@ -206,7 +206,7 @@ class RayExecutor:
     def _collect(ray, ref, task, settings, started) -> dict[str, Any]:
         try:
             return ray.get(ref)
-        except Exception as problem:
+        except Exception as problem:  # the Ray worker died or could not run it
             return killed_row(task, settings, f"ray: {type(problem).__name__}: "
                               f"{str(problem).strip().splitlines()[0][:300]}",
                               time.monotonic() - started)

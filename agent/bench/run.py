@@ -81,7 +81,7 @@ def run_task(task: dict[str, Any], settings: BenchSettings, model: Any = None) -
         _keep_session(root, settings, task["instance_id"], row)
     except UserError as problem:
         row.update(status="error", error=str(problem))
-    except Exception as problem:
+    except Exception as problem:  # a harness fault must not end the whole run
         traceback.print_exc(file=sys.stderr)
         row.update(status="error", error=f"{type(problem).__name__}: {problem}")
     finally:

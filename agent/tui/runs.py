@@ -74,7 +74,7 @@ class SessionRun:
                                  conversation_options=self.oversight.conversation_options())
         except UserError as error:
             self.post(RunEnded(self, None, str(error)))
-        except Exception as error:
+        except Exception as error:  # shown to the person, not lost on a thread
             self.post(RunEnded(self, None, f"{type(error).__name__}: {error}"))
         else:
             self.post(RunEnded(self, result))
