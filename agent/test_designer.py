@@ -18,6 +18,7 @@ WORD = re.compile(r"[A-Za-z_]\w*")
 CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)(?:```|\Z)", re.DOTALL)  # unclosed: to the end
 PATH = re.compile(r"[\w./-]+\.py")
 FILE_NAME = "test_independent_checks.py"
+DOCSTRING_LINES = 40
 BLANK_RUN = re.compile(r"\n{4,}")  # more than two blank lines, left where tests were cut
 
 
@@ -96,7 +97,8 @@ def design_tests(parts, plan) -> DesignedTests | None:
 def public_interface(root: Path, paths: list[str], mentioned: set[str] = frozenset()) -> str:
     """Signatures and docstrings of the Python files' public functions and classes.
 
-    Where the task or plan names some of a file's definitions, only those are shown.
+    Where the task or plan names some of a file's definitions, only those are shown, private
+    ones included (the project's own tests may well import them).
     """
     chunks = []
     for rel in paths:
@@ -107,7 +109,7 @@ def public_interface(root: Path, paths: list[str], mentioned: set[str] = frozens
         named = [node for node in tree.body if _names(node) & mentioned]
         lines = [f"# {rel}"]
         for node in named or tree.body:
-            lines += _describe(node, indent="")
+            lines += _describe(node, indent="", mentioned=mentioned)
         chunks.append("\n".join(lines))
     return "\n\n".join(chunks)
 
@@ -144,21 +146,21 @@ def test_names(source: str) -> list[str]:
             and node.name.startswith("test")]
 
 
-def _is_public(name: str) -> bool:
-    return not name.startswith("_") or name == "__init__"
+def _shown(name: str, mentioned: set[str]) -> bool:
+    return not name.startswith("_") or name == "__init__" or name in mentioned
 
 
-def _describe(node: ast.AST, indent: str) -> list[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_public(node.name):
+def _describe(node: ast.AST, indent: str, mentioned: set[str]) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _shown(node.name, mentioned):
         head = f"{indent}def {node.name}({ast.unparse(node.args)})"
         if node.returns:
             head += f" -> {ast.unparse(node.returns)}"
         return [head + ":"] + _docstring(node, indent + "    ") + [f"{indent}    ..."]
-    if isinstance(node, ast.ClassDef) and _is_public(node.name):
+    if isinstance(node, ast.ClassDef) and _shown(node.name, mentioned):
         bases = ", ".join(ast.unparse(b) for b in node.bases)
         lines = [f"{indent}class {node.name}({bases}):"] + _docstring(node, indent + "    ")
         for child in node.body:
-            lines += _describe(child, indent + "    ")
+            lines += _describe(child, indent + "    ", mentioned)
         return lines
     return []
 
@@ -167,7 +169,11 @@ def _docstring(node: ast.AST, indent: str) -> list[str]:
     doc = ast.get_docstring(node)
     if not doc:
         return []
-    body = doc.replace("\n", "\n" + indent)
+    lines = doc.splitlines()
+    if len(lines) > DOCSTRING_LINES:  # long example galleries crowd out what matters
+        more = len(lines) - DOCSTRING_LINES
+        lines = lines[:DOCSTRING_LINES] + [f"... ({more} more lines of docstring)"]
+    body = ("\n" + indent).join(lines)
     return [f'{indent}"""{body}"""']
 
 

@@ -58,3 +58,22 @@ def test_no_designed_tests_remain_when_none_fails_first(tmp_path):
     result = run_session(SolveOptions(task="clamp above the range", cwd=repo, model=model), [])
     assert result.outcome.status == "solved"
     assert not (repo / "tests" / "test_independent_checks.py").exists()
+
+
+def test_the_designer_sees_private_definitions_the_plan_names_and_short_docstrings(tmp_path):
+    from agent.test_designer import public_interface
+
+    gallery = "\n".join(f"    >>> table(style={n})" for n in range(100))
+    (tmp_path / "wrap.py").write_text(
+        f'def table(rows):\n    """Format rows.\n\n{gallery}\n    """\n    return rows\n\n\n'
+        'class _Wrapper:\n    """Wraps text by display width."""\n\n'
+        '    def _len(self, item):\n        """Columns the item takes on a console."""\n'
+        '        return len(item)\n\n'
+        '    def _hidden(self):\n        return 0\n\n\n'
+        'def _unrelated():\n    return 1\n')
+    shown = public_interface(tmp_path, ["wrap.py"], {"_Wrapper", "_len", "table"})
+    assert "class _Wrapper():" in shown and "def _len(self, item):" in shown
+    assert "Columns the item takes on a console." in shown and "return len" not in shown
+    assert "_hidden" not in shown and "_unrelated" not in shown
+    assert "table(style=30)" in shown and "table(style=60)" not in shown
+    assert "... (62 more lines of docstring)" in shown
