@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import prompts
-from agent.events import EventSink, TestsRun
+from agent.events import EventSink, PhaseChanged, TestsRun
 
 STOPWORDS = frozenset(
     "the and for with that this from when should into does not but are was were have has "
@@ -94,8 +94,10 @@ def baseline(ctx, emit: EventSink) -> TestReport | None:
     return run(ctx, "", emit)
 
 
-def task_context(ctx, task: str, baseline_report: TestReport | None, emit: EventSink) -> str:
-    """What the agent measured before the model starts: the suite's state, the named tests."""
+def task_context(ctx, task: str, baseline_report: TestReport | None, emit: EventSink,
+                 evidence: bool = False) -> str:
+    """What the agent measured before the model starts: the suite's state, the named tests
+    and, with `evidence`, where the named failing tests point and what really happened."""
     lines = []
     if baseline_report is None:
         lines.append("No test command was found for this project.")
@@ -104,7 +106,7 @@ def task_context(ctx, task: str, baseline_report: TestReport | None, emit: Event
                      f"{baseline_report.summary_line()}.")
         if baseline_report.failing:
             lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))
-    named = named_tests_context(ctx, task, emit)
+    named = named_tests_context(ctx, task, emit, evidence)
     return "\n".join(lines + ([named] if named else []))
 
 
@@ -115,13 +117,21 @@ def named_tests(ctx, task: str) -> list[str]:
     return [t for t in dict.fromkeys(TEST_ID.findall(task)) if _exists(ctx, t)]
 
 
-def named_tests_context(ctx, task: str, emit: EventSink) -> str:
-    """Run the tests the task names (pytest ids) and describe what really happened."""
+def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False) -> str:
+    """Run the tests the task names (pytest ids) and describe what really happened; with
+    `evidence`, the failing ones are also localized and the first one traced."""
     named = named_tests(ctx, task)
     if not named:
         return ""
     report = run(ctx, " ".join(named), emit)
-    return f"The tests the task names were run now: {report.brief(limit=4000)}"
+    text = f"The tests the task names were run now: {report.brief(limit=4000)}"
+    if evidence and report.failing:
+        first = report.failing[0]
+        emit(PhaseChanged("localize", f"ranking suspects and tracing {first}"))
+        text += ("\n\nEvidence recorded from real runs (not imagined): where the bug likely "
+                 f"is, then what really happened when {first} ran:\n"
+                 + _evidence(ctx, report.failing[:EVIDENCE_TESTS]))
+    return text
 
 
 def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: EventSink,

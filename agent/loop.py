@@ -130,13 +130,15 @@ def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=No
 
 
 def localize(parts: LoopParts) -> tuple[str, str, checks.TestReport | None]:
-    """The repo map toward the task, the tests the task names (run for real), the baseline."""
+    """The repo map toward the task, the baseline, and the tests the task names, run for real
+    (failing ones also localized and traced when traces are on)."""
     parts.emit(PhaseChanged("localize"))
     index = parts.ctx.index
     repo_map = index.repo_map(focus=checks.focus_terms(parts.task, index),
                               tokens=parts.config.map_tokens)
     baseline = checks.baseline(parts.ctx, parts.emit)
-    context = checks.task_context(parts.ctx, parts.task, baseline, parts.emit)
+    context = checks.task_context(parts.ctx, parts.task, baseline, parts.emit,
+                                  evidence=parts.config.traces)
     return repo_map, context, baseline
 
 
@@ -183,7 +185,7 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     """Code, then test; on failure debug from a real trace, up to d rounds."""
     parts.emit(PhaseChanged("code"))
     _show_plan(parts, plan, "running")
-    conversation.say(prompts.render("code"))
+    conversation.say(prompts.render("code", reproduction=reproduction))
     report = checks.TestReport.not_run("the model did not finish")
     for debug_round in range(parts.config.debug_rounds + 1):
         if conversation.run_until({"finish"}) is None:

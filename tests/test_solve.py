@@ -345,3 +345,22 @@ def test_the_model_starts_from_measured_facts(tmp_path):
     assert "The test suite before any change" in first and "2 passed, 1 failed" in first
     assert "Already failing: tests/test_calc.py::test_clamp_above" in first
     assert "The tests the task names were run now" in first and "assert 0 == 10" in first
+
+
+def test_a_named_failing_test_is_localized_and_traced_before_the_plan(tmp_path):
+    repo = make_repo(tmp_path / "r", "independent_tests = false\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    test_id = "tests/test_calc.py::test_clamp_above"
+    model = ScriptedModel([plan(bug=True, tests=[test_id]), edit(), finish()])
+    task = f"{test_id} fails: clamp above the range returns low"
+    events = []
+    run_session(SolveOptions(task=task, cwd=repo, model=model), [events.append])
+    first = texts(model.requests[0])
+    assert "Evidence recorded from real runs (not imagined)" in first
+    suspects = first.split("Evidence recorded", 1)[1]
+    assert " 1. clamp  calc.py:6" in suspects  # the broken function, ranked first
+    assert "clamp(value=15, low=0, high=10) returned 0" in suspects  # what really happened
+    assert any(getattr(e, "detail", "").startswith("ranking suspects and tracing tests/test_calc")
+               for e in events)
+    # Already failing, so it is the reproduction; the code phase says so.
+    assert f"{test_id} reproduces the bug: it fails now" in texts(model.requests[1])

@@ -49,8 +49,9 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     """Run the project's tests in the sandbox and report passed/failed/errors with tracebacks.
 
     Args:
-        target: Tests to run, e.g. "tests/test_api.py" or "tests/test_api.py::test_get";
-            empty runs the whole suite.
+        target: Tests to run: paths or test ids, several separated by spaces, e.g.
+            "tests/test_api.py" or "tests/test_api.py::test_get tests/test_db.py"; empty
+            runs the whole suite.
         timeout: Seconds before the run is killed.
     """
     return run_tests_structured(ctx, target, timeout).render()
