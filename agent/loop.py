@@ -244,9 +244,11 @@ def _last_conversation(messages: list[Message]) -> list[Message]:
 
 
 def _already_failing(parts: LoopParts, plan: Plan, baseline) -> str | None:
-    """A test the plan names that the baseline run saw fail: the bug is reproduced already."""
+    """A test the plan or the task names that the baseline run saw fail: the bug is
+    reproduced already."""
     failing = set(baseline.failing) if baseline else set()
-    test_id = next((t for t in plan.test_ids() if t in failing), None)
+    named = [*plan.test_ids(), *checks.named_tests(parts.ctx, parts.task)]
+    test_id = next((t for t in named if t in failing), None)
     if test_id:
         parts.emit(PhaseChanged("reproduce", f"{test_id} already fails (the baseline run)"))
     return test_id

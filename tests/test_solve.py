@@ -59,11 +59,15 @@ def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
     assert "Confirmed by a real run" in texts(model.requests[2])
 
 
-def test_a_planned_test_that_already_fails_is_the_reproduction_without_a_turn(tmp_path):
+@pytest.mark.parametrize("named_by", ["plan", "task"])
+def test_a_named_test_that_already_fails_is_the_reproduction_without_a_turn(tmp_path, named_by):
     repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
     above = "tests/test_calc.py::test_clamp_above"
-    result, model, events = solve(repo, [plan(bug=True, tests=[above]), edit(), finish()])
+    tests, task = ([above], TASK) if named_by == "plan" else ([], f"{above} fails: {TASK}")
+    model = ScriptedModel([plan(bug=True, tests=tests), edit(), finish()])
+    events = []
+    result = run_session(SolveOptions(task=task, cwd=repo, model=model), [events.append])
     assert result.outcome.status == "solved", result.outcome
     assert len(model.requests) == 3  # plan, edit, finish: no turn spent on reproducing
     assert ("reproduce", f"{above} already fails (the baseline run)") in [
