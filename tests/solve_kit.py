@@ -32,6 +32,10 @@ def test_clamp_inside():
 '''
 FIX_OLD = "    if value > high:\n        return low\n"
 FIX_NEW = "    if value > high:\n        return high\n"
+# With this machine's plugins a bare pytest run takes 1.9 s instead of 0.4 s, several times
+# a test; the child runs of the tests' small projects need none of them.
+FAST_PYTEST = 'test_env = { PYTEST_DISABLE_PLUGIN_AUTOLOAD = "1" }\n'
+PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest"
 QUIET = """independent_tests = false
 reproduce = false
 traces = false
@@ -45,8 +49,13 @@ def git(repo: Path, *argv: str) -> str:
 
 
 def make_repo(root: Path, settings: str = QUIET, files: dict[str, str] | None = None) -> Path:
-    """A committed git repository with the buggy calc module, its tests and .agent.toml."""
+    """A committed git repository with the buggy calc module, its tests and .agent.toml.
+
+    Child pytest runs skip plugin autoload unless the settings say how tests run.
+    """
     root.mkdir(parents=True, exist_ok=True)
+    if "test_command" not in settings and "test_env" not in settings:
+        settings += FAST_PYTEST
     contents = {"calc.py": CALC, "tests/test_calc.py": CALC_TESTS,
                 "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = [\".\"]\n",
                 ".agent.toml": settings, **(files or {})}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.debug.localize import localize
+from tests.solve_kit import PYTEST
 
 # `normalize` and `scale` run for exactly the same tests, so coverage alone ties them;
 # the trace shows where the exception arose. In `report`, `summary` returns the wrong
@@ -96,7 +97,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_function_a_test_asserted_on_ranks_first(repo: Path) -> None:
-    loc = localize(repo, ["tests/test_report.py::test_summary"], "python -m pytest tests")
+    loc = localize(repo, ["tests/test_report.py::test_summary"], f"{PYTEST} tests")
     assert loc.failing == ["tests/test_report.py::test_summary"]
     assert loc.passing >= 2  # test_ratio touches count_words too
     top = loc.ranked[0]
@@ -106,7 +107,7 @@ def test_the_function_a_test_asserted_on_ranks_first(repo: Path) -> None:
 
 
 def test_where_the_exception_arose_breaks_a_coverage_tie(repo: Path) -> None:
-    loc = localize(repo, ["tests/test_shapes.py::test_scale_zero"], "python -m pytest tests")
+    loc = localize(repo, ["tests/test_shapes.py::test_scale_zero"], f"{PYTEST} tests")
     assert loc.ranked[0].function == "normalize"
     assert any("ZeroDivisionError arose here" in why for why in loc.ranked[0].reasons)
     plain = {s.function: s.ochiai for s in loc.ochiai_ranked}
@@ -116,7 +117,7 @@ def test_where_the_exception_arose_breaks_a_coverage_tie(repo: Path) -> None:
 
 def test_cli_localize_and_trace(repo: Path) -> None:
     out = subprocess.run(["agent", "localize", "tests/test_report.py::test_summary",
-                          "--tests", "pytest tests"], cwd=repo, capture_output=True, text=True)
+                          "--tests", f"{PYTEST} tests"], cwd=repo, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     first = out.stdout.splitlines()[1]
     assert first.strip().startswith("1. summary  pkg/report.py:")
@@ -140,7 +141,7 @@ def test_model_tools_trace_and_localize(repo: Path) -> None:
     names = [spec.name for spec in registry.specs()]
     assert "trace_test" in names and "localize" in names
     ctx = ToolContext(repo, create_sandbox(Policy(workspace=repo)),
-                      test_command="python -m pytest -q tests")
+                      test_command=f"{PYTEST} -q tests")
     traced = registry.run(ToolCall("1", "trace_test", {
         "test_id": "tests/test_report.py::test_summary", "focus": ["summary"]}), ctx)
     assert not traced.is_error, traced.content
@@ -156,7 +157,7 @@ def test_model_tools_trace_and_localize(repo: Path) -> None:
 def test_debug_brief_for_the_loop(repo: Path) -> None:
     from agent.debug.report import debug_brief
 
-    text = debug_brief(repo, ["tests/test_report.py::test_summary"], "pytest tests")
+    text = debug_brief(repo, ["tests/test_report.py::test_summary"], f"{PYTEST} tests")
     ranking, trace = text.split("\n\nTest ", 1)
     assert ranking.splitlines()[1].strip().startswith("1. summary")
     assert "summary(text='a b c') returned '2 words'" in trace

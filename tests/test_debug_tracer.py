@@ -14,6 +14,7 @@ from agent.debug.calltree import bottom_up, failing_path, focused_test
 from agent.debug.coverage_map import PytestCommand
 from agent.debug.render import render_trace
 from agent.debug.trace_run import trace_tests
+from tests.solve_kit import PYTEST
 
 LIB = '''
 import json
@@ -142,7 +143,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def traces(repo: Path) -> dict[str, dict]:
     names = ["recursion", "generator", "exception", "large", "c_extensions", "loop", "fork"]
     ids = [f"tests/test_lib.py::test_{n}" for n in names]
-    found = trace_tests(repo, ids, PytestCommand.parse("python -m pytest"),
+    found = trace_tests(repo, ids, PytestCommand.parse(PYTEST),
                         keep_in=repo / ".agent" / "traces")
     return {t["test"].split("::test_")[-1]: t for t in found}
 
@@ -214,7 +215,7 @@ def test_a_forking_test_leaves_one_clean_artifact(repo: Path, traces: dict) -> N
 
 def test_caps_bound_events_and_bytes_but_keep_the_failure(repo: Path) -> None:
     [trace] = trace_tests(repo, ["tests/test_lib.py::test_churn"],
-                          PytestCommand.parse("python -m pytest"), max_events=500,
+                          PytestCommand.parse(PYTEST), max_events=500,
                           max_bytes=20_000, keep_in=repo / ".agent" / "capped")
     assert trace["truncated"] and trace["dropped_calls"] > 2500
     assert len(json.dumps(trace)) < 21_000
@@ -239,7 +240,7 @@ def test_runaway_recursion_is_traced_without_breaking_the_tracer(repo: Path) -> 
     (repo / "tests" / "test_runaway.py").write_text(
         "from runaway import down\n\n\ndef test_down():\n    down(0)\n")
     [trace] = trace_tests(repo, ["tests/test_runaway.py::test_down"],
-                          PytestCommand.parse("python -m pytest"))
+                          PytestCommand.parse(PYTEST))
     assert trace["failure"]["message"].startswith("RecursionError")
     downs = [c for c in trace["calls"] if c["func"] == "down"]
     assert len(downs) > 500 and downs[0]["args"] == {"n": "0"}

@@ -16,8 +16,6 @@ from tests.solve_kit import CALC, QUIET, edit, finish, git, plan, turn
 from tests.solve_kit import make_repo as make_kit_repo
 
 BROKEN_ADD = ("    return a + b\n", "    return a - b\n")
-# Plugins installed for our own suite would only slow the small suites of these repositories.
-SETTINGS = QUIET + 'test_env = { PYTEST_DISABLE_PLUGIN_AUTOLOAD = "1" }\n'
 MUL = "\n\ndef mul(a, b):\n    return a * b\n"
 HOOK = """\
   - id: {id}
@@ -32,7 +30,7 @@ HOOK = """\
 
 def make_repo(root: Path, files: dict[str, str] | None = None) -> Path:
     """The calc repository of tests/solve_kit.py with this module's settings."""
-    return make_kit_repo(root, SETTINGS, files)
+    return make_kit_repo(root, QUIET, files)
 
 
 def configure(repo: Path, *hooks: tuple[str, str, str]) -> None:

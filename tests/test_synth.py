@@ -14,6 +14,7 @@ import pytest
 from agent.bench.mutations import mutations
 from agent.bench.synth import candidates, synthesize
 from agent.debug.coverage_map import CoverageMap
+from tests.solve_kit import PYTEST
 
 SAMPLE = '''
 class Base:
@@ -117,7 +118,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cli_tasks(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     out = tmp_path_factory.mktemp("tasks") / "tasks.jsonl"
     run = subprocess.run(["agent", "bench", "synth", str(repo), "--tests",
-                          "python -m pytest -q tests", "--seed", "3", "--max", "4",
+                          f"{PYTEST} -q tests", "--seed", "3", "--max", "4",
                           "--out", str(out)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "4 validated bugs" in run.stderr
@@ -144,7 +145,7 @@ def test_synthesized_bugs_fail_some_tests_and_pass_others(repo: Path, cli_tasks:
 
 
 def test_same_seed_same_tasks(repo: Path, cli_tasks: list[dict]) -> None:
-    again = synthesize(repo, "python -m pytest -q tests", seed=3, max_tasks=4, workers=2)
+    again = synthesize(repo, f"{PYTEST} -q tests", seed=3, max_tasks=4, workers=2)
     assert [t["instance_id"] for t in again] == [t["instance_id"] for t in cli_tasks]
     assert [t["patch"] for t in again] == [t["patch"] for t in cli_tasks]
 

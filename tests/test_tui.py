@@ -15,7 +15,7 @@ from agent.tui.screens.sessions import SessionPicker
 from agent.tui.widgets.plan import PlanPane
 from agent.tui.widgets.tests import TestsPane
 from tests.solve_kit import CALC, FIX_NEW, edit, finish, git, make_repo, plan, texts, turn
-from tests.tui_kit import SETTINGS, snapshot, sync, until
+from tests.tui_kit import snapshot, sync, until
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 WRONG = "    if value > high:\n        return low + 0\n"
@@ -35,7 +35,7 @@ def screen_is(app, kind) -> bool:
 
 @sync
 async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS, {"tests/test_above.py": ABOVE})
+    repo = make_repo(tmp_path / "r", files={"tests/test_above.py": ABOVE})
     model = ScriptedModel([plan(), edit(new=WRONG), edit(), finish()])
     app = AgentApp(repo, model=model)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -71,7 +71,7 @@ async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
 
 @sync
 async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     asked, release = threading.Event(), threading.Event()
 
     def slow_edit(request):
@@ -99,7 +99,7 @@ async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
 
 @sync
 async def test_undo_then_discard_and_commit_per_file(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     model = ScriptedModel([plan(), edit(),
                            turn("", ("create_file", {"path": "notes.py", "content": "X = 1\n"})),
                            turn("", ("create_file", {"path": "extra.py", "content": "Y = 2\n"})),
@@ -126,7 +126,7 @@ async def test_undo_then_discard_and_commit_per_file(tmp_path):
 
 @sync
 async def test_resume_from_the_picker_then_discard_all(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     first = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
         [plan(), KeyboardInterrupt()])), [])
     assert first.outcome.status == "interrupted"
@@ -153,7 +153,7 @@ async def test_resume_from_the_picker_then_discard_all(tmp_path):
 
 @sync
 async def test_help_lists_every_key_and_modes_switch_live(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     app = AgentApp(repo, model=ScriptedModel([]))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+t")
@@ -180,7 +180,7 @@ def _store(repo):
 
 @sync
 async def test_a_command_is_edited_then_approved_and_its_tool_always_allowed(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     model = ScriptedModel([plan(), command("echo first"), command("echo third"),
                            command("echo fourth"), edit(), finish()])
     app = AgentApp(repo, model=model)
@@ -209,7 +209,7 @@ async def test_replay_of_a_stored_session_is_read_only(tmp_path):
     from agent.session import SessionStore
     from agent.tui.replay import ReplayApp
 
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     done = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
         [plan(), edit(), finish()])), [])
     store = SessionStore.open(repo)
@@ -227,7 +227,7 @@ async def test_replay_of_a_stored_session_is_read_only(tmp_path):
 
 @sync
 async def test_a_slow_model_leaves_the_ui_free_and_quitting_leaves_it_resumable(tmp_path):
-    repo = make_repo(tmp_path / "r", SETTINGS)
+    repo = make_repo(tmp_path / "r")
     asked, release = threading.Event(), threading.Event()
 
     def slow_edit(request):

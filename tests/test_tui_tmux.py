@@ -13,7 +13,6 @@ from agent.models.record import RecordingModel
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import edit, finish, make_repo, plan
-from tests.tui_kit import SETTINGS
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None,
                                 reason="tmux is not installed here (.ci/run installs it)")
@@ -50,8 +49,8 @@ class Tmux:
 def test_a_task_typed_into_agent_tui_is_solved_on_screen(tmp_path):
     recording = tmp_path / "rec"
     model = RecordingModel(ScriptedModel([plan(), edit(), finish()]), recording)
-    run_session(SolveOptions(task=TASK, cwd=make_repo(tmp_path / "a", SETTINGS), model=model), [])
-    repo = make_repo(tmp_path / "b", SETTINGS)
+    run_session(SolveOptions(task=TASK, cwd=make_repo(tmp_path / "a"), model=model), [])
+    repo = make_repo(tmp_path / "b")
     tmux = Tmux(tmp_path / "tmux.sock")
     # tmux hands COLUMNS/LINES of its own (80x24) to the pane when started without a terminal.
     agent = f"env -u COLUMNS -u LINES {sys.executable} -m agent"

@@ -10,10 +10,6 @@ import re
 import time
 from pathlib import Path
 
-from tests.solve_kit import QUIET
-
-# Child pytest runs without plugin autoload start in a third of the time on a busy machine.
-SETTINGS = QUIET + 'test_command = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q"\n'
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 TEXT = re.compile(r'<text class="[^"]*-r\d+"[^>]*? x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>')
 CELL_WIDTH = 12.2
