@@ -13,12 +13,14 @@ from pathlib import Path
 
 import prompts
 from agent.messages import Message, ModelRequest, Text
+from agent.plan import TEST_ID
 
 WORD = re.compile(r"[A-Za-z_]\w*")
 CODE_BLOCK = re.compile(r"```(?:python)?\n(.*?)(?:```|\Z)", re.DOTALL)  # unclosed: to the end
 PATH = re.compile(r"[\w./-]+\.py")
 FILE_NAME = "test_independent_checks.py"
 DOCSTRING_LINES = 40
+MAX_NAMED_TESTS = 20  # failing tests the task names whose bodies show what to expose
 BLANK_RUN = re.compile(r"\n{4,}")  # more than two blank lines, left where tests were cut
 
 
@@ -63,6 +65,7 @@ class DesignedTests:
 def design_tests(parts, plan) -> DesignedTests | None:
     """Ask a separate conversation for tests; keep the file if some of them fail now."""
     mentioned = set(WORD.findall(" ".join([parts.task, plan.reading, *plan.steps])))
+    mentioned |= names_used_by(parts.ctx.root, [*TEST_ID.findall(parts.task), *plan.test_ids()])
     interface = public_interface(parts.ctx.root, _plan_paths(parts.ctx.root, plan), mentioned)
     if not interface:
         return None
@@ -112,6 +115,28 @@ def public_interface(root: Path, paths: list[str], mentioned: set[str] = frozens
             lines += _describe(node, indent="", mentioned=mentioned)
         chunks.append("\n".join(lines))
     return "\n\n".join(chunks)
+
+
+def names_used_by(root: Path, test_ids: list[str]) -> set[str]:
+    """The names that the bodies of the given tests use: the interface they exercise."""
+    wanted: dict[str, set[str]] = {}
+    for test_id in test_ids[:MAX_NAMED_TESTS]:
+        path, _, name = test_id.partition("::")
+        wanted.setdefault(path, set()).add(name.split("::")[-1].split("[")[0])
+    found: set[str] = set()
+    for path, names in wanted.items():
+        try:
+            tree = ast.parse((root / path).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
+                for used in ast.walk(node):
+                    if isinstance(used, ast.Name):
+                        found.add(used.id)
+                    elif isinstance(used, ast.Attribute):
+                        found.add(used.attr)
+    return found
 
 
 def _names(node: ast.AST) -> set[str]:

@@ -77,3 +77,17 @@ def test_the_designer_sees_private_definitions_the_plan_names_and_short_docstrin
     assert "_hidden" not in shown and "_unrelated" not in shown
     assert "table(style=30)" in shown and "table(style=60)" not in shown
     assert "... (62 more lines of docstring)" in shown
+
+
+def test_the_designer_sees_what_the_named_failing_tests_call(tmp_path):
+    failing = "\n\ndef test_sum_of_clamped():\n    assert add(clamp(15, 0, 10), 1) == 11\n"
+    repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\n",
+                     {"tests/test_sum.py": "from calc import add, clamp\n" + failing})
+    model = ScriptedModel([plan(), DESIGNED, edit(), finish()])
+    task = "tests/test_sum.py::test_sum_of_clamped fails: clamp above the range returns low"
+    result = run_session(SolveOptions(task=task, cwd=repo, model=model), [])
+    assert result.outcome.status == "solved"
+    prompt = model.requests[1].messages[0].text
+    assert "def clamp(value, low, high)" in prompt  # named by the task and the plan
+    assert "def add(a, b)" in prompt and "Sum of two numbers." in prompt  # the test calls it
+    assert "return a + b" not in prompt
