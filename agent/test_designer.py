@@ -59,7 +59,8 @@ class DesignedTests:
             path.unlink(missing_ok=True)
             return
         keep = {t.split("::")[-1] for t in self.kept}
-        _write(path, remove_tests(self.source, [n for n in test_names(self.source) if n not in keep]))
+        dropped = [n for n in test_names(self.source) if n not in keep]
+        _write(path, remove_tests(self.source, dropped))
 
 
 def design_tests(parts, plan) -> DesignedTests | None:
