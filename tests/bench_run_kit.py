@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.solve_kit import QUIET, finish, make_repo, plan, turn
+from tests.solve_kit import PYTEST, QUIET, finish, make_repo, plan, turn
 
 STATS = '''"""Small statistics helpers."""
 
@@ -52,7 +52,7 @@ def test_mean():
 def test_span():
     assert span([4, 1, 9]) == 8
 '''
-TEST_COMMAND = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q tests"  # plugins: seconds per run
+TEST_COMMAND = f"{PYTEST} -q tests"
 SETTINGS = QUIET + "debug_rounds = 0\nmax_plans = 1\n"
 
 
