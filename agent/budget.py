@@ -27,6 +27,15 @@ class Budget:
     usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.monotonic)
 
+    @property
+    def deadline(self) -> float:
+        """When the wall-clock bound runs out, as a `time.monotonic()` value."""
+        return self.started + self.max_wall_s
+
+    def time_left(self) -> float:
+        """Seconds until the wall-clock bound runs out (negative once it has)."""
+        return self.deadline - time.monotonic()
+
     def charge(self, usage: Usage) -> None:
         """Add one model call's usage."""
         self.turns += 1

@@ -114,6 +114,8 @@ class ModelRequest:
     tools: list[ToolSpec] = field(default_factory=list)
     max_tokens: int = 8192
     temperature: float | None = None
+    # The session's wall-clock end (a time.monotonic() value): no answer is awaited past it.
+    deadline: float | None = None
 
 
 StopReason = Literal["end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "other"]

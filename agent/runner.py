@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent import loop
+from agent.bounds import TimedModel, TimedSandbox
 from agent.budget import Budget
 from agent.errors import UserError
 from agent.events import EventSink, PlanUpdated, SessionStarted
@@ -94,13 +95,14 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
     session_id, task = _session_identity(options, store, config)
     workspace = _working_copy(home, options, session_id)
     workspace.checkpoint(session_id, "resumed" if options.resume else "start")
-    box = sandbox_for(workspace.root, config)
-    model = options.model or _load_model(config.model, options.record)
+    budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
+    box = TimedSandbox(sandbox_for(workspace.root, config), budget)
+    model = TimedModel(options.model or _load_model(config.model, options.record), budget)
     parts = loop.LoopParts(
         task=task, session_id=session_id, model=model, registry=loop_registry(),
         ctx=_tool_context(workspace.root, box, config), workspace=workspace, config=config,
         emit=_fan_out([store.sink(session_id), *sinks]),
-        budget=Budget(config.max_turns, config.max_cost_usd, config.max_wall_s),
+        budget=budget,
         instructions=project_instructions(workspace.root), ask=ask,
         conversation_options={
             "on_message": lambda message: store.append_message(session_id, message),

@@ -15,6 +15,9 @@ One `Reply` answers either API: the server renders it as a Messages-API message 
 A reply can be an error status with headers (retry-after), drop the connection before
 answering or after N stream events, or send an SSE error event after N stream events. `script()` also takes callables `(ReceivedRequest) ->
 Reply`; `fallback` answers when the script is empty (otherwise a 400 says so).
+A reply can also never answer (`hang`) or start a stream and then send one byte every
+`drip_s` seconds forever (`drip_s`), as a stuck server or proxy would; both stop when the
+server closes.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class Reply:
     drop_after_events: int | None = None
     error_after_events: int | None = None
     drop_before_response: bool = False
+    hang: bool = False
+    drip_s: float | None = None
     model: str = "loopback-model"
 
     @property
@@ -100,6 +105,7 @@ class LoopbackServer:
         self.fallback: Callable[[ReceivedRequest], Reply] | None = None
         self._queue: list[Script] = []
         self._lock = threading.Lock()
+        self.closing = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
@@ -132,6 +138,7 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -168,6 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
         api = "openai" if self.path.endswith("/chat/completions") else "anthropic"
         if reply.drop_before_response:
             self._drop()
+        elif reply.hang:
+            self.loopback.closing.wait()
+        elif reply.drip_s is not None:
+            self._drip(reply.drip_s)
         elif reply.status != 200:
             self._send_json(reply.status, _error_body(api, reply), reply.headers)
         elif request.streamed:
@@ -204,6 +215,16 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             self._write_event(name, data)
         self.wfile.write(b"0\r\n\r\n")
+
+    def _drip(self, every_s: float) -> None:
+        """Start an SSE stream, then send one byte of a comment line at a time, forever."""
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        while not self.loopback.closing.wait(every_s):
+            self.wfile.write(b"1\r\n:\r\n")
+            self.wfile.flush()
 
     def _write_event(self, name: str | None, data: str) -> None:
         chunk = ((f"event: {name}\n" if name else "") + f"data: {data}\n\n").encode()

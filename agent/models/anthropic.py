@@ -25,6 +25,7 @@ from agent.messages import (
     Usage,
 )
 from agent.models import ModelError, TextSink, tool_call_from_json
+from agent.models.deadline import CallWatch
 from agent.models.pricing import with_cost
 from agent.models.retry import (
     ReplayGuard,
@@ -76,11 +77,15 @@ class AnthropicModel:
         params = request_params(self.model, request)
         guard = ReplayGuard(on_text)
 
+        what = f"Anthropic API ({self.model})"
+
         def attempt() -> ModelResponse:
             guard.start_attempt()
-            return self._attempt(client, params, guard)
+            with CallWatch(request.deadline, what) as watch:
+                timed = {**params, "timeout": watch.timeout(self._timeout_s)}
+                return self._attempt(client, timed, guard, watch)
 
-        return with_retries(attempt, self.retry, f"Anthropic API ({self.model})")
+        return with_retries(attempt, self.retry, what, deadline=request.deadline)
 
     def _connect(self) -> Any:
         key = self._api_key or os.environ.get("ANTHROPIC_API_KEY")
@@ -94,12 +99,14 @@ class AnthropicModel:
             max_retries=0, timeout=self._timeout_s)
         return self._client
 
-    def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink) -> ModelResponse:
+    def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink,
+                 watch: CallWatch) -> ModelResponse:
         import anthropic
 
         try:
             if self.stream:
-                wire = read_stream(client.messages.create(**params, stream=True), on_text)
+                events = watch.stream(client.messages.create(**params, stream=True))
+                wire = read_stream(watch.events(events), on_text)
             else:
                 wire = client.messages.create(**params).to_dict()
                 if any(block.get("type") == "text" for block in wire["content"]):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agent.messages import ModelRequest, ModelResponse
 from agent.models import ModelError, TextSink
+from agent.models.deadline import out_of_time
 from agent.models.exchange import (
     request_numbers,
     request_path,
@@ -82,7 +83,7 @@ class BridgeModel:
         pending = request_path(self.folder, number)
         write_json_atomic(pending, request_to_json(request, number))
         try:
-            response = self._wait(number)
+            response = self._wait(number, request.deadline)
         except BaseException:  # timeout, Ctrl-C: leave no unanswered request behind
             pending.unlink(missing_ok=True)
             raise
@@ -90,15 +91,19 @@ class BridgeModel:
             on_text(response.message.text)
         return response
 
-    def _wait(self, number: int) -> ModelResponse:
+    def _wait(self, number: int, session_deadline: float | None) -> ModelResponse:
         answer = response_path(self.folder, number)
         deadline = time.monotonic() + self.timeout_s
+        if session_deadline is not None:
+            deadline = min(deadline, session_deadline)
         while time.monotonic() < deadline:
             if answer.exists():
                 response = self._read(answer, number)
                 if response is not None:
                     return response
-            time.sleep(self.poll_s)
+            time.sleep(min(self.poll_s, max(deadline - time.monotonic(), 0)))
+        if session_deadline is not None and deadline == session_deadline:
+            raise out_of_time(f"an answer in {answer}")
         raise ModelError(f"bridge: no answer in {answer} after {self.timeout_s:.0f} s; "
                          f"see {self.folder / 'README.txt'} for how to answer")
 

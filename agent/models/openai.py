@@ -22,6 +22,7 @@ from agent.messages import (
     Usage,
 )
 from agent.models import ModelError, TextSink, tool_call_from_json
+from agent.models.deadline import CallWatch
 from agent.models.pricing import with_cost
 from agent.models.retry import (
     ReplayGuard,
@@ -73,11 +74,15 @@ class OpenAIModel:
         params = request_params(self.model, request, hosted=self.base_url is None)
         guard = ReplayGuard(on_text)
 
+        what = f"{self._where()} ({self.model})"
+
         def attempt() -> ModelResponse:
             guard.start_attempt()
-            return self._attempt(client, params, guard)
+            with CallWatch(request.deadline, what) as watch:
+                timed = {**params, "timeout": watch.timeout(self._timeout_s)}
+                return self._attempt(client, timed, guard, watch)
 
-        return with_retries(attempt, self.retry, f"{self._where()} ({self.model})")
+        return with_retries(attempt, self.retry, what, deadline=request.deadline)
 
     def _where(self) -> str:
         return f"the server at {self.base_url}" if self.base_url else "OpenAI API"
@@ -93,14 +98,15 @@ class OpenAIModel:
                                      max_retries=0, timeout=self._timeout_s)
         return self._client
 
-    def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink) -> ModelResponse:
+    def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink,
+                 watch: CallWatch) -> ModelResponse:
         import openai
 
         try:
             if self.stream:
-                chunks = client.chat.completions.create(
-                    **params, stream=True, stream_options={"include_usage": True})
-                wire = read_stream(chunks, on_text)
+                chunks = watch.stream(client.chat.completions.create(
+                    **params, stream=True, stream_options={"include_usage": True}))
+                wire = read_stream(watch.events(chunks), on_text)
             else:
                 wire = completion_wire(client.chat.completions.create(**params).to_dict())
                 if wire["text"]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from agent.budget import BudgetExhausted
 from agent.models import ModelError, TextSink
 
 T = TypeVar("T")
@@ -55,9 +56,11 @@ def with_retries(
     policy: RetryPolicy,
     what: str,
     sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
 ) -> T:
     """Run `call`, retrying on `Retryable` as the policy says; after the last attempt a
-    ModelError names `what` failed and why."""
+    ModelError names `what` failed and why. A wait that would pass `deadline` (the
+    session's time limit, a `time.monotonic()` value) ends it at once as a budget stop."""
     for attempt in range(policy.attempts):
         try:
             return call()
@@ -66,9 +69,20 @@ def with_retries(
                 raise ModelError(f"{what} still failing after {policy.attempts} attempts: "
                                  f"{failure.reason}") from None
             wait = policy.delay(attempt, failure.retry_after)
+            _check_time_for(wait, deadline, what, failure.reason)
             log.warning("%s: %s; retrying in %.1f s", what, failure.reason, wait)
             sleep(wait)
     raise ModelError(f"{what}: no attempts allowed by the retry policy")
+
+
+def _check_time_for(wait: float, deadline: float | None, what: str, reason: str) -> None:
+    """Raise `BudgetExhausted` when waiting `wait` seconds would pass the deadline."""
+    if deadline is None:
+        return
+    left = deadline - time.monotonic()
+    if wait >= left:
+        raise BudgetExhausted(f"time limit reached: {what} failed ({reason}); the next "
+                              f"try is {wait:.0f} s away, but {max(left, 0):.0f} s are left")
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
