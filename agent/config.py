@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -160,17 +161,31 @@ def _from_text(name: str, text: str, where: str) -> Any:
     return text
 
 
+# The least each number may be, and whether it must be more than that (not equal to it).
+NUMBER_BOUNDS: dict[str, tuple[float, bool]] = {
+    "max_turns": (1, False), "max_plans": (1, False), "debug_rounds": (0, False),
+    "map_tokens": (0, False), "max_cost_usd": (0, True), "max_wall_s": (0, True),
+    "command_timeout_s": (0, True), "full_suite_s": (0, False),
+}
+
+
+def check_number(name: str, value: float, where: str, least: float = 0,
+                 more_than: bool = True) -> float:
+    """`value` if it is a finite number of at least `least` (more than it with
+    `more_than`), else a UserError naming the setting or flag and where it was set.
+    NaN and infinity are refused: a bound of NaN would never be reached."""
+    if not math.isfinite(value):
+        raise UserError(f"{name} must be a finite number, not {value} (set in {where})")
+    if value < least or (more_than and value == least):
+        bound = f"more than {least:g}" if more_than else f"at least {least:g}"
+        raise UserError(f"{name} must be {bound}, not {value:g} (set in {where})")
+    return value
+
+
 def _validate(config: Config) -> None:
     where = config.source
-    for name in ("max_turns", "max_plans"):
-        if getattr(config, name) < 1:
-            raise UserError(f"{name} must be at least 1 (set in {where[name]})")
-    for name in ("debug_rounds", "map_tokens"):
-        if getattr(config, name) < 0:
-            raise UserError(f"{name} must not be negative (set in {where[name]})")
-    for name in ("max_cost_usd", "max_wall_s", "command_timeout_s"):
-        if getattr(config, name) <= 0:
-            raise UserError(f"{name} must be more than 0 (set in {where[name]})")
+    for name, (least, more_than) in NUMBER_BOUNDS.items():
+        check_number(name, getattr(config, name), where[name], least, more_than)
     if config.sandbox not in SANDBOX_BACKENDS:
         raise UserError(f"sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not "
                         f"{config.sandbox!r} (set in {where['sandbox']})")

@@ -7,8 +7,12 @@ translate these to and from their wire formats; nothing else in the agent knows 
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+log = logging.getLogger("agent.usage")
 
 Role = Literal["user", "assistant"]
 
@@ -87,13 +91,38 @@ class ToolSpec:
 
 @dataclass
 class Usage:
-    """Tokens and dollars of one call (or a sum of calls)."""
+    """Tokens and dollars of one call (or a sum of calls).
+
+    What a provider reports is not trusted: a count that is not a whole number of at least
+    0 (a string, null, NaN, -5) and a cost that is not a finite number of at least 0 are
+    logged, taken as 0 and counted in `unknown`, so a sum of usages never goes down.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    unknown: int = 0  # how many of the reported numbers were refused
+
+    def __post_init__(self) -> None:
+        for name in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"):
+            value = getattr(self, name)
+            count = token_count(value)
+            if count is None:
+                self._refuse(name, value)
+                count = 0
+            setattr(self, name, count)
+        cost = self.cost_usd
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not (
+                math.isfinite(cost) and cost >= 0):
+            self._refuse("cost_usd", cost)
+            self.cost_usd = 0.0
+
+    def _refuse(self, name: str, value: object) -> None:
+        log.warning("usage: %s = %r is not a count the provider could mean; counted as "
+                    "unknown (0)", name, value)
+        self.unknown += 1
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -102,7 +131,19 @@ class Usage:
             self.cache_read_tokens + other.cache_read_tokens,
             self.cache_write_tokens + other.cache_write_tokens,
             self.cost_usd + other.cost_usd,
+            self.unknown + other.unknown,
         )
+
+
+def token_count(value: object) -> int | None:
+    """`value` as a token count: a whole number of at least 0 (12.0 counts as 12), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value >= 0 and value.is_integer():
+        return int(value)
+    return None
 
 
 @dataclass

@@ -62,6 +62,7 @@ class Reply:
     drop_before_response: bool = False
     hang: bool = False
     drip_s: float | None = None
+    openai_usage: dict[str, Any] | None = None  # sent as it is instead of the converted usage
     model: str = "loopback-model"
 
     @property
@@ -319,6 +320,8 @@ def _anthropic_events(reply: Reply) -> list[tuple[str | None, str]]:
 
 
 def _openai_usage(reply: Reply) -> dict[str, Any]:
+    if reply.openai_usage is not None:
+        return reply.openai_usage
     usage = _anthropic_usage(reply)
     cached = usage["cache_read_input_tokens"]
     prompt = usage["input_tokens"] + cached + usage["cache_creation_input_tokens"]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from agent.commands import bounded
+
 SANDBOX_HELP = "Sandbox backend: auto, bwrap or none."
 
 
@@ -26,7 +28,8 @@ def register(app: typer.Typer) -> None:
         max_tasks: int = typer.Option(50, "--max", help="Stop after this many validated bugs."),
         out: Path = typer.Option(None, "--out", help="JSONL file to write (default: stdout)."),
         workers: int = typer.Option(2, "--workers", help="Validation processes."),
-        timeout: float = typer.Option(None, "--timeout", help="Seconds per test-suite run "
+        timeout: float = typer.Option(None, "--timeout", callback=bounded("--timeout"),
+                                      help="Seconds per test-suite run "
                                       "(default: 5x the clean run, at least 30)."),
         sandbox: str = typer.Option("auto", "--sandbox", help=SANDBOX_HELP),
     ) -> None:
@@ -72,9 +75,11 @@ def _register_run(bench: typer.Typer) -> None:
         limit: int = typer.Option(0, "--limit", help="Only the first K tasks (0: all)."),
         out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for "
                                  "results.jsonl, sessions and logs; a rerun skips finished tasks."),
-        task_timeout: float = typer.Option(1800.0, "--task-timeout", help="Seconds per task "
+        task_timeout: float = typer.Option(1800.0, "--task-timeout",
+                                           callback=bounded("--task-timeout"), help="Seconds per task "
                                            "for the agent (its max_wall_s)."),
-        task_cost: float = typer.Option(None, "--task-cost", help="Dollars per task "
+        task_cost: float = typer.Option(None, "--task-cost", callback=bounded("--task-cost"),
+                                        help="Dollars per task "
                                         "(its max_cost_usd; default: the config's)."),
         executor: str = typer.Option("local", "--executor", help="local (worker processes) "
                                      "or ray."),

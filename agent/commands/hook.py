@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from agent.commands import bounded
+
 MODEL_HELP = "The model (default: the config's model), e.g. anthropic:claude-sonnet-5-5."
 STRICT_HELP = "Fail when the model step cannot run (no key, no network) instead of skipping it."
 
@@ -22,11 +24,15 @@ def register(app: typer.Typer) -> None:
         fix: bool = typer.Option(False, "--fix",
             help="When tests fail, let the agent write a fix to the working tree (unstaged)."),
         model: str | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-        timeout: float = typer.Option(300.0, "--timeout", help="Hard limit for the tests (s)."),
+        timeout: float = typer.Option(300.0, "--timeout", help="Hard limit for the tests (s).",
+                                     callback=bounded("--timeout")),
         suite_limit: float = typer.Option(60.0, "--suite-limit",
+            callback=bounded("--suite-limit", more_than=False),
             help="Run the whole suite when no test maps to the change, if it takes at most this (s)."),
-        fix_cost: float = typer.Option(0.5, "--fix-cost", help="Dollar limit for --fix."),
-        fix_time: float = typer.Option(300.0, "--fix-time", help="Hard time limit for --fix (s)."),
+        fix_cost: float = typer.Option(0.5, "--fix-cost", help="Dollar limit for --fix.",
+                                      callback=bounded("--fix-cost")),
+        fix_time: float = typer.Option(300.0, "--fix-time", help="Hard time limit for --fix (s).",
+                                      callback=bounded("--fix-time")),
         strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
         no_cache: bool = typer.Option(False, "--no-cache", help="Ignore earlier results."),
     ) -> None:
@@ -50,7 +56,8 @@ def register(app: typer.Typer) -> None:
         fail_on: str = typer.Option("high", "--fail-on",
             help="Fail at this severity or above: high, medium or low."),
         model: str | None = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-        timeout: float = typer.Option(120.0, "--timeout", help="Hard limit for the model (s)."),
+        timeout: float = typer.Option(120.0, "--timeout", help="Hard limit for the model (s).",
+                                     callback=bounded("--timeout")),
         strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
         no_cache: bool = typer.Option(False, "--no-cache", help="Ignore earlier results."),
     ) -> None:

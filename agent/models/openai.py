@@ -20,6 +20,7 @@ from agent.messages import (
     ToolCall,
     ToolResult,
     Usage,
+    token_count,
 )
 from agent.models import ModelError, TextSink, tool_call_from_json
 from agent.models.deadline import CallWatch
@@ -143,7 +144,8 @@ class OpenAIModel:
     def _response(self, wire: dict[str, Any]) -> ModelResponse:
         usage = wire.get("usage") or {}
         cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-        counted = Usage(input_tokens=(usage.get("prompt_tokens") or 0) - cached,
+        prompt = usage.get("prompt_tokens") or 0
+        counted = Usage(input_tokens=_uncached(prompt, cached),
                         output_tokens=usage.get("completion_tokens") or 0,
                         cache_read_tokens=cached)
         parts: list[Text | ToolCall] = [Text(wire["text"])] if wire["text"] else []
@@ -155,6 +157,15 @@ class OpenAIModel:
             usage=with_cost(self.model, counted),
             model=wire.get("model") or self.model,
         )
+
+
+def _uncached(prompt: Any, cached: Any) -> Any:
+    """The prompt tokens not read from the cache. Counts that are not counts are passed on
+    as they are, for `Usage` to refuse."""
+    whole, part = token_count(prompt), token_count(cached)
+    if whole is None or part is None:
+        return prompt
+    return max(whole - part, 0)
 
 
 def read_stream(chunks: Any, on_text: TextSink) -> dict[str, Any]:

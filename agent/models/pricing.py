@@ -72,4 +72,4 @@ def cost(model: str, usage: Usage) -> float:
 def with_cost(model: str, usage: Usage) -> Usage:
     """The same usage with `cost_usd` filled in from the table."""
     return Usage(usage.input_tokens, usage.output_tokens, usage.cache_read_tokens,
-                 usage.cache_write_tokens, cost(model, usage))
+                 usage.cache_write_tokens, cost(model, usage), usage.unknown)
