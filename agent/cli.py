@@ -54,10 +54,16 @@ def main() -> None:
     """Entry point of the console script: user errors become one line and exit 2."""
     import sys
 
-    from agent.errors import UserError
+    from agent.errors import UserError, environment_problem
 
     try:
         app()
     except UserError as error:
         typer.echo(f"agent: {error}", err=True)
         sys.exit(error.exit_code)
+    except Exception as error:  # the machine failed (a full disk, ...): one line, not a trace
+        problem = environment_problem(error)
+        if problem is None:
+            raise
+        typer.echo(f"agent: {problem}", err=True)
+        sys.exit(1)

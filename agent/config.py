@@ -95,15 +95,24 @@ def load_config(root: Path, cli_overrides: dict[str, Any] | None = None) -> Conf
 def _file_settings(root: Path) -> list[tuple[str, dict[str, Any]]]:
     """(file name, settings) from pyproject's [tool.agent], then .agent.toml (which wins)."""
     found = []
-    pyproject = _read_toml(root / "pyproject.toml")
-    if "agent" in pyproject.get("tool", {}):
-        table = pyproject["tool"]["agent"]
+    tool = _pyproject_tool_tables(root)
+    if "agent" in tool:
+        table = tool["agent"]
         if not isinstance(table, dict):
             raise UserError("[tool.agent] in pyproject.toml must be a table")
         found.append(("pyproject.toml [tool.agent]", table))
     if (root / ".agent.toml").is_file():
         found.append((".agent.toml", _read_toml(root / ".agent.toml")))
     return found
+
+
+def _pyproject_tool_tables(root: Path) -> dict[str, Any]:
+    """pyproject.toml's [tool] table ({} without one); a UserError when it is not a table."""
+    tool = _read_toml(root / "pyproject.toml").get("tool", {})
+    if not isinstance(tool, dict):
+        raise UserError("pyproject.toml: `tool` must be a table ([tool.NAME] sections), "
+                        f"not {type(tool).__name__}")
+    return tool
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -229,7 +238,10 @@ def _pytest_settings(root: Path) -> tuple[dict[str, str], str | None]:
     """pytest's ini options (values as space-joined text) and the file they came from."""
     if (root / "pytest.ini").is_file():
         return _ini_section(root / "pytest.ini", "pytest"), "pytest.ini"
-    options = _read_toml(root / "pyproject.toml").get("tool", {}).get("pytest", {})
+    options = _pyproject_tool_tables(root).get("pytest", {})
+    if not isinstance(options, dict):
+        raise UserError("pyproject.toml: [tool.pytest] must be a table "
+                        "(pytest reads [tool.pytest.ini_options])")
     if isinstance(options.get("ini_options"), dict):
         table = options["ini_options"]
         return {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in table.items()}, \

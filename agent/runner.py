@@ -6,16 +6,18 @@ each front end only chooses its options and its event sinks.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent import loop
 from agent.bounds import TimedModel, TimedSandbox
 from agent.budget import Budget
-from agent.errors import UserError
+from agent.errors import UserError, environment_problem
 from agent.events import EventSink, PlanUpdated, SessionStarted
+from agent.preflight import check_before_session
 
 RESULT_MODES = ("leave", "commit", "branch")
 
@@ -91,32 +93,35 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
     started = time.monotonic()
     home = Workspace.open(options.cwd)
     config = load_config(home.root, options.overrides)
+    check_before_session(home, options)
+    model = options.model or _load_model(config.model, options.record)
     store = SessionStore.open(home.root)
     session_id, task = _session_identity(options, store, config)
-    workspace = _working_copy(home, options, session_id)
-    workspace.checkpoint(session_id, "resumed" if options.resume else "start")
-    budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
-    box = TimedSandbox(sandbox_for(workspace.root, config), budget)
-    model = TimedModel(options.model or _load_model(config.model, options.record), budget)
-    parts = loop.LoopParts(
-        task=task, session_id=session_id, model=model, registry=loop_registry(),
-        ctx=_tool_context(workspace.root, box, config), workspace=workspace, config=config,
-        emit=_fan_out([store.sink(session_id), *sinks]),
-        budget=budget,
-        instructions=project_instructions(workspace.root), ask=ask,
-        conversation_options={
-            "on_message": lambda message: store.append_message(session_id, message),
-            **(conversation_options or {}),
-        },
-    )
-    parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
-                              str(workspace.root), resumed=bool(options.resume)))
-    if options.resume:
-        outcome = loop.resume(parts, store.messages(session_id), _last_plan(store, session_id))
-    else:
-        outcome = loop.solve(parts)
-    store.mark(session_id, outcome.status, outcome.stop_reason)
-    delivery = _deliver(home, workspace, options, session_id, outcome, task)
+    with _marked_if_it_fails(store, session_id):
+        workspace = _working_copy(home, options, session_id)
+        workspace.checkpoint(session_id, "resumed" if options.resume else "start")
+        budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
+        box = TimedSandbox(sandbox_for(workspace.root, config), budget)
+        parts = loop.LoopParts(
+            task=task, session_id=session_id, model=TimedModel(model, budget), registry=loop_registry(),
+            ctx=_tool_context(workspace.root, box, config), workspace=workspace, config=config,
+            emit=_fan_out([store.sink(session_id), *sinks]),
+            budget=budget,
+            instructions=project_instructions(workspace.root), ask=ask,
+            conversation_options={
+                "on_message": lambda message: store.append_message(session_id, message),
+                **(conversation_options or {}),
+            },
+        )
+        parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
+                                  str(workspace.root), resumed=bool(options.resume)))
+        if options.resume:
+            outcome = loop.resume(parts, store.messages(session_id),
+                                  _last_plan(store, session_id))
+        else:
+            outcome = loop.solve(parts)
+        store.mark(session_id, outcome.status, outcome.stop_reason)
+        delivery = _deliver(home, workspace, options, session_id, outcome, task)
     usage = parts.budget.usage
     return SessionResult(
         session_id, outcome, diff=_final_diff(workspace, session_id, delivery),
@@ -141,7 +146,10 @@ def loop_registry():
 
 def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
     if options.resume:
-        record = store.get(options.resume)
+        record = store.get(options.resume)  # a session whose process died reads interrupted
+        if record.status == "running" and record.owner_pid > 0:
+            raise UserError(f"session {record.id} is still running (process "
+                            f"{record.owner_pid}); stop it first or start a new one")
         return record.id, record.task
     if not options.task.strip():
         raise UserError("give a task, e.g. agent solve \"make parse() accept empty input\"")
@@ -156,16 +164,31 @@ def _working_copy(home, options: SolveOptions, session_id: str):
 
     if options.resume:
         return home
-    dirty = home.dirty_files()
-    if dirty and not options.allow_dirty:
-        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-        raise UserError(f"the working tree has uncommitted changes ({shown}); commit or stash "
-                        "them, or pass --allow-dirty (a snapshot is kept first) or --worktree")
+    dirty = home.dirty_files()  # refused before the session started unless --allow-dirty
     if dirty:
         home.snapshot(f"before session {session_id}")
     if options.worktree:
         return Workspace.open(home.worktree(session_id, allow_dirty=options.allow_dirty))
     return home
+
+
+@contextlib.contextmanager
+def _marked_if_it_fails(store, session_id: str) -> Iterator[None]:
+    """Mark the session as it ended when something escapes the loop (an interrupt, a full
+    disk, a failed delivery), so it is never left `running`."""
+    try:
+        yield
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt):
+            status, reason = "interrupted", "interrupted"
+        else:
+            status, reason = "error", (environment_problem(error) or str(error)
+                                       or type(error).__name__)
+        try:
+            store.mark(session_id, status, reason)
+        except Exception:  # e.g. the disk is still full: the owner check marks it later
+            pass
+        raise
 
 
 def _deliver(home, workspace, options, session_id, outcome, task) -> dict:

@@ -22,6 +22,7 @@ from typing import Any
 from agent import events as ev
 from agent.errors import UserError
 from agent.messages import Message, message_from_dict, message_to_dict
+from agent.owner import current_owner, owner_alive
 
 STORE_NAME = "sessions.sqlite"
 
@@ -60,8 +61,13 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (session_id, seq)
         );
     """),
+    ("002_session_owner", """
+        ALTER TABLE sessions ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''
+    """),
 ]
 
+PROCESS_GONE = "process gone"  # the stop reason of a running session whose process died
 UPDATABLE = {"status", "stop_reason", "summary", "repo", "branch", "base_checkpoint"}
 
 
@@ -85,10 +91,18 @@ class SessionRecord:
     repo: str
     branch: str
     base_checkpoint: str
+    owner_pid: int = 0  # the process that runs (or last ran) the session
+    owner_start: str = ""  # that process's start time, see agent.owner
 
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-able data."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def shown_status(self) -> str:
+        """The status as people read it: `interrupted (process gone)` for a dead owner."""
+        gone = self.status == "interrupted" and self.stop_reason == PROCESS_GONE
+        return f"{self.status} ({PROCESS_GONE})" if gone else self.status
 
 
 COLUMNS = ", ".join(f.name for f in fields(SessionRecord))
@@ -132,15 +146,16 @@ class SessionStore:
     def create(self, task: str, model: str, repo: str = "", branch: str = "") -> str:
         """Start a session record; returns its id, e.g. `20261123-104512-ab12`."""
         now = time.time()
+        pid, started = current_owner()
         for _ in range(20):
             stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
             session_id = f"{stamp}-{secrets.token_hex(2)}"
             try:
                 with self._write() as db:
                     db.execute(
-                        "INSERT INTO sessions (id, task, model, created, updated, repo, branch)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (session_id, task, model, now, now, repo, branch),
+                        "INSERT INTO sessions (id, task, model, created, updated, repo, branch,"
+                        " owner_pid, owner_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (session_id, task, model, now, now, repo, branch, pid, started),
                     )
                 return session_id
             except sqlite3.IntegrityError:
@@ -195,7 +210,7 @@ class SessionStore:
         sql = f"SELECT {COLUMNS} FROM sessions ORDER BY created DESC, id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [SessionRecord(*row) for row in self._read(sql, ())]
+        return [self._settled(SessionRecord(*row)) for row in self._read(sql, ())]
 
     def latest(self) -> SessionRecord:
         """The newest session; `UserError` when there is none."""
@@ -211,7 +226,7 @@ class SessionStore:
                           " ORDER BY id LIMIT 6", (pattern,))
         exact = [row for row in rows if row[0] == session_id]
         if exact or len(rows) == 1:
-            return SessionRecord(*(exact or rows)[0])
+            return self._settled(SessionRecord(*(exact or rows)[0]))
         if not rows or not session_id:
             raise UserError(f"no session {session_id!r}; `agent sessions` lists them")
         ids = ", ".join(row[0] for row in rows[:5])
@@ -230,6 +245,17 @@ class SessionStore:
         with self._write() as db:
             db.execute(f"UPDATE sessions SET {assignments}, updated = ? WHERE id = ?",
                        (*values.values(), time.time(), session_id))
+
+    def _settled(self, record: SessionRecord) -> SessionRecord:
+        """`record`, marked interrupted (process gone) if it is running but its process died."""
+        if record.status != "running" or owner_alive(record.owner_pid, record.owner_start):
+            return record
+        with self._write() as db:  # only if no other process has claimed it meanwhile
+            db.execute("UPDATE sessions SET status = 'interrupted', stop_reason = ? WHERE id = ?"
+                       " AND status = 'running' AND owner_pid = ? AND owner_start = ?",
+                       (PROCESS_GONE, record.id, record.owner_pid, record.owner_start))
+        row = self._read(f"SELECT {COLUMNS} FROM sessions WHERE id = ?", (record.id,))
+        return SessionRecord(*row[0])
 
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         with self._lock:
@@ -264,8 +290,10 @@ def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> N
             (event.status, event.stop_reason, event.summary, event.at, session_id),
         )
     elif isinstance(event, ev.SessionStarted):  # repo: where it runs (maybe a worktree)
+        pid, started = current_owner()  # the process that emits it runs it (resume too)
         db.execute("UPDATE sessions SET status = 'running', stop_reason = '', repo = ?,"
-                   " updated = ? WHERE id = ?", (event.repo, event.at, session_id))
+                   " owner_pid = ?, owner_start = ?, updated = ? WHERE id = ?",
+                   (event.repo, pid, started, event.at, session_id))
     else:
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (event.at, session_id))
 

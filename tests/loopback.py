@@ -64,6 +64,9 @@ class Reply:
     drip_s: float | None = None
     openai_usage: dict[str, Any] | None = None  # sent as it is instead of the converted usage
     model: str = "loopback-model"
+    # SSE events (name, data) sent verbatim instead of the stream rendered from this reply,
+    # e.g. data that is not JSON, or a delta for a block never started.
+    events: list[tuple[str | None, str]] | None = None
 
     @property
     def final_stop_reason(self) -> str:
@@ -183,7 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif reply.status != 200:
             self._send_json(reply.status, _error_body(api, reply), reply.headers)
         elif request.streamed:
-            events = _anthropic_events(reply) if api == "anthropic" else _openai_events(reply)
+            events = reply.events if reply.events is not None else (
+                _anthropic_events(reply) if api == "anthropic" else _openai_events(reply))
             self._send_stream(events, reply, api)
         else:
             body = _anthropic_message(reply) if api == "anthropic" else _openai_completion(reply)
@@ -275,6 +279,16 @@ def _anthropic_message(reply: Reply) -> dict[str, Any]:
     return {"id": "msg_loopback", "type": "message", "role": "assistant", "model": reply.model,
             "content": _anthropic_blocks(reply), "stop_reason": reply.final_stop_reason,
             "stop_sequence": None, "usage": _anthropic_usage(reply)}
+
+
+def anthropic_events(reply: Reply) -> list[tuple[str | None, str]]:
+    """The Messages-API SSE stream for `reply`, as (event name, data) pairs."""
+    return _anthropic_events(reply)
+
+
+def openai_events(reply: Reply) -> list[tuple[str | None, str]]:
+    """The chat-completions SSE stream for `reply`, as (event name, data) pairs."""
+    return _openai_events(reply)
 
 
 def _anthropic_events(reply: Reply) -> list[tuple[str | None, str]]:

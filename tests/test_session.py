@@ -101,8 +101,8 @@ def test_store_lives_in_dot_agent_excluded_from_git_with_migrations_recorded(rep
                             capture_output=True, text=True).stdout
     assert status == ""
     db = sqlite3.connect(repo / ".agent" / "sessions.sqlite")
-    assert db.execute("SELECT name FROM migrations").fetchall() == [
-        ("001_sessions_events_messages",)]
+    assert db.execute("SELECT name FROM migrations ORDER BY name").fetchall() == [
+        ("001_sessions_events_messages",), ("002_session_owner",)]
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 

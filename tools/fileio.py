@@ -9,6 +9,7 @@ from pathlib import Path
 from tools.errors import ToolError
 
 BINARY_SNIFF_BYTES = 8192
+MAX_EDIT_BYTES = 10 * 1024 * 1024  # past this, matching and the syntax check take minutes
 NEW_FILE_MODE = 0o644
 
 
@@ -45,6 +46,11 @@ def read_for_edit(path: Path, shown: str) -> bytes:
         raise ToolError(f"{shown} is a directory, not a file")
     if not path.exists():
         raise ToolError(f"{shown} does not exist; use create_file to make a new file")
+    size = path.stat().st_size
+    if size > MAX_EDIT_BYTES:
+        raise ToolError(f"{shown} is {size / 1024 / 1024:.1f} MB; edit_file edits files of up "
+                        f"to {MAX_EDIT_BYTES // 1024 // 1024} MB. Change it with run_command "
+                        "(e.g. sed or a small Python script) instead")
     data = path.read_bytes()
     if is_binary(data):
         raise ToolError(f"{shown} is a binary file; it cannot be edited as text")

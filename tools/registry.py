@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from agent.messages import ToolCall, ToolResult, ToolSpec
+from agent.models import arguments_error
 from tools.errors import ToolError
 from tools.output import cap
 from tools.paths import display
@@ -195,6 +196,9 @@ class Registry:
 
     def check(self, call: ToolCall) -> tuple[Tool, dict[str, Any]]:
         """The tool and its checked arguments, or a ToolError the model can read."""
+        problem = arguments_error(call)
+        if problem:  # the model's arguments were not valid JSON: say so, with the parse error
+            raise ToolError(problem)
         found = self._tools.get(call.name)
         if found is None:
             raise ToolError(

@@ -78,7 +78,7 @@ def sessions(
     from rich.table import Table
 
     console = Console()
-    rows = [[r.id, r.task, r.status, f"${r.cost_usd:.2f}", _duration(r.updated - r.created),
+    rows = [[r.id, r.task, r.shown_status, f"${r.cost_usd:.2f}", _duration(r.updated - r.created),
              _when(r.created)] for r in records]
     headers = ("id", "task", "status", "cost", "time", "when")
     widths = [max(len(h), *(len(row[n]) for row in rows)) for n, h in enumerate(headers)]
@@ -119,7 +119,7 @@ def show(
 
 def transcript(record, events: list[dict]) -> list[str]:
     """Readable lines for a session record and its stored events."""
-    lines = [f"session {record.id}  {record.status}  model {record.model}",
+    lines = [f"session {record.id}  {record.shown_status}  model {record.model}",
              f"task: {record.task}"]
     streamed: list[str] = []
     for event in events:

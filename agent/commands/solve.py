@@ -100,6 +100,8 @@ def _run(options, as_json: bool, jsonl: bool) -> int:
     else:
         sinks = [ProgressPrinter(sys.stdout, color=sys.stdout.isatty())]
     result = run_session(options, sinks)
+    if result.outcome.status == "error":  # the reason, on stderr whatever the output mode
+        typer.echo(f"agent: {' '.join(result.outcome.stop_reason.split())}", err=True)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not jsonl:

@@ -86,8 +86,9 @@ def tool_call_from_json(call_id: str, name: str, raw: str) -> ToolCall:
         value, problem = None, str(error)
     if not problem:
         return ToolCall(call_id, name, value)
-    message = (f"the arguments of {name} were not valid JSON ({problem}); "
-               "call the tool again with a JSON object")
+    shown = raw if len(raw) <= 300 else raw[:300] + "..."
+    message = (f"the arguments of {name} were not valid JSON ({problem}); they were: {shown}\n"
+               "Call the tool again with its arguments as one JSON object.")
     return ToolCall(call_id, name, {RAW_ARGUMENTS_KEY: raw, ARGUMENTS_ERROR_KEY: message})
 
 

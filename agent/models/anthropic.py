@@ -115,6 +115,9 @@ class AnthropicModel:
             raise status_failure(error) from None
         except (anthropic.APIConnectionError, *transport_errors()) as error:
             raise Retryable(f"connection failed ({error})") from None
+        except ValueError as error:  # an SSE event whose data is not JSON (or not a message)
+            raise ModelError(f"Anthropic API ({self.model}) sent a stream event that is not "
+                             f"valid JSON ({error})") from None
         return self._response(wire)
 
     def _response(self, wire: dict[str, Any]) -> ModelResponse:
@@ -150,7 +153,7 @@ def read_stream(events: Any, on_text: TextSink) -> dict[str, Any]:
                 block["partial_json"] = ""
             wire["content"].append(block)
         elif event.type == "content_block_delta":
-            block, delta = wire["content"][event.index], event.delta
+            block, delta = started_block(wire, event.index), event.delta
             if delta.type == "text_delta":
                 block["text"] = block.get("text", "") + delta.text
                 on_text(delta.text)
@@ -169,6 +172,14 @@ def read_stream(events: Any, on_text: TextSink) -> dict[str, Any]:
     if not finished:
         raise Retryable("the stream ended before the message was complete")
     return wire
+
+
+def started_block(wire: dict[str, Any], index: Any) -> dict[str, Any]:
+    """The content block a delta event names; a ModelError when the stream never started it."""
+    if not isinstance(index, int) or not 0 <= index < len(wire["content"]):
+        raise ModelError(f"the Anthropic stream sent a delta for content block {index!r}, "
+                         f"which it never started ({len(wire['content'])} started)")
+    return wire["content"][index]
 
 
 def part_from_block(block: dict[str, Any], model: str) -> Part | None:

@@ -60,7 +60,11 @@ def from_spec(argument: str) -> BridgeModel:
     """`bridge:DIR`."""
     if not argument:
         raise ModelError("bridge: needs a folder, e.g. bridge:./model-bridge")
-    return BridgeModel(Path(argument).expanduser())
+    folder = Path(argument).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"bridge:{argument} is a file, not a folder; name a folder "
+                         "(it is created if missing)")
+    return BridgeModel(folder)
 
 
 class BridgeModel:
@@ -74,7 +78,10 @@ class BridgeModel:
 
     def complete(self, request: ModelRequest, on_text: TextSink | None = None) -> ModelResponse:
         """Write the request, wait for its answer, return it."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ModelError(f"bridge: cannot use the folder {self.folder}: {error}") from None
         readme = self.folder / "README.txt"
         if not readme.exists():
             readme.write_text(README, encoding="utf-8")

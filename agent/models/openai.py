@@ -118,6 +118,9 @@ class OpenAIModel:
             raise Retryable(f"connection failed ({error})") from None
         except openai.APIError as error:  # an error event in the middle of a stream
             raise self._stream_failure(error) from None
+        except ValueError as error:  # a chunk whose data is not JSON
+            raise ModelError(f"{self._where()} ({self.model}) sent a stream chunk that is not "
+                             f"valid JSON ({error})") from None
         return self._response(wire)
 
     def _status_failure(self, error: Any) -> Exception:
