@@ -45,6 +45,10 @@ class Config:
     map_tokens: int = 1024
     # After the affected tests, the whole suite runs only if it took at most this long before.
     full_suite_s: float = 120.0
+    # Environment folders (.venv, .tox, ...) are read-only in the sandbox unless this is true.
+    writable_envs: bool = False
+    # Git-ignored files kept at session start for `undo --to-start`, smallest first, in total.
+    ignored_keep_mb: int = 50
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -56,6 +60,7 @@ ENV_NAMES = {
     "verify_plan": "AGENT_VERIFY_PLAN", "reproduce": "AGENT_REPRODUCE",
     "independent_tests": "AGENT_INDEPENDENT_TESTS", "traces": "AGENT_TRACES",
     "map_tokens": "AGENT_MAP_TOKENS", "full_suite_s": "AGENT_FULL_SUITE_S",
+    "writable_envs": "AGENT_WRITABLE_ENVS", "ignored_keep_mb": "AGENT_IGNORED_KEEP_MB",
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -165,7 +170,7 @@ def _validate(config: Config) -> None:
     for name in ("max_turns", "max_plans"):
         if getattr(config, name) < 1:
             raise UserError(f"{name} must be at least 1 (set in {where[name]})")
-    for name in ("debug_rounds", "map_tokens"):
+    for name in ("debug_rounds", "map_tokens", "ignored_keep_mb"):
         if getattr(config, name) < 0:
             raise UserError(f"{name} must not be negative (set in {where[name]})")
     for name in ("max_cost_usd", "max_wall_s", "command_timeout_s"):
