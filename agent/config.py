@@ -46,6 +46,10 @@ class Config:
     map_tokens: int = 1024
     # After the affected tests, the whole suite runs only if it took at most this long before.
     full_suite_s: float = 120.0
+    # Environment folders (.venv, .tox, ...) are read-only in the sandbox unless this is true.
+    writable_envs: bool = False
+    # Git-ignored files kept at session start for `undo --to-start`, smallest first, in total.
+    ignored_keep_mb: int = 50
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -57,6 +61,7 @@ ENV_NAMES = {
     "verify_plan": "AGENT_VERIFY_PLAN", "reproduce": "AGENT_REPRODUCE",
     "independent_tests": "AGENT_INDEPENDENT_TESTS", "traces": "AGENT_TRACES",
     "map_tokens": "AGENT_MAP_TOKENS", "full_suite_s": "AGENT_FULL_SUITE_S",
+    "writable_envs": "AGENT_WRITABLE_ENVS", "ignored_keep_mb": "AGENT_IGNORED_KEEP_MB",
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -175,6 +180,7 @@ NUMBER_BOUNDS: dict[str, tuple[float, bool]] = {
     "max_turns": (1, False), "max_plans": (1, False), "debug_rounds": (0, False),
     "map_tokens": (0, False), "max_cost_usd": (0, True), "max_wall_s": (0, True),
     "command_timeout_s": (0, True), "full_suite_s": (0, False),
+    "ignored_keep_mb": (0, False),
 }
 
 

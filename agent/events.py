@@ -94,6 +94,20 @@ class EditApplied(Event):
 
 
 @dataclass(frozen=True)
+class FilesTouched(Event):
+    """A command (or the agent's own edit, `source` "edit") created, changed or deleted files.
+
+    Each entry of `files` is {"path", "change", "runs_code"}: every file of the workspace,
+    tracked, untracked or git-ignored, and entries under `.git`; `runs_code` says why the
+    file runs code later ("" when it does not).
+    """
+
+    kind: ClassVar[str] = "files_touched"
+    source: str
+    files: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
 class TestsRun(Event):
     """A test run finished."""
 
@@ -147,7 +161,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
         SessionStarted, PhaseChanged, PlanUpdated, ModelText, ToolCallStarted,
-        ToolCallFinished, EditApplied, TestsRun, CostUpdated, QuestionAsked, Finished,
+        ToolCallFinished, EditApplied, FilesTouched, TestsRun, CostUpdated, QuestionAsked,
+        Finished,
     )
 }
 

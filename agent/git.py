@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agent.errors import UserError
@@ -57,6 +57,7 @@ class Restored:
     target: Checkpoint
     saved: str
     paths: list[str]
+    not_restorable: list[str] = field(default_factory=list)  # ignored files over the cap
 
 
 class Workspace:
@@ -158,8 +159,12 @@ class Workspace:
 
     def undo_to_start(self, session_id: str) -> Restored:
         """Put the working tree back exactly as it was when the session started."""
+        from agent.gitops.ignored import restore_ignored
+
         saved = self.checkpoint(session_id, "before undo")
-        return self._restore_from(session_id, saved, self.start(session_id))
+        restored = self._restore_from(session_id, saved, self.start(session_id))
+        ignored, lost = restore_ignored(self.root, session_id)
+        return replace(restored, paths=restored.paths + ignored, not_restorable=lost)
 
     def restore(self, session_id: str, checkpoint: str) -> Restored:
         """Bring back any checkpoint of the session (by commit id or unique prefix)."""

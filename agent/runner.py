@@ -50,6 +50,7 @@ class SessionResult:
     model_calls: int
     duration_s: float
     delivery: dict
+    touched: list = field(default_factory=list)  # agent.review.report.Touched, every file
 
     def to_dict(self) -> dict:
         """The JSON document of `agent solve --json`."""
@@ -71,6 +72,7 @@ class SessionResult:
             "model_calls": self.model_calls,
             "duration_s": round(self.duration_s, 3),
             "delivery": self.delivery,
+            "touched": [t.to_dict() for t in self.touched],
         }
 
 
@@ -78,7 +80,11 @@ def sandbox_for(root: Path, config):
     """The sandbox for commands in `root` under the repository's policy."""
     from sandbox import Policy, create_sandbox
 
-    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s)
+    from sandbox.envs import environment_folders
+
+    read_only = () if config.writable_envs else tuple(environment_folders(root))
+    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
+                    read_only=read_only)
     return create_sandbox(policy, config.sandbox)
 
 
@@ -99,9 +105,11 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
     session_id, task = _session_identity(options, store, config)
     with _marked_if_it_fails(store, session_id):
         workspace = _working_copy(home, options, session_id)
-        workspace.checkpoint(session_id, "resumed" if options.resume else "start")
+        start = workspace.checkpoint(session_id, "resumed" if options.resume else "start")
         budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
         box = TimedSandbox(sandbox_for(workspace.root, config), budget)
+        if not options.resume:
+            _keep_ignored(workspace.root, session_id, start, config, box.policy.read_only)
         parts = loop.LoopParts(
             task=task, session_id=session_id, model=TimedModel(model, budget), registry=loop_registry(),
             ctx=_tool_context(workspace.root, box, config), workspace=workspace, config=config,
@@ -113,6 +121,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
                 **(conversation_options or {}),
             },
         )
+        _watch_files(parts)
         parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
                                   str(workspace.root), resumed=bool(options.resume)))
         if options.resume:
@@ -130,7 +139,38 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
                "cache_read_tokens": usage.cache_read_tokens,
                "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd},
         model_calls=parts.budget.turns, duration_s=time.monotonic() - started, delivery=delivery,
+        touched=_touched(workspace.root, session_id, store),
     )
+
+
+def _keep_ignored(root: Path, session_id: str, start: str, config, read_only) -> None:
+    """Keep the git-ignored files (within the size cap) so `undo --to-start` restores them."""
+    from agent.gitops.ignored import keep_ignored
+    from agent.gitops.plumbing import tree_of
+
+    skip = tuple(p.relative_to(root).as_posix() for p in read_only)
+    keep_ignored(root, session_id, tree_of(root, start), config.ignored_keep_mb * 1024 * 1024,
+                 skip)
+
+
+def _watch_files(parts) -> None:
+    """Every file a command or edit touches becomes a `FilesTouched` event, for the review."""
+    from agent.events import FilesTouched
+    from agent.review.marks import runs_code
+
+    def touched(source: str, changes) -> None:
+        files = tuple({"path": c.path, "change": c.change, "runs_code": runs_code(c.path)}
+                      for c in changes)
+        parts.emit(FilesTouched(source, files))
+
+    parts.ctx.sandbox.on_touched = touched
+    parts.ctx.sandbox.baseline()
+
+
+def _touched(root: Path, session_id: str, store) -> list:
+    from agent.review.report import session_touched
+
+    return session_touched(root, session_id, store.events(session_id))
 
 
 def loop_registry():

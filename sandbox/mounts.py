@@ -135,8 +135,17 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
     keep = interpreter_paths(homes)
     writable = [workspace, *((workspace / p).resolve() for p in policy.writable)]
     args += _binds("--ro-bind", keep) + _binds("--bind", writable)
+    args += read_only_folder_binds(workspace, policy.read_only)
     args += _binds("--ro-bind", protected_git_paths(workspace))
     return args + _hide_again(workspace, homes, keep + writable), home
+
+
+def read_only_folder_binds(workspace: Path, folders: Iterable[Path]) -> list[str]:
+    """Bind the policy's read-only folders (relative ones from the workspace) over the
+    writable workspace. A mount point cannot be renamed or removed, so the folder cannot
+    be swapped for a writable one either."""
+    paths = [(workspace / folder).resolve() for folder in folders]
+    return _binds("--ro-bind", [p for p in paths if p.is_dir()])
 
 
 def _binds(option: str, paths: list[Path]) -> list[str]:

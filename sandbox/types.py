@@ -23,7 +23,8 @@ class Policy:
     and how much time, memory, disk and output it gets.
 
     `workspace` and the `writable` folders (relative ones are taken from the workspace) are
-    writable; everything else is read-only or hidden. `timeout_s` is wall-clock seconds,
+    writable, except the `read_only` folders inside them (e.g. the person's `.venv`);
+    everything else is read-only or hidden. `timeout_s` is wall-clock seconds,
     `cpu_s` CPU seconds per process, `memory_mb` address space per process, `file_size_mb`
     the largest file it may write (and the size of its private /tmp), `output_cap_bytes`
     how much of each of stdout and stderr is kept.
@@ -31,6 +32,7 @@ class Policy:
 
     workspace: Path
     writable: tuple[Path, ...] = ()
+    read_only: tuple[Path, ...] = ()
     network: bool = False
     timeout_s: float = 120
     cpu_s: int = 300

@@ -24,6 +24,7 @@ class ToolContext:
     `index` is opened (`RepoIndex.open(root)`) on first use, once, even when several
     read-only tools ask for it at the same moment from the executor's threads, and
     re-opened (refreshed) after a tool changed a file.
+    `sandbox` is wrapped in a `WatchedSandbox` that notes every file a command touched.
     `changed_files` records, in order, every repo-relative path a tool created, edited
     or deleted; `finished` holds the summary once the model called `finish`. An empty
     `test_command` means the project has none (run_tests then says so); `test_env` is
@@ -39,8 +40,12 @@ class ToolContext:
         max_output_chars: int = DEFAULT_MAX_CHARS,
         test_env: dict[str, str] | None = None,
     ) -> None:
+        from agent.review.watch import WatchedSandbox
+
         self.root = Path(root).resolve()
-        self.sandbox = sandbox
+        # Every command goes through the watch, so the review sees each file it touched.
+        self.sandbox = sandbox if isinstance(sandbox, WatchedSandbox) \
+            else WatchedSandbox(sandbox, self.root)
         self.test_command = test_command
         self.test_env = dict(test_env or {})
         self.max_output_chars = max_output_chars
@@ -72,6 +77,7 @@ class ToolContext:
                 self.changed_files.remove(path)
             self.changed_files.append(path)
             self._index_stale = True
+        self.sandbox.note_edits([path])
         self.forget_cached()
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:

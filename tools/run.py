@@ -7,7 +7,6 @@ from pathlib import Path
 
 from tools.context import ToolContext
 from tools.errors import ToolError
-from tools.git import git
 from tools.pytest_report import TestRun, parse_pytest
 from tools.registry import tool
 
@@ -25,10 +24,9 @@ def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
     """
     if not command.strip():
         raise ToolError("command is empty")
-    before = _dirty_files(ctx.root)
     # Not a login shell (-l): /etc/profile would reset PATH and lose the project's python.
     result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1))
-    _record_changes(ctx, before)
+    _record_changes(ctx)
     status = f"exit code {result.exit_code} ({result.duration_s:.2f}s)"
     if result.timed_out:
         status = f"timed out after {timeout}s and was killed"
@@ -63,10 +61,9 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
     if not ctx.test_command:
         raise ToolError("no test command is configured for this repository")
     command = test_command_line(ctx.test_command, target, ctx.root)
-    before = _dirty_files(ctx.root)
     result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
                              env=ctx.test_env or None)
-    _record_changes(ctx, before)
+    _record_changes(ctx)
     output = result.stdout + ("\n" + result.stderr if result.stderr else "")
     run = parse_pytest(output, command, result.exit_code)
     run.duration_s, run.timed_out = result.duration_s, result.timed_out
@@ -96,26 +93,10 @@ def test_command_line(test_command: str, target: str, root: Path | None = None) 
     return " ".join(parts)
 
 
-def _dirty_files(root: Path) -> dict[str, int]:
-    """Changed and untracked files with their mtimes, to see what a command touched."""
-    try:
-        out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
-    except ToolError:
-        return {}
-    state = {}
-    for entry in out.decode("utf-8", errors="surrogateescape").split("\0"):
-        if len(entry) > 3 and entry[2] == " ":
-            path = entry[3:]
-            try:
-                state[path] = (root / path).stat().st_mtime_ns
-            except OSError:
-                state[path] = -1
-    return state
-
-
-def _record_changes(ctx: ToolContext, before: dict[str, int]) -> None:
-    after = _dirty_files(ctx.root)
-    for path in sorted(set(before) | set(after)):
-        # Bytecode caches are the interpreter's doing, not an edit worth reporting.
-        if before.get(path) != after.get(path) and "__pycache__/" not in path:
-            ctx.record_change(path)
+def _record_changes(ctx: ToolContext) -> None:
+    """Note the files the command just run created, changed or deleted (the sandbox's watch
+    saw them), so the index follows."""
+    for change in ctx.sandbox.last_changes:
+        # Bytecode caches and git's own folder are not edits the index cares about.
+        if "__pycache__/" not in change.path and not change.path.startswith(".git/"):
+            ctx.record_change(change.path)

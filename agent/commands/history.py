@@ -33,6 +33,9 @@ def undo(
     else:
         restored = workspace.undo(record.id, steps)
     target = restored.target
+    for path in restored.not_restorable:
+        typer.echo(f"not restorable: {path} (git-ignored, changed by the session, and over "
+                   "the size kept for ignored files: ignored_keep_mb)", err=True)
     if not restored.paths:
         typer.echo(f"Nothing to undo: the files already match checkpoint {target.sha[:8]} "
                    f"({target.label}).")
@@ -53,10 +56,29 @@ def diff(
     """Show what a session changed in the working tree, as a unified diff."""
     workspace, record = _open_session(session)
     text = workspace.diff(record.id, against)
-    if not text:
+    hidden = _not_in_diff(workspace, record) if against == "start" else []
+    if not text and not hidden:
         typer.echo(f"No changes since {against} of session {record.id}.", err=True)
         return
     typer.echo(text, nl=False)
+    for line in hidden:
+        typer.echo(line)
+
+
+def _not_in_diff(workspace, record) -> list[str]:
+    """The touched files a git diff does not show (git-ignored, under .git), and every
+    touched file that runs code later, as lines after the diff."""
+    from agent.review.report import report_lines, session_touched
+
+    touched = session_touched(workspace.root, record.id, _store(workspace.root).events(record.id))
+    lines = []
+    hidden = report_lines(touched, hidden_only=True)
+    if hidden:
+        lines += ["", "# Not in the diff above (git-ignored or under .git):", *hidden]
+    runs = report_lines([t for t in touched if t.runs_code])
+    if runs:
+        lines += ["", "# Warning: these run code later (pytest, Python, git, make, CI):", *runs]
+    return lines
 
 
 def sessions(

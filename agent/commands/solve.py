@@ -120,3 +120,15 @@ def _print_delivery(result) -> None:
     elif result.files:
         typer.echo(f"changed in {where}: {files} (session {result.session_id}; "
                    "`agent diff` shows it, `agent undo --to-start` takes it back)")
+    _print_touched(result.touched)
+
+
+def _print_touched(touched) -> None:
+    """Every file the session touched, tracked or not: ignored ones appear nowhere else."""
+    from agent.review.report import report_lines
+
+    if touched:
+        typer.echo(f"files the session touched ({len(touched)}; tracked, untracked, "
+                   "git-ignored and under .git):")
+        for line in report_lines(touched):
+            typer.echo(line)

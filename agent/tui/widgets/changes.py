@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from agent.review.marks import runs_code
+
 
 def split_diff(diff: str) -> dict[str, str]:
     """A multi-file unified diff as {path: that file's diff}, in order."""
@@ -30,6 +32,7 @@ class ChangesPane(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.files: dict[str, str] = {}
+        self.touched: list = []  # FilesTouched events: every file, ignored ones included
         self.dark = True
 
     def compose(self):
@@ -46,10 +49,16 @@ class ChangesPane(VerticalScroll):
         self.files[path] = (self.files.get(path, "") + "\n" + diff).strip("\n") + "\n"
         self.refresh_diff()
 
+    def add_touched(self, event) -> None:
+        """Note files a command or edit touched (a `FilesTouched` event)."""
+        self.touched.append(event)
+        self.refresh_diff()
+
     def refresh_diff(self) -> None:
         """Redraw the file list and diffs (e.g. after a light/dark switch)."""
         body = self.query_one("#changes-body", Static)
-        if not self.files:
+        others = self._touched_listing()
+        if not self.files and not others:
             body.update(Text("No changes.", style="dim"))
             return
         listing = Text()
@@ -61,4 +70,24 @@ class ChangesPane(VerticalScroll):
         theme = "ansi_dark" if self.dark else "ansi_light"
         diffs = [Syntax(diff.rstrip("\n"), "diff", theme=theme, background_color="default",
                         word_wrap=True) for diff in self.files.values()]
-        body.update(Group(listing, *diffs))
+        body.update(Group(listing, *others, *diffs))
+
+    def _touched_listing(self) -> list[Text]:
+        """Touched files the diff does not show (git-ignored, under .git) and every file that
+        runs code later, marked."""
+        from agent.review.report import net_changes
+
+        lines = []
+        for path, change in net_changes(self.touched).items():
+            reason = runs_code(path)
+            if path in self.files and not reason:
+                continue
+            line = Text(f"{change} {path}", style="bold" if reason else "")
+            if path not in self.files:
+                line.append("  not in the diff", style="dim")
+            if reason:
+                line.append(f"  ! runs code: {reason}", style="bold red")
+            lines.append(line)
+        if lines:
+            lines.insert(0, Text("Touched files, tracked or not:", style="bold underline"))
+        return lines

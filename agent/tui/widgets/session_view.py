@@ -83,6 +83,9 @@ class SessionView(Horizontal):
     async def _on_edit_applied(self, e: ev.EditApplied) -> None:
         self.changes.add_edit(e.path, e.diff)
 
+    async def _on_files_touched(self, e: ev.FilesTouched) -> None:
+        self.changes.add_touched(e)
+
     async def _on_tests_run(self, e: ev.TestsRun) -> None:
         self.query_one(TestsPane).show(e.command, e.passed, e.failed, e.errors, e.failures,
                                        e.exit_code, e.output)

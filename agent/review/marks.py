@@ -1,0 +1,55 @@
+"""Files that run code later, when the person next uses pytest, Python, git, make or CI.
+
+This is the one list: the report marks every touched file that matches it.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+from pathlib import PurePosixPath
+
+# file name -> what runs it
+BY_NAME = {
+    "conftest.py": "pytest imports it",
+    "sitecustomize.py": "Python imports it at start-up",
+    "usercustomize.py": "Python imports it at start-up",
+    ".envrc": "direnv runs it on entering the folder",
+    ".env": "loaded into the environment of tools that read it",
+    "Makefile": "make runs its recipes",
+    "makefile": "make runs its recipes",
+    "GNUmakefile": "make runs its recipes",
+    "setup.py": "building or installing runs it",
+    "setup.cfg": "names entry points and build steps",
+    "pyproject.toml": "names the build backend and entry points",
+    "tox.ini": "tox runs its commands",
+    "noxfile.py": "nox runs it",
+    "pytest.ini": "pytest loads the plugins and options it names",
+    ".pre-commit-config.yaml": "pre-commit runs its hooks",
+    ".gitlab-ci.yml": "CI runs it",
+    "azure-pipelines.yml": "CI runs it",
+    "Jenkinsfile": "CI runs it",
+    "package.json": "npm runs its scripts",
+    ".gitattributes": "chooses git filters and diff drivers",
+}
+# glob on the whole repo-relative path -> what runs it
+BY_PATTERN = (
+    ("*.pth", "Python runs its import lines at start-up"),
+    (".env.*", "loaded into the environment of tools that read it"),
+    ("*.mk", "make runs its recipes"),
+    (".github/workflows/*", "CI runs it"),
+    (".circleci/*", "CI runs it"),
+    ("*__pycache__/*.pyc", "Python runs bytecode in place of the source"),
+    (".git/*", "git metadata: hooks, config and excludes change what git runs and shows"),
+    (".git", "git metadata: hooks, config and excludes change what git runs and shows"),
+)
+
+
+def runs_code(path: str) -> str:
+    """Why `path` (repo-relative, posix) runs code later, or "" when it does not."""
+    name = PurePosixPath(path).name
+    if name in BY_NAME:
+        return BY_NAME[name]
+    for pattern, reason in BY_PATTERN:
+        if fnmatch(path, pattern) or fnmatch(name, pattern):
+            return reason
+    return ""
