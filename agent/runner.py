@@ -15,6 +15,7 @@ from agent import loop
 from agent.budget import Budget
 from agent.errors import UserError
 from agent.events import EventSink, PlanUpdated, SessionStarted
+from agent.scratch import session_scratch
 
 RESULT_MODES = ("leave", "commit", "branch")
 
@@ -71,11 +72,13 @@ class SessionResult:
         }
 
 
-def sandbox_for(root: Path, config):
-    """The sandbox for commands in `root` under the repository's policy."""
+def sandbox_for(root: Path, config, scratch: Path | None = None):
+    """The sandbox for commands in `root` under the repository's policy (and `scratch`
+    writable, the session's scratch folder)."""
     from sandbox import Policy, create_sandbox
 
-    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s)
+    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
+                    writable=(scratch,) if scratch else ())
     return create_sandbox(policy, config.sandbox)
 
 
@@ -94,11 +97,12 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
     session_id, task = _session_identity(options, store, config)
     workspace = _working_copy(home, options, session_id)
     workspace.checkpoint(session_id, "resumed" if options.resume else "start")
-    box = sandbox_for(workspace.root, config)
+    scratch = session_scratch(session_id)
+    box = sandbox_for(workspace.root, config, scratch)
     model = options.model or _load_model(config.model, options.record)
     parts = loop.LoopParts(
         task=task, session_id=session_id, model=model, registry=loop_registry(),
-        ctx=_tool_context(workspace.root, box, config), workspace=workspace, config=config,
+        ctx=_tool_context(workspace.root, box, config, scratch), workspace=workspace, config=config,
         emit=_fan_out([store.sink(session_id), *sinks]),
         budget=Budget(config.max_turns, config.max_cost_usd, config.max_wall_s),
         instructions=project_instructions(workspace.root), ask=ask,
@@ -192,10 +196,11 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
     return workspace.diff(session_id)
 
 
-def _tool_context(root: Path, box, config):
+def _tool_context(root: Path, box, config, scratch: Path):
     from tools import ToolContext
 
-    return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env)
+    return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
+                       scratch=scratch)
 
 
 def _load_model(spec: str, record: Path | None):
