@@ -50,6 +50,8 @@ class Config:
     writable_envs: bool = False
     # Git-ignored files kept at session start for `undo --to-start`, smallest first, in total.
     ignored_keep_mb: int = 50
+    # Past this share of the model's context window, a request's oldest turns are summarized.
+    context_threshold: float = 0.6
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -62,6 +64,7 @@ ENV_NAMES = {
     "independent_tests": "AGENT_INDEPENDENT_TESTS", "traces": "AGENT_TRACES",
     "map_tokens": "AGENT_MAP_TOKENS", "full_suite_s": "AGENT_FULL_SUITE_S",
     "writable_envs": "AGENT_WRITABLE_ENVS", "ignored_keep_mb": "AGENT_IGNORED_KEEP_MB",
+    "context_threshold": "AGENT_CONTEXT_THRESHOLD",
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -201,6 +204,9 @@ def _validate(config: Config) -> None:
     where = config.source
     for name, (least, more_than) in NUMBER_BOUNDS.items():
         check_number(name, getattr(config, name), where[name], least, more_than)
+    if not 0 < config.context_threshold <= 1:
+        raise UserError("context_threshold must be a share of the context window, more than 0 "
+                        f"and at most 1 (set in {where['context_threshold']})")
     if config.sandbox not in SANDBOX_BACKENDS:
         raise UserError(f"sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not "
                         f"{config.sandbox!r} (set in {where['sandbox']})")
@@ -296,15 +302,34 @@ def _other_ecosystems(root: Path) -> tuple[str, dict[str, str], tuple[str, ...],
 
 
 def project_instructions(root: Path) -> str:
-    """AGENTS.md and CLAUDE.md from `root`, each cut at `INSTRUCTIONS_CAP` characters."""
-    parts = []
+    """AGENTS.md and CLAUDE.md from `root`, each cut at `INSTRUCTIONS_CAP` characters.
+
+    A file is read once: one that only points to the other ("@AGENTS.md", "see AGENTS.md")
+    or whose text the other already holds is left out.
+    """
+    texts = {}
     for name in INSTRUCTION_FILES:
         path = Path(root) / name
-        if not path.is_file():
+        if path.is_file():
+            texts[name] = path.read_text(encoding="utf-8", errors="replace").strip()
+    parts = []
+    for name, text in texts.items():
+        others = [(other, body) for other, body in texts.items() if other != name]
+        if any(_repeats(name, text, other, body) for other, body in others):
             continue
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
         if len(text) > INSTRUCTIONS_CAP:
             text = (text[:INSTRUCTIONS_CAP] + f"\n[... {name} cut here: "
                     f"{len(text) - INSTRUCTIONS_CAP} more characters not shown]")
         parts.append(f"# {name}\n\n{text}")
     return "\n\n".join(parts)
+
+
+def _repeats(name: str, text: str, other: str, other_text: str) -> bool:
+    """Whether instruction file `name` adds nothing to `other`: it only points there, or
+    `other` holds its text (of two identical files, the first listed is kept)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if all(other in line and len(line.split()) <= 8 for line in lines):
+        return True
+    if text == other_text:
+        return INSTRUCTION_FILES.index(name) > INSTRUCTION_FILES.index(other)
+    return bool(text) and text in other_text

@@ -2,6 +2,8 @@
 
 The loop (agent/loop.py) decides what to say; this module only turns the crank: a model call,
 the turn's tool calls through the executor, events for each, the budget checked every turn.
+`messages` is the whole conversation; what each request carries of it is decided by
+agent/history.py (stale tool results stubbed, old turns summarized near the context window).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 import prompts
 from agent.budget import Budget, Interrupted
 from agent.events import CostUpdated, EventSink, ModelText, ToolCallFinished, ToolCallStarted
+from agent.history import SentHistory
 from agent.messages import Message, ModelRequest, Text, ToolCall, ToolResult
+from agent.models.tokens import context_window, prefix_blocks, size
 
 MAX_NUDGES = 2
 
@@ -35,9 +39,21 @@ class Conversation:
     review_call: Callable[[ToolCall], ToolCall | str] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     max_tokens: int = 8192
+    context_threshold: float = 0.6  # share of the model's context window a request may fill
+    sent: SentHistory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sent = SentHistory(context_window(getattr(self.model, "name", "")),
+                                self.context_threshold)
+        self._step_started = True
 
     def say(self, text: str) -> None:
-        """Add user text, joining the pending user message (tool results) if there is one."""
+        """Add user text, joining the pending user message (tool results) if there is one.
+
+        The loop speaks when a step begins (a phase, a debug round), so that is when stale
+        tool results are stubbed in what is sent.
+        """
+        self._step_started = True
         if self.messages and self.messages[-1].role == "user":
             self.messages[-1].parts.append(Text(text))
         else:
@@ -73,12 +89,11 @@ class Conversation:
         if guidance:
             self.say(f"Guidance from the person overseeing you: {guidance}")
         self._commit_pending_user_message()
-        request = ModelRequest(
-            system=self.system,
-            messages=self.messages,
-            tools=self.registry.specs(),
-            max_tokens=self.max_tokens,
-        )
+        request = ModelRequest(system=self.system, messages=[], tools=self.registry.specs(),
+                               max_tokens=self.max_tokens)
+        request.messages = self.sent.messages(self.messages, size(prefix_blocks(request)),
+                                              batch=self._step_started)
+        self._step_started = False
         response = self.model.complete(request, on_text=self._stream_text)
         self.budget.charge(response.usage)
         usage = self.budget.usage

@@ -216,7 +216,7 @@ def _new_conversation(parts: LoopParts, repo_map: str, context: str,
                             repo_map=repo_map)
     conversation = Conversation(
         model=parts.model, registry=parts.registry, ctx=parts.ctx, system=system,
-        emit=parts.emit, budget=parts.budget,
+        emit=parts.emit, budget=parts.budget, context_threshold=parts.config.context_threshold,
         after_turn=lambda calls, results: _checkpoint(parts, calls),
         **parts.conversation_options,
     )

@@ -18,6 +18,7 @@ from agent.budget import Budget
 from agent.errors import UserError, environment_problem
 from agent.events import EventSink, PlanUpdated, SessionStarted
 from agent.preflight import check_before_session
+from agent.scratch import session_scratch
 
 RESULT_MODES = ("leave", "commit", "branch")
 
@@ -76,15 +77,15 @@ class SessionResult:
         }
 
 
-def sandbox_for(root: Path, config):
-    """The sandbox for commands in `root` under the repository's policy."""
+def sandbox_for(root: Path, config, scratch: Path | None = None):
+    """The sandbox for commands in `root` under the repository's policy (and `scratch`
+    writable, the session's scratch folder)."""
     from sandbox import Policy, create_sandbox
-
     from sandbox.envs import environment_folders
 
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
-                    read_only=read_only)
+                    read_only=read_only, writable=(scratch,) if scratch else ())
     return create_sandbox(policy, config.sandbox)
 
 
@@ -107,12 +108,13 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
         workspace = _working_copy(home, options, session_id)
         start = workspace.checkpoint(session_id, "resumed" if options.resume else "start")
         budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
-        box = TimedSandbox(sandbox_for(workspace.root, config), budget)
+        scratch = session_scratch(session_id)
+        box = TimedSandbox(sandbox_for(workspace.root, config, scratch), budget)
         if not options.resume:
             _keep_ignored(workspace.root, session_id, start, config, box.policy.read_only)
         parts = loop.LoopParts(
             task=task, session_id=session_id, model=TimedModel(model, budget), registry=loop_registry(),
-            ctx=_tool_context(workspace.root, box, config), workspace=workspace, config=config,
+            ctx=_tool_context(workspace.root, box, config, scratch), workspace=workspace, config=config,
             emit=_fan_out([store.sink(session_id), *sinks]),
             budget=budget,
             instructions=project_instructions(workspace.root), ask=ask,
@@ -257,10 +259,11 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
     return workspace.diff(session_id)
 
 
-def _tool_context(root: Path, box, config):
+def _tool_context(root: Path, box, config, scratch: Path):
     from tools import ToolContext
 
-    return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env)
+    return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
+                       scratch=scratch)
 
 
 def _load_model(spec: str, record: Path | None):

@@ -12,9 +12,10 @@ import pytest
 from agent.bench.results import ResultsFile, compare, read_rows, summarize, wilson_interval
 
 
-def row(instance_id, resolved, cost=0.1, wall=10.0, turns=3, status=None):
+def row(instance_id, resolved, cost=0.1, wall=10.0, turns=3, status=None, tokens=(0, 0)):
     return {"instance_id": instance_id, "resolved": resolved, "cost_usd": cost, "wall_s": wall,
-            "turns": turns, "status": status or ("solved" if resolved else "not_solved")}
+            "turns": turns, "status": status or ("solved" if resolved else "not_solved"),
+            "input_tokens": tokens[0], "cached_tokens": tokens[1]}
 
 
 def write(path, rows):
@@ -46,10 +47,10 @@ def test_the_summary_counts_rates_costs_and_errors():
 
 
 def test_compare_reports_gained_lost_and_deltas_on_common_tasks(tmp_path):
-    a = write(tmp_path / "a", [row("t1", True, 0.2), row("t2", False, 0.2), row("t3", True, 0.2),
-                               row("only-a", True)])
-    b = write(tmp_path / "b", [row("t1", True, 0.1), row("t2", True, 0.1), row("t3", False, 0.4),
-                               row("only-b", False)])
+    a = write(tmp_path / "a", [row("t1", True, 0.2, tokens=(2000, 8000)), row("t2", False, 0.2),
+                               row("t3", True, 0.2), row("only-a", True)])
+    b = write(tmp_path / "b", [row("t1", True, 0.1, turns=2, tokens=(1000, 5000)),
+                               row("t2", True, 0.1), row("t3", False, 0.4), row("only-b", False)])
     c = compare(read_rows(a), read_rows(b))
     assert (c.common, c.gained, c.lost, c.only_a, c.only_b) == (3, ["t2"], ["t3"], 1, 1)
     assert c.cost_b - c.cost_a == pytest.approx(0.0)
@@ -57,6 +58,9 @@ def test_compare_reports_gained_lost_and_deltas_on_common_tasks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "gained: t2" in result.stdout and "lost: t3" in result.stdout
     assert "1 gained, 1 lost, rate +0.0 pts" in result.stdout
+    assert (c.turns_a, c.turns_b, c.input_a, c.input_b) == pytest.approx((3, 8 / 3, 3333.3, 2000),
+                                                                        abs=0.1)
+    assert "model calls -0.3, input tokens -1333 (-40%)" in result.stdout
     assert "1 only in A, 1 only in B" in result.stdout
 
 

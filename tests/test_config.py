@@ -174,6 +174,17 @@ def test_project_instructions_read_agents_and_claude_files_capped(tmp_path):
     assert len(text) < INSTRUCTIONS_CAP + 200
 
 
+def test_an_instruction_file_that_points_to_the_other_or_repeats_it_is_read_once(tmp_path):
+    (tmp_path / "AGENTS.md").write_text("# Conventions\n\nUse tabs.\n")
+    for pointer in ("@AGENTS.md\n", "# CLAUDE.md\n\nSee AGENTS.md for the conventions.\n",
+                    "# Conventions\n\nUse tabs.\n"):
+        (tmp_path / "CLAUDE.md").write_text(pointer)
+        assert project_instructions(tmp_path) == "# AGENTS.md\n\n# Conventions\n\nUse tabs."
+    (tmp_path / "CLAUDE.md").write_text("@AGENTS.md\n\nRun the linter before you finish.\n")
+    both = project_instructions(tmp_path)
+    assert "Use tabs." in both and "Run the linter" in both
+
+
 def test_an_empty_test_command_turns_detection_off(tmp_path, monkeypatch):
     write_src_project(tmp_path)
     monkeypatch.setenv("AGENT_TEST_COMMAND", "")

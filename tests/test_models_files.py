@@ -80,6 +80,34 @@ def test_bridge_round_trip_with_an_answering_program(tmp_path):
     assert "NNNN.response.json" in (folder / "README.txt").read_text()
 
 
+def test_bridge_and_replay_estimate_the_usage_an_answer_leaves_out(tmp_path):
+    folder = tmp_path / "bridge"
+    answer_in_thread(folder, [
+        {"content": [{"type": "tool_call", "id": "call_1", "name": "read_file",
+                      "arguments": {"path": "a.py"}}]},
+        {"text": "It prints hello.", "usage": {"input_tokens": 7, "output_tokens": 3}},
+        {"text": "Done."},
+    ])
+    for make in (lambda: BridgeModel(folder, poll_s=0.01, timeout_s=30),
+                 lambda: load_model(f"replay:{folder}")):  # the bridge folder, replayed
+        model = make()
+        history = [Message("user", [Text("What does a.py print? " + "Look closely. " * 50)])]
+        usages = []
+        for turn in range(3):
+            response = model.complete(ModelRequest("Be brief.", list(history), TOOLS))
+            usages.append(response.usage)
+            history += [response.message, Message("user", [
+                ToolResult(c.id, "hello\n" * 40) for c in response.message.tool_calls]
+                or [Text("Thanks.")])]
+        first, reported, third = usages
+        assert first.input_tokens > 350 and first.cache_read_tokens == 0  # ~760 bytes, 2 a token
+        assert first.output_tokens > 0
+        assert (reported.input_tokens, reported.output_tokens) == (7, 3)  # given, so kept
+        # The third request repeats the second, which repeated the first: read from the cache.
+        assert third.cache_read_tokens > first.input_tokens
+        assert third.input_tokens < third.cache_read_tokens
+
+
 @pytest.mark.parametrize("answer,text,calls", [
     ({"text": "just text"}, "just text", []),
     ({"content": "a string"}, "a string", []),

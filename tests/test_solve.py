@@ -43,6 +43,7 @@ def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
     reproduction = [r for r in runs if r.command.endswith("test_clamp_above")]
     assert reproduction[0].failed == 1 and reproduction[-1].passed == 1
     assert "Confirmed by a real run" in texts(model.requests[3])
+    assert "Otherwise" not in texts(model.requests[1])  # no test failed, none is offered
     assert git(repo, "rev-parse", "HEAD") == head  # left uncommitted, HEAD untouched
     assert sorted(result.files) == ["calc.py", "tests/test_calc.py"]
     assert "+        return high" in result.diff
@@ -55,7 +56,7 @@ def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
     result, model, _ = solve(repo, [plan(bug=True), turn("", ("reproduced", {"test_id": above})),
                                     edit(), finish()])
     assert result.outcome.status == "solved", result.outcome
-    assert f"name it instead of writing a\nnew one: {above}" in texts(model.requests[1])
+    assert f"instead of writing a new one: {above}" in " ".join(texts(model.requests[1]).split())
     assert "Confirmed by a real run" in texts(model.requests[2])
 
 

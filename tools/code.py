@@ -14,10 +14,10 @@ MAX_DEFINITIONS = 30
 
 @tool(read_only=True)
 def find_symbol(ctx: ToolContext, name: str) -> str:
-    """Find where a function, class, method or variable is defined.
+    """Where a function, class, method or variable is defined.
 
     Args:
-        name: The name, or "Class.method" for a method of one class.
+        name: A name, or "Class.method".
     """
     symbols = ctx.index.definitions(name.strip())
     if not symbols:
@@ -33,11 +33,10 @@ def find_symbol(ctx: ToolContext, name: str) -> str:
 
 @tool(read_only=True)
 def find_references(ctx: ToolContext, name: str, limit: int = 100) -> str:
-    """Find where a name is used: calls, attribute uses, imports, base classes, decorators.
+    """Where a name is used: calls, attributes, imports, base classes, decorators.
 
     Args:
-        name: The name to look for (e.g. "save" or "Model.save").
-        limit: Show at most this many uses.
+        name: A name, or "Class.method".
     """
     refs = ctx.index.references(name.strip())
     if not refs:
@@ -53,11 +52,7 @@ def find_references(ctx: ToolContext, name: str, limit: int = 100) -> str:
 
 @tool(read_only=True, paths=("path",))
 def outline(ctx: ToolContext, path: str) -> str:
-    """List the classes, functions and methods defined in a file, with their line ranges.
-
-    Args:
-        path: File to outline, relative to the repository root.
-    """
+    """The classes, functions and methods a file defines, with their line ranges."""
     target = resolve(ctx.root, path)
     if not target.is_file():
         raise ToolError(f"{path!r} is not a file in the workspace")
@@ -79,11 +74,10 @@ def format_outline(symbols: list) -> str:
 
 @tool(read_only=True)
 def repo_map(ctx: ToolContext, focus: list[str] | None = None, tokens: int = 1024) -> str:
-    """A compact map of the repository's most important files and definitions.
+    """A ranked map of the repository's main files and definitions.
 
     Args:
-        focus: Paths or names to rank higher (e.g. files you are working on).
-        tokens: Rough size of the map in tokens.
+        focus: Paths or names to rank higher.
     """
     text = ctx.index.repo_map(focus=tuple(focus or ()), tokens=max(tokens, 64))
     return text or "The repository has no indexed source files."

@@ -28,7 +28,8 @@ class ToolContext:
     `changed_files` records, in order, every repo-relative path a tool created, edited
     or deleted; `finished` holds the summary once the model called `finish`. An empty
     `test_command` means the project has none (run_tests then says so); `test_env` is
-    added to the sandbox's environment for test runs.
+    added to the sandbox's environment for test runs. `scratch` is the session's scratch
+    folder (agent/scratch.py), if it has one.
     """
 
     def __init__(
@@ -39,6 +40,7 @@ class ToolContext:
         test_command: str | None = DEFAULT_TEST_COMMAND,
         max_output_chars: int = DEFAULT_MAX_CHARS,
         test_env: dict[str, str] | None = None,
+        scratch: Path | None = None,
     ) -> None:
         from agent.review.watch import WatchedSandbox
 
@@ -48,6 +50,7 @@ class ToolContext:
             else WatchedSandbox(sandbox, self.root)
         self.test_command = test_command
         self.test_env = dict(test_env or {})
+        self.scratch = scratch
         self.max_output_chars = max_output_chars
         self.changed_files: list[str] = []
         self.finished: str | None = None

@@ -9,16 +9,13 @@ from tools.registry import tool
 
 @tool(read_only=True, name="trace_test")
 def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -> str:
-    """Run one test under a tracer and show the path from the test to its failure with observed values.
+    """Run one test under a tracer: each call on the path to its failure, innermost first,
+    with arguments, result or exception, and locals line by line.
 
-    Shows each call on the failing path with its arguments and return value or exception,
-    how local variables changed line by line (loops: first and last iterations), and the
-    calls innermost first. State what each value should have been; the first call whose
-    observed result differs from what it should be holds the bug.
+    The first call whose observed result differs from what it should be holds the bug.
 
     Args:
-        test_id: A pytest node id, e.g. "tests/test_api.py::test_get".
-        focus: Function names to record line by line (default: every function on the path).
+        focus: Functions to record line by line (default: all on the path).
     """
     from agent.debug.coverage_map import PytestCommand
     from agent.debug.render import render_trace
@@ -37,11 +34,7 @@ def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -
 
 @tool(read_only=True, name="localize")
 def localize(ctx: ToolContext, test_ids: list[str]) -> str:
-    """Rank the functions most likely to cause the failing tests (coverage spectra + traces), with reasons.
-
-    Args:
-        test_ids: The failing tests (pytest node ids).
-    """
+    """Rank the functions most likely to cause these failing tests (coverage spectra, traces)."""
     from agent.debug.localize import localize as run_localize
     from agent.debug.report import localization_text
 

@@ -27,15 +27,8 @@ MAX_FUZZY_SCAN_LINES = 50_000
 def edit_file(ctx: ToolContext, path: str, old: str, new: str) -> str:
     """Replace the one occurrence of `old` in a file with `new`.
 
-    `old` must occur exactly once: copy it from read_file output (without the line
-    numbers) and include enough lines to make it unique. If nothing matches exactly, a
-    unique match that differs only in indentation or trailing spaces is used. An edit
-    that would add a syntax error is refused and the file is left untouched.
-
     Args:
-        path: File to edit, relative to the repository root.
-        old: The exact text to replace.
-        new: The text to put in its place.
+        old: Text that occurs exactly once, copied without the line numbers.
     """
     target = resolve(ctx.root, path, for_write=True)
     shown = relative(ctx.root, target)

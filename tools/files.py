@@ -28,15 +28,10 @@ MAX_LINE_CHARS = 1000
 
 @tool(read_only=True, paths=("path",))
 def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = None) -> str:
-    """Show a text file with line numbers, a window of lines at a time.
-
-    Without start/end a file longer than 200 lines shows an outline of its definitions
-    first, then its first 200 lines.
+    """Show a file with line numbers, 200 lines from `start`; a longer file opens with an outline.
 
     Args:
-        path: File to show, relative to the repository root.
-        start: First line to show (1-based).
-        end: Last line to show (inclusive); defaults to start + 199.
+        end: Last line shown, inclusive.
     """
     target = _existing_file(ctx.root, path)
     shown = relative(ctx.root, target)
@@ -96,13 +91,10 @@ def _outline(ctx: ToolContext, shown: str) -> str:
 
 @tool(read_only=True, paths=("dir",))
 def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500) -> str:
-    """List the files in the workspace (tracked and untracked, skipping gitignored ones).
+    """List the workspace's files, tracked and untracked (gitignored ones skipped).
 
     Args:
-        dir: Only files under this directory (relative to the repository root).
-        glob: Only files matching this pattern, e.g. "*.py" (matches the file name) or
-            "src/**/test_*.py" (matches the whole path).
-        limit: At most this many paths are listed.
+        glob: E.g. "*.py" (matches the name) or "src/**/test_*.py" (the path).
     """
     under = relative(ctx.root, resolve(ctx.root, dir)) if dir.strip() else ""
     if under and not (ctx.root / under).is_dir():
@@ -119,16 +111,7 @@ def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500
 
 @tool(read_only=False, paths=("path",))
 def create_file(ctx: ToolContext, path: str, content: str, overwrite: bool = False) -> str:
-    """Create a file with the given content (parent directories are created too).
-
-    Refuses to replace an existing file unless overwrite is true, and refuses content
-    with syntax errors in languages the index knows.
-
-    Args:
-        path: File to create, relative to the repository root.
-        content: The whole text of the file.
-        overwrite: Replace the file if it already exists.
-    """
+    """Write a new file (and its folders); overwrite=true replaces an existing one."""
     target = resolve(ctx.root, path, for_write=True)
     shown = relative(ctx.root, target)
     if target.is_dir():
@@ -152,11 +135,7 @@ def create_file(ctx: ToolContext, path: str, content: str, overwrite: bool = Fal
 
 @tool(read_only=False, paths=("path",))
 def delete_file(ctx: ToolContext, path: str) -> str:
-    """Delete one file from the workspace.
-
-    Args:
-        path: File to delete, relative to the repository root.
-    """
+    """Delete one file."""
     target = resolve(ctx.root, path, for_write=True)
     # A symlink is removed itself, never what it points to.
     link = resolve(ctx.root, os.path.dirname(path.strip()) or ".") / Path(path.strip()).name

@@ -8,11 +8,11 @@ from tools.registry import tool
 
 @tool(read_only=True, paths=())
 def finish(ctx: ToolContext, summary: str) -> str:
-    """Declare the task complete. The agent then runs the targeted tests and the suite
-    itself and reports back if anything fails; running the whole suite first is not needed.
+    """Declare the task done; the agent then runs the plan's tests and the suite itself and
+    reports any failure back (no need to run the suite first).
 
     Args:
-        summary: What was changed and why, in a few sentences for the person.
+        summary: What changed and why, in a few sentences for the person.
     """
     ctx.mark_finished(summary)
     return "Finished."

@@ -26,19 +26,20 @@ def submit_plan(
     readings: list[str] | None = None,
     assumption: str = "",
 ) -> str:
-    """Hand over your plan for the task, checked on one concrete input.
+    """Hand over your plan, checked on one concrete input.
 
     Args:
-        reading: How you read the task, in one or two sentences.
-        steps: The changes you will make, each naming the file and function.
-        check_input: One concrete input (a call, a command, a scenario) to check the plan on.
-        check_expected: The outcome the task asks for on that input.
-        check_walkthrough: What the code would do on that input after your planned change, step by step.
-        check_agrees: Whether the walkthrough ends at the expected outcome.
-        tests: Tests that will show the task is done: existing test ids (path::name) or new tests to write.
-        bug: True if the task reports wrong behaviour that a test can reproduce.
-        readings: Only if the task can be read in two ways that behave differently: each reading.
-        assumption: With readings: which one you chose, and why.
+        reading: How you read the task, in a sentence or two.
+        steps: The changes, each naming the file and function.
+        check_input: One concrete input (a call, a command, a scenario).
+        check_expected: The outcome the task asks for on it.
+        check_walkthrough: What your planned code does on it, step by step.
+        check_agrees: Whether the walkthrough reaches the expected outcome.
+        tests: The test ids that must pass when you are done (existing ones, or the ids of
+            tests you will write): verify runs exactly these, then the suite.
+        bug: The task reports wrong behaviour that a test can reproduce.
+        readings: Only if the task has two readings that behave differently: each one.
+        assumption: With readings: the one you chose, and why.
     """
     if not steps:
         raise ToolError("a plan needs at least one step")
@@ -47,11 +48,7 @@ def submit_plan(
 
 @tool(read_only=True)
 def reproduced(ctx: ToolContext, test_id: str) -> str:
-    """Say which test reproduces the bug; the agent runs it to confirm it fails now.
-
-    Args:
-        test_id: The pytest id of the test, e.g. tests/test_stats.py::test_median_even.
-    """
+    """Name the test that reproduces the bug; the agent runs it to confirm it fails now."""
     if not (ctx.root / test_id.split("::")[0]).is_file():
         raise ToolError(f"no test file at {test_id.split('::')[0]}; write the test first")
     return f"Running {test_id} to confirm it fails."

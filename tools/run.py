@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -16,16 +17,20 @@ DEFAULT_TEST_TIMEOUT = 600
 
 @tool(read_only=False)
 def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
-    """Run a shell command (bash) in the repository, inside the sandbox, without network.
+    """Run a bash command at the repository root, in the sandbox, without network.
+
+    Each command starts afresh: only the repository and $AGENT_SCRATCH (a folder for this
+    session, outside the repository: put throwaway scripts there) keep what it writes;
+    /tmp is emptied. Python imports the project from anywhere, as the tests do.
 
     Args:
-        command: The command line, e.g. "python -c 'import pkg'" or "ls -la src".
         timeout: Seconds before the command is killed.
     """
     if not command.strip():
         raise ToolError("command is empty")
     # Not a login shell (-l): /etc/profile would reset PATH and lose the project's python.
-    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1))
+    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
+                             env=command_env(ctx))
     _record_changes(ctx)
     status = f"exit code {result.exit_code} ({result.duration_s:.2f}s)"
     if result.timed_out:
@@ -42,14 +47,26 @@ def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
     return "\n".join(parts)
 
 
+def command_env(ctx: ToolContext) -> dict[str, str]:
+    """What run_command adds to the sandbox's environment: the tests' environment, the
+    project on PYTHONPATH (absolute, so scripts run from anywhere import it as the tests
+    do) and $AGENT_SCRATCH."""
+    env = dict(ctx.test_env)
+    own = [str(ctx.root / e) for e in env.get("PYTHONPATH", "").split(":") if e]
+    inherited = [e for e in os.environ.get("PYTHONPATH", "").split(":") if e]
+    env["PYTHONPATH"] = ":".join(dict.fromkeys([*own, str(ctx.root), *inherited]))
+    if ctx.scratch is not None:
+        env["AGENT_SCRATCH"] = str(ctx.scratch)
+    return env
+
+
 @tool(read_only=False)
 def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TIMEOUT) -> str:
-    """Run the project's tests in the sandbox and report passed/failed/errors with tracebacks.
+    """Run the project's tests in the sandbox; report what passed and failed, with tracebacks.
 
     Args:
-        target: Tests to run: paths or test ids, several separated by spaces, e.g.
-            "tests/test_api.py" or "tests/test_api.py::test_get tests/test_db.py"; empty
-            runs the whole suite.
+        target: Paths or test ids separated by spaces, e.g. "tests/test_a.py::test_x
+            tests/test_b.py"; empty runs the whole suite.
         timeout: Seconds before the run is killed.
     """
     return run_tests_structured(ctx, target, timeout).render()

@@ -34,18 +34,11 @@ def search(
     glob: str = "",
     limit: int = 100,
 ) -> str:
-    """Search file contents for a regular expression (or a literal string).
-
-    Skips gitignored and binary files. Prints `path:line: text`; when there are more
-    matches than the limit, says how many there are in each file.
+    """Search file contents for a Python regular expression (plain text with literal=true).
 
     Args:
-        pattern: A Python-style regular expression, or plain text with literal=true.
-        literal: Treat the pattern as plain text, not a regular expression.
-        case_sensitive: Match case exactly.
-        path: Only search under this directory or in this file.
-        glob: Only search files matching this pattern, e.g. "*.py" or "src/**/*.ts".
-        limit: Show at most this many matching lines.
+        path: A folder or file to search in.
+        glob: E.g. "*.py" or "src/**/*.ts".
     """
     if not pattern:
         raise ToolError("pattern is empty")

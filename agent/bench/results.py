@@ -90,7 +90,8 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 @dataclass
 class Summary:
-    """Resolve rate with its 95% interval; mean and median cost, time and turns."""
+    """Resolve rate with its 95% interval; mean and median cost, time, turns (model calls),
+    input tokens and the input tokens read from the prompt cache."""
 
     tasks: int
     resolved: int
@@ -100,6 +101,8 @@ class Summary:
     cost: tuple[float, float, float]  # mean, median, total
     wall_s: tuple[float, float]
     turns: tuple[float, float]
+    input_tokens: tuple[float, float] = (0.0, 0.0)
+    cached_tokens: tuple[float, float] = (0.0, 0.0)
 
     @property
     def rate(self) -> float:
@@ -115,7 +118,15 @@ def summarize(rows: list[dict[str, Any]]) -> Summary:
     return Summary(len(rows), resolved, sum(1 for r in rows if r.get("status") == "error"),
                    low, high, (*_mean_median(costs), sum(costs)),
                    _mean_median([float(r.get("wall_s", 0.0)) for r in rows]),
-                   _mean_median([float(r.get("turns", 0)) for r in rows]))
+                   _mean_median([float(r.get("turns", 0)) for r in rows]),
+                   _mean_median([float(input_tokens(r)) for r in rows]),
+                   _mean_median([float(r.get("cached_tokens", 0)) for r in rows]))
+
+
+def input_tokens(row: dict[str, Any]) -> int:
+    """All the input tokens of a task: uncached, read from the cache and written to it."""
+    return sum(int(row.get(key, 0)) for key in ("input_tokens", "cached_tokens",
+                                                 "cache_write_tokens"))
 
 
 def _mean_median(values: list[float]) -> tuple[float, float]:
@@ -139,6 +150,12 @@ class Comparison:
     wall_b: float
     only_a: int
     only_b: int
+    turns_a: float = 0.0  # mean model calls per common task
+    turns_b: float = 0.0
+    input_a: float = 0.0  # mean input tokens per common task (cache reads included)
+    input_b: float = 0.0
+    cached_a: float = 0.0  # mean input tokens read from the cache
+    cached_b: float = 0.0
 
 
 def compare(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> Comparison:
@@ -148,6 +165,8 @@ def compare(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> Compa
     common = sorted(a.keys() & b.keys())
 
     def mean(rows: dict[str, dict[str, Any]], key: str) -> float:
+        if key == "all_input":
+            return statistics.fmean(input_tokens(rows[i]) for i in common) if common else 0.0
         return statistics.fmean(float(rows[i].get(key, 0)) for i in common) if common else 0.0
 
     return Comparison(
@@ -157,4 +176,7 @@ def compare(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> Compa
         rate_a=mean(a, "resolved"), rate_b=mean(b, "resolved"),
         cost_a=mean(a, "cost_usd"), cost_b=mean(b, "cost_usd"),
         wall_a=mean(a, "wall_s"), wall_b=mean(b, "wall_s"),
-        only_a=len(a.keys() - b.keys()), only_b=len(b.keys() - a.keys()))
+        only_a=len(a.keys() - b.keys()), only_b=len(b.keys() - a.keys()),
+        turns_a=mean(a, "turns"), turns_b=mean(b, "turns"),
+        input_a=mean(a, "all_input"), input_b=mean(b, "all_input"),
+        cached_a=mean(a, "cached_tokens"), cached_b=mean(b, "cached_tokens"))

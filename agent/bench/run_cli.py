@@ -124,7 +124,11 @@ def print_summary(summary: Summary, model: str, where: Path) -> None:
     table.add_row("cost ($)", f"{summary.cost[0]:.4f}", f"{summary.cost[1]:.4f}",
                   f"{summary.cost[2]:.4f}")
     table.add_row("time (s)", f"{summary.wall_s[0]:.1f}", f"{summary.wall_s[1]:.1f}", "")
-    table.add_row("turns", f"{summary.turns[0]:.1f}", f"{summary.turns[1]:.1f}", "")
+    table.add_row("model calls", f"{summary.turns[0]:.1f}", f"{summary.turns[1]:.1f}", "")
+    table.add_row("input tokens", f"{summary.input_tokens[0]:.0f}",
+                  f"{summary.input_tokens[1]:.0f}", "")
+    table.add_row("cache reads", f"{summary.cached_tokens[0]:.0f}",
+                  f"{summary.cached_tokens[1]:.0f}", "")
     Console(file=sys.stdout, width=100).print(table)
     print(f"resolved {summary.resolved}/{summary.tasks} ({summary.rate:.1%}, 95% CI "
           f"{summary.low:.1%}-{summary.high:.1%}), {summary.errors} errors, mean cost "
@@ -155,6 +159,12 @@ def print_comparison(c: Comparison, a: Path, b: Path) -> None:
                   f"{c.cost_b - c.cost_a:+.4f}")
     table.add_row("mean time (s)", f"{c.wall_a:.1f}", f"{c.wall_b:.1f}",
                   f"{c.wall_b - c.wall_a:+.1f}")
+    table.add_row("mean model calls", f"{c.turns_a:.1f}", f"{c.turns_b:.1f}",
+                  f"{c.turns_b - c.turns_a:+.1f}")
+    table.add_row("mean input tokens", f"{c.input_a:.0f}", f"{c.input_b:.0f}",
+                  f"{c.input_b - c.input_a:+.0f}{_percent(c.input_b, c.input_a)}")
+    table.add_row("mean cache reads", f"{c.cached_a:.0f}", f"{c.cached_b:.0f}",
+                  f"{c.cached_b - c.cached_a:+.0f}")
     Console(file=sys.stdout, width=120).print(table)
     for label, ids in (("gained", c.gained), ("lost", c.lost)):
         for instance_id in ids:
@@ -162,7 +172,12 @@ def print_comparison(c: Comparison, a: Path, b: Path) -> None:
     only = f"; {c.only_a} only in A, {c.only_b} only in B" if c.only_a or c.only_b else ""
     print(f"B vs A: {len(c.gained)} gained, {len(c.lost)} lost, rate "
           f"{(c.rate_b - c.rate_a) * 100:+.1f} pts, mean cost {c.cost_b - c.cost_a:+.4f} $ "
-          f"per task{only}")
+          f"per task, model calls {c.turns_b - c.turns_a:+.1f}, input tokens "
+          f"{c.input_b - c.input_a:+.0f}{_percent(c.input_b, c.input_a)}{only}")
+
+
+def _percent(new: float, old: float) -> str:
+    return f" ({(new - old) / old:+.0%})" if old else ""
 
 
 def _existing(path: Path) -> Path:

@@ -5,6 +5,8 @@ The format is described in `agent.models.exchange` and in DIR/README.txt, writte
 use. A response that cannot be read is moved aside to NNNN.response.rejected.json with the
 reason in NNNN.error.txt, and the bridge keeps waiting for a corrected one. On timeout or
 Ctrl-C the pending request file is removed, so the folder never holds a half-done call.
+An answer without usage gets an estimate (agent/models/tokens.py), so costs and benchmarks
+see the tokens a real model would have read.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from agent.models.exchange import (
     response_path,
     write_json_atomic,
 )
+from agent.models.tokens import UsageEstimator
 
 log = logging.getLogger("agent.models")
 
@@ -75,6 +78,7 @@ class BridgeModel:
         self.name = f"bridge:{folder}"
         self.timeout_s = timeout_s
         self.poll_s = poll_s
+        self._usage = UsageEstimator()
 
     def complete(self, request: ModelRequest, on_text: TextSink | None = None) -> ModelResponse:
         """Write the request, wait for its answer, return it."""
@@ -94,6 +98,7 @@ class BridgeModel:
         except BaseException:  # timeout, Ctrl-C: leave no unanswered request behind
             pending.unlink(missing_ok=True)
             raise
+        response = self._usage.fill_in(request, response)
         if on_text is not None and response.message.text:
             on_text(response.message.text)
         return response

@@ -5,6 +5,7 @@ they differ, a ModelError names the first differing message, so a changed loop i
 once rather than producing a confusing session. What the model said is compared exactly;
 of the user side only the shape (part types, tool-call ids, error flags), because tool
 output and test results are measured anew on each run (durations, temporary paths).
+Answers recorded without usage get an estimate from the requests (agent/models/tokens.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from agent.messages import ModelRequest, ModelResponse
 from agent.models import ModelError, TextSink
 from agent.models.exchange import request_path, request_to_json, response_from_json, response_path
+from agent.models.tokens import UsageEstimator
 
 
 def from_spec(argument: str) -> ReplayModel:
@@ -35,6 +37,7 @@ class ReplayModel:
         self.folder = folder
         self.name = f"replay:{folder}"
         self.calls = 0
+        self._usage = UsageEstimator()
 
     def complete(self, request: ModelRequest, on_text: TextSink | None = None) -> ModelResponse:
         """The next recorded answer, after checking the conversation matches the recording."""
@@ -52,6 +55,7 @@ class ReplayModel:
         except ValueError as problem:
             raise ModelError(f"replay: {answer} cannot be read: {problem}") from None
         self.calls = number
+        response = self._usage.fill_in(request, response)
         if on_text is not None and response.message.text:
             on_text(response.message.text)
         return response
