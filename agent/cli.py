@@ -66,4 +66,4 @@ def main() -> None:
         if problem is None:
             raise
         typer.echo(f"agent: {problem}", err=True)
-        sys.exit(1)
+        sys.exit(UserError.exit_code)

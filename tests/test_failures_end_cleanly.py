@@ -47,7 +47,9 @@ def model_env(server: LoopbackServer) -> dict[str, str]:
 
 
 def model_flag(api: str, server: LoopbackServer) -> str:
-    return "anthropic:claude-test" if api == "anthropic" else f"openai:gpt-test@{server.openai_url}"
+    if api == "anthropic":
+        return "anthropic:claude-test"
+    return f"openai:gpt-test@{server.openai_url}"
 
 
 def _malformed_json(api: str) -> list[tuple[str | None, str]]:
@@ -260,7 +262,7 @@ def test_no_space_for_an_atomic_write_is_one_line_and_the_session_ends_as_an_err
     done = agent(repo, "solve", TASK, "--model", f"bridge:{small_disk / 'bridge'}")
     line = one_error_line(done)
     assert line.startswith("agent: the disk is full (No space left on device")
-    assert done.returncode == 1
+    assert done.returncode == 2
     (record,) = sessions(repo)
     assert record["status"] == "error" and "disk is full" in record["stop_reason"]
 

@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Solve a task in this repository: plan, edit, test in a sandbox, debug, hand back a diff.
 
-        Exit codes: 0 solved, 1 not solved, 2 usage or config error, 3 a budget ran out,
-        130 interrupted (the session stays resumable with --resume ID).
+        Exit codes: 0 solved, 1 not solved, 2 an error (usage, config, model, disk),
+        3 a budget ran out, 130 interrupted (the session stays resumable with --resume ID).
         """
         from agent.runner import SolveOptions
 
