@@ -76,7 +76,10 @@ def sandbox_for(root: Path, config):
     """The sandbox for commands in `root` under the repository's policy."""
     from sandbox import Policy, create_sandbox
 
-    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s)
+    from agent.config import tree_bounds
+
+    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
+                    **tree_bounds(config))
     return create_sandbox(policy, config.sandbox)
 
 
