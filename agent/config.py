@@ -52,6 +52,10 @@ class Config:
     ignored_keep_mb: int = 50
     # Past this share of the model's context window, a request's oldest turns are summarized.
     context_threshold: float = 0.6
+    # Per command, for its whole process tree (see sandbox.Policy).
+    tree_memory_mb: int = 4096
+    max_processes: int = 512
+    write_cap_mb: int = 1024
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -65,6 +69,8 @@ ENV_NAMES = {
     "map_tokens": "AGENT_MAP_TOKENS", "full_suite_s": "AGENT_FULL_SUITE_S",
     "writable_envs": "AGENT_WRITABLE_ENVS", "ignored_keep_mb": "AGENT_IGNORED_KEEP_MB",
     "context_threshold": "AGENT_CONTEXT_THRESHOLD",
+    "tree_memory_mb": "AGENT_TREE_MEMORY_MB", "max_processes": "AGENT_MAX_PROCESSES",
+    "write_cap_mb": "AGENT_WRITE_CAP_MB",
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -184,6 +190,7 @@ NUMBER_BOUNDS: dict[str, tuple[float, bool]] = {
     "map_tokens": (0, False), "max_cost_usd": (0, True), "max_wall_s": (0, True),
     "command_timeout_s": (0, True), "full_suite_s": (0, False),
     "ignored_keep_mb": (0, False),
+    "tree_memory_mb": (1, False), "max_processes": (1, False), "write_cap_mb": (1, False),
 }
 
 
@@ -210,6 +217,12 @@ def _validate(config: Config) -> None:
     if config.sandbox not in SANDBOX_BACKENDS:
         raise UserError(f"sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not "
                         f"{config.sandbox!r} (set in {where['sandbox']})")
+
+
+def tree_bounds(config: Config) -> dict[str, int]:
+    """The `sandbox.Policy` settings that bound each command's whole process tree."""
+    return {"tree_memory_mb": config.tree_memory_mb, "max_processes": config.max_processes,
+            "write_cap_mb": config.write_cap_mb}
 
 
 def _with_detected_tests(root: Path, config: Config, source: dict[str, str]) -> Config:

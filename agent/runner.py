@@ -83,9 +83,12 @@ def sandbox_for(root: Path, config, scratch: Path | None = None):
     from sandbox import Policy, create_sandbox
     from sandbox.envs import environment_folders
 
+    from agent.config import tree_bounds
+
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
-                    read_only=read_only, writable=(scratch,) if scratch else ())
+                    read_only=read_only, writable=(scratch,) if scratch else (),
+                    **tree_bounds(config))
     return create_sandbox(policy, config.sandbox)
 
 

@@ -63,6 +63,7 @@ class BwrapSandbox:
             stdin=stdin.encode() if isinstance(stdin, str) else stdin,
             timeout_s=self.policy.timeout_s if timeout is None else timeout,
             output_cap=self.policy.output_cap_bytes, preexec=preexec,
+            tree_limits=self.policy.tree_limits(),
             status_encodes_signal=True,
         )
         return _shell_exec_status(run_process(launch, on_output))

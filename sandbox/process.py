@@ -1,5 +1,6 @@
 """Start a command, feed its stdin, capture both pipes with a cap, and kill the whole process
-tree when the wall clock runs out. Both backends run their commands through here."""
+tree when the wall clock runs out or the tree passes a limit (`sandbox.treewatch`). Both
+backends run their commands through here."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from sandbox.capture import CappedBuffer
+from sandbox.treewatch import SAMPLE_S, TreeGuard, TreeLimits
 from sandbox.types import OutputSink, Result
 
 CHUNK = 65536
@@ -33,39 +35,80 @@ class Launch:
     preexec: Callable[[], None] | None = None
     # bwrap reports a command killed by signal N as exit status 128 + N.
     status_encodes_signal: bool = False
+    tree_limits: TreeLimits | None = None
 
 
 def run_process(launch: Launch, on_output: OutputSink | None = None) -> Result:
-    """Run the command to the end or to its deadline and report how it ended."""
+    """Run the command to the end, to its deadline or to a tree limit, and report how it ended."""
     start = time.monotonic()
+    guard = TreeGuard(launch.tree_limits) if launch.tree_limits is not None else None
     try:
         proc = subprocess.Popen(
-            list(launch.argv), env=dict(launch.env), cwd=launch.cwd,
+            [*(guard.prefix() if guard else []), *launch.argv], env=dict(launch.env),
+            cwd=launch.cwd,
             stdin=subprocess.PIPE if launch.stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True, preexec_fn=launch.preexec,
         )
     except OSError as error:  # the none backend starts the command directly
+        if guard is not None:
+            guard.close()
         code = 127 if isinstance(error, FileNotFoundError) else 126
         message = f"{error.filename or launch.argv[0]}: {error.strerror}\n"
         return Result(code, "", message, False, time.monotonic() - start, False, None)
     buffers = {"stdout": CappedBuffer(launch.output_cap), "stderr": CappedBuffer(launch.output_cap)}
-    deadline = start + launch.timeout_s
-    timed_out = False
+    watch = _Watch(proc.pid, start + launch.timeout_s, guard)
     try:
-        timed_out = _pump(proc, launch.stdin, buffers, deadline, on_output)
-        if not timed_out:
-            timed_out = _wait_until(proc, deadline)
+        _pump(proc, launch.stdin, buffers, watch, on_output)
+        if watch.stopped is None:
+            _wait_until(proc, watch)
     finally:
         if proc.poll() is None:
             kill_tree(proc.pid)
         proc.wait()
-    return _result(proc.returncode, launch, buffers, timed_out, time.monotonic() - start)
+        if guard is not None:
+            guard.close()
+    return _result(proc.returncode, launch, buffers, watch.stopped, time.monotonic() - start)
+
+
+class _Watch:
+    """When to stop a running command: its deadline, or a tree limit its guard reports.
+    `stopped` is None while it may run, else "timeout" or the limit's name."""
+
+    def __init__(self, pid: int, deadline: float, guard: TreeGuard | None) -> None:
+        self.pid, self.deadline, self.guard = pid, deadline, guard
+        self.stopped: str | None = None
+        self._next_sample = time.monotonic() + SAMPLE_S
+
+    def wait_s(self) -> float:
+        """How long to block before looking again."""
+        left = self.deadline - time.monotonic()
+        return min(left, SAMPLE_S) if self.guard is not None else left
+
+    def check(self) -> bool:
+        """Kill the tree if its time is up or it passed a limit; False once even the grace
+        after a kill is over (something outside our reach holds a pipe open)."""
+        now = time.monotonic()
+        if now >= self.deadline:
+            if self.stopped is not None:
+                return False
+            self._stop("timeout")
+        elif self.stopped is None and self.guard is not None and now >= self._next_sample:
+            self._next_sample = now + SAMPLE_S
+            reason = self.guard.over(self.pid)
+            if reason is not None:
+                self._stop(reason)
+        return True
+
+    def _stop(self, reason: str) -> None:
+        self.stopped = reason
+        kill_tree(self.pid)
+        self.deadline = time.monotonic() + DRAIN_GRACE_S
 
 
 def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, CappedBuffer],
-          deadline: float, on_output: OutputSink | None) -> bool:
-    """Move bytes until both output pipes close; True if the deadline forced a kill."""
+          watch: _Watch, on_output: OutputSink | None) -> None:
+    """Move bytes until both output pipes close, or the watch gives up on them."""
     selector = selectors.DefaultSelector()
     for name in ("stdout", "stderr"):
         pipe = getattr(proc, name)
@@ -75,18 +118,9 @@ def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, Capped
     if proc.stdin is not None:
         os.set_blocking(proc.stdin.fileno(), False)
         selector.register(proc.stdin, selectors.EVENT_WRITE, "stdin")
-    timed_out = False
     with selector:
-        while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                if timed_out:
-                    break  # something outside our reach still holds a pipe open
-                timed_out = True
-                kill_tree(proc.pid)
-                deadline = time.monotonic() + DRAIN_GRACE_S
-                continue
-            for key, _ in selector.select(remaining):
+        while selector.get_map() and watch.check():
+            for key, _ in selector.select(max(watch.wait_s(), 0)):
                 if key.data == "stdin":
                     pending = _feed(selector, key.fileobj, pending)
                     continue
@@ -100,7 +134,6 @@ def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, Capped
     for pipe in (proc.stdin, proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
-    return timed_out
 
 
 def _feed(selector: selectors.BaseSelector, pipe: IO[bytes], pending: memoryview
@@ -117,24 +150,23 @@ def _feed(selector: selectors.BaseSelector, pipe: IO[bytes], pending: memoryview
     return pending
 
 
-def _wait_until(proc: subprocess.Popen, deadline: float) -> bool:
-    """Wait for a command that closed its output but may still run; True if it was killed."""
-    try:
-        proc.wait(timeout=max(deadline - time.monotonic(), 0))
-        return False
-    except subprocess.TimeoutExpired:
-        kill_tree(proc.pid)
-        return True
+def _wait_until(proc: subprocess.Popen, watch: _Watch) -> None:
+    """Wait for a command that closed its output but may still run, as the watch says."""
+    while watch.stopped is None and watch.check():
+        try:
+            proc.wait(timeout=max(watch.wait_s(), 0))
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
-def _result(status: int, launch: Launch, buffers: dict[str, CappedBuffer], timed_out: bool,
+def _result(status: int, launch: Launch, buffers: dict[str, CappedBuffer], stopped: str | None,
             duration: float) -> Result:
-    if launch.status_encodes_signal and not timed_out and 128 < status <= 128 + 64:
+    timed_out = stopped == "timeout"
+    if launch.status_encodes_signal and stopped is None and 128 < status <= 128 + 64:
         status = -(status - 128)
-    killed_by = None
-    if timed_out:
-        killed_by = "timeout"
-    elif status < 0:
+    killed_by = stopped
+    if stopped is None and status < 0:
         try:
             killed_by = signal.Signals(-status).name
         except ValueError:

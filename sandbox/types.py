@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from agent.errors import UserError
+from sandbox.treewatch import TreeLimits
 
 # Called with ("stdout" | "stderr", bytes) as output arrives, for front ends that stream it.
 OutputSink = Callable[[str, bytes], None]
@@ -27,7 +28,10 @@ class Policy:
     everything else is read-only or hidden. `timeout_s` is wall-clock seconds,
     `cpu_s` CPU seconds per process, `memory_mb` address space per process, `file_size_mb`
     the largest file it may write (and the size of its private /tmp), `output_cap_bytes`
-    how much of each of stdout and stderr is kept.
+    how much of each of stdout and stderr is kept. For the whole process tree of one
+    command: `tree_memory_mb` of memory (None: as much as `memory_mb`), `max_processes`
+    processes at once and `write_cap_mb` written to disk; past one, the tree is killed.
+    `tree_cgroup` False samples the tree from /proc even where a cgroup could bound it.
     """
 
     workspace: Path
@@ -40,6 +44,15 @@ class Policy:
     file_size_mb: int = 1024
     open_files: int = 1024
     output_cap_bytes: int = 1_000_000
+    tree_memory_mb: int | None = None
+    max_processes: int = 512
+    write_cap_mb: int = 1024
+    tree_cgroup: bool = True
+
+    def tree_limits(self) -> TreeLimits:
+        """The bounds on one command's whole tree, for `sandbox.process`."""
+        memory = self.memory_mb if self.tree_memory_mb is None else self.tree_memory_mb
+        return TreeLimits(memory, self.max_processes, self.write_cap_mb, self.tree_cgroup)
 
 
 @dataclass(frozen=True)
@@ -50,8 +63,10 @@ class Result:
     a signal on as status 128 + N, so under bwrap a command that itself exits with 129..192
     reads as a signal too. `killed_by` is "timeout" when the wall clock ran out, the
     signal's name ("SIGXCPU" for the CPU limit, "SIGSEGV", ...) when a signal ended it,
-    else None. `truncated` is True when either stream passed the output cap: the text then
-    keeps its head and tail around a marker saying how many bytes were cut.
+    "memory limit", "process limit" or "write limit" when the tree passed one of the
+    policy's tree bounds, else None. `truncated` is True when either stream passed the
+    output cap: the text then keeps its head and tail around a marker saying how many
+    bytes were cut.
     """
 
     exit_code: int

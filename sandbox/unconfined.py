@@ -47,5 +47,6 @@ class UnconfinedSandbox:
             stdin=stdin.encode() if isinstance(stdin, str) else stdin,
             timeout_s=self.policy.timeout_s if timeout is None else timeout,
             output_cap=self.policy.output_cap_bytes, preexec=preexec,
+            tree_limits=self.policy.tree_limits(),
         )
         return run_process(launch, on_output)

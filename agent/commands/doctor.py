@@ -70,3 +70,11 @@ def _sandbox_checks():
     if backend is not None:
         ok, detail = self_test(backend)
         yield "sandbox self-test", ok, detail, True
+    yield _tree_bounds_check()
+
+
+def _tree_bounds_check():
+    """How each command's whole tree is held to its memory and process bounds here."""
+    from sandbox.cgroup import hierarchy, mechanism
+
+    return "command tree bounds", hierarchy() is not None, mechanism(), False

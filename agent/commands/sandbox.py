@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         """
         from pathlib import Path
 
-        from agent.config import load_config
+        from agent.config import load_config, tree_bounds
         from agent.errors import UserError
         from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
 
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         config = load_config(workspace, {"sandbox": backend, "network": network or None,
                                          "command_timeout_s": timeout})
         policy = Policy(workspace=workspace, network=config.network,
-                        timeout_s=config.command_timeout_s)
+                        timeout_s=config.command_timeout_s, **tree_bounds(config))
         box = create_sandbox(policy, config.sandbox)
         warning = unconfined_warning(box)
         if warning:
