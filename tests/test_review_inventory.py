@@ -162,3 +162,37 @@ def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_pa
     assert "created conftest.py  not in the diff  ! runs code: pytest imports it" in screen
     assert "created build/evil.pth  not in the diff  ! runs code: Python runs" in screen
     assert "deleted app.db  not in the diff" in screen
+
+
+SNEAKY = {  # a command that hides its change from a cheap look -> the path it changed
+    "printf hellp > a.tmp && touch -r a.txt a.tmp && mv a.tmp a.txt": "a.txt",
+    "printf Z | dd of=d2/e/f.txt conv=notrunc 2>/dev/null && touch -r d2/g.py d2/e/f.txt":
+        "d2/e/f.txt",
+    ("python3 -c \"import mmap; f = open('d3/g.py', 'r+b'); m = mmap.mmap(f.fileno(), 0); "
+     "f.close(); m[0:1] = b'Z'; m.flush()\""): "d3/g.py",
+    "mkdir -p new/deep && echo 1 > new/deep/x.pth": "new/deep/x.pth",
+    "ln d0/g.py d0/link.py": "d0/g.py",
+    "echo via-link >> d0/link.py": "d0/g.py",
+    "mv d1 moved": "moved/g.py",
+    "rm -rf d4": "d4/g.py",
+    "echo '*' > .git/info/exclude": ".git/info/exclude",
+}
+
+
+def test_the_fast_inventory_sees_what_each_sneaky_command_changed(tmp_path):
+    from agent.review import inventory
+    from agent.review.watch import WatchedSandbox
+    from sandbox import Policy, create_sandbox
+
+    root = make_repo(tmp_path / "r")
+    for n in range(5):
+        (root / f"d{n}" / "e").mkdir(parents=True)
+        (root / f"d{n}" / "e" / "f.txt").write_text("x")
+        (root / f"d{n}" / "g.py").write_text("y = 1\n")
+    (root / "a.txt").write_text("hello")
+    box = WatchedSandbox(create_sandbox(Policy(workspace=root)), root)
+    box.baseline()
+    for line, path in SNEAKY.items():
+        assert box.run(["bash", "-c", line]).exit_code == 0, line
+        assert path in {c.path for c in box.last_changes}, line
+        assert box._current == inventory.take(str(root)), line  # the same as a full walk
