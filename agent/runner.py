@@ -76,7 +76,6 @@ class SessionResult:
 def sandbox_for(root: Path, config):
     """The sandbox for commands in `root` under the repository's policy."""
     from sandbox import Policy, create_sandbox
-
     from sandbox.envs import environment_folders
 
     read_only = () if config.writable_envs else tuple(environment_folders(root))

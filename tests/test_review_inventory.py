@@ -196,3 +196,13 @@ def test_the_fast_inventory_sees_what_each_sneaky_command_changed(tmp_path):
         assert box.run(["bash", "-c", line]).exit_code == 0, line
         assert path in {c.path for c in box.last_changes}, line
         assert box._current == inventory.take(str(root)), line  # the same as a full walk
+
+
+def test_the_venv_can_be_neither_written_nor_swapped_through_agent_sandbox(tmp_path):
+    repo = attacked_repo(tmp_path / "r")
+    for line in ("touch .venv/lib/evil.pth", "mv .venv .venv-old && mkdir -p .venv/lib",
+                 "rm -rf .venv"):
+        done = agent_cli(repo, "sandbox", "--", "bash", "-c", line)
+        assert done.returncode != 0, line
+    assert sorted(p.name for p in (repo / ".venv").iterdir()) == ["lib", "pyvenv.cfg"]
+    assert not (repo / ".venv-old").exists() and not (repo / ".venv" / "lib" / "evil.pth").exists()

@@ -42,8 +42,11 @@ def register(app: typer.Typer) -> None:
         workspace = find_workspace(Path.cwd())
         config = load_config(workspace, {"sandbox": backend, "network": network or None,
                                          "command_timeout_s": timeout})
+        from sandbox.envs import environment_folders
+
+        read_only = () if config.writable_envs else tuple(environment_folders(workspace))
         policy = Policy(workspace=workspace, network=config.network,
-                        timeout_s=config.command_timeout_s)
+                        timeout_s=config.command_timeout_s, read_only=read_only)
         box = create_sandbox(policy, config.sandbox)
         warning = unconfined_warning(box)
         if warning:

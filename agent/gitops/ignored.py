@@ -46,12 +46,20 @@ class IgnoredState:
 def ignored_files(root: Path, start_tree: str, skip: tuple[str, ...] = ()) -> list[str]:
     """The workspace's files git does not see (not in the start checkpoint's tree), outside
     `.git`, `.agent` and the `skip` folders (repo-relative)."""
-    seen = set(os.fsdecode(p) for p in run_git(
-        root, "ls-tree", "-r", "-z", "--name-only", start_tree).split(b"\0") if p)
+    seen = {os.fsdecode(p) for p in run_git(
+        root, "ls-tree", "-r", "-z", "--name-only", start_tree).split(b"\0") if p}
     prefixes = tuple(f"{folder.rstrip('/')}/" for folder in skip)
     return sorted(p for p in inventory.take(str(root))
                   if p not in seen and not inventory.in_git_dir(p)
-                  and not p.startswith(AGENT_DIR + "/") and not p.startswith(prefixes))
+                  and not p.startswith(AGENT_DIR + "/") and not p.startswith(prefixes)
+                  and not _in_other_repository(p, seen))
+
+
+def _in_other_repository(path: str, seen: set[str]) -> bool:
+    """True under a submodule (a tree entry that is a folder) or any nested `.git`: another
+    repository's files are not this session's ignored files."""
+    parts = path.split("/")
+    return ".git" in parts[:-1] or any("/".join(parts[:n]) in seen for n in range(1, len(parts)))
 
 
 def keep_ignored(root: Path, session_id: str, start_tree: str, cap_bytes: int,
