@@ -15,7 +15,7 @@ from tests.solve_kit import QUIET, finish, make_repo, plan, turn
 from tests.test_git import files_state
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
-GITIGNORE = "*.db\nlogs/\n.venv/\nbuild/\nlocal/\n"
+GITIGNORE = "*.db\nlogs\n.venv/\nbuild/\nlocal/\n"
 DATABASE = b"SQLite format 3\x00\x01\x02 rows"
 PLANT_IN_VENV = "printf 'import os\\n' > .venv/lib/evil.pth"
 PLANT = ("(echo conftest.py >> .git/info/exclude) 2>/dev/null; "
@@ -206,3 +206,16 @@ def test_the_venv_can_be_neither_written_nor_swapped_through_agent_sandbox(tmp_p
         assert done.returncode != 0, line
     assert sorted(p.name for p in (repo / ".venv").iterdir()) == ["lib", "pyvenv.cfg"]
     assert not (repo / ".venv-old").exists() and not (repo / ".venv" / "lib" / "evil.pth").exists()
+
+
+def test_undo_never_writes_through_a_symlink_planted_in_place_of_an_ignored_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo = attacked_repo(tmp_path / "r")
+    run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel([plan(), command(
+        f"rm -rf logs && ln -s {outside} logs"), finish()])), [])
+    undone = agent_cli(repo, "undo", "--to-start")
+    assert undone.returncode == 0, undone.stderr
+    assert list(outside.iterdir()) == []
+    assert not (repo / "logs").is_symlink()
+    assert (repo / "logs" / "run.log").read_text() == "started\n"
