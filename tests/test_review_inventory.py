@@ -72,16 +72,18 @@ def test_planted_and_deleted_files_git_does_not_show_are_listed_with_marks(tmp_p
     assert any("Read-only file system" in o for o in outputs if "evil.pth" in o)
     assert not (repo / ".venv" / "lib" / "evil.pth").exists()
     touched = by_path(result.to_dict()["touched"])
+    # Where .git is read-only in the sandbox the exclude cannot be planted; else it hides one.
+    excluded = (repo / ".git" / "info" / "exclude").read_text().endswith("conftest.py\n")
     for planted in ("conftest.py", "local/conftest.py", "build/evil.pth"):
-        assert touched[planted]["change"] == "created" and touched[planted]["ignored"]
-        assert touched[planted]["runs_code"]
+        assert touched[planted]["change"] == "created" and touched[planted]["runs_code"]
+        assert touched[planted]["ignored"] == (excluded or planted != "conftest.py")
     assert touched["app.db"] == {"path": "app.db", "change": "deleted", "tracked": False,
                                  "ignored": True, "runs_code": "", "restorable": True}
     assert touched["big.db"]["change"] == "changed" and not touched["big.db"]["restorable"]
-    if (repo / ".git" / "info" / "exclude").read_text().endswith("conftest.py\n"):
+    if excluded:
         assert touched[".git/info/exclude"]["runs_code"]  # the exclude was writable: listed
     assert not any(path.startswith(".venv/") for path in touched)
-    assert "conftest.py" not in result.diff  # git's view does not show them
+    assert "local/conftest.py" not in result.diff and "evil.pth" not in result.diff
 
     shown = agent_cli(repo, "diff")
     assert shown.returncode == 0, shown.stderr
@@ -106,8 +108,9 @@ def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
     done = agent_cli(repo, "solve", TASK, "--model",
                      f"replay:{replay_folder(tmp_path / 'rec', answers)}")
     assert done.returncode in (0, 1), done.stderr
-    summary = done.stdout.split("files the session touched")[1]
-    assert "created  conftest.py  (git-ignored)  ! runs code: pytest imports it" in summary
+    progress, summary = done.stdout.split("files the session touched")
+    assert "! created build/evil.pth: runs code later (Python runs its import lines" in progress
+    assert "created  local/conftest.py  (git-ignored)  ! runs code: pytest imports it" in summary
     assert "created  build/evil.pth  (git-ignored)  ! runs code: Python runs" in summary
     assert "deleted  logs/run.log  (git-ignored)" in summary
 
@@ -159,7 +162,7 @@ def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_pa
 
     screen = asyncio.run(shown())
     assert "Touched files, tracked or not:" in screen
-    assert "created conftest.py  not in the diff  ! runs code: pytest imports it" in screen
+    assert "created local/conftest.py  not in the diff  ! runs code: pytest imports it" in screen
     assert "created build/evil.pth  not in the diff  ! runs code: Python runs" in screen
     assert "deleted app.db  not in the diff" in screen
 
@@ -219,3 +222,4 @@ def test_undo_never_writes_through_a_symlink_planted_in_place_of_an_ignored_fold
     assert list(outside.iterdir()) == []
     assert not (repo / "logs").is_symlink()
     assert (repo / "logs" / "run.log").read_text() == "started\n"
+
