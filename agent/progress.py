@@ -59,6 +59,12 @@ class ProgressPrinter:
         removed = sum(1 for line in e.diff.splitlines() if line.startswith("-") and not line.startswith("---"))
         self.console.print(f"  [green]✎ {escape(e.path)}[/] [dim]+{added} -{removed}[/]")
 
+    def _on_files_touched(self, e: ev.FilesTouched) -> None:
+        for entry in e.files:
+            if entry["runs_code"] and "__pycache__/" not in entry["path"]:
+                self.console.print(f"  [yellow]! {entry['change']} {escape(entry['path'])}: "
+                                   f"runs code later ({escape(entry['runs_code'])})[/]")
+
     def _on_tests_run(self, e: ev.TestsRun) -> None:
         color = "green" if e.failed == 0 and e.errors == 0 and e.exit_code in (0, 5) else "red"
         self.console.print(f"  [{color}]tests: {e.passed} passed, {e.failed} failed, "

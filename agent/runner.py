@@ -77,19 +77,26 @@ class SessionResult:
         }
 
 
+def sandbox_policy(root: Path, config, scratch: Path | None = None):
+    """The sandbox policy for commands in `root` under the repository's config: environment
+    folders read-only unless `writable_envs`, the session's `scratch` folder writable, the
+    process-tree bounds."""
+    from agent.config import tree_bounds
+    from sandbox import Policy
+    from sandbox.envs import environment_folders
+
+    read_only = () if config.writable_envs else tuple(environment_folders(root))
+    return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
+                  read_only=read_only, writable=(scratch,) if scratch else (),
+                  **tree_bounds(config))
+
+
 def sandbox_for(root: Path, config, scratch: Path | None = None):
     """The sandbox for commands in `root` under the repository's policy (and `scratch`
     writable, the session's scratch folder)."""
-    from sandbox import Policy, create_sandbox
-    from sandbox.envs import environment_folders
+    from sandbox import create_sandbox
 
-    from agent.config import tree_bounds
-
-    read_only = () if config.writable_envs else tuple(environment_folders(root))
-    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
-                    read_only=read_only, writable=(scratch,) if scratch else (),
-                    **tree_bounds(config))
-    return create_sandbox(policy, config.sandbox)
+    return create_sandbox(sandbox_policy(root, config, scratch), config.sandbox)
 
 
 def run_session(options: SolveOptions, sinks: list[EventSink],

@@ -15,7 +15,7 @@ from tests.solve_kit import QUIET, finish, make_repo, plan, turn
 from tests.test_git import files_state
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
-GITIGNORE = "*.db\nlogs/\n.venv/\nbuild/\nlocal/\n"
+GITIGNORE = "*.db\nlogs\n.venv/\nbuild/\nlocal/\n"
 DATABASE = b"SQLite format 3\x00\x01\x02 rows"
 PLANT_IN_VENV = "printf 'import os\\n' > .venv/lib/evil.pth"
 PLANT = ("(echo conftest.py >> .git/info/exclude) 2>/dev/null; "
@@ -72,16 +72,18 @@ def test_planted_and_deleted_files_git_does_not_show_are_listed_with_marks(tmp_p
     assert any("Read-only file system" in o for o in outputs if "evil.pth" in o)
     assert not (repo / ".venv" / "lib" / "evil.pth").exists()
     touched = by_path(result.to_dict()["touched"])
+    # Where .git is read-only in the sandbox the exclude cannot be planted; else it hides one.
+    excluded = (repo / ".git" / "info" / "exclude").read_text().endswith("conftest.py\n")
     for planted in ("conftest.py", "local/conftest.py", "build/evil.pth"):
-        assert touched[planted]["change"] == "created" and touched[planted]["ignored"]
-        assert touched[planted]["runs_code"]
+        assert touched[planted]["change"] == "created" and touched[planted]["runs_code"]
+        assert touched[planted]["ignored"] == (excluded or planted != "conftest.py")
     assert touched["app.db"] == {"path": "app.db", "change": "deleted", "tracked": False,
                                  "ignored": True, "runs_code": "", "restorable": True}
     assert touched["big.db"]["change"] == "changed" and not touched["big.db"]["restorable"]
-    if (repo / ".git" / "info" / "exclude").read_text().endswith("conftest.py\n"):
+    if excluded:
         assert touched[".git/info/exclude"]["runs_code"]  # the exclude was writable: listed
     assert not any(path.startswith(".venv/") for path in touched)
-    assert "conftest.py" not in result.diff  # git's view does not show them
+    assert "local/conftest.py" not in result.diff and "evil.pth" not in result.diff
 
     shown = agent_cli(repo, "diff")
     assert shown.returncode == 0, shown.stderr
@@ -106,8 +108,9 @@ def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
     done = agent_cli(repo, "solve", TASK, "--model",
                      f"replay:{replay_folder(tmp_path / 'rec', answers)}")
     assert done.returncode in (0, 1), done.stderr
-    summary = done.stdout.split("files the session touched")[1]
-    assert "created  conftest.py  (git-ignored)  ! runs code: pytest imports it" in summary
+    progress, summary = done.stdout.split("files the session touched")
+    assert "! created build/evil.pth: runs code later (Python runs its import lines" in progress
+    assert "created  local/conftest.py  (git-ignored)  ! runs code: pytest imports it" in summary
     assert "created  build/evil.pth  (git-ignored)  ! runs code: Python runs" in summary
     assert "deleted  logs/run.log  (git-ignored)" in summary
 
@@ -159,6 +162,64 @@ def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_pa
 
     screen = asyncio.run(shown())
     assert "Touched files, tracked or not:" in screen
-    assert "created conftest.py  not in the diff  ! runs code: pytest imports it" in screen
+    assert "created local/conftest.py  not in the diff  ! runs code: pytest imports it" in screen
     assert "created build/evil.pth  not in the diff  ! runs code: Python runs" in screen
     assert "deleted app.db  not in the diff" in screen
+
+
+SNEAKY = {  # a command that hides its change from a cheap look -> the path it changed
+    "printf hellp > a.tmp && touch -r a.txt a.tmp && mv a.tmp a.txt": "a.txt",
+    "printf Z | dd of=d2/e/f.txt conv=notrunc 2>/dev/null && touch -r d2/g.py d2/e/f.txt":
+        "d2/e/f.txt",
+    ("python3 -c \"import mmap; f = open('d3/g.py', 'r+b'); m = mmap.mmap(f.fileno(), 0); "
+     "f.close(); m[0:1] = b'Z'; m.flush()\""): "d3/g.py",
+    "mkdir -p new/deep && echo 1 > new/deep/x.pth": "new/deep/x.pth",
+    "ln d0/g.py d0/link.py": "d0/g.py",
+    "echo via-link >> d0/link.py": "d0/g.py",
+    "mv d1 moved": "moved/g.py",
+    "rm -rf d4": "d4/g.py",
+    "echo '*' > .git/info/exclude": ".git/info/exclude",
+}
+
+
+def test_the_fast_inventory_sees_what_each_sneaky_command_changed(tmp_path):
+    from agent.review import inventory
+    from agent.review.watch import WatchedSandbox
+    from sandbox import Policy, create_sandbox
+
+    root = make_repo(tmp_path / "r")
+    for n in range(5):
+        (root / f"d{n}" / "e").mkdir(parents=True)
+        (root / f"d{n}" / "e" / "f.txt").write_text("x")
+        (root / f"d{n}" / "g.py").write_text("y = 1\n")
+    (root / "a.txt").write_text("hello")
+    box = WatchedSandbox(create_sandbox(Policy(workspace=root)), root)
+    box.baseline()
+    for line, path in SNEAKY.items():
+        assert box.run(["bash", "-c", line]).exit_code == 0, line
+        assert path in {c.path for c in box.last_changes}, line
+        assert box._current == inventory.take(str(root)), line  # the same as a full walk
+
+
+def test_the_venv_can_be_neither_written_nor_swapped_through_agent_sandbox(tmp_path):
+    repo = attacked_repo(tmp_path / "r")
+    for line in ("touch .venv/lib/evil.pth", "mv .venv .venv-old && mkdir -p .venv/lib",
+                 "rm -rf .venv"):
+        done = agent_cli(repo, "sandbox", "--", "bash", "-c", line)
+        assert done.returncode != 0, line
+    assert sorted(p.name for p in (repo / ".venv").iterdir()) == ["lib", "pyvenv.cfg"]
+    assert not (repo / ".venv-old").exists() and not (repo / ".venv" / "lib" / "evil.pth").exists()
+
+
+def test_undo_never_writes_through_a_symlink_planted_in_place_of_an_ignored_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo = attacked_repo(tmp_path / "r")
+    run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel([plan(), command(
+        f"rm -rf logs && ln -s {outside} logs"), finish()])), [])
+    undone = agent_cli(repo, "undo", "--to-start")
+    assert undone.returncode == 0, undone.stderr
+    assert list(outside.iterdir()) == []
+    assert not (repo / "logs").is_symlink()
+    assert (repo / "logs" / "run.log").read_text() == "started\n"
+

@@ -33,17 +33,17 @@ def register(app: typer.Typer) -> None:
         """
         from pathlib import Path
 
-        from agent.config import load_config, tree_bounds
+        from agent.config import load_config
         from agent.errors import UserError
-        from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
+        from agent.runner import sandbox_policy
+        from sandbox import create_sandbox, find_workspace, unconfined_warning
 
         if not command:
             raise UserError("give the command to run after --, e.g. agent sandbox -- pytest -q")
         workspace = find_workspace(Path.cwd())
         config = load_config(workspace, {"sandbox": backend, "network": network or None,
                                          "command_timeout_s": timeout})
-        policy = Policy(workspace=workspace, network=config.network,
-                        timeout_s=config.command_timeout_s, **tree_bounds(config))
+        policy = sandbox_policy(workspace, config)
         box = create_sandbox(policy, config.sandbox)
         warning = unconfined_warning(box)
         if warning:

@@ -59,16 +59,15 @@ def _run_one(name: str, arguments: dict[str, Any], backend: str | None) -> Any:
     """The tool's result, run through the executor with the repository's sandbox and config."""
     from pathlib import Path
 
-    from agent.config import load_config, tree_bounds
+    from agent.config import load_config
     from agent.messages import ToolCall
-    from sandbox import Policy, create_sandbox, find_workspace, unconfined_warning
+    from agent.runner import sandbox_policy
+    from sandbox import create_sandbox, find_workspace, unconfined_warning
     from tools import ToolContext, default_registry, execute_turn
 
     root = find_workspace(Path.cwd())
     config = load_config(root, {"sandbox": backend})
-    policy = Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
-                    **tree_bounds(config))
-    box = create_sandbox(policy, config.sandbox)
+    box = create_sandbox(sandbox_policy(root, config), config.sandbox)
     warning = unconfined_warning(box)
     if warning:
         typer.secho(warning, err=True, fg="red", bold=True)

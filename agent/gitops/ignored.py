@@ -15,6 +15,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.errors import UserError
 from agent.gitops.plumbing import (
     AGENT_DIR,
     SYMLINK,
@@ -46,12 +47,20 @@ class IgnoredState:
 def ignored_files(root: Path, start_tree: str, skip: tuple[str, ...] = ()) -> list[str]:
     """The workspace's files git does not see (not in the start checkpoint's tree), outside
     `.git`, `.agent` and the `skip` folders (repo-relative)."""
-    seen = set(os.fsdecode(p) for p in run_git(
-        root, "ls-tree", "-r", "-z", "--name-only", start_tree).split(b"\0") if p)
+    seen = {os.fsdecode(p) for p in run_git(
+        root, "ls-tree", "-r", "-z", "--name-only", start_tree).split(b"\0") if p}
     prefixes = tuple(f"{folder.rstrip('/')}/" for folder in skip)
     return sorted(p for p in inventory.take(str(root))
                   if p not in seen and not inventory.in_git_dir(p)
-                  and not p.startswith(AGENT_DIR + "/") and not p.startswith(prefixes))
+                  and not p.startswith(AGENT_DIR + "/") and not p.startswith(prefixes)
+                  and not _in_other_repository(p, seen))
+
+
+def _in_other_repository(path: str, seen: set[str]) -> bool:
+    """True under a submodule (a tree entry that is a folder) or any nested `.git`: another
+    repository's files are not this session's ignored files."""
+    parts = path.split("/")
+    return ".git" in parts[:-1] or any("/".join(parts[:n]) in seen for n in range(1, len(parts)))
 
 
 def keep_ignored(root: Path, session_id: str, start_tree: str, cap_bytes: int,
@@ -108,13 +117,15 @@ def restore_ignored(root: Path, session_id: str) -> tuple[list[str], list[str]]:
     state = ignored_state(root, session_id)
     if state is None:
         return [], []
-    present = {p: st for p in state.kept if (st := _lstat(root / p)) is not None}
+    present = {p: st for p in state.kept
+               if _plain_parents(root, p) and (st := _lstat(root / p)) is not None}
     current = _hash(root, [p for p in present if stat.S_ISREG(present[p].st_mode)])
     differ = [p for p, (mode, blob, perm) in state.kept.items()
               if p not in present or _differs(root, p, present[p], current, mode, blob, perm)]
     contents = read_blobs(root, [state.kept[p][1] for p in differ])
     for path in differ:
         mode, blob, perm = state.kept[path]
+        _clear_parents(root, path)
         _put_back(root / path, contents[blob], mode, perm)
     skip = tuple(_environment_folders(root))
     made = [p for p in ignored_now(root, session_id, skip) if not state.started_with(p)]
@@ -158,6 +169,22 @@ def _differs(root: Path, path: str, st: os.stat_result, current: dict[str, str],
     return current.get(path) != blob or stat.S_IMODE(st.st_mode) != perm
 
 
+def _plain_parents(root: Path, path: str) -> bool:
+    """True when no folder on the way to `path` is a symlink or a file."""
+    parent = (root / path).parent
+    return parent == root or (parent.is_dir() and not any(
+        (root / part).is_symlink() for part in Path(path).parents if part != Path(".")))
+
+
+def _clear_parents(root: Path, path: str) -> None:
+    """Remove a symlink or file a command put in place of a folder on the way to `path`, so
+    the write lands in the workspace and never follows a link out of it."""
+    for part in reversed(Path(path).parents[:-1]):
+        folder = root / part
+        if folder.is_symlink() or folder.is_file():
+            folder.unlink()
+
+
 def _put_back(path: Path, data: bytes, mode: str, perm: int) -> None:
     """Write the file atomically (temp name, then rename) with its exact permission bits."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +196,12 @@ def _put_back(path: Path, data: bytes, mode: str, perm: int) -> None:
             out.write(data)
         os.chmod(tmp, perm)
     if path.is_dir() and not path.is_symlink():
-        path.rmdir()
+        try:
+            path.rmdir()
+        except OSError as error:
+            tmp.unlink()
+            raise UserError(f"cannot restore {path}: a folder with files is in its place; "
+                            "move it away and run the undo again") from error
     os.replace(tmp, path)
 
 

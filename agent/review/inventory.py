@@ -25,7 +25,7 @@ GIT_WATCHED_FOLDERS = ("hooks", "info")
 # Folders git and the agent change on their own; only whether they exist is watched.
 GIT_BUSY_FOLDERS = ("objects", "refs", "logs", "worktrees", "lfs", "modules", "rr-cache")
 
-Key = tuple[int, int, int, int, int]  # (mtime_ns, ctime_ns, size, inode, mode)
+Key = tuple[int, int, int, int, int, int]  # (mtime_ns, ctime_ns, size, inode, mode, links)
 Inventory = dict[str, Key]
 
 CREATED, CHANGED, DELETED = "created", "changed", "deleted"
@@ -41,7 +41,7 @@ class Change:
 
 def stat_key(st: os.stat_result) -> Key:
     """The parts of a stat result that change when a file is written, replaced or chmod-ed."""
-    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_mode)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_mode, st.st_nlink)
 
 
 def in_git_dir(path: str) -> bool:
@@ -52,7 +52,7 @@ def in_git_dir(path: str) -> bool:
 def take(root: str) -> Inventory:
     """Every file and symlink under `root` (not following links), plus the watched `.git`."""
     found: Inventory = {}
-    _walk_tree(root, "", found, top=True)
+    walk_tree(root, "", found, top=True)
     found.update(take_git(root))
     return found
 
@@ -79,7 +79,7 @@ def take_git(root: str) -> Inventory:
         if stat.S_ISDIR(st.st_mode):
             found[name + "/"] = _folder_key(st)
             if entry.name in GIT_WATCHED_FOLDERS:
-                _walk_tree(entry.path, name + "/", found)
+                walk_tree(entry.path, name + "/", found)
         elif entry.name not in GIT_BUSY_FOLDERS:
             found[name] = stat_key(st)
     return found
@@ -87,23 +87,23 @@ def take_git(root: str) -> Inventory:
 
 def _folder_key(st: os.stat_result) -> Key:
     """A folder's identity only: its times change whenever git adds an entry."""
-    return (0, 0, 0, st.st_ino, st.st_mode)
+    return (0, 0, 0, st.st_ino, st.st_mode, 0)
 
 
-def _walk_tree(folder: str, prefix: str, found: Inventory, top: bool = False) -> None:
+def walk_tree(folder: str, prefix: str, found: Inventory, top: bool = False) -> None:
     """Add every non-directory under `folder` to `found`, named `prefix` + relative path."""
     stack = [(folder, prefix)]
     while stack:
         path, rel = stack.pop()
-        subdirs, files = _listing(path, top=top and path == folder)
+        subdirs, files = listing(path, top=top and path == folder)
         for name in files:
-            key = _file_key(os.path.join(path, name))
+            key = file_key(os.path.join(path, name))
             if key is not None:
                 found[rel + name] = key
         stack.extend((os.path.join(path, sub), f"{rel}{sub}/") for sub in subdirs)
 
 
-def _listing(path: str, top: bool = False) -> tuple[list[str], list[str]]:
+def listing(path: str, top: bool = False) -> tuple[list[str], list[str]]:
     """The folder's subfolders and other entries (`.git` and `.agent` left out at the top)."""
     subdirs, files = [], []
     try:
@@ -122,7 +122,8 @@ def _listing(path: str, top: bool = False) -> tuple[list[str], list[str]]:
     return subdirs, files
 
 
-def _file_key(path: str) -> Key | None:
+def file_key(path: str) -> Key | None:
+    """The stat key of the file at `path`, or None when it is gone."""
     try:
         return stat_key(os.lstat(path))
     except (FileNotFoundError, NotADirectoryError):  # gone between listing and stat
@@ -161,12 +162,12 @@ class Tracker:
                 continue
             if not stat.S_ISDIR(st.st_mode):
                 continue  # a folder replaced by a file: its parent was listed anew
-            key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_mode)
+            key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_mode, 0)
             kept = self._folders.get(rel)
             if kept is not None and kept[0] == key:
                 subdirs, files = kept[1], kept[2]
             else:
-                subdirs, files = _listing(base + rel, top=not rel)
+                subdirs, files = listing(base + rel, top=not rel)
                 files = [rel + name for name in files]
                 subdirs = [f"{rel}{sub}/" for sub in subdirs]
             for name in files:
@@ -174,7 +175,8 @@ class Tracker:
                     f = lstat(base + name)
                 except (FileNotFoundError, NotADirectoryError):
                     continue
-                found[name] = (f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino, f.st_mode)
+                found[name] = (f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino, f.st_mode,
+                               f.st_nlink)
             stack += subdirs
             if st.st_ctime_ns < trusted_before:
                 folders[rel] = (key, subdirs, files)

@@ -41,6 +41,7 @@ BY_PATTERN = (
     ("*__pycache__/*.pyc", "Python runs bytecode in place of the source"),
     (".git/*", "git metadata: hooks, config and excludes change what git runs and shows"),
     (".git", "git metadata: hooks, config and excludes change what git runs and shows"),
+    ("*/.git/*", "git metadata: hooks, config and excludes change what git runs and shows"),
 )
 
 

@@ -2,8 +2,9 @@
 
 The inventory after one command is the inventory before the next: between commands only
 the agent's own edits happen, and those are brought in with `note_edits`. So each command
-costs one walk. Commands that run at once (parallel read-only tools) share one chain of
-inventories, so every change is seen once, by whichever command's walk came first.
+costs one walk, and on Linux only a look at the paths inotify names (`agent.review.notify`).
+Commands that run at once (parallel read-only tools) share one chain of inventories, so
+every change is seen once, by whichever command's walk came first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from agent.review import inventory
 from agent.review.inventory import Change
+from agent.review.notify import NotifyTracker
 
 # (what did it: a command line or "edit", the changes) -> None
 TouchSink = Callable[[str, list[Change]], None]
@@ -27,7 +29,7 @@ class WatchedSandbox:
         self.root = Path(root).resolve()
         self.on_touched = on_touched
         self.last_changes: list[Change] = []
-        self._tracker = inventory.Tracker(str(self.root))
+        self._tracker = NotifyTracker(str(self.root))
         self._current: inventory.Inventory | None = None
         self._lock = threading.Lock()
 
