@@ -4,8 +4,8 @@ oldest turns summarized once the request nears the context window.
 The stored conversation keeps everything (the session store, `agent show` and the TUI read
 it); only the request shrinks. Both changes happen in batches, so the request's prefix stays
 the same from one turn to the next and the provider's prompt cache keeps hitting: stubs are
-applied when the loop starts a step (a phase, a debug round) or when the request passes the
-threshold; the summary is rewritten only when the request passes it again. Every tool call
+applied when the loop starts a step (a phase, a debug round), when they have come to a fifth
+of the request, or when the request passes the threshold; the summary is rewritten only when the request passes it again. Every tool call
 keeps its result (stubbed or not), and the model's messages are sent as they were
 (thinking blocks included) or not at all.
 """
@@ -19,6 +19,7 @@ from agent.messages import Message, Text, ToolCall, ToolResult
 from agent.models.tokens import message_blocks, size, tokens_for
 
 STUB_MIN_CHARS = 400  # results this short cost less than their stub would save
+STALE_SHARE = 0.2  # stale results are stubbed between steps once they are this share of a request
 KEEP_SHARE = 0.5  # after a summary, the request is about this share of the threshold
 WRITES = {"edit_file", "create_file", "delete_file"}
 READS_FILE = {"read_file", "outline"}
@@ -37,17 +38,27 @@ class SentHistory:
 
     def messages(self, messages: list[Message], prefix_chars: int, batch: bool) -> list[Message]:
         """The messages to send now; `batch` says the loop is starting a step."""
-        if batch:
-            self.stubs.update(superseded(messages))
         sent = self._render(messages)
-        if self._over(sent, prefix_chars):
-            self.stubs.update(superseded(messages))
+        if self._restub(messages, prefix_chars + _chars(sent),
+                        force=batch or self._over(sent, prefix_chars)):
             sent = self._render(messages)
         if self._over(sent, prefix_chars):
             self._summarize(messages, prefix_chars)
             sent = self._render(messages)
         self.last_tokens = tokens_for(prefix_chars + _chars(sent))
         return sent
+
+    def _restub(self, messages: list[Message], request_chars: int, force: bool) -> bool:
+        """Stub the results made stale since the last time, if `force` or if they have come
+        to STALE_SHARE of what is sent; whether any were."""
+        fresh = {k: v for k, v in superseded(messages).items() if k not in self.stubs}
+        if not force:
+            stale = sum(len(p.content) for m in messages[self.summary_to:] for p in m.parts
+                        if isinstance(p, ToolResult) and p.call_id in fresh)
+            force = stale >= STALE_SHARE * request_chars
+        if force and fresh:
+            self.stubs.update(fresh)
+        return force and bool(fresh)
 
     def _over(self, sent: list[Message], prefix_chars: int) -> bool:
         return tokens_for(prefix_chars + _chars(sent)) > self.threshold * self.window_tokens
@@ -101,43 +112,58 @@ def _calls(messages: list[Message]) -> list[tuple[ToolCall, ToolResult | None]]:
 
 
 def superseded(messages: list[Message]) -> dict[str, str]:
-    """Stubs for the results a later call made stale or repeated, by call id."""
-    calls = _calls(messages)
+    """Stubs for the results a later call made stale or repeated, by call id.
+
+    One pass from the newest call back, remembering what the later calls did."""
+    later = _LaterCalls()
     stubs = {}
-    for index, (call, result) in enumerate(calls):
-        if result is None or len(result.content) < STUB_MIN_CHARS:
-            continue
-        reason = next((why for later, _ in calls[index + 1:]
-                       if (why := _supersedes(call, later))), None)
-        if reason:
+    for call, result in reversed(_calls(messages)):
+        reason = later.why_stale(call)
+        if reason and result is not None and len(result.content) >= STUB_MIN_CHARS:
             lines = result.content.count("\n") + 1
             stubs[call.id] = (f"[{describe(call)}: {lines} lines, left out here because "
                               f"{reason}; call it again if you need them]")
+        later.add(call)
     return stubs
 
 
-def _supersedes(earlier: ToolCall, later: ToolCall) -> str | None:
-    """Why `later` makes the result of `earlier` stale or repeated, if it does."""
-    path = earlier.arguments.get("path")
-    if earlier.name in READS_FILE and later.name in WRITES and later.arguments.get("path") == path:
-        return f"{path} was changed after it"
-    if earlier.name == "read_file" and later.name == "read_file" and _covers(later, earlier):
-        return "a later read_file showed these lines again"
-    if earlier.name == "run_tests" and later.name == "run_tests" and (
-            not later.arguments.get("target", "").split()
-            or _targets(later) == _targets(earlier)):
-        return "the tests ran again later"
-    if earlier.name not in WRITES and later.name == earlier.name \
-            and later.arguments == earlier.arguments:
-        return "the same call was made again later"
-    return None
+class _LaterCalls:
+    """What the calls after a point did: files written, lines read, tests run, calls made."""
+
+    def __init__(self) -> None:
+        self.written: set[str] = set()
+        self.read: dict[str, list[tuple[int, int]]] = {}
+        self.tests: set[tuple[str, ...]] = set()
+        self.made: set[str] = set()
+
+    def add(self, call: ToolCall) -> None:
+        path = str(call.arguments.get("path"))
+        if call.name in WRITES:
+            self.written.add(path)
+        elif call.name == "read_file":
+            self.read.setdefault(path, []).append(_lines(call))
+        elif call.name == "run_tests":
+            self.tests.add(_targets(call))
+        self.made.add(_key(call))
+
+    def why_stale(self, call: ToolCall) -> str | None:
+        """Why a later call makes this call's result stale or repeated, if one does."""
+        path = str(call.arguments.get("path"))
+        if call.name in READS_FILE and path in self.written:
+            return f"{path} was changed after it"
+        if call.name == "read_file":
+            start, end = _lines(call)
+            if any(first <= start and last >= end for first, last in self.read.get(path, ())):
+                return "a later read_file showed these lines again"
+        if call.name == "run_tests" and (() in self.tests or _targets(call) in self.tests):
+            return "the tests ran again later"
+        if call.name not in WRITES and _key(call) in self.made:
+            return "the same call was made again later"
+        return None
 
 
-def _covers(later: ToolCall, earlier: ToolCall) -> bool:
-    if later.arguments.get("path") != earlier.arguments.get("path"):
-        return False
-    (start, end), (first, last) = _lines(earlier), _lines(later)
-    return first <= start and last >= end
+def _key(call: ToolCall) -> str:
+    return call.name + json.dumps(call.arguments, sort_keys=True)
 
 
 def _lines(call: ToolCall) -> tuple[int, int]:
@@ -146,8 +172,8 @@ def _lines(call: ToolCall) -> tuple[int, int]:
     return int(start), int(end)
 
 
-def _targets(call: ToolCall) -> list[str]:
-    return sorted(str(call.arguments.get("target", "")).split())
+def _targets(call: ToolCall) -> tuple[str, ...]:
+    return tuple(sorted(str(call.arguments.get("target", "")).split()))
 
 
 def describe(call: ToolCall, limit: int = 80) -> str:

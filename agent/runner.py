@@ -183,14 +183,19 @@ def _touched(root: Path, session_id: str, store) -> list:
     from agent.review.report import session_touched
 
     return session_touched(root, session_id, store.events(session_id))
+# In `agent tool` but not offered in a session, where each would repeat another: the map is in
+# the system prompt, read_file outlines long files, search finds uses, and the debug phase
+# ranks the suspects itself.
+NOT_IN_SESSIONS = ("outline", "repo_map", "find_references", "localize")
 
 
 def loop_registry():
-    """The tools of a solve session: the default toolbox plus the loop's phase tools."""
-    from tools import default_registry
+    """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
+    loop's phase tools."""
+    from tools import Registry, default_registry
     from tools.phases import reproduced, submit_plan
 
-    registry = default_registry()
+    registry = Registry(t for t in default_registry().tools() if t.name not in NOT_IN_SESSIONS)
     registry.add(submit_plan)
     registry.add(reproduced)
     return registry

@@ -95,10 +95,11 @@ def test_a_result_made_stale_is_stubbed_at_the_next_step_and_kept_in_the_store(t
     assert result.outcome.status == "solved", result.outcome
     first_read = model.requests[1].messages[2].parts[0]
     assert "NOTE_39 = 39" in first_read.content
-    # Within the plan phase the request only grows (the cache keeps hitting) ...
-    assert model.requests[3].messages[2].parts[0] == first_read
-    # ... and from the next step on the stale read is a one-line stub.
-    stub = model.requests[4].messages[2].parts[0]
+    # By the next step at the latest the stale read is a one-line stub, and stays one.
+    shown = [r.messages[2].parts[0] for r in model.requests[1:]]
+    stubbed = [part != first_read for part in shown]
+    assert stubbed[-2] and stubbed == sorted(stubbed)  # [-2]: the code phase
+    stub = shown[-1]
     assert stub.call_id == first_read.call_id and "NOTE_39" not in stub.content
     assert "notes.py was changed after it" in stub.content and "\n" not in stub.content
     assert "NOTE_39 = 39" in model.requests[4].messages[6].parts[0].content  # the re-read stays

@@ -12,8 +12,6 @@ def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -
     """Run one test under a tracer: each call on the path to its failure, innermost first,
     with arguments, result or exception, and locals line by line.
 
-    The first call whose observed result differs from what it should be holds the bug.
-
     Args:
         focus: Functions to record line by line (default: all on the path).
     """

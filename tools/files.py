@@ -91,10 +91,10 @@ def _outline(ctx: ToolContext, shown: str) -> str:
 
 @tool(read_only=True, paths=("dir",))
 def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500) -> str:
-    """List the workspace's files, tracked and untracked (gitignored ones skipped).
+    """List the workspace's files (gitignored ones skipped).
 
     Args:
-        glob: E.g. "*.py" (matches the name) or "src/**/test_*.py" (the path).
+        glob: E.g. "*.py" (the name) or "src/**/test_*.py" (the path).
     """
     under = relative(ctx.root, resolve(ctx.root, dir)) if dir.strip() else ""
     if under and not (ctx.root / under).is_dir():

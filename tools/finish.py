@@ -8,11 +8,10 @@ from tools.registry import tool
 
 @tool(read_only=True, paths=())
 def finish(ctx: ToolContext, summary: str) -> str:
-    """Declare the task done; the agent then runs the plan's tests and the suite itself and
-    reports any failure back (no need to run the suite first).
+    """Declare the task done; the agent then runs the plan's tests and the suite itself.
 
     Args:
-        summary: What changed and why, in a few sentences for the person.
+        summary: What changed and why, for the person.
     """
     ctx.mark_finished(summary)
     return "Finished."

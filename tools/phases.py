@@ -29,17 +29,16 @@ def submit_plan(
     """Hand over your plan, checked on one concrete input.
 
     Args:
-        reading: How you read the task, in a sentence or two.
-        steps: The changes, each naming the file and function.
-        check_input: One concrete input (a call, a command, a scenario).
-        check_expected: The outcome the task asks for on it.
+        reading: How you read the task.
+        steps: Each names the file and function it changes.
+        check_input: A concrete input (a call, a command).
         check_walkthrough: What your planned code does on it, step by step.
-        check_agrees: Whether the walkthrough reaches the expected outcome.
-        tests: The test ids that must pass when you are done (existing ones, or the ids of
-            tests you will write): verify runs exactly these, then the suite.
-        bug: The task reports wrong behaviour that a test can reproduce.
-        readings: Only if the task has two readings that behave differently: each one.
-        assumption: With readings: the one you chose, and why.
+        check_agrees: Whether that ends at check_expected.
+        tests: Ids of the tests that must pass when you are done (existing or to be
+            written): verify runs exactly these, then the suite.
+        bug: The task reports wrong behaviour a test can reproduce.
+        readings: Only if two readings would behave differently: each one.
+        assumption: Which reading you chose, and why.
     """
     if not steps:
         raise ToolError("a plan needs at least one step")

@@ -17,14 +17,11 @@ DEFAULT_TEST_TIMEOUT = 600
 
 @tool(read_only=False)
 def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
-    """Run a bash command at the repository root, in the sandbox, without network.
+    """Run a bash command at the repository root.
 
-    Each command starts afresh: only the repository and $AGENT_SCRATCH (a folder for this
-    session, outside the repository: put throwaway scripts there) keep what it writes;
-    /tmp is emptied. Python imports the project from anywhere, as the tests do.
-
-    Args:
-        timeout: Seconds before the command is killed.
+    Only the repository and $AGENT_SCRATCH (this session's folder outside it, for throwaway
+    scripts) keep what a command writes; /tmp is new each time. Python imports the project
+    from anywhere, as the tests do.
     """
     if not command.strip():
         raise ToolError("command is empty")
@@ -62,12 +59,10 @@ def command_env(ctx: ToolContext) -> dict[str, str]:
 
 @tool(read_only=False)
 def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TIMEOUT) -> str:
-    """Run the project's tests in the sandbox; report what passed and failed, with tracebacks.
+    """Run the project's tests; report what passed and failed, with tracebacks.
 
     Args:
-        target: Paths or test ids separated by spaces, e.g. "tests/test_a.py::test_x
-            tests/test_b.py"; empty runs the whole suite.
-        timeout: Seconds before the run is killed.
+        target: Paths or test ids separated by spaces; empty runs the whole suite.
     """
     return run_tests_structured(ctx, target, timeout).render()
 

@@ -38,7 +38,6 @@ def search(
 
     Args:
         path: A folder or file to search in.
-        glob: E.g. "*.py" or "src/**/*.ts".
     """
     if not pattern:
         raise ToolError("pattern is empty")
