@@ -30,3 +30,6 @@ def environment_problem(error: BaseException) -> str | None:
 def _os_detail(error: OSError) -> str:
     where = f": {error.filename}" if error.filename else ""
     return f"{error.strerror or error}{where}"
+class SessionEnding(UserError):
+    """A problem after which the session must stop at once: tools pass it on instead of
+    turning it into a result the model could retry."""

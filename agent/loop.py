@@ -15,7 +15,7 @@ import prompts
 from agent import checks, test_designer
 from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation
-from agent.errors import UserError
+from agent.errors import SessionEnding, UserError
 from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpdated, QuestionAsked
 from agent.messages import Message, ToolResult
 from agent.plan import Plan
@@ -87,8 +87,12 @@ def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
     except UserError as problem:  # e.g. the model provider refused: say why, stay resumable
         outcome = Outcome("error", str(problem), plan=state["plan"], report=state["report"])
     parts.emit(PhaseChanged("finish"))
-    parts.emit(Finished(outcome.status, outcome.stop_reason, outcome.summary,
-                        parts.workspace.diff(parts.session_id)))
+    try:
+        diff = parts.workspace.diff(parts.session_id)
+    except SessionEnding as problem:  # no git may run on a tampered repository
+        outcome = Outcome("error", str(problem), plan=state["plan"], report=state["report"])
+        diff = ""
+    parts.emit(Finished(outcome.status, outcome.stop_reason, outcome.summary, diff))
     return outcome
 
 

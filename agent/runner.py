@@ -102,20 +102,43 @@ def sandbox_for(root: Path, config, scratch: Path | None = None):
 def run_session(options: SolveOptions, sinks: list[EventSink],
                 ask: Callable[[str, list[str]], str] | None = None,
                 conversation_options: dict | None = None) -> SessionResult:
-    """Prepare everything, run the loop, deliver the result; events go to `sinks` and the store."""
-    from agent.config import load_config, project_instructions
+    """Prepare everything, run the loop, deliver the result; events go to `sinks` and the store.
+
+    The working tree is locked for the session (one session per tree) and its git directory
+    pinned (see `agent.gitops.pin`); both are let go on every way out.
+    """
     from agent.git import Workspace
+    from agent.gitops.pin import pinned
+    from agent.tree_lock import locked_tree
+
+    home = Workspace.open(options.cwd)
+    with contextlib.ExitStack() as guards:
+        lock = None
+        if not (options.worktree and not options.resume):  # a new worktree is its own tree
+            lock = guards.enter_context(locked_tree(home.root))
+        guards.enter_context(pinned(home.root))
+        return _run_guarded(home, options, sinks, ask, conversation_options,
+                            lambda session_id: lock and lock.name_session(session_id),
+                            lambda root: guards.enter_context(pinned(root)))
+
+
+def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conversation_options,
+                 name_lock: Callable[[str], object], pin: Callable[[Path], object]
+                 ) -> SessionResult:
+    from agent.config import load_config, project_instructions
     from agent.session import SessionStore
 
     started = time.monotonic()
-    home = Workspace.open(options.cwd)
     config = load_config(home.root, options.overrides)
     check_before_session(home, options)
     model = options.model or _load_model(config.model, options.record)
     store = SessionStore.open(home.root)
     session_id, task = _session_identity(options, store, config)
+    name_lock(session_id)
     with _marked_if_it_fails(store, session_id):
         workspace = _working_copy(home, options, session_id)
+        if workspace.root != home.root:
+            pin(workspace.root)
         start = workspace.checkpoint(session_id, "resumed" if options.resume else "start")
         budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
         scratch = session_scratch(session_id)
@@ -142,6 +165,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
         else:
             outcome = loop.solve(parts)
         store.mark(session_id, outcome.status, outcome.stop_reason)
+        _check_pins(home.root, workspace.root)
         delivery = _deliver(home, workspace, options, session_id, outcome, task)
     usage = parts.budget.usage
     return SessionResult(
@@ -183,10 +207,22 @@ def _touched(root: Path, session_id: str, store) -> list:
     from agent.review.report import session_touched
 
     return session_touched(root, session_id, store.events(session_id))
+
+
 # In `agent tool` but not offered in a session, where each would repeat another: the map is in
 # the system prompt, read_file outlines long files, search finds uses, and the debug phase
 # ranks the suspects itself.
 NOT_IN_SESSIONS = ("outline", "repo_map", "find_references", "localize")
+
+
+def _check_pins(*roots: Path) -> None:
+    """Raise GitTampered if a pinned git directory changed (the loop reported it as error)."""
+    from agent.gitops.pin import pinned_now
+
+    for root in roots:
+        pin = pinned_now(root)
+        if pin is not None:
+            pin.check()
 
 
 def loop_registry():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sandbox.env import pyenv_root
 from sandbox.types import Policy
-from sandbox.workspace import protected_git_paths
+from sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, protected_git_paths
 
 MB = 1024 * 1024
 SECRETS = (
@@ -137,6 +137,7 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
     args += _binds("--ro-bind", keep) + _binds("--bind", writable)
     args += read_only_folder_binds(workspace, policy.read_only)
     args += _binds("--ro-bind", protected_git_paths(workspace))
+    args += _git_dir_binds(workspace) + _agent_dir_hidden(workspace)
     return args + _hide_again(workspace, homes, keep + writable), home
 
 
@@ -154,6 +155,21 @@ def _binds(option: str, paths: list[Path]) -> list[str]:
         if path.exists():
             args += [option, str(path), str(path)]
     return args
+
+
+def _git_dir_binds(workspace: Path) -> list[str]:
+    """The git directories read-only and pinned in place: a command can neither write them
+    nor swap in a copy whose config the agent's git on the host would obey."""
+    return _binds("--ro-bind", git_dir_mounts(workspace))
+
+
+def _agent_dir_hidden(workspace: Path) -> list[str]:
+    """`.agent/` as an empty read-only folder, its scratch folders (when there) writable."""
+    folder = agent_dir(workspace)
+    if folder.is_symlink() or not folder.is_dir():  # not the agent's: nothing of ours to hide
+        return []
+    scratch = [folder / name for name in AGENT_SCRATCH]
+    return ["--tmpfs", str(folder), *_binds("--bind", scratch), "--remount-ro", str(folder)]
 
 
 def _hide_again(workspace: Path, homes: list[Path], visible: list[Path]) -> list[str]:

@@ -62,3 +62,28 @@ def protected_git_paths(workspace: Path) -> list[Path]:
         if path.exists() and path not in paths:
             paths.append(path)
     return paths
+
+
+# Folders under `.agent/` that sandboxed helpers write their results to (trace and coverage
+# artifacts); the rest of `.agent/` (session store, index, hook cache) is the agent's alone.
+AGENT_SCRATCH = ("debug", "traces")
+
+
+def git_dir_mounts(workspace: Path) -> list[Path]:
+    """Every git directory of the workspace (a worktree's gitdir and its common dir too),
+    and `.git` itself when it is a file: each is bound read-only onto itself, which also
+    makes it a mount point that cannot be renamed, replaced or deleted."""
+    dot_git = workspace / ".git"
+    paths = [dot_git] if dot_git.is_file() and not dot_git.is_symlink() else []
+    for gitdir in git_dirs(workspace):
+        if gitdir.is_dir() and gitdir not in paths:
+            paths.append(gitdir)
+    return paths
+
+
+def agent_dir(workspace: Path) -> Path:
+    """The workspace's `.agent/`, created when missing so that it can be hidden."""
+    folder = workspace / ".agent"
+    if not folder.is_symlink():
+        folder.mkdir(exist_ok=True)
+    return folder

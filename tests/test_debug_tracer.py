@@ -216,7 +216,7 @@ def test_a_forking_test_leaves_one_clean_artifact(repo: Path, traces: dict) -> N
 def test_caps_bound_events_and_bytes_but_keep_the_failure(repo: Path) -> None:
     [trace] = trace_tests(repo, ["tests/test_lib.py::test_churn"],
                           PytestCommand.parse(PYTEST), max_events=500,
-                          max_bytes=20_000, keep_in=repo / ".agent" / "capped")
+                          max_bytes=20_000, keep_in=repo / ".agent" / "traces" / "capped")
     assert trace["truncated"] and trace["dropped_calls"] > 2500
     assert len(json.dumps(trace)) < 21_000
     path = failing_path(trace)

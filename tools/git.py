@@ -5,20 +5,21 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from agent.gitops.pin import git_argv, git_env
 from tools.errors import ToolError
 
 # A repository's own config could name a program to run (fsmonitor, pager, textconv);
-# the workspace may be written by the model, so switch those off. --no-optional-locks keeps
-# `git status` from rewriting the user's index.
-_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.pager=cat", "--no-pager",
-         "--no-optional-locks"]
+# the workspace may be written by the model, so `git_argv` switches those off and checks the
+# session's pin. --no-optional-locks keeps `git status` from rewriting the user's index.
+_SAFE = ["--no-optional-locks"]
 
 
 def git(root: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
     """Run `git ARGS` in `root` and return stdout; a failure becomes a ToolError."""
     try:
         proc = subprocess.run(
-            ["git", *_SAFE, *args], cwd=root, capture_output=True, check=False,
+            [*git_argv(root), *_SAFE, *args], cwd=root, capture_output=True, env=git_env(),
+            check=False,
         )
     except FileNotFoundError as error:
         raise ToolError("git is not installed; this tool needs it") from error

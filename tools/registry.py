@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
+from agent.errors import SessionEnding
 from agent.messages import ToolCall, ToolResult, ToolSpec
 from agent.models import arguments_error
 from tools.errors import ToolError
@@ -214,6 +215,8 @@ class Registry:
             output = found.func(ctx, **arguments)
         except ToolError as error:
             return ToolResult(call.id, cap(str(error), limit), is_error=True)
+        except SessionEnding:
+            raise
         except Exception as error:  # a tool's bug must not crash the agent
             message = f"{call.name} failed: {type(error).__name__}: {error}"
             return ToolResult(call.id, cap(message, limit), is_error=True)

@@ -29,6 +29,7 @@ from typing import Any
 from agent.bench.mutations import Mutation, mutations
 from agent.debug.calltree import is_test_path
 from agent.debug.coverage_map import CoverageMap, PytestCommand, run_coverage
+from agent.gitops.pin import git_argv, git_env
 
 _SKIP_FILES = re.compile(r"(^|/)(setup|conftest|versioneer|_version|benchmarks?|noxfile|"
                          r"fabfile|manage)\.py$|(^|/)(docs?|examples?|scripts?|build)/")
@@ -73,8 +74,9 @@ def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "au
 def source_files(root: Path, cmd: PytestCommand) -> list[str]:
     """Python files of the project that are not tests, setup or docs."""
     try:
-        listed = subprocess.run(["git", "ls-files", "*.py"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.split()
+        listed = subprocess.run([*git_argv(root), "ls-files", "*.py"], cwd=root,
+                                capture_output=True, text=True, env=git_env(),
+                                check=True).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         listed = [p.relative_to(root).as_posix() for p in root.rglob("*.py")]
     return sorted(p for p in listed if not is_test_path(p) and not _SKIP_FILES.search(p)
@@ -265,7 +267,8 @@ def synthesize(repo: Path, command: str, seed: int = 0, max_tasks: int = 50,
 
 def _head(repo: Path) -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run([*git_argv(repo), "rev-parse", "HEAD"], cwd=repo,
+                              capture_output=True, text=True, env=git_env(),
+                              check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import UserError
+from agent.gitops.pin import git_argv, git_env
 
 _IDENTITY = ["-c", "user.name=agent-bench", "-c", "user.email=bench@localhost",
              "-c", "commit.gpgsign=false"]
@@ -21,8 +22,8 @@ _COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".agent", ".pytest_
 
 def git(root: Path, *argv: str, stdin: str | None = None) -> str:
     """Run git in `root`; a failure is a UserError naming the command and git's message."""
-    proc = subprocess.run(["git", *argv], cwd=root, input=stdin, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([*git_argv(root), *argv], cwd=root, input=stdin, capture_output=True,
+                          text=True, env=git_env(), check=False)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines() or ["no message"]
         raise UserError(f"git {' '.join(argv[:2])} failed in {root}: {lines[-1]}")

@@ -78,6 +78,7 @@ def run_coverage(root: Path, pytest_args: Sequence[str], env: dict[str, str],
     out = root / ".agent" / "debug" / f"cover-{uuid.uuid4().hex[:8]}.json"
     argv = [sys.executable, "-m", "agent.debug.runner", "cover", "--root", str(root),
             "--out", str(out), "--", *pytest_args]
+    out.parent.mkdir(parents=True, exist_ok=True)  # made here: the sandbox sees only what exists
     result = run_command(root, argv, timeout=timeout, env=env, backend=backend)
     if not out.exists():
         tail = (result.stdout + result.stderr)[-800:]

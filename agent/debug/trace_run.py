@@ -32,6 +32,7 @@ def trace_tests(root: Path, test_ids: Sequence[str], cmd: PytestCommand,
             "--out", str(out), "--max-events", str(max_events), "--max-bytes", str(max_bytes)]
     for name in focus or ():
         argv += ["--focus", name]
+    out.mkdir(parents=True, exist_ok=True)  # made here: the sandbox sees only what exists
     argv += ["--", *cmd.args_without_paths(), *test_ids]
     result = run_command(root, argv, timeout=timeout, env=cmd.env, backend=backend)
     traces = []

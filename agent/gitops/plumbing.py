@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import UserError
+from agent.gitops.pin import git_argv, git_env
 
 AGENT_DIR = ".agent"
 # Identity for commits that only live under refs/agent/ (checkpoints, snapshots).
@@ -37,13 +38,14 @@ def run_git(
     env: dict[str, str] | None = None,
     check: bool = True,
 ) -> bytes:
-    """Run `git -C root ARGS` and return its stdout bytes; raise `GitError` on failure."""
-    full_env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0",
-                "GIT_LITERAL_PATHSPECS": "1"}
-    full_env.update(env or {})
+    """Run `git -C root ARGS` and return its stdout bytes; raise `GitError` on failure.
+
+    A session's pinned working tree is checked first (`GitTampered` if it changed) and named
+    to git explicitly; repository-controlled programs are switched off (see `agent.gitops.pin`).
+    """
     proc = subprocess.run(
-        ["git", "-C", str(root), "-c", "core.quotepath=off", *args],
-        input=input, capture_output=True, env=full_env, check=False,
+        [*git_argv(root), *args], input=input, capture_output=True,
+        env=git_env({"GIT_LITERAL_PATHSPECS": "1", **(env or {})}), check=False,
     )
     if check and proc.returncode != 0:
         lines = proc.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"]

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from agent.errors import UserError
+from agent.gitops.pin import configured_hooks_dir
 from agent.gitops.plumbing import run_git
 
 CONFIG = ".pre-commit-config.yaml"
@@ -142,8 +143,7 @@ def write_plain_hook(path: Path, with_review: bool) -> str:
 
 def _hooks_dir(root: Path) -> Path:
     """Where git looks for hooks (core.hooksPath honoured)."""
-    out = run_git(root, "rev-parse", "--git-path", "hooks").decode().strip()
-    path = Path(out)
+    path = Path(configured_hooks_dir(root))
     return path if path.is_absolute() else root / path
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import UserError
+from agent.gitops.pin import git_argv, git_env
 from agent.index.parse import Facts, extract
 
 MAX_BYTES = 1_000_000
@@ -50,8 +51,8 @@ def git_root(path: Path) -> tuple[Path, Path]:
         return Path(path).resolve(), dot_git.resolve()
     try:
         done = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--show-toplevel", "--git-common-dir"],
-            capture_output=True, text=True, check=False,
+            [*git_argv(path), "rev-parse", "--show-toplevel", "--git-common-dir"],
+            capture_output=True, text=True, env=git_env(), check=False,
         )
     except FileNotFoundError:
         raise UserError("git is not installed; install git to index a repository") from None
@@ -66,8 +67,8 @@ def git_root(path: Path) -> tuple[Path, Path]:
 def list_files(root: Path) -> list[str]:
     """Every path git would track under `root` (tracked plus untracked, not ignored), sorted."""
     done = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
-        capture_output=True, check=False,
+        [*git_argv(root), "ls-files", "-co", "--exclude-standard", "-z"],
+        capture_output=True, env=git_env(), check=False,
     )
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
