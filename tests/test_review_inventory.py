@@ -178,7 +178,6 @@ SNEAKY = {  # a command that hides its change from a cheap look -> the path it c
     "echo via-link >> d0/link.py": "d0/g.py",
     "mv d1 moved": "moved/g.py",
     "rm -rf d4": "d4/g.py",
-    "echo '*' > .git/info/exclude": ".git/info/exclude",
 }
 
 
