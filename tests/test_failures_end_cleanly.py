@@ -1,7 +1,8 @@
 """Failures end a solve with one line and a non-zero exit, and leave no session `running`.
 
 Each case runs `python -m agent solve` in a real repository against a real model path: the
-anthropic or openai SDK talking to the loopback server, or a bridge folder.
+anthropic or openai SDK talking to the loopback server, or a bridge folder. A full disk is a
+real one (a small tmpfs); edit_file's size limit is checked through the real tool.
 """
 
 from __future__ import annotations
