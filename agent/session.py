@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -250,10 +250,14 @@ class SessionStore:
         """`record`, marked interrupted (process gone) if it is running but its process died."""
         if record.status != "running" or owner_alive(record.owner_pid, record.owner_start):
             return record
-        with self._write() as db:  # only if no other process has claimed it meanwhile
-            db.execute("UPDATE sessions SET status = 'interrupted', stop_reason = ? WHERE id = ?"
-                       " AND status = 'running' AND owner_pid = ? AND owner_start = ?",
-                       (PROCESS_GONE, record.id, record.owner_pid, record.owner_start))
+        try:
+            with self._write() as db:  # only if no other process has claimed it meanwhile
+                db.execute("UPDATE sessions SET status = 'interrupted', stop_reason = ?"
+                           " WHERE id = ? AND status = 'running' AND owner_pid = ?"
+                           " AND owner_start = ?",
+                           (PROCESS_GONE, record.id, record.owner_pid, record.owner_start))
+        except sqlite3.OperationalError:  # a read-only or full store: still say what is true
+            return replace(record, status="interrupted", stop_reason=PROCESS_GONE)
         row = self._read(f"SELECT {COLUMNS} FROM sessions WHERE id = ?", (record.id,))
         return SessionRecord(*row[0])
 

@@ -1,7 +1,8 @@
 """Failures end a solve with one line and a non-zero exit, and leave no session `running`.
 
 Each case runs `python -m agent solve` in a real repository against a real model path: the
-anthropic or openai SDK talking to the loopback server, or a bridge folder.
+anthropic or openai SDK talking to the loopback server, or a bridge folder. A full disk is a
+real one (a small tmpfs); edit_file's size limit is checked through the real tool.
 """
 
 from __future__ import annotations
@@ -171,6 +172,9 @@ def test_a_killed_session_reads_interrupted_process_gone_and_resumes(tmp_path):
     process = start_bridged_session(repo, tmp_path / "bridge", [as_bridge(plan())])
     (alive,) = sessions(repo)
     assert alive["status"] == "running" and alive["owner_pid"] == process.pid
+    busy = agent(repo, "solve", "--resume", alive["id"], "--model", "scripted")
+    assert f"session {alive['id']} is still running (process {process.pid})" in \
+        one_error_line(busy)
     process.send_signal(signal.SIGKILL)
     process.wait()
 
