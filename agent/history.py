@@ -21,6 +21,7 @@ from agent.models.tokens import message_blocks, size, tokens_for
 STUB_MIN_CHARS = 400  # results this short cost less than their stub would save
 STALE_SHARE = 0.2  # stale results are stubbed between steps once they are this share of a request
 KEEP_SHARE = 0.5  # after a summary, the request is about this share of the threshold
+SUMMARY_ROOM = 15_000  # characters a summary may take (its parts are capped)
 WRITES = {"edit_file", "create_file", "delete_file"}
 READS_FILE = {"read_file", "outline"}
 
@@ -86,7 +87,7 @@ class SentHistory:
         cut = max(self.summary_to, 1)
         sizes = [_chars([m]) for m in rendered]
         tail = sum(sizes[cut:])
-        head = prefix_chars + sizes[0] + 4000  # the task message and room for the summary
+        head = prefix_chars + sizes[0] + SUMMARY_ROOM  # the task message and the summary
         last_assistant = max((i for i, m in enumerate(messages) if m.role == "assistant"),
                              default=0)
         while cut < last_assistant and tokens_for(head + tail) > budget:
