@@ -121,6 +121,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
         outcome = loop.resume(parts, store.messages(session_id), _last_plan(store, session_id))
     else:
         outcome = loop.solve(parts)
+    parts.ctx.sandbox.close()
     store.mark(session_id, outcome.status, outcome.stop_reason)
     delivery = _deliver(home, workspace, options, session_id, outcome, task)
     usage = parts.budget.usage
