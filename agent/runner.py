@@ -164,6 +164,7 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
                                   _last_plan(store, session_id))
         else:
             outcome = loop.solve(parts)
+        parts.ctx.sandbox.close()
         store.mark(session_id, outcome.status, outcome.stop_reason)
         _check_pins(home.root, workspace.root)
         delivery = _deliver(home, workspace, options, session_id, outcome, task)

@@ -176,6 +176,8 @@ SNEAKY = {  # a command that hides its change from a cheap look -> the path it c
     "mkdir -p new/deep && echo 1 > new/deep/x.pth": "new/deep/x.pth",
     "ln d0/g.py d0/link.py": "d0/g.py",
     "echo via-link >> d0/link.py": "d0/g.py",
+    "mkdir fresh && ln d2/g.py fresh/link.py": "d2/g.py",
+    "echo via-new-link >> fresh/link.py": "d2/g.py",
     "mv d1 moved": "moved/g.py",
     "rm -rf d4": "d4/g.py",
 }

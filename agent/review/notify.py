@@ -66,10 +66,9 @@ class NotifyTracker:
                 found.pop(path, None)
             else:
                 found[path] = key
-        self._linked = {p for p in self._linked | events[0] if p in found and found[p][5] > 1}
-        for folder in made:
-            self._linked |= {p for p in found if p.startswith(folder) and found[p][5] > 1}
-        self._other_names(found, events[0])
+        fresh = events[0] | {p for p in found if p.startswith(tuple(made))} if made else events[0]
+        self._linked = {p for p in self._linked | fresh if p in found and found[p][5] > 1}
+        self._other_names(found, fresh)
         for path in [p for p in found if inventory.in_git_dir(p)]:
             del found[path]
         found.update(inventory.take_git(self.root))

@@ -75,6 +75,12 @@ class WatchedSandbox:
         if changes:
             self._report("edit", changes)
 
+    def close(self) -> None:
+        """Stop watching (the next command starts over with a full walk)."""
+        with self._lock:
+            self._tracker.close()
+            self._current = None
+
     def _after(self, what: str) -> None:
         with self._lock:
             after = self._tracker.take()
