@@ -208,11 +208,12 @@ def _members(folder: Path) -> list[int]:
 
 
 def _remove(folder: Path) -> None:
-    for _ in range(20):
+    # A group is busy for a moment after its last process exits.
+    for _ in range(100):
         try:
             folder.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
-            time.sleep(0.02)
+            time.sleep(0.005)
