@@ -29,7 +29,8 @@ STUCK = {
 }
 
 
-def solve_against(server: LoopbackServer, repo, model: str) -> tuple[subprocess.CompletedProcess, float]:
+def solve_against(server: LoopbackServer, repo, model: str
+                  ) -> tuple[subprocess.CompletedProcess, float]:
     """`agent solve --max-time MAX_TIME --json` in `repo` with the model at the loopback."""
     env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": "test",
            "OPENAI_API_KEY": "test"}
