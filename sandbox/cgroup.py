@@ -124,9 +124,13 @@ class CommandGroup:
         self.found = found
         name = f"agent-{os.getpid()}-{next(_names)}"
         self.folders = sorted({found.memory / name, found.pids / name})
-        for folder in self.folders:
-            folder.mkdir()
-        self._limit(memory_mb * MB, max_processes)
+        try:
+            for folder in self.folders:
+                folder.mkdir()
+            self._limit(memory_mb * MB, max_processes)
+        except OSError:
+            self.close()
+            raise
 
     def _limit(self, memory: int, processes: int) -> None:
         if self.found.version == 2:
@@ -158,7 +162,8 @@ class CommandGroup:
             memory_events, pids_events = group / "memory.events", group / "pids.events"
         else:
             memory_group, pids_group = self._v1_groups()
-            memory_events, pids_events = memory_group / "memory.oom_control", pids_group / "pids.events"
+            memory_events = memory_group / "memory.oom_control"
+            pids_events = pids_group / "pids.events"
         if _counter(memory_events, "oom_kill") > 0:
             return "memory limit"
         if _counter(pids_events, "max") > 0:
@@ -208,11 +213,12 @@ def _members(folder: Path) -> list[int]:
 
 
 def _remove(folder: Path) -> None:
-    for _ in range(20):
+    # A group is busy for a moment after its last process exits.
+    for _ in range(100):
         try:
             folder.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
-            time.sleep(0.02)
+            time.sleep(0.005)

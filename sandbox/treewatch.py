@@ -12,11 +12,13 @@ sized on its own, does not count).
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 from sandbox.cgroup import CommandGroup, hierarchy
 
+log = logging.getLogger("sandbox")
 MB = 1024 * 1024
 SAMPLE_S = 0.1
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -38,8 +40,12 @@ class TreeGuard:
     def __init__(self, limits: TreeLimits) -> None:
         self.limits = limits
         found = hierarchy() if limits.cgroup else None
-        self.group = (CommandGroup(found, limits.memory_mb, limits.max_processes)
-                      if found is not None else None)
+        self.group: CommandGroup | None = None
+        if found is not None:
+            try:
+                self.group = CommandGroup(found, limits.memory_mb, limits.max_processes)
+            except OSError as error:  # e.g. the group was removed since: sample instead
+                log.warning("no cgroup for this command (%s); sampling /proc instead", error)
         self.written = 0  # the most the tree was seen to have written
 
     def prefix(self) -> list[str]:

@@ -13,6 +13,9 @@ import time
 
 import pytest
 
+from agent.budget import BudgetExhausted
+from agent.messages import Message, ModelRequest, Text
+from agent.models.bridge import BridgeModel
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.loopback import LoopbackServer, Reply
@@ -29,7 +32,8 @@ STUCK = {
 }
 
 
-def solve_against(server: LoopbackServer, repo, model: str) -> tuple[subprocess.CompletedProcess, float]:
+def solve_against(server: LoopbackServer, repo, model: str
+                  ) -> tuple[subprocess.CompletedProcess, float]:
     """`agent solve --max-time MAX_TIME --json` in `repo` with the model at the loopback."""
     env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": "test",
            "OPENAI_API_KEY": "test"}
@@ -73,3 +77,14 @@ def test_a_command_gets_no_more_than_the_time_left(tmp_path):
     assert result.outcome.status == "budget_exhausted"
     assert "time limit reached" in result.outcome.stop_reason
     assert took < 3 + SLACK_S
+
+
+def test_a_bridge_waits_for_an_answer_no_longer_than_the_time_left(tmp_path):
+    model = BridgeModel(tmp_path / "bridge", timeout_s=3600)
+    request = ModelRequest(system="s", messages=[Message("user", [Text("hi")])],
+                           deadline=time.monotonic() + 1.0)
+    started = time.monotonic()
+    with pytest.raises(BudgetExhausted, match="time limit reached while waiting for an answer"):
+        model.complete(request)
+    assert time.monotonic() - started < 3
+    assert not list((tmp_path / "bridge").glob("*.request.json"))  # nothing left pending

@@ -93,3 +93,4 @@ def test_a_session_with_negative_usage_reports_a_cost_that_is_not_negative(tmp_p
     assert result["model_calls"] >= 1
     assert result["cost_usd"] >= 0
     assert result["usage"]["input_tokens"] >= 0
+    assert result["usage"]["unknown_counts"] >= result["model_calls"]

@@ -76,8 +76,8 @@ def _register_run(bench: typer.Typer) -> None:
         out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for "
                                  "results.jsonl, sessions and logs; a rerun skips finished tasks."),
         task_timeout: float = typer.Option(1800.0, "--task-timeout",
-                                           callback=bounded("--task-timeout"), help="Seconds per task "
-                                           "for the agent (its max_wall_s)."),
+                                           callback=bounded("--task-timeout"),
+                                           help="Seconds per task for the agent (its max_wall_s)."),
         task_cost: float = typer.Option(None, "--task-cost", callback=bounded("--task-cost"),
                                         help="Dollars per task "
                                         "(its max_cost_usd; default: the config's)."),
