@@ -98,25 +98,24 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
         if not (options.worktree and not options.resume):  # a new worktree is its own tree
             lock = guards.enter_context(locked_tree(home.root))
         guards.enter_context(pinned(home.root))
-        return _run_guarded(home, options, sinks, ask, conversation_options,
-                            lambda session_id: lock and lock.name_session(session_id),
-                            lambda root: guards.enter_context(pinned(root)))
+        return _run_guarded(home, options, sinks, ask, conversation_options, lock, guards)
 
 
 def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conversation_options,
-                 name_lock: Callable[[str], object], pin: Callable[[Path], object]
-                 ) -> SessionResult:
+                 lock, guards: contextlib.ExitStack) -> SessionResult:
     from agent.config import load_config, project_instructions
+    from agent.gitops.pin import pinned
     from agent.session import SessionStore
 
     started = time.monotonic()
     config = load_config(home.root, options.overrides)
     store = SessionStore.open(home.root)
     session_id, task = _session_identity(options, store, config)
-    name_lock(session_id)
+    if lock is not None:
+        lock.name_session(session_id)
     workspace = _working_copy(home, options, session_id)
     if workspace.root != home.root:
-        pin(workspace.root)
+        guards.enter_context(pinned(workspace.root))
     workspace.checkpoint(session_id, "resumed" if options.resume else "start")
     box = sandbox_for(workspace.root, config)
     model = options.model or _load_model(config.model, options.record)

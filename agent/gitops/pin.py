@@ -71,7 +71,7 @@ def fingerprint(work_tree: Path, git_dir: Path, common_dir: Path) -> dict[str, o
         "git dir": _identity(git_dir),
         "common dir": _identity(common_dir),
     }
-    folders = {git_dir: "git dir", common_dir: "common dir"}  # one entry when they are one
+    folders = {common_dir: "common dir", git_dir: "git dir"}  # one entry when they are one
     for folder, label in folders.items():
         for name in ("config", "config.worktree", "commondir", "gitdir"):
             data = seen[f"{label}/{name}"] = _contents(folder / name)
