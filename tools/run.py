@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from agent.gitops.pin import STATUS_SAFE
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.git import git
@@ -99,7 +100,8 @@ def test_command_line(test_command: str, target: str, root: Path | None = None) 
 def _dirty_files(root: Path) -> dict[str, int]:
     """Changed and untracked files with their mtimes, to see what a command touched."""
     try:
-        out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+        out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                  STATUS_SAFE)
     except ToolError:
         return {}
     state = {}
