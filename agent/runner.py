@@ -222,7 +222,8 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
     if delivery.get("commit"):
         from agent.gitops.plumbing import run_git
 
-        return run_git(workspace.root, "show", "--format=", delivery["commit"]).decode(errors="replace")
+        return run_git(workspace.root, "show", "--format=", "--no-ext-diff", "--no-textconv",
+                       delivery["commit"]).decode(errors="replace")
     return workspace.diff(session_id)
 
 
