@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agent.errors import UserError
 from agent.gitops import results
+from agent.gitops.pin import STATUS_SAFE
 from agent.gitops.plumbing import (
     AGENT_DIR,
     GitError,
@@ -91,7 +92,8 @@ class Workspace:
 
     def dirty_files(self) -> list[str]:
         """Paths with uncommitted changes, staged or not, untracked included (not ignored)."""
-        out = run_git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+        out = run_git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                      STATUS_SAFE)
         paths, records = [], iter(out.split(b"\0"))
         for record in records:
             if not record:

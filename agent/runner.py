@@ -117,15 +117,13 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
         if not (options.worktree and not options.resume):  # a new worktree is its own tree
             lock = guards.enter_context(locked_tree(home.root))
         guards.enter_context(pinned(home.root))
-        return _run_guarded(home, options, sinks, ask, conversation_options,
-                            lambda session_id: lock and lock.name_session(session_id),
-                            lambda root: guards.enter_context(pinned(root)))
+        return _run_guarded(home, options, sinks, ask, conversation_options, lock, guards)
 
 
 def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conversation_options,
-                 name_lock: Callable[[str], object], pin: Callable[[Path], object]
-                 ) -> SessionResult:
-    from agent.config import load_config, project_instructions
+                 lock, guards: contextlib.ExitStack) -> SessionResult:
+    from agent.config import load_config
+    from agent.gitops.pin import pinned
     from agent.session import SessionStore
 
     started = time.monotonic()
@@ -134,31 +132,14 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
     model = options.model or _load_model(config.model, options.record)
     store = SessionStore.open(home.root)
     session_id, task = _session_identity(options, store, config)
-    name_lock(session_id)
+    if lock is not None:
+        lock.name_session(session_id)
     with _marked_if_it_fails(store, session_id):
         workspace = _working_copy(home, options, session_id)
         if workspace.root != home.root:
-            pin(workspace.root)
-        start = workspace.checkpoint(session_id, "resumed" if options.resume else "start")
-        budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
-        scratch = session_scratch(session_id)
-        box = TimedSandbox(sandbox_for(workspace.root, config, scratch), budget)
-        if not options.resume:
-            _keep_ignored(workspace.root, session_id, start, config, box.policy.read_only)
-        parts = loop.LoopParts(
-            task=task, session_id=session_id, model=TimedModel(model, budget), registry=loop_registry(),
-            ctx=_tool_context(workspace.root, box, config, scratch), workspace=workspace, config=config,
-            emit=_fan_out([store.sink(session_id), *sinks]),
-            budget=budget,
-            instructions=project_instructions(workspace.root), ask=ask,
-            conversation_options={
-                "on_message": lambda message: store.append_message(session_id, message),
-                **(conversation_options or {}),
-            },
-        )
-        _watch_files(parts)
-        parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
-                                  str(workspace.root), resumed=bool(options.resume)))
+            guards.enter_context(pinned(workspace.root))
+        parts = _loop_parts(workspace, config, model, store, session_id, task, options.resume,
+                            sinks, ask, conversation_options)
         if options.resume:
             outcome = loop.resume(parts, store.messages(session_id),
                                   _last_plan(store, session_id))
@@ -174,11 +155,37 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
         files=workspace.changed_files(session_id) if not delivery.get("branch") else [],
         usage={"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
                "cache_read_tokens": usage.cache_read_tokens,
-               "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd,
-               "unknown_counts": usage.unknown},
+               "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd},
         model_calls=parts.budget.turns, duration_s=time.monotonic() - started, delivery=delivery,
         touched=_touched(workspace.root, session_id, store),
     )
+
+
+def _loop_parts(workspace, config, model, store, session_id: str, task: str, resumed,
+                sinks: list[EventSink], ask, conversation_options) -> loop.LoopParts:
+    """The session's starting checkpoint, its bounded sandbox and model, and the loop's parts."""
+    from agent.config import project_instructions
+
+    start = workspace.checkpoint(session_id, "resumed" if resumed else "start")
+    budget = Budget(config.max_turns, config.max_cost_usd, config.max_wall_s)
+    scratch = session_scratch(session_id)
+    box = TimedSandbox(sandbox_for(workspace.root, config, scratch), budget)
+    if not resumed:
+        _keep_ignored(workspace.root, session_id, start, config, box.policy.read_only)
+    parts = loop.LoopParts(
+        task=task, session_id=session_id, model=TimedModel(model, budget),
+        registry=loop_registry(), ctx=_tool_context(workspace.root, box, config, scratch),
+        workspace=workspace, config=config, emit=_fan_out([store.sink(session_id), *sinks]),
+        budget=budget, instructions=project_instructions(workspace.root), ask=ask,
+        conversation_options={
+            "on_message": lambda message: store.append_message(session_id, message),
+            **(conversation_options or {}),
+        },
+    )
+    _watch_files(parts)
+    parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
+                              str(workspace.root), resumed=bool(resumed)))
+    return parts
 
 
 def _keep_ignored(root: Path, session_id: str, start: str, config, read_only) -> None:
@@ -308,7 +315,8 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
     if delivery.get("commit"):
         from agent.gitops.plumbing import run_git
 
-        return run_git(workspace.root, "show", "--format=", delivery["commit"]).decode(errors="replace")
+        return run_git(workspace.root, "show", "--format=", "--no-ext-diff", "--no-textconv",
+                       delivery["commit"]).decode(errors="replace")
     return workspace.diff(session_id)
 
 

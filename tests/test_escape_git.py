@@ -110,6 +110,44 @@ def test_a_sandboxed_command_cannot_change_the_git_directory(repo, attack):
     assert not marker(repo).exists()
 
 
+def test_a_worktree_session_keeps_its_gitdir_file_and_both_git_dirs(repo):
+    before = git_state(repo)
+    monitor = f"printf '[core]\\n\\tfsmonitor = {payload(repo)}\\n'"
+    model = ScriptedModel([plan(), command(
+        f"cp -a \"$(git rev-parse --git-dir)\" planted && {monitor} >> planted/config; "
+        "echo \"gitdir: $PWD/planted\" > .git; "
+        "echo 0000 > \"$(git rev-parse --git-dir)/HEAD\"; "
+        f"{monitor} >> \"$(git rev-parse --git-common-dir)/config\"; "
+        "git commit --allow-empty -qm planted"), edit(), finish()])
+    result = run_session(SolveOptions(task=TASK, cwd=repo, model=model, worktree=True), [])
+    seen = tool_outputs(model)
+    assert seen.count("Read-only file system") >= 3, seen
+    assert result.outcome.status == "solved" and "return high" in result.diff
+    assert not marker(repo).exists(), "the payload ran on the host"
+    assert git_state(repo) == before
+    worktree = Path(result.delivery["worktree"])
+    assert (worktree / ".git").read_text().startswith(f"gitdir: {repo / '.git'}")
+
+
+def test_a_submodule_pointed_at_a_planted_git_dir_runs_nothing_on_the_host(repo):
+    sub = make_repo(repo.parent / "sub")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qm", "sub")
+    before = git_state(repo)
+    # A clean filter in the planted config would run when git compares a file whose size
+    # did not change; .gitmodules asks for the submodule to be looked into.
+    result, model = session(repo, command(
+        "cp -a .git/modules/sub planted && sed -i /worktree/d planted/config && "
+        f"printf '[filter \"x\"]\\n\\tclean = {payload(repo)}\\n' >> planted/config && "
+        "echo \"gitdir: $PWD/planted\" > sub/.git && echo '* filter=x' > sub/.gitattributes"
+        " && printf '\\tignore = none\\n' >> .gitmodules && sed -i 's/a + b/b + a/' "
+        "sub/calc.py && git -C sub ls-files -s calc.py"))
+    assert "calc.py" in tool_outputs(model)  # the planted git dir is live in the sandbox
+    assert not marker(repo).exists(), "the payload ran on the host"
+    assert result.outcome.status == "solved"
+    assert git_state(repo) == before
+
+
 def test_the_agent_dir_is_hidden_from_the_sandbox(repo):
     result, model = session(repo, command(
         "echo \"agent dir: [$(ls -A .agent)]\"; rm -f .agent/sessions.sqlite; "

@@ -21,10 +21,17 @@ from pathlib import Path
 
 from agent.errors import SessionEnding, UserError
 
-# Command-line config wins over every config file (includes too) and reaches child git
-# processes (submodules) through GIT_CONFIG_PARAMETERS.
+# Command-line config wins over every config file (includes too). A submodule's git runs
+# on a git directory the workspace's `sub/.git` file names, out of the pin's reach, so git
+# is kept out of submodules: no recursion, and `status` (the one command here that would
+# look inside) is given --ignore-submodules=dirty by its callers, which .gitmodules cannot
+# override as it can this default.
 SAFE_OPTIONS = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
-                "-c", "core.pager=cat", "-c", "core.quotepath=off", "--no-pager")
+                "-c", "core.pager=cat", "-c", "core.quotepath=off",
+                "-c", "submodule.recurse=false", "-c", "diff.ignoreSubmodules=dirty",
+                "--no-pager")
+# For `git status`: look at a submodule's checked-out commit, never run git inside it.
+STATUS_SAFE = "--ignore-submodules=dirty"
 SAFE_ENV = {"GIT_PAGER": "cat", "PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0",
             "GIT_TERMINAL_PROMPT": "0"}
 _UNSET_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
@@ -71,7 +78,8 @@ def fingerprint(work_tree: Path, git_dir: Path, common_dir: Path) -> dict[str, o
         "git dir": _identity(git_dir),
         "common dir": _identity(common_dir),
     }
-    for folder, label in ((git_dir, "git dir"), (common_dir, "common dir")):
+    folders = {common_dir: "common dir", git_dir: "git dir"}  # one entry when they are one
+    for folder, label in folders.items():
         for name in ("config", "config.worktree", "commondir", "gitdir"):
             data = seen[f"{label}/{name}"] = _contents(folder / name)
             if name.startswith("config") and data and b"path" in data:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import UserError
+from agent.gitops.pin import STATUS_SAFE
 from agent.gitops.plumbing import run_git, temp_index
 
 ZERO_SHA = "0" * 40
@@ -82,7 +83,8 @@ def _changed(root: Path, *args: str) -> tuple[str, ...]:
 
 def _tree_matches_index(root: Path) -> bool:
     """True when no tracked file differs from the index (pre-commit stashed the rest)."""
-    return not run_git(root, "diff", "--name-only", "-z", check=False).strip(b"\0")
+    return not run_git(root, "diff", "--name-only", "-z", STATUS_SAFE,
+                       check=False).strip(b"\0")
 
 
 def _relative(root: Path, cwd: Path, name: str) -> str:
