@@ -263,13 +263,25 @@ def _other_ecosystems(root: Path) -> tuple[str, dict[str, str], tuple[str, ...],
 
 
 def project_instructions(root: Path) -> str:
-    """AGENTS.md and CLAUDE.md from `root`, each cut at `INSTRUCTIONS_CAP` characters."""
+    """AGENTS.md and CLAUDE.md from `root`, each cut at `INSTRUCTIONS_CAP` characters.
+
+    A file whose real path leaves the workspace (a symlink out of it) is not read: only a
+    line saying so is given, so nothing outside the sandbox's view reaches the model.
+    """
+    from agent.confine import LeavesWorkspace, read_text_inside
+
     parts = []
     for name in INSTRUCTION_FILES:
         path = Path(root) / name
         if not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        try:
+            text = read_text_inside(root, name, errors="replace").strip()
+        except LeavesWorkspace:
+            parts.append(f"# {name}\n\n[{name} not read: it leaves the workspace]")
+            continue
+        except OSError:
+            continue
         if len(text) > INSTRUCTIONS_CAP:
             text = (text[:INSTRUCTIONS_CAP] + f"\n[... {name} cut here: "
                     f"{len(text) - INSTRUCTIONS_CAP} more characters not shown]")

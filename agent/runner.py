@@ -33,6 +33,7 @@ class SolveOptions:
     resume: str | None = None
     record: Path | None = None
     model: object | None = None  # a ready Model (tests, demo); else config.model is loaded
+    allow_home: bool = False  # the workspace may be a home folder or `/`
 
 
 @dataclass
@@ -84,11 +85,13 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
                 conversation_options: dict | None = None) -> SessionResult:
     """Prepare everything, run the loop, deliver the result; events go to `sinks` and the store."""
     from agent.config import load_config, project_instructions
+    from agent.confine import refuse_home_workspace
     from agent.git import Workspace
     from agent.session import SessionStore
 
     started = time.monotonic()
     home = Workspace.open(options.cwd)
+    refuse_home_workspace(home.root, options.allow_home)
     config = load_config(home.root, options.overrides)
     store = SessionStore.open(home.root)
     session_id, task = _session_identity(options, store, config)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.confine import WorkspaceFilter
 from agent.errors import UserError
 
 
@@ -85,9 +86,10 @@ def run_coverage(root: Path, pytest_args: Sequence[str], env: dict[str, str],
     data = json.loads(out.read_text(encoding="utf-8"))
     out.unlink()
     ids = list(data["tests"])
+    inside = WorkspaceFilter(root)  # written in the sandbox: its paths are read on the host
     lines = {
         path: {int(ln): frozenset(ids[i] for i in tests) for ln, tests in per_line.items()}
-        for path, per_line in data["files"].items()
+        for path, per_line in data["files"].items() if inside.allows(path)
     }
     return CoverageMap(data["tests"], lines)
 

@@ -40,6 +40,7 @@ def trace_tests(root: Path, test_ids: Sequence[str], cmd: PytestCommand,
         if artifact.exists():
             data = json.loads(artifact.read_text(encoding="utf-8"))
             data["artifact"] = str(artifact) if keep_in else ""
+            data["root"] = str(root)  # the artifact was written in the sandbox: not trusted
             traces.append(data)
     if keep_in is None:
         shutil.rmtree(out, ignore_errors=True)

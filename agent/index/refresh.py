@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.confine import WorkspaceFilter
 from agent.index import store
 from agent.index.files import (
     MAX_BYTES,
@@ -42,7 +43,7 @@ class Listing:
 def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None) -> Listing:
     """Update the cache in `db` for the work tree at `root`; return what was seen."""
     listing = Listing(files=[])
-    candidates = _classify(list_files(root), listing)
+    candidates = _classify(_inside_workspace(list_files(root), root, listing), listing)
     cached = {row[0]: row[1:] for row in db.execute(
         "SELECT path, size, mtime_ns, digest, status FROM files")}
     jobs: list[tuple[str, str, str, str]] = []
@@ -79,6 +80,16 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
         "SELECT path, status FROM files")
     _count_cached(statuses, present, listing)
     return listing
+
+
+def _inside_workspace(paths: list[str], root: Path, listing: Listing) -> list[str]:
+    """The paths that stay in the workspace: a symlink (file or folder) that leads out of
+    it, and credentials files, are skipped, never followed."""
+    inside = WorkspaceFilter(root)
+    kept = [path for path in paths if inside.allows(path)]
+    if len(kept) < len(paths):
+        listing.skipped["leaves the workspace"] += len(paths) - len(kept)
+    return kept
 
 
 def _classify(paths: list[str], listing: Listing) -> list[tuple[str, str]]:
