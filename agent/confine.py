@@ -87,12 +87,13 @@ def read_text_inside(root: Path | str, path: Path | str, errors: str = "strict")
 
 
 class WorkspaceFilter:
-    """Tells, for many repo-relative paths under one root, which stay inside: each folder's
-    real path is worked out once, then each file costs one lstat (more only for a link)."""
+    """Tells, for many repo-relative paths under one root, which stay inside: each folder
+    is listed once (the listing says which entries are links, without a call per file),
+    and only a link costs a real-path check."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = os.path.realpath(root)
-        self._folders: dict[str, bool] = {"": True}
+        self._links: dict[str, frozenset[str] | None] = {}
 
     def allows(self, relative_path: str) -> bool:
         """Whether `relative_path` is inside the workspace and not a credentials file."""
@@ -100,25 +101,24 @@ class WorkspaceFilter:
             return False
         if relative_path.startswith("/") or ".." in relative_path.split("/"):
             return confined(self.root, relative_path) is not None
-        folder, _, _ = relative_path.rpartition("/")
-        if not self._folder_inside(folder):
-            return False
-        full = os.path.join(self.root, relative_path)
-        try:
-            is_link = os.path.islink(full)
-        except OSError:
-            return False
-        return not is_link or confined(self.root, relative_path) is not None
+        folder, _, name = relative_path.rpartition("/")
+        links = self._links_in(folder)
+        return links is not None and (
+            name not in links or confined(self.root, relative_path) is not None)
 
-    def _folder_inside(self, folder: str) -> bool:
-        known = self._folders.get(folder)
-        if known is None:
-            parent = folder.rpartition("/")[0]
-            known = self._folder_inside(parent) and (
-                not os.path.islink(os.path.join(self.root, folder))
-                or confined(self.root, folder) is not None)
-            self._folders[folder] = known
-        return known
+    def _links_in(self, folder: str) -> frozenset[str] | None:
+        """The names of the links in `folder`, or None when the folder leads out."""
+        if folder in self._links:
+            return self._links[folder]
+        links: frozenset[str] | None = None
+        if folder == "" or self.allows(folder):
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as entries:
+                    links = frozenset(entry.name for entry in entries if entry.is_symlink())
+            except OSError:  # gone or not a folder: nothing in it exists to be read
+                links = frozenset()
+        self._links[folder] = links
+        return links
 
 
 ALLOW_HOME_FLAG = "--allow-home"

@@ -44,6 +44,8 @@ def _secret_pattern() -> re.Pattern[str]:
 
 def secret_in(relative_path: str) -> str | None:
     """The secret a repo-relative posix path is, or lies inside, at any depth; else None."""
+    if "/." not in "/" + relative_path:  # every secret's name starts with a dot
+        return None
     found = _secret_pattern().search(relative_path)
     return found.group(0).strip("/") if found else None
 
