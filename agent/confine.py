@@ -88,37 +88,35 @@ def read_text_inside(root: Path | str, path: Path | str, errors: str = "strict")
 
 class WorkspaceFilter:
     """Tells, for many repo-relative paths under one root, which stay inside: each folder
-    is listed once (the listing says which entries are links, without a call per file),
-    and only a link costs a real-path check."""
+    is checked once, each file with one lstat (`allows`) or none (`folder_allows`, for a
+    caller that lstats the file itself); only a link costs a real-path check."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = os.path.realpath(root)
-        self._links: dict[str, frozenset[str] | None] = {}
+        self._folders: dict[str, bool] = {"": True}
 
     def allows(self, relative_path: str) -> bool:
         """Whether `relative_path` is inside the workspace and not a credentials file."""
+        return self.folder_allows(relative_path) and (
+            not os.path.islink(os.path.join(self.root, relative_path))
+            or confined(self.root, relative_path) is not None)
+
+    def folder_allows(self, relative_path: str) -> bool:
+        """`allows`, except that the file itself may still be a link out."""
         if secret_in(relative_path):
             return False
         if relative_path.startswith("/") or ".." in relative_path.split("/"):
             return confined(self.root, relative_path) is not None
-        folder, _, name = relative_path.rpartition("/")
-        links = self._links_in(folder)
-        return links is not None and (
-            name not in links or confined(self.root, relative_path) is not None)
+        return self._folder_inside(relative_path.rpartition("/")[0])
 
-    def _links_in(self, folder: str) -> frozenset[str] | None:
-        """The names of the links in `folder`, or None when the folder leads out."""
-        if folder in self._links:
-            return self._links[folder]
-        links: frozenset[str] | None = None
-        if folder == "" or self.allows(folder):
-            try:
-                with os.scandir(os.path.join(self.root, folder)) as entries:
-                    links = frozenset(entry.name for entry in entries if entry.is_symlink())
-            except OSError:  # gone or not a folder: nothing in it exists to be read
-                links = frozenset()
-        self._links[folder] = links
-        return links
+    def _folder_inside(self, folder: str) -> bool:
+        known = self._folders.get(folder)
+        if known is None:
+            known = self._folder_inside(folder.rpartition("/")[0]) and (
+                not os.path.islink(os.path.join(self.root, folder))
+                or confined(self.root, folder) is not None)
+            self._folders[folder] = known
+        return known
 
 
 ALLOW_HOME_FLAG = "--allow-home"
