@@ -152,3 +152,23 @@ def test_credentials_inside_the_workspace_are_hidden_from_commands_and_tools(are
         assert call(ctx, "search", pattern=marker).content == "No matches.", path
         assert path not in listed
     assert (repo / ".ssh/id_rsa").read_text() == "ssh-key-11aa"  # hidden, not removed
+
+
+def test_traces_coverage_and_the_test_designer_do_not_read_through_links_out(area, home):
+    from agent.debug.calltree import source_line
+    from agent.debug.coverage_map import PytestCommand
+    from agent.debug.selection import test_files
+    from agent.test_designer import names_used_by, public_interface
+
+    repo = make_repo(area / "repo", {"app.py": "def visible():\n    return 1\n",
+                                     "tests/test_app.py": "def test_visible():\n    pass\n"})
+    os.symlink(private_file(home, "test_leak.py"), repo / "tests" / "test_leak.py")
+    os.symlink(private_file(home, "lib.py"), repo / "lib.py")
+    assert source_line({"root": str(repo)}, "app.py", 1) == "def visible():"
+    assert source_line({"root": str(repo)}, "lib.py", 1) == ""
+    assert source_line({"root": str(repo)}, str(home / "lib.py"), 1) == ""
+    interface = public_interface(repo, ["app.py", "lib.py", str(home / "lib.py")])
+    assert "visible" in interface and LEAKED not in interface
+    assert LEAKED not in names_used_by(repo, [f"lib.py::{LEAKED}", f"{home}/lib.py::{LEAKED}"])
+    found = [p.name for p in test_files(repo, PytestCommand.parse("python -m pytest"))]
+    assert found == ["test_app.py"]
