@@ -107,7 +107,7 @@ def _repair(target: Target, model, reason: str, options: CheckOptions, verdict: 
         return [f"agent-check: --fix skipped: {reason}"]
     task = prompts.render("hook_fix", label=target.label, files=list(target.files),
                           tests=verdict["failing"], report=verdict["report"])
-    return repair(target, model, task, options.budget)
+    return repair(target, model, task, options.budget, allow_home=options.allow_home)
 
 
 def review(cwd: Path, options: ReviewOptions, out: Out) -> int:
