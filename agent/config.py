@@ -318,14 +318,22 @@ def project_instructions(root: Path) -> str:
     """AGENTS.md and CLAUDE.md from `root`, each cut at `INSTRUCTIONS_CAP` characters.
 
     A file is read once: one that only points to the other ("@AGENTS.md", "see AGENTS.md")
-    or whose text the other already holds is left out.
+    or whose text the other already holds is left out. A file whose real path leaves the
+    workspace (a symlink out of it) is not read: only a line saying so is given, so nothing
+    outside the sandbox's view reaches the model.
     """
-    texts = {}
+    from agent.confine import LeavesWorkspace, read_text_inside
+
+    texts, parts = {}, []
     for name in INSTRUCTION_FILES:
-        path = Path(root) / name
-        if path.is_file():
-            texts[name] = path.read_text(encoding="utf-8", errors="replace").strip()
-    parts = []
+        if not (Path(root) / name).is_file():
+            continue
+        try:
+            texts[name] = read_text_inside(root, name, errors="replace").strip()
+        except LeavesWorkspace:
+            parts.append(f"# {name}\n\n[{name} not read: it leaves the workspace]")
+        except OSError:
+            continue
     for name, text in texts.items():
         others = [(other, body) for other, body in texts.items() if other != name]
         if any(_repeats(name, text, other, body) for other, body in others):

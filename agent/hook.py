@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent import __version__
+from agent.confine import refuse_home_workspace
 from agent.hooks import cache
 from agent.hooks.fix import FixBudget
 from agent.hooks.target import Target, find_target, skipped
@@ -33,6 +34,7 @@ class CheckOptions:
     budget: FixBudget = field(default_factory=FixBudget)
     strict: bool = False
     use_cache: bool = True
+    allow_home: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ReviewOptions:
     timeout_s: float = 120.0
     strict: bool = False
     use_cache: bool = True
+    allow_home: bool = False
 
 
 def check(cwd: Path, options: CheckOptions, out: Out) -> int:
@@ -53,6 +56,7 @@ def check(cwd: Path, options: CheckOptions, out: Out) -> int:
         out("agent-check: skipped (SKIP names agent-check)")
         return 0
     target = find_target(cwd, options.files)
+    refuse_home_workspace(target.root, options.allow_home)
     if not [f for f in target.files if f.endswith(".py")]:
         out(f"agent-check: no {target.label} Python files; nothing to test")
         return 0
@@ -103,7 +107,7 @@ def _repair(target: Target, model, reason: str, options: CheckOptions, verdict: 
         return [f"agent-check: --fix skipped: {reason}"]
     task = prompts.render("hook_fix", label=target.label, files=list(target.files),
                           tests=verdict["failing"], report=verdict["report"])
-    return repair(target, model, task, options.budget)
+    return repair(target, model, task, options.budget, allow_home=options.allow_home)
 
 
 def review(cwd: Path, options: ReviewOptions, out: Out) -> int:
@@ -114,6 +118,7 @@ def review(cwd: Path, options: ReviewOptions, out: Out) -> int:
         out("agent-review: skipped (SKIP names agent-review)")
         return 0
     target = find_target(cwd, options.files)
+    refuse_home_workspace(target.root, options.allow_home)
     if not target.files:
         out(f"agent-review: no {target.label} files; nothing to review")
         return 0

@@ -37,6 +37,7 @@ class SolveOptions:
     resume: str | None = None
     record: Path | None = None
     model: object | None = None  # a ready Model (tests, demo); else config.model is loaded
+    allow_home: bool = False  # the workspace may be a home folder or `/`
 
 
 @dataclass
@@ -107,11 +108,13 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
     The working tree is locked for the session (one session per tree) and its git directory
     pinned (see `agent.gitops.pin`); both are let go on every way out.
     """
+    from agent.confine import refuse_home_workspace
     from agent.git import Workspace
     from agent.gitops.pin import pinned
     from agent.tree_lock import locked_tree
 
     home = Workspace.open(options.cwd)
+    refuse_home_workspace(home.root, options.allow_home)
     with contextlib.ExitStack() as guards:
         lock = None
         if not (options.worktree and not options.resume):  # a new worktree is its own tree

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import prompts
+from agent.confine import LeavesWorkspace, read_text_inside
 from agent.messages import Message, ModelRequest, Text
 from agent.plan import TEST_ID
 
@@ -107,8 +108,8 @@ def public_interface(root: Path, paths: list[str], mentioned: set[str] = frozens
     chunks = []
     for rel in paths:
         try:
-            tree = ast.parse((root / rel).read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError):
+            tree = ast.parse(read_text_inside(root, rel))
+        except (OSError, SyntaxError, UnicodeDecodeError, LeavesWorkspace):
             continue
         named = [node for node in tree.body if _names(node) & mentioned]
         lines = [f"# {rel}"]
@@ -127,8 +128,8 @@ def names_used_by(root: Path, test_ids: list[str]) -> set[str]:
     found: set[str] = set()
     for path, names in wanted.items():
         try:
-            tree = ast.parse((root / path).read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            tree = ast.parse(read_text_inside(root, path))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError, LeavesWorkspace):
             continue
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:

@@ -12,15 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sandbox.env import pyenv_root
+from sandbox.secrets import HOME_SECRETS, workspace_secrets
 from sandbox.types import Policy
 from sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, protected_git_paths
 
 MB = 1024 * 1024
-SECRETS = (
-    ".ssh", ".aws", ".config/gcloud", ".gnupg", ".netrc", ".docker", ".kube", ".pypirc",
-    ".git-credentials", ".config/git/credentials", ".config/gh", ".azure", ".npmrc",
-    ".cargo/credentials.toml", ".password-store",
-)
 # Files only root may read; when the agent runs as root, so does the sandboxed code.
 SYSTEM_SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
                   "/etc/ssh/ssh_host_*_key", "/etc/ssl/private")
@@ -173,18 +169,20 @@ def _agent_dir_hidden(workspace: Path) -> list[str]:
 
 
 def _hide_again(workspace: Path, homes: list[Path], visible: list[Path]) -> list[str]:
-    """Cover secrets that a visible folder brought back, root-only system secrets, and
-    .env files outside the workspace."""
+    """Cover secrets that a visible folder brought back, secrets inside the workspace,
+    root-only system secrets, and .env files outside the workspace."""
     args: list[str] = []
     if os.geteuid() == 0:
         for pattern in SYSTEM_SECRETS:
             for secret in glob.glob(pattern):
                 args += _blank(Path(secret))
     for home in homes:
-        for name in SECRETS:
+        for name in HOME_SECRETS:
             secret = home / name
             if secret.exists() and _under(secret, visible):
                 args += _blank(secret)
+    for secret in workspace_secrets(workspace):
+        args += _blank(secret)
     for env_file in env_files(workspace, homes):
         if not _under(env_file, [workspace]):
             args += _blank(env_file)

@@ -19,7 +19,7 @@ from tools.fileio import (
     with_newline,
 )
 from tools.git import workspace_files
-from tools.paths import matches_glob, relative, resolve
+from tools.paths import matches_glob, open_checked, relative, resolve
 from tools.registry import tool
 
 WINDOW = 200
@@ -35,7 +35,7 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
     """
     target = _existing_file(ctx.root, path)
     shown = relative(ctx.root, target)
-    with open(target, "rb") as handle:
+    with open_checked(ctx.root, target) as handle:
         if is_binary(handle.read(BINARY_SNIFF_BYTES)):
             return f"{shown} is a binary file ({target.stat().st_size} bytes); not shown."
         handle.seek(0)

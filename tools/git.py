@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from agent.gitops.pin import git_argv, git_env
+from agent.confine import WorkspaceFilter
 from tools.errors import ToolError
 
 # A repository's own config could name a program to run (fsmonitor, pager, textconv);
@@ -44,4 +45,5 @@ def _listed(root: Path, which: list[str], under: str) -> list[str]:
     if under:
         args += ["--", under]
     names = git(root, *args).decode("utf-8", errors="surrogateescape").split("\0")
-    return sorted({n for n in names if n and (root / n).is_file()})
+    inside = WorkspaceFilter(root)  # links out of the workspace and secrets are not listed
+    return sorted({n for n in names if n and inside.allows(n) and (root / n).is_file()})

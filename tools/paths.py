@@ -5,7 +5,9 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
+from agent.confine import LeavesWorkspace, confine, open_inside
 from tools.errors import ToolError
 
 
@@ -13,8 +15,8 @@ def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
     """The absolute real path of `path` (relative to `root`, or absolute inside it).
 
     Refuses, with a message the model can act on: `..` that climbs out of the workspace,
-    absolute paths elsewhere, symlinks (anywhere along the path) that lead outside, and,
-    for writes, anything inside `.git`.
+    absolute paths elsewhere, symlinks (anywhere along the path) that lead outside,
+    credentials files (`agent.confine`), and, for writes, anything inside `.git`.
     """
     root = root.resolve()
     raw = path.strip()
@@ -30,15 +32,22 @@ def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
             f"{path!r} is {where} outside the workspace {root}; "
             "use a path relative to the repository root"
         )
-    real = Path(os.path.realpath(lexical))
-    if not _inside(real, root):
-        raise ToolError(
-            f"{path!r} goes through a symlink that leads outside the workspace (to {real}); "
-            "refusing to follow it"
-        )
+    try:
+        real = confine(root, os.path.relpath(lexical, root))
+    except LeavesWorkspace as refused:
+        raise ToolError(_for_the_model(path, refused)) from None
     if for_write and _in_git_dir(real, root):
         raise ToolError(f"{path!r} is inside .git; the repository's metadata is not editable")
     return real
+
+
+def open_checked(root: Path, real: Path) -> BinaryIO:
+    """`real` (from `resolve`) opened for reading, refused if it was swapped for a link
+    that leads out since it was resolved."""
+    try:
+        return open_inside(root, real)
+    except LeavesWorkspace as refused:
+        raise ToolError(_for_the_model(relative(root, real), refused)) from None
 
 
 def relative(root: Path, path: Path) -> str:
@@ -65,6 +74,14 @@ def matches_glob(name: str, pattern: str) -> bool:
         return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern)
     return fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(
         name, pattern.replace("**/", ""))
+
+
+def _for_the_model(path: str, refused: LeavesWorkspace) -> str:
+    if refused.secret:
+        return (f"{path!r} is a credentials file or folder ({refused.secret}); the agent "
+                "does not read secrets, even inside the workspace")
+    return (f"{path!r} leaves the workspace: it goes through a symlink that leads outside "
+            "it; refusing to follow it")
 
 
 def _inside(path: Path, root: Path) -> bool:

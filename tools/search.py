@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from functools import cache
 
+from agent.confine import LeavesWorkspace, WorkspaceFilter, read_bytes_inside
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.fileio import BINARY_SNIFF_BYTES, is_binary
@@ -66,7 +67,10 @@ def _grep_tracked(ctx: ToolContext, pattern: str, literal: bool, case_sensitive:
         args.append("-i")
     args += ["-e", pattern, "--", pathspec]
     out = git(ctx.root, *args, ok_codes=(0, 1)).decode("utf-8", errors="replace")
-    return [tuple(r.split("\0", 2)) for r in out.splitlines() if r.count("\0") >= 2]
+    rows = [tuple(r.split("\0", 2)) for r in out.splitlines() if r.count("\0") >= 2]
+    # git grep follows a symlinked folder on the way to a tracked file; the sandbox cannot.
+    inside = WorkspaceFilter(ctx.root)
+    return [row for row in rows if inside.allows(row[0])]
 
 
 def _pathspec(under: str, glob: str) -> str:
@@ -91,9 +95,8 @@ def _search_untracked(ctx: ToolContext, compiled: re.Pattern, under: str, glob: 
 
 def _grep_file(ctx: ToolContext, name: str, compiled: re.Pattern) -> list[tuple[str, str, str]]:
     try:
-        with open(ctx.root / name, "rb") as handle:
-            data = handle.read(MAX_UNTRACKED_BYTES)
-    except OSError:
+        data = read_bytes_inside(ctx.root, name, MAX_UNTRACKED_BYTES)
+    except (OSError, LeavesWorkspace):
         return []
     if is_binary(data[:BINARY_SNIFF_BYTES]):
         return []

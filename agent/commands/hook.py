@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from agent.commands import bounded
+from agent.commands.solve import ALLOW_HOME_HELP
 
 MODEL_HELP = "The model (default: the config's model), e.g. anthropic:claude-sonnet-5-5."
 STRICT_HELP = "Fail when the model step cannot run (no key, no network) instead of skipping it."
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
                                       callback=bounded("--fix-time")),
         strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
         no_cache: bool = typer.Option(False, "--no-cache", help="Ignore earlier results."),
+        allow_home: bool = typer.Option(False, "--allow-home", help=ALLOW_HOME_HELP),
     ) -> None:
         """Run the tests the staged Python files affect, in the sandbox, on the staged content.
 
@@ -47,7 +49,7 @@ def register(app: typer.Typer) -> None:
         options = CheckOptions(files=tuple(files or ()), timeout_s=timeout,
                                suite_limit_s=suite_limit, fix=fix, model=model,
                                budget=FixBudget(cost_usd=fix_cost, wall_s=fix_time),
-                               strict=strict, use_cache=not no_cache)
+                               strict=strict, use_cache=not no_cache, allow_home=allow_home)
         raise typer.Exit(run_check(Path.cwd(), options, typer.echo))
 
     @hook.command()
@@ -60,6 +62,7 @@ def register(app: typer.Typer) -> None:
                                      callback=bounded("--timeout")),
         strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
         no_cache: bool = typer.Option(False, "--no-cache", help="Ignore earlier results."),
+        allow_home: bool = typer.Option(False, "--allow-home", help=ALLOW_HOME_HELP),
     ) -> None:
         """Have the model review the staged diff for real defects, as file:line: severity: message.
 
@@ -73,7 +76,8 @@ def register(app: typer.Typer) -> None:
         if fail_on not in SEVERITIES:
             raise UserError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
         options = ReviewOptions(files=tuple(files or ()), fail_on=fail_on, model=model,
-                                timeout_s=timeout, strict=strict, use_cache=not no_cache)
+                                timeout_s=timeout, strict=strict, use_cache=not no_cache,
+                                allow_home=allow_home)
         raise typer.Exit(run_review(Path.cwd(), options, typer.echo))
 
     @hook.command()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+ALLOW_HOME_HELP = ("Allow the workspace to be your home folder, / or a folder holding your "
+                   "home (refused by default: all of it would be open to the agent).")
 RESULT_HELP = "Deliver a solved change as uncommitted edits (default), a commit, or a new branch."
 
 
@@ -38,6 +40,7 @@ def register(app: typer.Typer) -> None:
         max_time: float | None = typer.Option(None, "--max-time", help="Wall time limit (s)."),
         test_command: str | None = typer.Option(None, "--test-command",
             help="How to run the tests (detected from the project when not given)."),
+        allow_home: bool = typer.Option(False, "--allow-home", help=ALLOW_HOME_HELP),
     ) -> None:
         """Solve a task in this repository: plan, edit, test in a sandbox, debug, hand back a diff.
 
@@ -52,7 +55,7 @@ def register(app: typer.Typer) -> None:
         result_mode = "branch" if branch else "commit" if commit else "leave"
         options = SolveOptions(task=task, overrides=overrides, allow_dirty=allow_dirty,
                                result=result_mode, branch=branch, worktree=worktree,
-                               resume=resume, record=record)
+                               resume=resume, record=record, allow_home=allow_home)
         raise typer.Exit(_run(options, as_json, jsonl))
 
     @app.command()

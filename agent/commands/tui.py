@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from agent.commands.solve import ALLOW_HOME_HELP
+
 MODES = ("suggest", "auto-edit", "full-auto")
 
 
@@ -22,27 +24,31 @@ def register(app: typer.Typer) -> None:
         sandbox: str | None = typer.Option(None, "--sandbox",
             help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
         max_cost: float | None = typer.Option(None, "--max-cost", help="Dollar limit."),
+        allow_home: bool = typer.Option(False, "--allow-home", help=ALLOW_HOME_HELP),
     ) -> None:
         """Oversee the agent in an interactive session: plan, approvals, diffs, tests, cost.
 
         `agent` with no arguments opens it too. F1 inside lists every key.
         """
-        launch(model=model, mode=mode, sandbox=sandbox, max_cost=max_cost)
+        launch(model=model, mode=mode, sandbox=sandbox, max_cost=max_cost,
+               allow_home=allow_home)
 
 
 def launch(model: str | None = None, mode: str = "suggest", sandbox: str | None = None,
-           max_cost: float | None = None) -> None:
+           max_cost: float | None = None, allow_home: bool = False) -> None:
     """Open the TUI on the repository around the current directory."""
+    from agent.confine import refuse_home_workspace
     from agent.errors import UserError
     from agent.git import Workspace
 
     if mode not in MODES:
         raise UserError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     root = Workspace.open(Path.cwd()).root
+    refuse_home_workspace(root, allow_home)
     from agent.tui.app import AgentApp
 
     overrides = {"model": model, "sandbox": sandbox, "max_cost_usd": max_cost}
-    app = AgentApp(root, overrides=overrides, mode=mode)
+    app = AgentApp(root, overrides=overrides, mode=mode, allow_home=allow_home)
     app.run()
     if app.session_id:
         typer.echo(f"session {app.session_id}: {app.last_status or 'stopped'} "

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from agent.confine import LeavesWorkspace, read_text_inside
+
 Call = dict[str, Any]
 
 
@@ -136,8 +138,8 @@ def source_line(trace: dict[str, Any], path: str, line: int) -> str:
     full = Path(trace["root"]) / path
     if full not in _SOURCE_CACHE:
         try:
-            _SOURCE_CACHE[full] = full.read_text(encoding="utf-8").splitlines()
-        except OSError:
+            _SOURCE_CACHE[full] = read_text_inside(trace["root"], path).splitlines()
+        except (OSError, UnicodeDecodeError, LeavesWorkspace):
             _SOURCE_CACHE[full] = []
     lines = _SOURCE_CACHE[full]
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.confine import LeavesWorkspace, WorkspaceFilter, read_text_inside
 from agent.errors import UserError
 
 
@@ -83,12 +84,16 @@ def run_coverage(root: Path, pytest_args: Sequence[str], env: dict[str, str],
     if not out.exists():
         tail = (result.stdout + result.stderr)[-800:]
         raise UserError(f"coverage run produced no data (exit {result.exit_code}): {tail}")
-    data = json.loads(out.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(read_text_inside(root, out))
+    except LeavesWorkspace as refused:
+        raise UserError(f"coverage data not read: {refused}") from None
     out.unlink()
     ids = list(data["tests"])
+    inside = WorkspaceFilter(root)  # written in the sandbox: its paths are read on the host
     lines = {
         path: {int(ln): frozenset(ids[i] for i in tests) for ln, tests in per_line.items()}
-        for path, per_line in data["files"].items()
+        for path, per_line in data["files"].items() if inside.allows(path)
     }
     return CoverageMap(data["tests"], lines)
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agent.confine import WorkspaceFilter, confined
 from agent.debug.calltree import is_test_path, module_name
 from agent.debug.coverage_map import PytestCommand
 
@@ -44,10 +45,15 @@ def test_files(root: Path, cmd: PytestCommand) -> list[Path]:
 
 def _test_files(root: Path, paths: list[str]) -> list[Path]:
     out: list[Path] = []
+    inside = WorkspaceFilter(root)
     for entry in paths:
-        base = (root / entry).resolve()
+        base = confined(root, entry)
+        if base is None:
+            continue
         candidates = [base] if base.is_file() else sorted(base.rglob("*.py"))
         for path in candidates:
+            if not inside.allows(path.relative_to(inside.root).as_posix()):
+                continue
             name = path.name
             if (name.startswith("test_") or name.endswith("_test.py")) and \
                     ".agent" not in path.parts:

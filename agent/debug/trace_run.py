@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agent.confine import LeavesWorkspace, read_text_inside
 from agent.debug.coverage_map import PytestCommand
 from agent.debug.runner import artifact_name
 
@@ -39,8 +40,12 @@ def trace_tests(root: Path, test_ids: Sequence[str], cmd: PytestCommand,
     for test_id in test_ids:
         artifact = out / artifact_name(test_id)
         if artifact.exists():
-            data = json.loads(artifact.read_text(encoding="utf-8"))
+            try:  # written in the sandbox: a link out of the workspace is not followed
+                data = json.loads(read_text_inside(root, artifact))
+            except LeavesWorkspace:
+                continue
             data["artifact"] = str(artifact) if keep_in else ""
+            data["root"] = str(root)  # the artifact was written in the sandbox: not trusted
             traces.append(data)
     if keep_in is None:
         shutil.rmtree(out, ignore_errors=True)

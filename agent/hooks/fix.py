@@ -49,7 +49,7 @@ def _relative(root: Path, path: str) -> str:
         return path
 
 
-def repair(target, model, task: str, budget: FixBudget) -> list[str]:
+def repair(target, model, task: str, budget: FixBudget, allow_home: bool = False) -> list[str]:
     """Run the repair session; returns the lines to show the person."""
     from agent.errors import UserError
     from agent.runner import SolveOptions, run_session
@@ -57,6 +57,7 @@ def repair(target, model, task: str, budget: FixBudget) -> list[str]:
     cancel = threading.Event()
     options = SolveOptions(
         task=task, cwd=target.root, allow_dirty=True, result="leave", model=model,
+        allow_home=allow_home,
         overrides={"max_cost_usd": budget.cost_usd, "max_wall_s": budget.wall_s,
                    "max_turns": budget.turns})
     box: dict = {}

@@ -12,6 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.confine import LeavesWorkspace, read_bytes_inside
 from agent.errors import UserError
 from agent.gitops.pin import git_argv, git_env
 from agent.index.parse import Facts, extract
@@ -100,8 +101,8 @@ def content_digest(data: bytes) -> str:
 def inspect(root: str, path: str, language: str, cached_digest: str) -> Inspected:
     """Read and (unless unchanged, binary or minified) parse one file."""
     try:
-        data = (Path(root) / path).read_bytes()
-    except OSError:
+        data = read_bytes_inside(root, path)
+    except (OSError, LeavesWorkspace):  # a link swapped in since the listing was checked
         return Inspected(path, "unreadable")
     if b"\0" in data[:8192]:
         return Inspected(path, "binary")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.confine import WorkspaceFilter
 from agent.index import store
 from agent.index.files import (
     MAX_BYTES,
@@ -23,6 +24,7 @@ from agent.index.files import (
 )
 from agent.index.languages import language_for
 from agent.index.rank import is_secondary
+from sandbox.secrets import secret_in
 
 Progress = Callable[[int, int], None]
 _PARALLEL_MIN_FILES = 24
@@ -42,7 +44,8 @@ class Listing:
 def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None) -> Listing:
     """Update the cache in `db` for the work tree at `root`; return what was seen."""
     listing = Listing(files=[])
-    candidates = _classify(list_files(root), listing)
+    inside = WorkspaceFilter(root)
+    candidates = _classify(_without_secrets(list_files(root), listing), listing)
     cached = {row[0]: row[1:] for row in db.execute(
         "SELECT path, size, mtime_ns, digest, status FROM files")}
     jobs: list[tuple[str, str, str, str]] = []
@@ -52,7 +55,14 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
     prefix = f"{root}/"
     for path, language in candidates:
         try:
-            info = os.stat(prefix + path)
+            info = os.lstat(prefix + path)
+            # A link out of the workspace (the file or a folder on its way) is never followed.
+            if not inside.folder_allows(path) or (
+                    stat.S_ISLNK(info.st_mode) and not inside.allows(path)):
+                listing.skipped["leaves the workspace"] += 1
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                info = os.stat(prefix + path)
         except FileNotFoundError:
             continue
         except OSError:
@@ -79,6 +89,14 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
         "SELECT path, status FROM files")
     _count_cached(statuses, present, listing)
     return listing
+
+
+def _without_secrets(paths: list[str], listing: Listing) -> list[str]:
+    """The paths that are not credentials files (`.ssh`, `.npmrc`, ...)."""
+    kept = [path for path in paths if not secret_in(path)]
+    if len(kept) < len(paths):
+        listing.skipped["credentials"] += len(paths) - len(kept)
+    return kept
 
 
 def _classify(paths: list[str], listing: Listing) -> list[tuple[str, str]]:

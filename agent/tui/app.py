@@ -57,9 +57,10 @@ class AgentApp(App[None]):
     ]
 
     def __init__(self, root: Path, overrides: dict | None = None, model=None,
-                 mode: str = "suggest") -> None:
+                 mode: str = "suggest", allow_home: bool = False) -> None:
         super().__init__()
         self.root = Path(root)
+        self.allow_home = allow_home
         self.overrides = dict(overrides or {})
         self.model = model  # a ready Model (tests); else config/--model names one
         self.oversight = Oversight(mode)
@@ -134,7 +135,7 @@ class AgentApp(App[None]):
 
         await self.view.conversation.add_note(f"you: {task}", "user")
         self._launch(SolveOptions(task=task, cwd=self.root, overrides=self.overrides,
-                                  model=self.model))
+                                  model=self.model, allow_home=self.allow_home))
 
     async def resume(self, session_id: str, guidance: str = "") -> None:
         """Continue a session; `guidance` reaches the model on its first turn."""
@@ -143,7 +144,7 @@ class AgentApp(App[None]):
         if guidance:
             await self.view.conversation.add_note(f"you: {guidance}", "user")
         self._launch(SolveOptions(cwd=self.root, overrides=self.overrides, resume=session_id,
-                                  model=self.model), guidance)
+                                  model=self.model, allow_home=self.allow_home), guidance)
 
     def _launch(self, options, guidance: str = "") -> None:
         self.oversight.cancel = threading.Event()
