@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import prompts
 from agent import checks, test_designer
+from agent.baseline import PendingBaseline
 from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation
 from agent.errors import SessionEnding, UserError
@@ -63,8 +64,9 @@ def solve(parts: LoopParts) -> Outcome:
 def resume(parts: LoopParts, messages: list[Message], plan: Plan | None) -> Outcome:
     """Continue a stopped session: its last conversation and plan, the tree as it was left."""
     def attempt(state: dict) -> Outcome:
-        repo_map, _, baseline = localize(parts)
-        conversation = _new_conversation(parts, repo_map, "", history=_last_conversation(messages))
+        repo_map, baseline = localize(parts)
+        conversation = _new_conversation(parts, repo_map, baseline,
+                                         history=_last_conversation(messages))
         conversation.say(prompts.render("resumed"))
         current = plan or Plan(reading="(resumed without a plan)", steps=["finish the task"])
         state["plan"] = current
@@ -99,15 +101,16 @@ def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
 def _attempts(parts: LoopParts, state: dict) -> Outcome:
     """Up to p plans, each with up to d debug rounds."""
     config = parts.config
-    repo_map, context, baseline = localize(parts)
+    repo_map, baseline = localize(parts)
     summary = ""
     for plan_number in range(1, config.max_plans + 1):
-        conversation = _new_conversation(parts, repo_map, context)
-        plan = make_plan(parts, conversation, summary, plan_number)
+        conversation = _new_conversation(parts, repo_map, baseline)
+        plan = make_plan(parts, conversation, summary, plan_number, baseline)
         state["plan"] = plan
         reproduction = (_already_failing(parts, plan, baseline)
                         or reproduce(parts, conversation, baseline)
                         if _wants_reproduction(parts, plan) else None)
+        baseline.wait()  # the designer writes its test file: after the start tree's run
         designed = test_designer.design_tests(parts, plan) if config.independent_tests else None
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
         state["report"] = report
@@ -133,29 +136,28 @@ def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=No
     return Outcome("solved", "tests pass", summary, plan, report, plan.assumption)
 
 
-def localize(parts: LoopParts) -> tuple[str, str, checks.TestReport | None]:
-    """The repo map toward the task, the baseline, and the tests the task names, run for real
-    (failing ones also localized and traced when traces are on)."""
+def localize(parts: LoopParts) -> tuple[str, PendingBaseline]:
+    """The repo map toward the task; the baseline and the tests the task names (failing ones
+    also localized and traced when traces are on) start running beside the plan phase."""
     parts.emit(PhaseChanged("localize"))
     index = parts.ctx.index
     repo_map = index.repo_map(focus=checks.focus_terms(parts.task, index),
                               tokens=parts.config.map_tokens)
-    baseline = checks.baseline(parts.ctx, parts.emit)
-    context = checks.task_context(parts.ctx, parts.task, baseline, parts.emit,
-                                  evidence=parts.config.traces)
-    return repo_map, context, baseline
+    parts.emit(PhaseChanged("localize", "repo map ready; the baseline runs beside the plan"))
+    return repo_map, PendingBaseline(parts).start()
 
 
-def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number: int) -> Plan:
+def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number: int,
+              baseline: PendingBaseline | None = None) -> Plan:
     """Ask for a plan with its own check on a concrete input; revise while the check fails."""
     parts.emit(PhaseChanged("plan", f"plan {number}"))
-    conversation.say(prompts.render("plan", summary=summary))
+    _tell(conversation, baseline, prompts.render("plan", summary=summary))
     plan = _submitted_plan(conversation)
     revisions = 0
     while parts.config.verify_plan and not plan.check_agrees and revisions < MAX_PLAN_REVISIONS:
         parts.emit(PhaseChanged("verify", "the plan's check disagrees; revising"))
         revisions += 1
-        conversation.say(prompts.render("revise", walkthrough=plan.walkthrough))
+        _tell(conversation, baseline, prompts.render("revise", walkthrough=plan.walkthrough))
         plan = _submitted_plan(conversation)
     plan.number = number
     _settle_reading(parts, conversation, plan)
@@ -166,8 +168,9 @@ def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number
 def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> str | None:
     """Have the model write (or name) a test that fails now; confirm it fails by running it."""
     parts.emit(PhaseChanged("reproduce"))
-    failing = baseline.failing[:REPRODUCTION_CHOICES] if baseline else []
-    conversation.say(prompts.render("reproduce", failing=failing))
+    report = baseline.wait()
+    failing = report.failing[:REPRODUCTION_CHOICES] if report else []
+    _tell(conversation, baseline, prompts.render("reproduce", failing=failing))
     for _ in range(3):
         call = conversation.run_until({"reproduced"})
         if call is None:
@@ -189,14 +192,15 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     """Code, then test; on failure debug from a real trace, up to d rounds."""
     parts.emit(PhaseChanged("code"))
     _show_plan(parts, plan, "running")
-    conversation.say(prompts.render("code", reproduction=reproduction))
+    baseline_report = baseline.wait()
+    _tell(conversation, baseline, prompts.render("code", reproduction=reproduction))
     report = checks.TestReport.not_run("the model did not finish")
     for debug_round in range(parts.config.debug_rounds + 1):
         if conversation.run_until({"finish"}) is None:
             return checks.TestReport.not_run("the model stopped without finishing")
         parts.emit(PhaseChanged("test"))
         report = checks.verify(
-            parts.ctx, parts.task, plan, baseline, reproduction, designed, parts.emit,
+            parts.ctx, parts.task, plan, baseline_report, reproduction, designed, parts.emit,
             parts.config.full_suite_s, lambda: parts.workspace.changed_files(parts.session_id))
         if report.ok or debug_round == parts.config.debug_rounds:
             return report
@@ -214,21 +218,38 @@ def distill(parts: LoopParts, plan: Plan, report: checks.TestReport) -> str:
     )
 
 
-def _new_conversation(parts: LoopParts, repo_map: str, context: str,
+def _new_conversation(parts: LoopParts, repo_map: str, baseline: PendingBaseline,
                       history: list[Message] | None = None) -> Conversation:
     system = prompts.render("system", root=str(parts.ctx.root), instructions=parts.instructions,
                             repo_map=repo_map)
+    options = dict(parts.conversation_options)
     conversation = Conversation(
         model=parts.model, registry=parts.registry, ctx=parts.ctx, system=system,
         emit=parts.emit, budget=parts.budget, context_threshold=parts.config.context_threshold,
         after_turn=lambda calls, results: _checkpoint(parts, calls),
-        **parts.conversation_options,
+        review_call=_after_baseline(baseline, options.pop("review_call", None)),
+        **options,
     )
     if history:
         conversation.messages = history
     else:
-        conversation.say(prompts.render("task", task=parts.task, context=context))
+        conversation.say(prompts.render("task", task=parts.task, context=baseline.context()))
     return conversation
+
+
+def _after_baseline(baseline: PendingBaseline, review_call):
+    """A writing call runs only once the baseline of the start tree has finished, then goes
+    to the person's review (if someone reviews)."""
+    def review(call):
+        baseline.wait()
+        return call if review_call is None else review_call(call)
+    return review
+
+
+def _tell(conversation: Conversation, baseline: PendingBaseline | None, text: str) -> None:
+    """Say `text`, after the baseline's facts if they became known since the last message."""
+    news = baseline.news() if baseline is not None else ""
+    conversation.say(f"{news}\n\n{text}" if news else text)
 
 
 def _last_conversation(messages: list[Message]) -> list[Message]:
@@ -247,10 +268,11 @@ def _last_conversation(messages: list[Message]) -> list[Message]:
     return history
 
 
-def _already_failing(parts: LoopParts, plan: Plan, baseline) -> str | None:
+def _already_failing(parts: LoopParts, plan: Plan, baseline: PendingBaseline) -> str | None:
     """A test the plan or the task names that the baseline run saw fail: the bug is
     reproduced already."""
-    failing = set(baseline.failing) if baseline else set()
+    report = baseline.wait()
+    failing = set(report.failing) if report else set()
     named = [*plan.test_ids(), *checks.named_tests(parts.ctx, parts.task)]
     test_id = next((t for t in named if t in failing), None)
     if test_id:

@@ -346,13 +346,15 @@ def test_the_model_starts_from_measured_facts(tmp_path):
     model = ScriptedModel([plan(), edit(), finish()])
     task = "tests/test_calc.py::test_clamp_above fails: clamp above the range returns low"
     run_session(SolveOptions(task=task, cwd=repo, model=model), [])
-    first = texts(model.requests[0])
+    # The plan request goes out while the suite runs; the facts join the next message.
+    assert "The test suite is being run now" in texts(model.requests[0])
+    first = texts(model.requests[1])
     assert "The test suite before any change" in first and "2 passed, 1 failed" in first
     assert "Already failing: tests/test_calc.py::test_clamp_above" in first
     assert "The tests the task names were run now" in first and "assert 0 == 10" in first
 
 
-def test_a_named_failing_test_is_localized_and_traced_before_the_plan(tmp_path):
+def test_a_named_failing_test_is_localized_and_traced_before_the_code(tmp_path):
     repo = make_repo(tmp_path / "r", "independent_tests = false\n",
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
     test_id = "tests/test_calc.py::test_clamp_above"
@@ -360,7 +362,7 @@ def test_a_named_failing_test_is_localized_and_traced_before_the_plan(tmp_path):
     task = f"{test_id} fails: clamp above the range returns low"
     events = []
     run_session(SolveOptions(task=task, cwd=repo, model=model), [events.append])
-    first = texts(model.requests[0])
+    first = texts(model.requests[1])  # the plan went out while it ran; it joins the code phase
     assert "Evidence recorded from real runs (not imagined)" in first
     suspects = first.split("Evidence recorded", 1)[1]
     assert " 1. clamp  calc.py:6" in suspects  # the broken function, ranked first
