@@ -90,6 +90,7 @@ def load_config(root: Path, cli_overrides: dict[str, Any] | None = None) -> Conf
             if name not in KINDS:
                 raise UserError(f"unknown setting {key!r} in {where}; known: {', '.join(KINDS)}")
             values[name], source[name] = _check(name, value, where), where
+            _refuse_loosening(name, values[name], where)
     for name, variable in ENV_NAMES.items():
         if variable in os.environ:
             where = f"environment {variable}"
@@ -104,6 +105,19 @@ def load_config(root: Path, cli_overrides: dict[str, Any] | None = None) -> Conf
     if config.test_command is None and "test_command" not in values:
         config = _with_detected_tests(Path(root), config, source)
     return config
+
+
+# Settings that open the sandbox. A repository's own files may not choose them: a sandboxed
+# command can write those files, and a cloned repository is not the person's say-so.
+LOOSENING = {"sandbox": "none", "network": True, "writable_envs": True}
+
+
+def _refuse_loosening(name: str, value: Any, where: str) -> None:
+    if name in LOOSENING and value == LOOSENING[name]:
+        variable = ENV_NAMES[name]
+        raise UserError(f"{where} sets {name} = {str(value).lower()!r}, which opens the sandbox; "
+                        f"a repository's files may not: choose it yourself with "
+                        f"{variable}={str(value).lower()} or the command-line flag")
 
 
 def _file_settings(root: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -52,15 +52,30 @@ def test_file_then_environment_then_command_line(tmp_path, monkeypatch):
 
 def test_pyproject_tool_agent_and_agent_toml_wins(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n\n[tool.agent]\nsandbox = "none"\ndebug_rounds = 5\n'
+        '[project]\nname = "x"\n\n[tool.agent]\nmax_plans = 2\ndebug_rounds = 5\n'
     )
     config = load_config(tmp_path, {})
-    assert (config.sandbox, config.debug_rounds) == ("none", 5)
-    assert config.source["sandbox"] == "pyproject.toml [tool.agent]"
+    assert (config.max_plans, config.debug_rounds) == (2, 5)
+    assert config.source["max_plans"] == "pyproject.toml [tool.agent]"
     (tmp_path / ".agent.toml").write_text("debug_rounds = 1\n")
     config = load_config(tmp_path, {})
-    assert (config.sandbox, config.debug_rounds) == ("none", 1)
+    assert (config.max_plans, config.debug_rounds) == (2, 1)
     assert config.source["debug_rounds"] == ".agent.toml"
+
+
+@pytest.mark.parametrize("setting", ['sandbox = "none"', "network = true",
+                                     "writable_envs = true"])
+def test_a_repositorys_files_cannot_open_the_sandbox(tmp_path, monkeypatch, setting):
+    # A sandboxed command can write .agent.toml, and a cloned repository is not the
+    # person's say-so: only the person's own flags and environment may open the sandbox.
+    (tmp_path / ".agent.toml").write_text(setting + "\n")
+    with pytest.raises(UserError, match="opens the sandbox") as refused:
+        load_config(tmp_path, {})
+    name = setting.split(" ")[0]
+    assert ENV_NAMES[name] in str(refused.value)
+    monkeypatch.setenv(ENV_NAMES[name], setting.split(" = ")[1].strip('"'))
+    (tmp_path / ".agent.toml").write_text("")
+    assert getattr(load_config(tmp_path, {}), name) in ("none", True)
 
 
 def test_unknown_keys_and_bad_values_name_the_setting_and_the_file(tmp_path, monkeypatch):

@@ -172,3 +172,23 @@ def test_traces_coverage_and_the_test_designer_do_not_read_through_links_out(are
     assert LEAKED not in names_used_by(repo, [f"lib.py::{LEAKED}", f"{home}/lib.py::{LEAKED}"])
     found = [p.name for p in test_files(repo, PytestCommand.parse("python -m pytest"))]
     assert found == ["test_app.py"]
+
+
+def test_a_tracked_folder_swapped_for_a_link_out_is_not_read_into_checkpoints(area, home):
+    # The sandbox can swap a tracked folder for a link to a host folder it cannot read; the
+    # checkpoint, the diff and the model must then see the folder as gone, as git does.
+    outside = home / "notes"
+    outside.mkdir()
+    private_file(outside, "calc.py")
+    repo = solve_kit.make_repo(area / "repo", files={"lib/calc.py": solve_kit.CALC})
+    swap = f"mv lib lib.gone && ln -s {outside} lib"
+    model = ScriptedModel([solve_kit.plan(), solve_kit.turn("", ("run_command", {"command": swap})),
+                           solve_kit.edit(), solve_kit.finish()])
+    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
+    assert PRIVATE not in result.diff and PRIVATE not in repr(model.requests)
+    assert "-def clamp" in result.diff  # lib/calc.py reads as deleted, not as the outside file
+    undo = subprocess.run([sys.executable, "-m", "agent", "undo", "--to-start"], cwd=repo,
+                          capture_output=True, text=True)
+    assert undo.returncode == 0, undo.stderr
+    assert (repo / "lib" / "calc.py").read_text() == solve_kit.CALC and not (repo / "lib").is_symlink()
+    assert PRIVATE in (outside / "calc.py").read_text()  # the host file is left alone

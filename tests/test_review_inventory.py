@@ -123,9 +123,10 @@ def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
 
 
 def test_writable_envs_opens_the_venv_and_the_planted_pth_is_listed(tmp_path):
-    repo = attacked_repo(tmp_path / "r", "writable_envs = true\n")
-    result = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
-        [plan(), command(PLANT_IN_VENV), finish()])), [])
+    repo = attacked_repo(tmp_path / "r")
+    result = run_session(SolveOptions(task=TASK, cwd=repo, overrides={"writable_envs": True},
+                                      model=ScriptedModel([plan(), command(PLANT_IN_VENV),
+                                                           finish()])), [])
     assert (repo / ".venv" / "lib" / "evil.pth").exists()
     touched = by_path(result.to_dict()["touched"])
     assert touched[".venv/lib/evil.pth"]["runs_code"].startswith("Python runs")

@@ -61,8 +61,8 @@ def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
 
 @needs_bwrap
 def test_cli_takes_the_repository_policy_from_its_config(workspace):
-    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\nsandbox = "none"\n')
-    slow = cli(["sandbox", "--", "sleep", "30"], workspace)
+    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\n')
+    slow = cli(["sandbox", "--sandbox", "none", "--", "sleep", "30"], workspace)
     assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
     assert "UNCONFINED" in slow.stderr
     confined = cli(["sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",

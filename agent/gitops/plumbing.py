@@ -187,9 +187,12 @@ class TreeWriter:
         found: dict[str, tuple[str, str]] = {}
         to_hash: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
         base = str(self.root)
+        folders: dict[str, bool] = {}
         for name in paths:
             if name == AGENT_DIR or name.startswith(AGENT_DIR + "/"):
                 continue
+            if _beyond_link(base, name, folders):
+                continue  # as git sees it: a folder made a symlink took its files away
             full = os.path.join(base, name)
             try:
                 st = os.lstat(full)
@@ -234,3 +237,18 @@ class TreeWriter:
     def _hash_bytes(self, data: bytes) -> str:
         return run_git(self.root, "hash-object", "-w", "--no-filters", "--stdin",
                        input=data).decode().strip()
+
+
+def _beyond_link(base: str, name: str, folders: dict[str, bool]) -> bool:
+    """Whether a folder on the way to `name` is a symlink (or not a folder): then the file
+    is not in the working tree, and reading it would read wherever the link points."""
+    parent = os.path.dirname(name)
+    if not parent:
+        return False
+    if parent not in folders:
+        try:
+            is_folder = stat.S_ISDIR(os.lstat(os.path.join(base, parent)).st_mode)
+        except OSError:
+            is_folder = False
+        folders[parent] = not is_folder or _beyond_link(base, parent, folders)
+    return folders[parent]

@@ -30,6 +30,9 @@ BY_NAME = {
     "Jenkinsfile": "CI runs it",
     "package.json": "npm runs its scripts",
     ".gitattributes": "chooses git filters and diff drivers",
+    ".agent.toml": "sets how the next agent session runs (model, tests, bounds)",
+    "AGENTS.md": "instructions the next agent session gives its model",
+    "CLAUDE.md": "instructions the next agent session gives its model",
 }
 # glob on the whole repo-relative path -> what runs it
 BY_PATTERN = (
