@@ -158,7 +158,8 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
         files=workspace.changed_files(session_id) if not delivery.get("branch") else [],
         usage={"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
                "cache_read_tokens": usage.cache_read_tokens,
-               "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd},
+               "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd,
+               "unknown_counts": usage.unknown},
         model_calls=parts.budget.turns, duration_s=time.monotonic() - started, delivery=delivery,
         touched=_touched(workspace.root, session_id, store),
     )
