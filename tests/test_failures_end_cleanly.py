@@ -173,8 +173,8 @@ def test_a_killed_session_reads_interrupted_process_gone_and_resumes(tmp_path):
     (alive,) = sessions(repo)
     assert alive["status"] == "running" and alive["owner_pid"] == process.pid
     busy = agent(repo, "solve", "--resume", alive["id"], "--model", "scripted")
-    assert f"session {alive['id']} is still running (process {process.pid})" in \
-        one_error_line(busy)
+    # The tree's lock answers first: the live session holds it.
+    assert f"session {alive['id']} (pid {process.pid}) is already working" in one_error_line(busy)
     process.send_signal(signal.SIGKILL)
     process.wait()
 
