@@ -31,7 +31,8 @@ class Policy:
     how much of each of stdout and stderr is kept. For the whole process tree of one
     command: `tree_memory_mb` of memory (None: as much as `memory_mb`), `max_processes`
     processes at once and `write_cap_mb` written to disk; past one, the tree is killed.
-    `tree_cgroup` False samples the tree from /proc even where a cgroup could bound it.
+    `tree_cgroup` False samples the tree from /proc even where a cgroup could bound it
+    (under a cgroup, threads count towards `max_processes` as the kernel counts tasks).
     """
 
     workspace: Path
