@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -208,28 +207,26 @@ def test_tampering_between_git_calls_stops_the_session_loudly(repo, what):
 
 
 def test_a_second_session_in_the_same_tree_refuses_naming_the_first(repo):
-    started = threading.Event()
+    started, released = threading.Event(), threading.Event()
 
-    def first_running(_request):
+    def first_thinking(_request):  # the first session holds the tree while its model thinks
         started.set()
-        return command("sleep 4")
+        released.wait(60)
+        return command("true")
 
     results = []
-    first = threading.Thread(target=lambda: results.append(session(repo, first_running)))
+    first = threading.Thread(target=lambda: results.append(session(repo, first_thinking)))
     first.start()
     assert started.wait(60)
-    time.sleep(0.5)
-    began = time.monotonic()
     second = subprocess.run([sys.executable, "-m", "agent", "solve", "another task",
                              "--model", "scripted:"], cwd=repo, capture_output=True, text=True,
                             check=False)
-    refused_in = time.monotonic() - began
+    released.set()  # the second answered while the first still held the tree: no waiting
     first.join(60)
     session_id = results[0][0].session_id
     assert second.returncode == 2, second
     assert f"session {session_id}" in second.stderr and "--worktree" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1, second.stderr
-    assert refused_in < 10
     assert results[0][0].outcome.status == "solved"
     assert [s.id for s in SessionStore.open(repo).list()] == [session_id]
     assert not (repo / ".agent" / "session.lock").exists()
