@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.errors import UserError
 from agent.gitops.pin import GitTampered
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
@@ -204,6 +205,7 @@ def test_tampering_between_git_calls_stops_the_session_loudly(repo, what):
     assert "\n" not in str(stopped.value)
     assert not marker(repo).exists(), "the payload ran on the host"
     assert SessionStore.open(repo).latest().status == "error"
+    assert not (repo / ".agent" / "session.lock").exists()
 
 
 def test_a_second_session_in_the_same_tree_refuses_naming_the_first(repo):
@@ -240,3 +242,13 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(repo):
     result, _ = session(repo)
     assert result.outcome.status == "solved"
     assert not (repo / ".agent" / "session.lock").exists()
+
+
+def test_a_refused_session_lets_go_of_the_tree(repo):
+    (repo / "notes.txt").write_text("uncommitted\n")
+    with pytest.raises(UserError, match="uncommitted changes"):
+        session(repo)
+    assert not (repo / ".agent" / "session.lock").exists()
+    (repo / "notes.txt").unlink()
+    result, _ = session(repo)
+    assert result.outcome.status == "solved"
