@@ -85,5 +85,8 @@ def agent_dir(workspace: Path) -> Path:
     """The workspace's `.agent/`, created when missing so that it can be hidden."""
     folder = workspace / ".agent"
     if not folder.is_symlink():
-        folder.mkdir(exist_ok=True)
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:  # a workspace we may not write: nothing in it is ours to hide
+            pass
     return folder

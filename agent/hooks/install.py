@@ -16,7 +16,6 @@ from pathlib import Path
 
 from agent.errors import UserError
 from agent.gitops.pin import configured_hooks_dir
-from agent.gitops.plumbing import run_git
 
 CONFIG = ".pre-commit-config.yaml"
 PLAIN_MARKER = "# agent pre-commit hook (written by `agent hook install`)"

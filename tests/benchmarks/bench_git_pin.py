@@ -65,8 +65,8 @@ def main() -> None:
             lambda: _git_dir_binds(repo) + _agent_dir_hidden(repo), 25)))
         for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z")):
             runs = 3 if args[0] == "status" else 10
-            plain = per_call(lambda: plain_git(repo, *args), runs)
-            safe = per_call(lambda: run_git(repo, *args), runs)
+            plain = per_call(lambda args=args: plain_git(repo, *args), runs)
+            safe = per_call(lambda args=args: run_git(repo, *args), runs)
             rows.append((f"git {args[0]}: plain", plain))
             rows.append((f"git {args[0]}: pinned, safe options", safe))
         unpin(repo)
