@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import prompts
 from agent.events import EventSink, PhaseChanged, TestsRun
@@ -20,6 +20,7 @@ STOPWORDS = frozenset(
 )
 WORD = re.compile(r"[A-Za-z_][\w./-]*[\w]")
 EVIDENCE_TESTS = 3  # failing tests the debug phase localizes from
+MOST_OF_SUITE = 0.7  # affected test files at this share of all of them: run the suite once
 QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affected-tests pass
 FAILURE_OUTPUT_CHARS = 4000  # of a failing run's short output, carried by its TestsRun event
 
@@ -87,6 +88,24 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
     return report
 
 
+class RunMemo:
+    """Test runs by (tree id, target): a set of tests never runs twice on the same tree."""
+
+    def __init__(self, tree: Callable[[], str]) -> None:
+        self._tree = tree
+        self._reports: dict[tuple[str, str], TestReport] = {}
+
+    def run(self, ctx, target: str, emit: EventSink) -> TestReport:
+        """`run(ctx, target, emit)`, or a copy of its report if it ran on this tree already."""
+        key = (self._tree(), " ".join(sorted(target.split())))
+        if key not in self._reports:
+            self._reports[key] = run(ctx, target, emit)
+        else:
+            emit(PhaseChanged("test", f"already ran on this tree: {target or 'the suite'}"))
+        return replace(self._reports[key], failing=list(self._reports[key].failing),
+                       new_failures=[])
+
+
 def baseline(ctx, emit: EventSink) -> TestReport | None:
     """The suite as it is before any change, so pre-existing failures are not blamed on us."""
     if not ctx.test_command:
@@ -136,7 +155,7 @@ def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False)
 
 def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: EventSink,
            full_suite_s: float = float("inf"),
-           changed: Callable[[], list[str]] = list) -> TestReport:
+           changed: Callable[[], list[str]] = list, memo: RunMemo | None = None) -> TestReport:
     """Targeted tests, then the affected tests, then the whole suite if it is fast enough.
 
     The targets are the reproduction, the tests the plan names and the tests the task names:
@@ -144,12 +163,14 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
     Wider runs are judged against the baseline: only new failures count. A suite that ran in
     under QUICK_SUITE_S before simply runs whole; a slower one runs the affected test files
     first (an earlier, cheaper verdict), then whole only if it took at most `full_suite_s`.
-    `changed` gives the files the session has changed so far.
+    `changed` gives the files the session has changed so far. Affected files that are most
+    of the suite's run as the suite, once; with `memo`, no set of tests reruns on one tree.
     """
+    runner = memo.run if memo is not None else run
     targets = [t for t in [reproduction, *plan.test_ids(), *named_tests(ctx, task)]
                if t and _exists(ctx, t)]
     if targets:
-        targeted = run(ctx, " ".join(dict.fromkeys(targets)), emit)
+        targeted = runner(ctx, " ".join(dict.fromkeys(targets)), emit)
         if not targeted.ok:
             return targeted
     if not ctx.test_command:
@@ -158,12 +179,14 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
         took = baseline_report.duration_s if baseline_report else 0.0
         quick = took <= min(QUICK_SUITE_S, full_suite_s)
         affected = [] if quick else affected_test_files(ctx, changed())
+        if affected and _most_of_suite(ctx, affected):
+            affected = []  # the suite once, rather than nearly all of it twice
         if affected:
-            suite = _against_baseline(run(ctx, " ".join(affected), emit), baseline_report)
+            suite = _against_baseline(runner(ctx, " ".join(affected), emit), baseline_report)
             if not suite.ok:
                 return suite
         if not affected or took <= full_suite_s:
-            suite = _against_baseline(run(ctx, "", emit), baseline_report)
+            suite = _against_baseline(runner(ctx, "", emit), baseline_report)
             if not suite.ok:
                 return suite
         else:
@@ -183,6 +206,14 @@ def affected_test_files(ctx, changed: list[str]) -> list[str]:
     if not present:
         return []
     return [t for t in affected_tests(ctx.index, present) if (ctx.root / t).is_file()]
+
+
+def _most_of_suite(ctx, affected: list[str]) -> bool:
+    """True when the affected test files are most of the project's test files."""
+    from agent.hooks.affected import is_test_file
+
+    every = [p for p in ctx.index.files() if is_test_file(p)]
+    return len(affected) >= MOST_OF_SUITE * max(len(every), 1)
 
 
 def _against_baseline(report: TestReport, baseline_report: TestReport | None) -> TestReport:

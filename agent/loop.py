@@ -195,13 +195,15 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     baseline_report = baseline.wait()
     _tell(conversation, baseline, prompts.render("code", reproduction=reproduction))
     report = checks.TestReport.not_run("the model did not finish")
+    memo = checks.RunMemo(parts.workspace.write_tree)
     for debug_round in range(parts.config.debug_rounds + 1):
         if conversation.run_until({"finish"}) is None:
             return checks.TestReport.not_run("the model stopped without finishing")
         parts.emit(PhaseChanged("test"))
         report = checks.verify(
             parts.ctx, parts.task, plan, baseline_report, reproduction, designed, parts.emit,
-            parts.config.full_suite_s, lambda: parts.workspace.changed_files(parts.session_id))
+            parts.config.full_suite_s, lambda: parts.workspace.changed_files(parts.session_id),
+            memo)
         if report.ok or debug_round == parts.config.debug_rounds:
             return report
         parts.emit(PhaseChanged("debug", f"round {debug_round + 1}"))

@@ -1,0 +1,92 @@
+"""The loop's test runs: the baseline beside the plan, its cache, no run twice on one tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.events import CostUpdated, PhaseChanged, TestsRun, ToolCallFinished
+from agent.models.scripted import ScriptedModel
+from agent.runner import SolveOptions, run_session
+from tests.solve_kit import CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
+
+SLOW_TEST = '''
+
+def test_takes_its_time():
+    import time
+    time.sleep(3)
+'''
+ABOVE_TEST = '''
+
+def test_clamp_above():
+    assert clamp(15, 0, 10) == 10
+'''
+ONE_PLAN = QUIET + "max_plans = 1\ndebug_rounds = 1\n"
+
+
+def session(repo: Path, answers: list, **options) -> list:
+    """Run one session with scripted answers; its events."""
+    events: list = []
+    run_session(SolveOptions(cwd=repo, model=ScriptedModel(answers),
+                             task=options.pop("task", "clamp() returns low above the range"),
+                             **options), [events.append])
+    return events
+
+
+def suite_runs(events: list) -> list[TestsRun]:
+    return [e for e in events if isinstance(e, TestsRun)]
+
+
+def test_the_first_model_call_does_not_wait_for_a_slow_baseline(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + SLOW_TEST})
+    events = session(repo, [plan(), edit(), finish()])
+    first_call = next(e for e in events if isinstance(e, CostUpdated))
+    baseline = suite_runs(events)[0]
+    ready = next(e for e in events if isinstance(e, PhaseChanged) and "repo map ready" in e.detail)
+    assert first_call.at < baseline.at - 2  # the plan came back while the 3 s suite still ran
+    assert first_call.at - ready.at < 2
+
+
+def test_a_write_waits_for_the_baseline_of_the_start_tree(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET,
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST})
+    # The model edits during the plan phase, while the baseline runs.
+    early_edit = turn("", ("edit_file", {"path": "calc.py", "old": "        return low\n"
+                                         "    return value", "new": "        return high\n"
+                                         "    return value"}))
+    events = session(repo, [early_edit, plan(), finish()])
+    baseline = suite_runs(events)[0]
+    edited = next(e for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
+    assert "tests/test_calc.py::test_clamp_above" in baseline.failures  # the start tree's
+    assert edited.at >= baseline.at
+
+
+def test_a_second_session_on_the_same_tree_does_not_rerun_the_baseline(tmp_path):
+    repo = make_repo(tmp_path / "r", ONE_PLAN)
+    quits = [plan(), "I stop here.", "Still stopping.", "Done talking."]
+    assert len(suite_runs(session(repo, list(quits)))) == 1
+    again = session(repo, list(quits))
+    assert suite_runs(again) == []
+    assert any(isinstance(e, PhaseChanged) and "(cached)" in e.detail for e in again)
+    for cached in (repo / ".agent" / "baseline").glob("*.json"):
+        cached.write_text("{not json")
+    assert len(suite_runs(session(repo, list(quits)))) == 1  # a corrupt cache is ignored
+
+
+def test_verify_does_not_run_the_same_tests_twice_on_one_tree(tmp_path):
+    repo = make_repo(tmp_path / "r", ONE_PLAN)
+    wrong = edit(old="    return a + b\n", new="    return a - b\n")
+    events = session(repo, [plan(), wrong, finish(), finish()])
+    after_edit = suite_runs(events)[1:]
+    assert len(after_edit) == 1 and after_edit[0].failed  # round 2 saw the same tree
+    assert any(isinstance(e, PhaseChanged) and e.detail.startswith("already ran on this tree")
+               for e in events)
+
+
+def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET + "full_suite_s = 0.5\n",
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST.replace("15", "5")
+                      .replace("== 10", "== 5") + SLOW_TEST.replace("(3)", "(1)")})
+    events = session(repo, [plan(), edit(), finish()])
+    after_edit = suite_runs(events)[1:]
+    assert len(after_edit) == 1
+    assert "tests/test_calc.py" not in after_edit[0].command  # the suite, not a file of it
