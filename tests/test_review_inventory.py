@@ -143,6 +143,16 @@ def test_the_agents_own_edit_of_an_ignored_file_is_listed(tmp_path):
     assert files_state(repo)["local/sitecustomize.py"][1] == b"import os\n"
 
 
+def test_the_agents_own_edits_cannot_write_into_a_read_only_environment(tmp_path):
+    repo = attacked_repo(tmp_path / "r")
+    model = ScriptedModel([plan(), turn("", ("create_file", {"path": ".venv/lib/evil.pth",
+                                                             "content": "import os\n"})),
+                           finish()])
+    run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
+    assert not (repo / ".venv" / "lib" / "evil.pth").exists()
+    assert "environment folder kept read-only" in repr(model.requests[-1])
+
+
 def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_path):
     import asyncio
 

@@ -16,7 +16,7 @@ from tools.fileio import (
     read_for_edit,
     with_newline,
 )
-from tools.paths import relative, resolve
+from tools.paths import relative, resolve_for_write
 from tools.registry import tool
 
 CONTEXT_LINES = 3
@@ -30,7 +30,7 @@ def edit_file(ctx: ToolContext, path: str, old: str, new: str) -> str:
     Args:
         old: Text that occurs exactly once, copied without the line numbers.
     """
-    target = resolve(ctx.root, path, for_write=True)
+    target = resolve_for_write(ctx, path)
     shown = relative(ctx.root, target)
     data = read_for_edit(target, shown)
     if not old:

@@ -19,7 +19,7 @@ from tools.fileio import (
     with_newline,
 )
 from tools.git import workspace_files
-from tools.paths import matches_glob, open_checked, relative, resolve
+from tools.paths import matches_glob, open_checked, relative, resolve, resolve_for_write
 from tools.registry import tool
 
 WINDOW = 200
@@ -112,7 +112,7 @@ def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500
 @tool(read_only=False, paths=("path",))
 def create_file(ctx: ToolContext, path: str, content: str, overwrite: bool = False) -> str:
     """Write a new file (and its folders); overwrite=true replaces an existing one."""
-    target = resolve(ctx.root, path, for_write=True)
+    target = resolve_for_write(ctx, path)
     shown = relative(ctx.root, target)
     if target.is_dir():
         raise ToolError(f"{shown} is a directory")
@@ -136,7 +136,7 @@ def create_file(ctx: ToolContext, path: str, content: str, overwrite: bool = Fal
 @tool(read_only=False, paths=("path",))
 def delete_file(ctx: ToolContext, path: str) -> str:
     """Delete one file."""
-    target = resolve(ctx.root, path, for_write=True)
+    target = resolve_for_write(ctx, path)
     # A symlink is removed itself, never what it points to.
     link = resolve(ctx.root, os.path.dirname(path.strip()) or ".") / Path(path.strip()).name
     if link.is_symlink():

@@ -41,6 +41,20 @@ def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
     return real
 
 
+def resolve_for_write(ctx, path: str) -> Path:
+    """`resolve(ctx.root, path, for_write=True)`, also refusing the folders the sandbox keeps
+    read-only (environments the person runs, `.venv` and the like): the agent's own edits
+    hold to what its commands may do."""
+    real = resolve(ctx.root, path, for_write=True)
+    policy = getattr(ctx.sandbox, "policy", None)
+    for folder in getattr(policy, "read_only", ()):
+        folder = Path(folder).resolve()
+        if real == folder or folder in real.parents:
+            raise ToolError(f"{path!r} is inside {relative(ctx.root, folder)}, an environment "
+                            "folder kept read-only; change the project's files instead")
+    return real
+
+
 def open_checked(root: Path, real: Path) -> BinaryIO:
     """`real` (from `resolve`) opened for reading, refused if it was swapped for a link
     that leads out since it was resolved."""
