@@ -1,0 +1,130 @@
+"""The agent's own time per session, and how soon the first model call starts.
+
+usage: PYTHONPATH=. python tests/benchmarks/bench_session_overhead.py TASKS.jsonl... \
+           [--repeat N] [--model-wait S]
+
+Each task of `agent bench synth` is set up as a fresh git repository (the bug applied and
+committed) and solved by a whole session whose model is scripted: a plan, the edit that
+undoes the bug, finish; every answer waits `--model-wait` seconds like a network call.
+`--repeat N` lists the suite's paths N times (pytest --keep-duplicates) for a suite that
+takes longer here. From the session's events: wall time, the agent's own time (wall minus
+the model's waits) and the first model call's start after the localize phase began.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from agent.events import Finished, PhaseChanged, SessionStarted
+from agent.models.scripted import ScriptedModel
+from agent.runner import SolveOptions, run_session
+from tests.solve_kit import finish, git, turn
+
+SETTINGS = "independent_tests = false\nreproduce = false\ntraces = false\nmax_plans = 1\n"
+
+
+def suite_command(command: str, repeat: int) -> str:
+    """The task's pytest command with its paths listed `repeat` times."""
+    words = shlex.split(command)
+    paths = [w for w in words if not w.startswith("-") and "=" not in w and "/" not in w
+             and w not in ("python", "pytest") and w != "-m"][-1:]
+    if repeat <= 1 or not paths:
+        return command
+    return command + " --keep-duplicates" + (" " + paths[0]) * (repeat - 1)
+
+
+def prepared(task: dict, into: Path, command: str) -> Path:
+    """A git repository with the task's bug committed, and the settings for the session."""
+    repo = into / task["repo"]
+    shutil.copytree(task["repo_path"], repo, ignore=shutil.ignore_patterns(
+        "__pycache__", ".agent", ".pytest_cache"))
+    subprocess.run(["git", "apply"], input=task["patch"], text=True, cwd=repo, check=True)
+    (repo / ".agent.toml").write_text(SETTINGS + f"test_command = {json.dumps(command)}\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=b", "-c", "user.email=b@localhost", "commit", "-qm", "bug")
+    return repo
+
+
+def fix_edit(patch: str) -> tuple[str, str]:
+    """(old, new) for edit_file that turns the patched text back (the hunk's lines)."""
+    old, new = [], []
+    for line in patch.splitlines(keepends=True)[3:]:
+        if line.startswith("@@"):
+            continue
+        tag, text = line[:1], line[1:]
+        if tag in (" ", "+"):
+            old.append(text)
+        if tag in (" ", "-"):
+            new.append(text)
+    return "".join(old), "".join(new)
+
+
+def answers(task: dict, wait_s: float, calls: list[tuple[float, float]]) -> list:
+    """Plan, fix, finish; each call waits `wait_s` and records its (start, end)."""
+    old, new = fix_edit(task["patch"])
+    plan = turn("", ("submit_plan", {
+        "reading": f"undo the bug in {task['function']}", "steps": [f"fix {task['path']}"],
+        "check_input": "the failing test", "check_expected": "it passes",
+        "check_walkthrough": "the fix restores the behaviour", "check_agrees": True,
+        "bug": False, "tests": []}))
+    fix = turn("", ("edit_file", {"path": task["path"], "old": old, "new": new}))
+
+    def waiting(answer):
+        def answer_after_wait(request):
+            started = time.time()
+            time.sleep(wait_s)
+            calls.append((started, time.time()))
+            return answer
+        return answer_after_wait
+    return [waiting(a) for a in (plan, fix, finish("fixed"))]
+
+
+def measure(task: dict, repeat: int, wait_s: float) -> dict:
+    """One session on one task: its times."""
+    command = suite_command(task["test_command"], repeat)
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = prepared(task, Path(scratch), command)
+        started = time.monotonic()
+        subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True)
+        suite_s = time.monotonic() - started
+        git(repo, "clean", "-qfdx")
+        calls: list[tuple[float, float]] = []
+        events: list = []
+        run_session(SolveOptions(task=task["problem_statement"], cwd=repo,
+                                 model=ScriptedModel(answers(task, wait_s, calls))),
+                    [events.append])
+    begin = next(e.at for e in events if isinstance(e, SessionStarted))
+    end = next(e for e in events if isinstance(e, Finished))
+    localize = next(e.at for e in events if isinstance(e, PhaseChanged) and e.phase == "localize")
+    wall = end.at - begin
+    model = sum(b - a for a, b in calls)
+    return {"task": task["instance_id"], "status": end.status, "suite_s": round(suite_s, 1),
+            "wall_s": round(wall, 1), "model_s": round(model, 1), "own_s": round(wall - model, 1),
+            "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None}
+
+
+def main() -> None:
+    """Run every task given and print one JSON line per session."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tasks", nargs="+", type=Path)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--model-wait", type=float, default=2.0)
+    options = parser.parse_args()
+    for path in options.tasks:
+        for line in path.read_text().splitlines():
+            if line.strip():
+                row = measure(json.loads(line), options.repeat, options.model_wait)
+                print(json.dumps(row), flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
