@@ -28,7 +28,8 @@ def test_fine():
     pass
 '''
 OTHER = {
-    "tests/test_more.py": "def test_alpha():\n    pass\n\n\ndef test_beta():\n    assert 0, 'beta broke'\n",
+    "tests/test_more.py": ("def test_alpha():\n    pass\n\n\n"
+                           "def test_beta():\n    assert 0, 'beta broke'\n"),
     "tests/test_slow.py": "import time\n\n\ndef test_sleeps():\n    time.sleep(30)\n",
     "tests/test_crash.py": "import os\n\n\ndef test_dies():\n    os._exit(3)\n",
 }

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 from tools.testrun import SubtestFailure, TestCase
 

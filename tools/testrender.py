@@ -38,7 +38,8 @@ def _head(run) -> str:
         return (f"Test command {verdict} (exit {run.exit_code}, {run.duration_s:.1f}s; "
                 f"no per-test report for this command): {run.command}")
     if not run.parsed:
-        return f"Tests: no report (exit {run.exit_code}, {run.duration_s:.1f}s)\nCommand: {run.command}"
+        return (f"Tests: no report (exit {run.exit_code}, {run.duration_s:.1f}s)\n"
+                f"Command: {run.command}")
     collection = sum(1 for case in run.failures if case.collection)
     errors = run.errors - collection
     counts = [f"{run.passed} passed", f"{run.failed} failed", f"{errors} errors"]
