@@ -8,6 +8,7 @@ from pathlib import Path
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.git import git
+from tools.go_runner import run_go
 from tools.pytest_runner import PYTEST_FLAGS, run_pytest
 from tools.registry import tool
 from tools.testrun import TestRun
@@ -67,6 +68,8 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
     env = ctx.test_env or None
     if "pytest" in ctx.test_command:
         run = run_pytest(ctx, base, targets, timeout, env)
+    elif ctx.test_command.lstrip().startswith("go test"):
+        run = run_go(ctx, ctx.test_command, targets, timeout, env)
     else:
         run = _run_command_only(ctx, test_command_line(ctx.test_command, target), timeout, env)
     _record_changes(ctx, before)
