@@ -52,7 +52,8 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     Args:
         target: Tests to run: paths or test ids, several separated by spaces, e.g.
             "tests/test_api.py" or "tests/test_api.py::test_get tests/test_db.py"; empty
-            runs the whole suite.
+            runs the whole suite. For `go test`: "./pkg::TestName" or "./pkg". An id that
+            does not exist is reported as NO SUCH TEST with the nearest existing ids.
         timeout: Seconds before the run is killed.
     """
     return run_tests_structured(ctx, target, timeout).render()
