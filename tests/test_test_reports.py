@@ -59,6 +59,11 @@ def test_each_failing_subtest_is_named_with_its_message(tmp_path):
     assert "SUBTEST (i=1) FAILED - AssertionError: 1 != 0 : odd 1" in text
     assert "SUBTEST [small] (i=2) FAILED - AssertionError: too big 2" in text
     assert not list(tmp_path.glob(".agent-report-*")), "the report file is left behind"
+    from agent.hooks.failures import failure_lines
+
+    hook_lines = failure_lines(run, str(tmp_path))
+    assert ("tests/test_sub.py:8: SUBTEST (i=1) of tests/test_sub.py::TestParity::test_even: "
+            "AssertionError: 1 != 0 : odd 1") in hook_lines
 
 
 def test_a_missing_id_is_no_such_test_and_the_others_still_run(tmp_path):
