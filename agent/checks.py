@@ -74,14 +74,16 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
     from tools.run import run_tests_structured
 
     result = run_tests_structured(ctx, target)
-    broken = result.timed_out or not result.parsed  # a crash or a hang counts against the change
+    # A crash or a hang counts against the change; a test id that does not exist does not.
+    broken = result.timed_out or result.crashed
     report = TestReport(
         command=result.command, passed=result.passed, failed=result.failed,
         errors=max(result.errors, 1 if broken else 0),
         failing=[f.test_id for f in result.failures], details=result.render(),
-        collected=result.parsed and result.exit_code != 5, duration_s=result.duration_s,
+        collected=not result.only_missing and result.exit_code != 5 and (
+            result.parsed or result.ok), duration_s=result.duration_s,
     )
-    report.ok = result.ok and report.collected
+    report.ok = result.ok and (report.collected or result.only_missing)
     emit(TestsRun(result.command, result.passed, result.failed, report.errors,
                   tuple(report.failing), result.exit_code,
                   "" if report.ok else report.details[:FAILURE_OUTPUT_CHARS]))

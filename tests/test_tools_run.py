@@ -64,6 +64,8 @@ def test_collection_errors(tmp_path):
     ctx = _ctx(tmp_path)
     run = run_tests_structured(ctx, "tests/test_syntax.py tests/test_import.py")
     assert (run.passed, run.failed, run.errors, run.exit_code) == (0, 0, 2, 2)
+    assert run.source == "report" and all(f.collection for f in run.failures)
+    assert "COLLECTION ERROR in tests/test_syntax.py" in run.render()
     by_id = {f.test_id: f for f in run.failures}
     assert set(by_id) == {"tests/test_syntax.py", "tests/test_import.py"}
     assert "SyntaxError" in by_id["tests/test_syntax.py"].traceback
@@ -74,9 +76,12 @@ def test_unknown_target_and_bad_command(tmp_path):
     ctx = _ctx(tmp_path)
     missing = run_tests_structured(ctx, "tests/test_ok.py::test_nothing_here")
     assert missing.exit_code == 4 and missing.passed == 0
+    nearest = missing.missing["tests/test_ok.py::test_nothing_here"]
+    assert {"tests/test_ok.py::test_add", "tests/test_ok.py::test_add_zero"} <= set(nearest)
     ctx.test_command = "false"
     odd = call(ctx, "run_tests").content
-    assert odd.startswith("Test command exited 1 without a pytest summary: false")
+    assert odd.startswith("Test command FAILED (exit 1, ") and odd.endswith(
+        "no per-test report for this command): false")
 
 
 def test_run_command_in_the_sandbox(tmp_path):

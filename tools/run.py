@@ -1,4 +1,4 @@
-"""run_command and run_tests: commands in the sandbox, and pytest results the model can act on."""
+"""run_command and run_tests: commands in the sandbox, and test results the model can act on."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 from tools.context import ToolContext
 from tools.errors import ToolError
-from tools.pytest_report import TestRun, parse_pytest
+from tools.go_runner import run_go
+from tools.pytest_runner import PYTEST_FLAGS, run_pytest
 from tools.registry import tool
+from tools.testrun import TestRun
 
-PYTEST_FLAGS = "-rfE --tb=short --color=no -p no:cacheprovider"
 DEFAULT_TEST_TIMEOUT = 600
 
 
@@ -62,7 +63,8 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     """Run the project's tests; report what passed and failed, with tracebacks.
 
     Args:
-        target: Paths or test ids separated by spaces; empty runs the whole suite.
+        target: Paths or test ids separated by spaces; empty runs the whole suite. For
+            `go test`: "./pkg::TestName" or "./pkg".
     """
     return run_tests_structured(ctx, target, timeout).render()
 
@@ -72,14 +74,26 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
     """Run the tests (all, or `target`) and return the parsed result, for the loop."""
     if not ctx.test_command:
         raise ToolError("no test command is configured for this repository")
-    command = test_command_line(ctx.test_command, target, ctx.root)
-    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
-                             env=ctx.test_env or None)
+    base, targets = _base_and_targets(ctx.test_command, target, ctx.root)
+    env = ctx.test_env or None
+    if "pytest" in ctx.test_command:
+        run = run_pytest(ctx, base, targets, timeout, env)
+    elif ctx.test_command.lstrip().startswith("go test"):
+        run = run_go(ctx, ctx.test_command, targets, timeout, env)
+    else:
+        run = _run_command_only(ctx, test_command_line(ctx.test_command, target), timeout, env)
     _record_changes(ctx)
-    output = result.stdout + ("\n" + result.stderr if result.stderr else "")
-    run = parse_pytest(output, command, result.exit_code)
-    run.duration_s, run.timed_out = result.duration_s, result.timed_out
     return run
+
+
+def _run_command_only(ctx: ToolContext, command: str, timeout: int, env) -> TestRun:
+    """A runner we cannot read a report from: only its exit status is a verdict."""
+    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
+                             env=env)
+    output = result.stdout + ("\n" + result.stderr if result.stderr else "")
+    return TestRun(command, result.exit_code, runner="command", output=output,
+                   duration_s=result.duration_s, timed_out=result.timed_out,
+                   killed_by=result.killed_by)
 
 
 def test_command_line(test_command: str, target: str, root: Path | None = None) -> str:
@@ -88,6 +102,12 @@ def test_command_line(test_command: str, target: str, root: Path | None = None) 
     With a target, the test paths at the end of the project's command (`pytest -q tests`)
     are dropped, so the run covers the target only rather than the target plus the suite.
     """
+    base, targets = _base_and_targets(test_command, target, root)
+    parts = [base] + ([PYTEST_FLAGS] if "pytest" in test_command else [])
+    return " ".join(parts + [shlex.quote(t) for t in targets])
+
+
+def _base_and_targets(test_command: str, target: str, root: Path | None) -> tuple[str, list[str]]:
     try:
         targets = shlex.split(target)
     except ValueError as error:
@@ -98,11 +118,7 @@ def test_command_line(test_command: str, target: str, root: Path | None = None) 
         while len(words) > 1 and not words[-1].startswith("-") and (root / words[-1]).exists():
             words.pop()
         base = shlex.join(words)
-    parts = [base]
-    if "pytest" in test_command:
-        parts.append(PYTEST_FLAGS)
-    parts += [shlex.quote(t) for t in targets]
-    return " ".join(parts)
+    return base, targets
 
 
 def _record_changes(ctx: ToolContext) -> None:

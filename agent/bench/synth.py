@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,41 +34,42 @@ from agent.gitops.pin import git_argv, git_env
 
 _SKIP_FILES = re.compile(r"(^|/)(setup|conftest|versioneer|_version|benchmarks?|noxfile|"
                          r"fabfile|manage)\.py$|(^|/)(docs?|examples?|scripts?|build)/")
-_RESULT = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL) (.+?)(?: - (.*))?$")
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     """Per-test results of one test-suite run."""
 
-    results: dict[str, str]  # node id -> PASSED | FAILED | ERROR | ...
+    results: dict[str, str]  # node id -> PASSED | FAILED | ERROR | SKIPPED | XFAIL
     messages: dict[str, str]
     timed_out: bool
 
 
-def parse_results(output: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Per-test outcomes and failure messages from pytest's `-rA` summary."""
-    results: dict[str, str] = {}
-    messages: dict[str, str] = {}
-    for line in output.splitlines():
-        match = _RESULT.match(line)
-        if match:
-            status, test, message = match.groups()
-            results[test] = status
-            if message:
-                messages[test] = message
-    return results, messages
+_JUDGED = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR", "skipped": "SKIPPED",
+           "xfailed": "XFAIL"}
 
 
 def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "auto") -> RunOutcome:
-    """Run the test command in the sandbox and read its per-test results."""
-    from agent.debug.execute import run_command
+    """Run the test command in the sandbox and read its per-test results from its JUnit XML.
 
-    argv = [sys.executable, "-m", "pytest", *cmd.args, "-q", "-rA", "--tb=line",
-            "-p", "no:cacheprovider", "-p", "no:randomly"]
-    env = {"COLUMNS": "240", **cmd.env}  # pytest cuts summary messages to the width
-    res = run_command(root, argv, timeout=timeout, env=env, backend=backend)
-    results, messages = parse_results(res.stdout)
+    A run that leaves no report gives no results: every test counts as not passed.
+    """
+    from agent.debug.execute import run_command
+    from tools.junit import ReportUnreadable, pytest_cases, read_report_file
+
+    report = root / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
+    argv = [sys.executable, "-m", "pytest", *cmd.args, "-q", "--tb=line",
+            "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "junit_family=xunit1",
+            f"--junitxml={report}"]
+    try:
+        res = run_command(root, argv, timeout=timeout, env=cmd.env, backend=backend)
+        cases = pytest_cases(read_report_file(report), root)
+    except ReportUnreadable:
+        cases = []
+    finally:
+        report.unlink(missing_ok=True)
+    results = {c.test_id: _JUDGED[c.outcome] for c in cases}
+    messages = {c.test_id: c.message for c in cases if c.message}
     return RunOutcome(results, messages, res.timed_out)
 
 

@@ -15,7 +15,7 @@ MAX_FAILURES = 20
 
 
 def failure_lines(run, content_root: str) -> list[str]:
-    """`file:line: message` lines for the failing tests of a `tools.pytest_report.TestRun`."""
+    """`file:line: message` lines for the failing tests of a `tools.testrun.TestRun`."""
     lines: list[str] = []
     for failure in run.failures[:MAX_FAILURES]:
         message = _error_text(failure)
@@ -28,8 +28,20 @@ def failure_lines(run, content_root: str) -> list[str]:
         path, line, _ = frames[0]
         lines.append(f"{path}:{line}: {label}: {message}".rstrip(": "))
         lines += [f"{p}:{n}: in {function}" for p, n, function in frames[1:]]
+    for failure in run.failures[:MAX_FAILURES]:
+        lines += _subtest_lines(failure, content_root)
     if len(run.failures) > MAX_FAILURES:
         lines.append(f"... and {len(run.failures) - MAX_FAILURES} more failing tests")
+    return lines
+
+
+def _subtest_lines(failure, content_root: str) -> list[str]:
+    """One line per failing subtest, at its own frame when the traceback gives one."""
+    lines = []
+    for sub in failure.subtests:
+        frames = _frames(sub.traceback, content_root)
+        path, line = frames[0][:2] if frames else (failure.test_id.split("::")[0], "1")
+        lines.append(f"{path}:{line}: SUBTEST {sub.label} of {failure.test_id}: {sub.message}")
     return lines
 
 

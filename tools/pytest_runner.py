@@ -1,0 +1,115 @@
+"""pytest (and unittest through it) as a test runner: its command line, its JUnit XML report,
+and test ids that do not exist.
+
+The report goes to a hidden file in the workspace (the sandbox's /tmp is private to each
+command), which is read and deleted before anyone looks at what the run changed. A run that
+names a missing test id makes pytest stop before running anything (exit 4); the missing ids
+are then found from a collection run, with the nearest existing ids, and the rest run alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+import uuid
+from pathlib import Path
+
+from tools.junit import ReportUnreadable, pytest_cases, read_report_file
+from tools.pytest_report import parse_pytest
+from tools.testrun import TestRun
+
+PYTEST_FLAGS = "-rfE --tb=short --color=no -p no:cacheprovider"
+USAGE_ERROR = 4  # pytest's exit status for a test id or path it cannot find
+NEAREST = 3
+_SUBFAILED = re.compile(r"^SUBFAILED((?:\[[^\]]*\])?\s?(?:\(.*?\))?) (.+?)(?: - .*)?$")
+
+
+def run_pytest(ctx, base: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
+    """Run pytest on `targets` (all when empty); missing ids are reported, not failed."""
+    run = _run_once(ctx, base, targets, timeout, env)
+    if run.exit_code != USAGE_ERROR or run.cases or not targets or run.source != "report":
+        return run
+    known = collected_ids(ctx, base, timeout, env)
+    present = [t for t in targets if _exists(t, known, ctx.root)]
+    missing = {t: nearest_ids(t, known) for t in targets if t not in present}
+    if not missing:
+        return run
+    if present:
+        run = _run_once(ctx, base, present, timeout, env)
+    run.missing = missing
+    return run
+
+
+def command_line(base: str, targets: list[str]) -> str:
+    """The command as the model may re-run it: the project's, our flags, the targets."""
+    return " ".join([base, PYTEST_FLAGS, *(shlex.quote(t) for t in targets)])
+
+
+def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
+    report = ctx.root / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
+    shown = command_line(base, targets)
+    real = " ".join([base, PYTEST_FLAGS, "-o", "junit_family=xunit1",
+                     shlex.quote(f"--junitxml={report}"), *(shlex.quote(t) for t in targets)])
+    try:
+        result = ctx.sandbox.run(["bash", "-c", real], cwd=ctx.root, timeout=max(timeout, 1),
+                                 env=env)
+        data = _take(report)
+    finally:
+        report.unlink(missing_ok=True)
+    output = result.stdout + ("\n" + result.stderr if result.stderr else "")
+    run = parse_pytest(output, shown, result.exit_code)
+    if data is not None and not result.timed_out:
+        try:
+            run.cases = pytest_cases(data, ctx.root, subtest_labels(output))
+            run.source = "report"
+        except ReportUnreadable:
+            pass
+    run.duration_s, run.timed_out = result.duration_s, result.timed_out
+    run.killed_by = result.killed_by
+    return run
+
+
+def _take(report: Path) -> bytes | None:
+    try:
+        return read_report_file(report)
+    except ReportUnreadable:
+        return None
+
+
+def subtest_labels(output: str) -> dict[str, list[str]]:
+    """Each test id's failing subtests' labels, in order, from pytest's `SUBFAILED` lines.
+
+    Only labels: the verdicts come from the report, which does not carry them.
+    """
+    labels: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        found = _SUBFAILED.match(line)
+        if found:
+            labels.setdefault(found.group(2), []).append(found.group(1).strip())
+    return labels
+
+
+def collected_ids(ctx, base: str, timeout: int, env: dict | None) -> list[str]:
+    """Every test id the project's command collects (for existence and nearest-id hints)."""
+    command = f"{base} --collect-only --verbosity=-1 --color=no -p no:cacheprovider"
+    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
+                             env=env)
+    return [line.strip() for line in result.stdout.splitlines()
+            if "::" in line and not line.startswith((" ", "="))]
+
+
+def nearest_ids(test_id: str, known: list[str]) -> list[str]:
+    """The existing ids closest to `test_id`: by spelling, else the first ones of its file."""
+    close = difflib.get_close_matches(test_id, known, n=NEAREST, cutoff=0.6)
+    if close:
+        return close
+    same_file = [k for k in known if k.split("::")[0] == test_id.split("::")[0]]
+    return same_file[:NEAREST] or difflib.get_close_matches(test_id, known, n=NEAREST,
+                                                            cutoff=0.0)
+
+
+def _exists(target: str, known: list[str], root: Path) -> bool:
+    if "::" not in target:
+        return (root / target).exists()
+    return any(k == target or k.startswith((target + "::", target + "[")) for k in known)
