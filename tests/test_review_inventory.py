@@ -118,6 +118,7 @@ def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
     done = agent_cli(repo, "solve", TASK, "--json", "--model",
                      f"replay:{replay_folder(tmp_path / 'rec2', answers)}")
     touched = by_path(json.loads(done.stdout)["touched"])
+    assert not [p for p in touched if ".agent-report" in p]  # the test report is not the change
     assert touched["local/conftest.py"]["runs_code"] == "pytest imports it"
     assert touched["logs/run.log"]["change"] == "deleted" and touched["logs/run.log"]["ignored"]
 

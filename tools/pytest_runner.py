@@ -1,8 +1,9 @@
 """pytest (and unittest through it) as a test runner: its command line, its JUnit XML report,
 and test ids that do not exist.
 
-The report goes to a hidden file in the workspace (the sandbox's /tmp is private to each
-command), which is read and deleted before anyone looks at what the run changed. A run that
+The report goes to the session's scratch folder, which the sandbox may write and the review
+does not watch (the sandbox's /tmp is private to each command); without one, to a hidden file
+in the workspace. Either way it is read as hostile input and deleted after each run. A run that
 names a missing test id makes pytest stop before running anything (exit 4); the missing ids
 are then found from a collection run, with the nearest existing ids, and the rest run alone.
 """
@@ -47,7 +48,8 @@ def command_line(base: str, targets: list[str]) -> str:
 
 
 def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
-    report = ctx.root / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
+    folder = ctx.scratch if getattr(ctx, "scratch", None) is not None else ctx.root
+    report = Path(folder) / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
     shown = command_line(base, targets)
     real = " ".join([base, PYTEST_FLAGS, "-o", "junit_family=xunit1",
                      shlex.quote(f"--junitxml={report}"), *(shlex.quote(t) for t in targets)])
