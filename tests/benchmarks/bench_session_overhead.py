@@ -106,7 +106,7 @@ def measure(task: dict, repeat: int, wait_s: float) -> dict:
     localize = next(e.at for e in events if isinstance(e, PhaseChanged) and e.phase == "localize")
     wall = end.at - begin
     model = sum(b - a for a, b in calls)
-    return {"task": task["instance_id"], "status": end.status, "suite_s": round(suite_s, 1),
+    return {"task": task["instance_id"], "status": end.status, "stop": end.stop_reason[:80], "suite_s": round(suite_s, 1),
             "wall_s": round(wall, 1), "model_s": round(model, 1), "own_s": round(wall - model, 1),
             "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None}
 
