@@ -51,9 +51,6 @@ class TestCase:
         return self.outcome in ("failed", "error")
 
 
-TestFailure = TestCase  # the name older readers use for a failing case
-
-
 @dataclass
 class TestRun:
     """A finished test run: the cases its report gave, or why there is no report.
