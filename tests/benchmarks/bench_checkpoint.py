@@ -13,28 +13,17 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_kit import django_copy
 
 from agent import events as ev
 from agent.git import Workspace
 from agent.session import SessionStore
 
-GET_REPOS = "/work/shared/bench/get-repos"
 RUNS = 5
-
-
-def django_copy(scratch: Path) -> Path:
-    """A private django repository to edit freely."""
-    if len(sys.argv) > 1:
-        repo = scratch / "django"
-        shutil.copytree(Path(sys.argv[1]), repo, symlinks=True)
-        return repo
-    out = subprocess.run([GET_REPOS, str(scratch), "django"], capture_output=True, text=True,
-                         check=True)
-    return Path(out.stdout.split()[1])
 
 
 def timed(action) -> float:

@@ -9,33 +9,21 @@ Prints a table of median times and a one-line summary.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_kit import django_copy
 
 from agent.gitops.pin import fingerprint, pin_work_tree, unpin
 from agent.gitops.plumbing import run_git
 from sandbox.mounts import _agent_dir_hidden, _git_dir_binds
 
-GET_REPOS = "/work/shared/bench/get-repos"
 # One run_command costs two `git status` (what the command touched) and one checkpoint:
 # two `ls-files`, `update-index`, `write-tree`, `for-each-ref`, `commit-tree`, `update-ref`.
 GIT_CALLS_PER_COMMAND = 9
-
-
-def django_copy(scratch: Path) -> Path:
-    """A private django repository."""
-    if len(sys.argv) > 1:
-        repo = scratch / "django"
-        shutil.copytree(Path(sys.argv[1]), repo, symlinks=True)
-        return repo
-    out = subprocess.run([GET_REPOS, str(scratch), "django"], capture_output=True, text=True,
-                         check=True)
-    return Path(out.stdout.split()[1])
 
 
 def per_call(action, runs: int) -> float:

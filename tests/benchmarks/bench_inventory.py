@@ -14,30 +14,19 @@ from __future__ import annotations
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench_kit import django_copy
+
 from agent.review import inventory
 from agent.review.notify import NotifyTracker
 
-GET_REPOS = "/work/shared/bench/get-repos"
 RUNS = 21
 EDIT = "echo '# touched' >> django/__init__.py; touch docs/conf.py"
 PYTEST_LIKE = ("mkdir -p tests/__pycache__ && for n in $(seq 50); do "
                "echo x > tests/__pycache__/t$n.cpython-311.pyc; done")
-
-
-def django_copy(scratch: Path) -> Path:
-    """A private django repository to change freely."""
-    if len(sys.argv) > 1:
-        repo = scratch / "django"
-        shutil.copytree(Path(sys.argv[1]), repo, symlinks=True)
-        return repo
-    out = subprocess.run([GET_REPOS, str(scratch), "django"], capture_output=True, text=True,
-                         check=True)
-    return Path(out.stdout.split()[1])
 
 
 def median_ms(action, before=None, runs: int = RUNS) -> float:
