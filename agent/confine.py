@@ -10,7 +10,9 @@ files it can already see, on the workspace's own file system).
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -61,7 +63,13 @@ def open_inside(root: Path | str, path: Path | str) -> BinaryIO:
     """`path` opened for reading in binary, checked again once open: a link swapped in
     between the check and the open is caught by asking the kernel what was opened."""
     real = confine(root, path)
-    fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    # O_NONBLOCK: a FIFO a command planted must not hang the agent in open() or read().
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(real))
+    os.set_blocking(fd, True)
     try:
         opened = os.readlink(f"/proc/self/fd/{fd}")
     except OSError:  # no /proc: the check before the open stands alone

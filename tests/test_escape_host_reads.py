@@ -192,3 +192,55 @@ def test_a_tracked_folder_swapped_for_a_link_out_is_not_read_into_checkpoints(ar
     assert undo.returncode == 0, undo.stderr
     assert (repo / "lib" / "calc.py").read_text() == solve_kit.CALC and not (repo / "lib").is_symlink()
     assert PRIVATE in (outside / "calc.py").read_text()  # the host file is left alone
+
+
+def test_a_fifo_planted_by_a_command_does_not_hang_the_agent(area, home):
+    repo = solve_kit.make_repo(area / "repo")
+    model = ScriptedModel([solve_kit.plan(),
+                           solve_kit.turn("", ("run_command", {"command": "mkfifo pipe"})),
+                           solve_kit.turn("", ("read_file", {"path": "pipe"})),
+                           solve_kit.edit(), solve_kit.finish()])
+    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
+    assert result.outcome.status == "solved"
+    assert "not a regular file" in repr(model.requests[3])
+
+
+def test_the_models_tools_cannot_write_or_delete_in_the_agents_own_folder(area, home):
+    repo = solve_kit.make_repo(area / "repo")
+    model = ScriptedModel([
+        solve_kit.plan(),
+        solve_kit.turn("", ("delete_file", {"path": ".agent/sessions.sqlite"})),
+        solve_kit.turn("", ("create_file", {"path": ".agent/session.lock", "content": "x",
+                                            "overwrite": True})),
+        solve_kit.edit(), solve_kit.finish()])
+    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
+    assert repr(model.requests[2]).count("is inside .agent") == 1
+    assert repr(model.requests[3]).count("is inside .agent") == 2
+    listed = subprocess.run([sys.executable, "-m", "agent", "sessions"], cwd=repo,
+                            capture_output=True, text=True)
+    assert result.session_id in listed.stdout
+
+
+def test_agent_diff_on_a_terminal_shows_a_carriage_return_that_would_hide_code(area, home):
+    import pty
+
+    repo = solve_kit.make_repo(area / "repo")
+    hide = "printf 'import os; os.system(1)\\r# a harmless comment here\\n' > conftest.py"
+    model = ScriptedModel([solve_kit.plan(),
+                           solve_kit.turn("", ("run_command", {"command": hide})),
+                           solve_kit.edit(), solve_kit.finish()])
+    run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
+    leader, follower = pty.openpty()
+    subprocess.run([sys.executable, "-m", "agent", "diff"], cwd=repo, stdout=follower,
+                   stderr=subprocess.DEVNULL, timeout=60)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert b"os.system(1)^M# a harmless" in shown

@@ -38,6 +38,9 @@ def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
         raise ToolError(_for_the_model(path, refused)) from None
     if for_write and _in_git_dir(real, root):
         raise ToolError(f"{path!r} is inside .git; the repository's metadata is not editable")
+    if for_write and _in_agent_dir(real, root):
+        raise ToolError(f"{path!r} is inside .agent, the agent's own sessions and index; "
+                        "it is not editable")
     return real
 
 
@@ -100,6 +103,11 @@ def _for_the_model(path: str, refused: LeavesWorkspace) -> str:
 
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
+
+
+def _in_agent_dir(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root).parts
+    return bool(rel) and rel[0] == ".agent"
 
 
 def _in_git_dir(path: Path, root: Path) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 SESSION_HELP = "Session id or unique prefix (default: the latest session)."
@@ -60,9 +62,23 @@ def diff(
     if not text and not hidden:
         typer.echo(f"No changes since {against} of session {record.id}.", err=True)
         return
-    typer.echo(text, nl=False)
+    typer.echo(_visible(text) if sys.stdout.isatty() else text, nl=False)
     for line in hidden:
         typer.echo(line)
+
+
+def _visible(text: str) -> str:
+    """Control characters (a carriage return that hides the start of a line, escapes) shown
+    as ^X on a terminal, so the review shows what the file holds; piped, the diff stays
+    byte-exact for `git apply`."""
+    shown = []
+    for char in text:
+        code = ord(char)
+        if char in "\n\t" or (32 <= code and code != 127):
+            shown.append(char)
+        else:
+            shown.append("^?" if code == 127 else f"^{chr(code + 64)}")
+    return "".join(shown)
 
 
 def _not_in_diff(workspace, record) -> list[str]:
