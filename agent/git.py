@@ -161,12 +161,17 @@ class Workspace:
 
     def undo_to_start(self, session_id: str) -> Restored:
         """Put the working tree back exactly as it was when the session started."""
-        from agent.gitops.ignored import restore_ignored
+        from agent.gitops.ignored import ignored_state, restore_ignored
+        from agent.gitops.nested import remove_new_git_dirs
 
+        kept, nested = ignored_state(self.root, session_id), []
+        if kept is not None and kept.git_dirs is not None:
+            # First, so the nested repository's files read as this tree's untracked files.
+            nested = remove_new_git_dirs(self.root, kept.git_dirs)
         saved = self.checkpoint(session_id, "before undo")
         restored = self._restore_from(session_id, saved, self.start(session_id))
         ignored, lost = restore_ignored(self.root, session_id)
-        return replace(restored, paths=restored.paths + ignored, not_restorable=lost)
+        return replace(restored, paths=restored.paths + ignored + nested, not_restorable=lost)
 
     def restore(self, session_id: str, checkpoint: str) -> Restored:
         """Bring back any checkpoint of the session (by commit id or unique prefix)."""

@@ -252,3 +252,19 @@ def test_a_refused_session_lets_go_of_the_tree(repo):
     (repo / "notes.txt").unlink()
     result, _ = session(repo)
     assert result.outcome.status == "solved"
+
+
+def test_undo_to_start_removes_a_repository_a_command_made_inside_the_tree(repo):
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@localhost", "stash", "pop", "-q")
+    git(repo, "checkout", "-q", "calc.py")
+    result, _ = session(repo, command(
+        "mkdir sub && cd sub && git init -q && echo a > a.txt && git add a.txt && "
+        "git -c user.name=t -c user.email=t@l commit -qm a && "
+        f"git config core.fsmonitor {payload(repo)}"))
+    assert result.outcome.status == "solved" and (repo / "sub" / ".git" / "config").exists()
+    undo = subprocess.run([sys.executable, "-m", "agent", "undo", "--to-start"], cwd=repo,
+                          capture_output=True, text=True)
+    assert undo.returncode == 0, undo.stderr
+    assert not (repo / "sub").exists()  # nothing of the planted repository is left to run
+    assert git(repo, "status", "--porcelain") == ""
+    assert not marker(repo).exists()

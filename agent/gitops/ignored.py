@@ -26,6 +26,7 @@ from agent.gitops.plumbing import (
     temp_index,
     update_ref,
 )
+from agent.gitops.nested import nested_git_dirs
 from agent.review import inventory
 
 IGNORED_REFS = "refs/agent/ignored/"
@@ -38,6 +39,8 @@ class IgnoredState:
 
     kept: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # path: (mode, blob, perm)
     over_cap: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path: stat key
+    # nested `.git` folders at start (None: a session from before they were recorded)
+    git_dirs: list[str] | None = None
 
     def started_with(self, path: str) -> bool:
         """True when `path` was an ignored file at session start (kept or not)."""
@@ -86,6 +89,7 @@ def keep_ignored(root: Path, session_id: str, start_tree: str, cap_bytes: int,
         mode = SYMLINK if stat.S_ISLNK(st.st_mode) else \
             "100755" if st.st_mode & stat.S_IXUSR else "100644"
         state.kept[path] = (mode, blobs[path], stat.S_IMODE(st.st_mode))
+    state.git_dirs = nested_git_dirs(root)
     _store(root, session_id, state)
     return state
 
@@ -107,6 +111,9 @@ def ignored_state(root: Path, session_id: str) -> IgnoredState | None:
         state.kept[name] = (mode, blob, int(perms.get(name, ["644"])[0], 8))
     for name, values in _records(over, 3):
         state.over_cap[name] = tuple(int(v) for v in values)
+    if rev(root, f"{ref}:git_dirs") is not None:
+        listed = run_git(root, "cat-file", "blob", f"{ref}:git_dirs")
+        state.git_dirs = [os.fsdecode(p) for p in listed.split(b"\0") if p]
     return state
 
 
@@ -216,12 +223,18 @@ def _store(root: Path, session_id: str, state: IgnoredState) -> None:
     over = b"".join(f"{a}\0{b}\0{c}\0".encode() + os.fsencode(p) + b"\0"
                     for p, (a, b, c) in sorted(state.over_cap.items()))
     blob_of = {name: run_git(root, "hash-object", "-w", "--stdin", input=data).decode().strip()
-               for name, data in (("modes", modes), ("over_cap", over))}
+               for name, data in (("modes", modes), ("over_cap", over),
+                                  ("git_dirs", _nul_list(state.git_dirs or [])))}
     tree = run_git(root, "mktree", "-z", input=(
         f"040000 tree {files}\tfiles\x00100644 blob {blob_of['modes']}\tmodes\x00"
+        f"100644 blob {blob_of['git_dirs']}\tgit_dirs\x00"
         f"100644 blob {blob_of['over_cap']}\tover_cap\x00").encode()).decode().strip()
     sha = commit_tree(root, tree, [], f"ignored files at the start of session {session_id}\n")
     update_ref(root, IGNORED_REFS + session_id, sha, None, "agent: keep ignored files")
+
+
+def _nul_list(paths: list[str]) -> bytes:
+    return b"".join(os.fsencode(p) + b"\0" for p in paths)
 
 
 def _records(data: bytes, width: int) -> list[tuple[str, list[str]]]:
