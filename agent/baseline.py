@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from agent import checks
 from agent.events import Event, EventSink, PhaseChanged
+from tools.fileio import atomic_write
 
 CACHE_DIR = Path(".agent") / "baseline"
 RUNNING = ("The test suite is being run now, before any change; its result follows in a later "
@@ -133,9 +132,6 @@ def _store(path: Path, report: checks.TestReport) -> None:
     """Write the report atomically; a cache that cannot be written is only a missed saving."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "w") as out:
-            json.dump(asdict(report), out)
-        os.replace(temp, path)
+        atomic_write(path, json.dumps(asdict(report)).encode())
     except OSError:
         pass

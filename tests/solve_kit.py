@@ -59,7 +59,12 @@ def make_repo(root: Path, settings: str = QUIET, files: dict[str, str] | None = 
     contents = {"calc.py": CALC, "tests/test_calc.py": CALC_TESTS,
                 "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = [\".\"]\n",
                 ".agent.toml": settings, **(files or {})}
-    for name, text in contents.items():
+    return committed(root, contents)
+
+
+def committed(root: Path, files: dict[str, str]) -> Path:
+    """`root` made a git repository holding `files` (path -> text) in one commit."""
+    for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     git(root, "init", "-q", "-b", "main")

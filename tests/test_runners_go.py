@@ -8,7 +8,7 @@ import pytest
 
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
-from tests.solve_kit import QUIET, edit, finish, git, plan
+from tests.solve_kit import QUIET, committed, edit, finish, plan
 from tests.test_tools_helpers import make_ctx
 from tools.run import run_tests_structured
 
@@ -27,13 +27,7 @@ TESTS = ('package calc\n\nimport "testing"\n\nfunc TestInside(t *testing.T) {\n'
 def _repo(root):
     files = {"go.mod": "module example.com/calc\n\ngo 1.19\n", "calc/calc.go": CALC,
              "calc/calc_test.go": TESTS, ".agent.toml": QUIET + 'test_command = "go test ./..."\n'}
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q", "-m", "init")
-    return root
+    return committed(root, files)
 
 
 def test_go_failures_subtests_and_missing_ids(tmp_path):
