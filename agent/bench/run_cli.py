@@ -155,16 +155,14 @@ def print_comparison(c: Comparison, a: Path, b: Path) -> None:
         table.add_column(column, justify="right" if column else "left")
     table.add_row("resolve rate", f"{c.rate_a:.1%}", f"{c.rate_b:.1%}",
                   f"{(c.rate_b - c.rate_a) * 100:+.1f} pts")
-    table.add_row("mean cost ($)", f"{c.cost_a:.4f}", f"{c.cost_b:.4f}",
-                  f"{c.cost_b - c.cost_a:+.4f}")
-    table.add_row("mean time (s)", f"{c.wall_a:.1f}", f"{c.wall_b:.1f}",
-                  f"{c.wall_b - c.wall_a:+.1f}")
-    table.add_row("mean model calls", f"{c.turns_a:.1f}", f"{c.turns_b:.1f}",
-                  f"{c.turns_b - c.turns_a:+.1f}")
-    table.add_row("mean input tokens", f"{c.input_a:.0f}", f"{c.input_b:.0f}",
-                  f"{c.input_b - c.input_a:+.0f}{_percent(c.input_b, c.input_a)}")
-    table.add_row("mean cache reads", f"{c.cached_a:.0f}", f"{c.cached_b:.0f}",
-                  f"{c.cached_b - c.cached_a:+.0f}")
+    for label, a_value, b_value, digits in (
+            ("mean cost ($)", c.cost_a, c.cost_b, 4), ("mean time (s)", c.wall_a, c.wall_b, 1),
+            ("mean model calls", c.turns_a, c.turns_b, 1),
+            ("mean input tokens", c.input_a, c.input_b, 0),
+            ("mean cache reads", c.cached_a, c.cached_b, 0)):
+        share = _percent(b_value, a_value) if label == "mean input tokens" else ""
+        table.add_row(label, f"{a_value:.{digits}f}", f"{b_value:.{digits}f}",
+                      f"{b_value - a_value:+.{digits}f}{share}")
     Console(file=sys.stdout, width=120).print(table)
     for label, ids in (("gained", c.gained), ("lost", c.lost)):
         for instance_id in ids:
