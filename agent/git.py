@@ -85,11 +85,6 @@ class Workspace:
         """The commit HEAD points at, or None before the first commit."""
         return rev(self.root, "HEAD")
 
-    def current_branch(self) -> str | None:
-        """The checked-out branch name, or None when HEAD is detached."""
-        out = run_git(self.root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
-        return out.decode().strip() or None
-
     def dirty_files(self) -> list[str]:
         """Paths with uncommitted changes, staged or not, untracked included (not ignored)."""
         out = run_git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all",

@@ -8,7 +8,6 @@ import typer
 
 ALLOW_HOME_HELP = ("Allow the workspace to be your home folder, / or a folder holding your "
                    "home (refused by default: all of it would be open to the agent).")
-RESULT_HELP = "Deliver a solved change as uncommitted edits (default), a commit, or a new branch."
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,6 @@ have (MGDebugger's bottom-up judging, on the real call tree, with no rewriting).
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,11 +27,6 @@ def is_test_path(path: str) -> bool:
     name = parts[-1] if parts else ""
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
             or any(p in ("tests", "test", "testing") for p in parts[:-1]))
-
-
-def load_trace(path: Path) -> dict[str, Any]:
-    """Read one trace artifact."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -14,7 +14,6 @@ from agent.debug.calltree import (
     children_index,
     describe_call,
     failing_path,
-    is_test_path,
     one_line,
     source_line,
 )
@@ -123,16 +122,4 @@ def _steps(trace: dict[str, Any], call: Call, pad: str, limit: int = 24) -> list
         out.append(f"{pad}L{line:<4} {text:<60} {('| ' + shown) if shown else ''}".rstrip())
     if len(call["steps"]) > limit:
         out.append(f"{pad}... {len(call['steps']) - limit} more steps")
-    return out
-
-
-def summarize_failures(traces: list[dict[str, Any]]) -> list[str]:
-    """One line per traced failing test: where its exception arose or what it asserted."""
-    out = []
-    for trace in traces:
-        path = failing_path(trace)
-        if path.raised_in and not is_test_path(path.raised_in["path"]):
-            out.append(f"{trace.get('test')}: raised in {path.raised_in['func']}")
-        elif path.suspects:
-            out.append(f"{trace.get('test')}: asserted on {path.suspects[0]['func']}(...)")
     return out

@@ -21,8 +21,6 @@ from agent.errors import UserError
 from agent.gitops.pin import STATUS_SAFE
 from agent.gitops.plumbing import run_git, temp_index
 
-ZERO_SHA = "0" * 40
-
 
 @dataclass(frozen=True)
 class Target:

@@ -67,12 +67,6 @@ class ConversationPane(VerticalScroll):
         row.set_class(is_error, "failed")
         result.update(clip_lines(output, RESULT_LINES))
 
-    def call_refused(self, call_id: str) -> None:
-        """A row for a call the person refused (it never started)."""
-        found = self._calls.get(call_id)
-        if found:
-            found[0].title = found[0].title.replace("running", "refused")
-
 
 def _title(mark: str, name: str, arguments: dict, status: str) -> str:
     subject = arguments.get("path") or arguments.get("command") or arguments.get("target") or ""
