@@ -70,6 +70,8 @@ def test_index_tools_find_definitions_references_and_outline(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, SHOP))
     symbol = call(ctx, "find_symbol", name="Cart.total").content
     assert "shop/cart.py:8-9: method Cart.total" in symbol and "def total(self):" in symbol
+    assert "shop/cart.py: lines 8-9 of 9" in symbol  # a short definition comes with its body
+    assert "return sum(price_of(i) for i in self.items)" in symbol
     assert "No definition of 'Nope'" in call(ctx, "find_symbol", name="Nope").content
     refs = call(ctx, "find_references", name="price_of").content
     assert "shop/cart.py:1: import" in refs and "shop/cart.py:9: call" in refs
@@ -87,3 +89,21 @@ def test_index_follows_edits_made_by_tools(tmp_path):
                 new="def discount(item):\n    return 0\n\n\ndef price_of(item):")
     assert not edit.is_error, edit.content
     assert "shop/prices.py:4-5: function discount" in call(ctx, "find_symbol", name="discount").content
+
+
+def test_search_shows_lines_around_each_match_when_asked(tmp_path):
+    ctx = make_ctx(make_repo(tmp_path, SHOP))
+    text = call(ctx, "search", pattern="def ", context=1, path="shop").content
+    assert text.splitlines() == [
+        "3 matches in 2 files",
+        "shop/cart.py-4- class Cart:",
+        "shop/cart.py:5:     def __init__(self):",
+        "shop/cart.py-6-         self.items = []",
+        "shop/cart.py-7- ",
+        "shop/cart.py:8:     def total(self):",
+        "shop/cart.py-9-         return sum(price_of(i) for i in self.items)",
+        "--",
+        "shop/prices.py-3- ",
+        "shop/prices.py:4: def price_of(item):",
+        "shop/prices.py-5-     return PRICES[item]",
+    ]

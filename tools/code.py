@@ -10,11 +10,14 @@ from tools.paths import relative, resolve
 from tools.registry import tool
 
 MAX_DEFINITIONS = 30
+SHOWN_DEFINITIONS = 2  # this many or fewer: each short one comes with its source
+SHOWN_LINES = 60
 
 
 @tool(read_only=True)
 def find_symbol(ctx: ToolContext, name: str) -> str:
-    """Where a function, class, method or variable is defined.
+    """Where a function, class, method or variable is defined; one or two short ones come
+    with their source.
 
     Args:
         name: A name, or "Class.method".
@@ -28,6 +31,11 @@ def find_symbol(ctx: ToolContext, name: str) -> str:
     ]
     more = len(symbols) - len(rows)
     tail = f"\n[... {more} more definitions not shown]" if more > 0 else ""
+    if len(symbols) <= SHOWN_DEFINITIONS:
+        from tools.files import read_file
+
+        tail += "".join(f"\n\n{read_file(ctx, s.path, s.line, s.end_line)}" for s in symbols
+                        if s.end_line - s.line < SHOWN_LINES)
     return f"{len(symbols)} definition(s) of {name!r}:\n" + "\n".join(rows) + tail
 
 

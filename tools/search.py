@@ -23,6 +23,7 @@ from tools.registry import tool
 MAX_TEXT_CHARS = 240
 MAX_FILES_LISTED = 40
 MAX_UNTRACKED_BYTES = 5_000_000
+MAX_CONTEXT = 20
 
 
 @tool(read_only=True, paths=("path",))
@@ -34,11 +35,13 @@ def search(
     path: str = "",
     glob: str = "",
     limit: int = 100,
+    context: int = 0,
 ) -> str:
     """Search file contents for a Python regular expression (plain text with literal=true).
 
     Args:
         path: A folder or file to search in.
+        context: Lines shown before and after each match (like grep -C), up to 20.
     """
     if not pattern:
         raise ToolError("pattern is empty")
@@ -55,7 +58,7 @@ def search(
     untracked = _search_untracked(ctx, compiled, under, glob)
     if untracked:
         rows = sorted(rows + untracked, key=lambda row: (row[0], int(row[1])))
-    return _render(rows, max(limit, 1))
+    return _render(rows, max(limit, 1), ctx, min(max(context, 0), MAX_CONTEXT))
 
 
 def _grep_tracked(ctx: ToolContext, pattern: str, literal: bool, case_sensitive: bool,
@@ -115,16 +118,12 @@ def _regex_flag() -> str:
     return "-E" if b"Perl" in probe.stderr else "-P"
 
 
-def _render(rows: list[tuple], limit: int) -> str:
+def _render(rows: list[tuple], limit: int, ctx: ToolContext, context: int = 0) -> str:
     per_file = Counter(row[0] for row in rows)
     if not rows:
         return "No matches."
-    shown = []
-    for name, line, text in rows[:limit]:
-        text = text.rstrip()  # indentation kept: edits quote lines exactly
-        if len(text) > MAX_TEXT_CHARS:
-            text = text[:MAX_TEXT_CHARS] + " [...]"
-        shown.append(f"{name}:{line}: {text}")
+    shown = _with_context(ctx, rows[:limit], context) if context else \
+        [f"{name}:{line}: {_clip(text)}" for name, line, text in rows[:limit]]
     head = f"{len(rows)} matches in {len(per_file)} files"
     if len(rows) <= limit:
         return head + "\n" + "\n".join(shown)
@@ -134,3 +133,33 @@ def _render(rows: list[tuple], limit: int) -> str:
     return (f"{head}; showing the first {limit}\n" + "\n".join(shown)
             + f"\n[... {len(rows) - limit} more matches not shown. Matches per file: {counts}."
             " Narrow with path, glob or a more specific pattern.]")
+
+
+def _clip(text: str) -> str:
+    text = text.rstrip()  # indentation kept: edits quote lines exactly
+    return text[:MAX_TEXT_CHARS] + " [...]" if len(text) > MAX_TEXT_CHARS else text
+
+
+def _with_context(ctx: ToolContext, rows: list[tuple], context: int) -> list[str]:
+    """Matches as `path:N: text` with `context` lines around them as `path-N- text`;
+    `--` between groups that do not touch, as grep prints them."""
+    out: list[str] = []
+    by_file: dict[str, list[int]] = {}
+    for name, line, _ in rows:
+        by_file.setdefault(name, []).append(int(line))
+    for name, hits in by_file.items():
+        try:
+            lines = read_bytes_inside(ctx.root, name, MAX_UNTRACKED_BYTES).decode(
+                "utf-8", errors="replace").splitlines()
+        except (OSError, LeavesWorkspace):
+            lines = []
+        matched, last = set(hits), 0
+        for hit in sorted(matched):
+            start, end = max(1, hit - context, last + 1), min(len(lines), hit + context)
+            if out and start > last + 1:
+                out.append("--")
+            for number in range(start, end + 1):
+                mark = ":" if number in matched else "-"
+                out.append(f"{name}{mark}{number}{mark} {_clip(lines[number - 1])}")
+            last = max(last, end)
+    return out
