@@ -232,3 +232,23 @@ def test_predictions_load_with_swebench_itself(history, tmp_path):
     assert {p["instance_id"] for p in loaded} == {t["instance_id"] for t in history.tasks}
     dataset = swebench.load_swebench_dataset(str(instances), "test")
     assert json.loads(dataset[0]["FAIL_TO_PASS"]) == history.tasks[0]["FAIL_TO_PASS"]
+
+
+def test_since_and_grep_choose_the_commits(history):
+    from agent.bench.mine import candidates
+
+    assert [c.commit for c in candidates(history.repo, grep="^fix")] == [history.ids.fix]
+    after_feature = [c.commit for c in candidates(history.repo, since=history.ids.feature)]
+    assert after_feature == [history.ids.flaky, history.ids.passing]
+
+
+def test_bad_input_is_one_line_and_nothing_is_written(history, tmp_path):
+    out = tmp_path / "t.jsonl"
+    for argv, message in (
+            ((history.repo, "--tests", TESTS, "--kind", "typo"), "--kind must be one of"),
+            ((tmp_path, "--tests", TESTS), "is not the top of a git repository"),
+            ((history.repo, "--tests", "make test"), "only pytest test commands")):
+        result = agent("bench", "mine", *argv, "--out", out)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not out.exists()
