@@ -1,7 +1,8 @@
 """Judge a task the way SWE-bench does: the FAIL_TO_PASS tests pass, the PASS_TO_PASS still pass.
 
 The task's own test files are put back first, so a change that edits or deletes the
-failing tests does not count as a fix. The tests run in the sandbox, by node id, with the
+failing tests does not count as a fix; then the task's hidden test_patch (a mined or
+SWE-bench task) is applied. The tests run in the sandbox, by node id, with the
 task's test command (its environment and options, without its test paths).
 """
 
@@ -34,13 +35,17 @@ def evaluate(root: Path, commit: str, task: dict[str, Any], backend: str = "auto
              timeout: float = 600.0) -> Evaluation:
     """Reset the task's test files in `root`, run its tests in the sandbox, give the verdict."""
     from agent.bench.synth import run_tests
-    from agent.bench.workcopy import reset_test_files
+    from agent.bench.tasks import patch_paths
+    from agent.bench.workcopy import apply_patch, reset_test_files
     from agent.debug.coverage_map import PytestCommand
 
     fail_to_pass = list(task.get("FAIL_TO_PASS", []))
     pass_to_pass = list(task.get("PASS_TO_PASS", []))
     ids = fail_to_pass + [t for t in pass_to_pass if t not in fail_to_pass]
-    reset = reset_test_files(root, commit, {t.split("::")[0] for t in ids})
+    test_patch = task.get("test_patch") or ""
+    reset = reset_test_files(root, commit,
+                             {t.split("::")[0] for t in ids} | patch_paths(test_patch))
+    apply_patch(root, test_patch)
     command = PytestCommand.parse(task.get("test_command") or "python -m pytest")
     chosen = PytestCommand(command.env, (*command.args_without_paths(), *ids), tuple(ids))
     outcome = run_tests(root, chosen, timeout, backend)

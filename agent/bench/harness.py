@@ -29,7 +29,7 @@ def select_tasks(tasks: list[Row], limit: int = 0) -> list[Row]:
         missing = [k for k in ("instance_id", "problem_statement", "FAIL_TO_PASS") if k not in task]
         if missing:
             raise UserError(f"task {number} has no {', '.join(missing)}; "
-                            "make tasks with `agent bench synth`")
+                            "make tasks with `agent bench synth` or `agent bench mine`")
         if task["instance_id"] in seen:
             raise UserError(f"instance_id {task['instance_id']} appears twice in the tasks")
         seen.add(task["instance_id"])

@@ -7,7 +7,6 @@ Ochiai's ranking from the same run.
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
 import subprocess
@@ -34,18 +33,6 @@ class TaskResult:
     ochiai_rank: int | None
     seconds: float
     error: str = ""
-
-
-def load_tasks(path: Path) -> list[dict[str, Any]]:
-    """Task instances from a JSONL file."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"cannot read tasks file {path}: {exc.strerror}") from None
-    try:
-        return [json.loads(line) for line in lines if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path} is not JSONL: {exc}") from None
 
 
 def _rank_of(ranked: list[Any], task: dict[str, Any]) -> int | None:

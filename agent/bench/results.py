@@ -123,6 +123,19 @@ def summarize(rows: list[dict[str, Any]]) -> Summary:
                    _mean_median([float(r.get("cached_tokens", 0)) for r in rows]))
 
 
+def split_by(rows: list[dict[str, Any]], field: str) -> dict[str, Summary]:
+    """A summary per value of `field` ("kind" or "repo"), sorted by that value.
+
+    Rows written before the field existed count as kind "bug" and as the project their
+    instance id names (its part before "__").
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        fallback = "bug" if field == "kind" else str(row["instance_id"]).split("__")[0]
+        groups.setdefault(str(row.get(field) or fallback), []).append(row)
+    return {name: summarize(groups[name]) for name in sorted(groups)}
+
+
 def input_tokens(row: dict[str, Any]) -> int:
     """All the input tokens of a task: uncached, read from the cache and written to it."""
     return sum(int(row.get(key, 0)) for key in ("input_tokens", "cached_tokens",

@@ -31,6 +31,7 @@ class BenchSettings:
     work_dir: str | None = None  # where working copies go (default: the system temp folder)
     sessions_dir: str | None = None  # where each task's session store is kept
     eval_timeout_s: float = 600.0
+    mode: str = "solve"  # solve | gold (apply each task's known fix) | empty (apply nothing)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -71,9 +72,11 @@ def run_task(task: dict[str, Any], settings: BenchSettings, model: Any = None) -
     root = scratch / "repo"
     try:
         commit = _prepare(task, root, settings)
-        result = _solve(task, root, settings, model)
-        row.update(solve_fields(result))
-        if result.outcome.status != "interrupted":
+        if settings.mode != "solve":
+            row.update(_apply_known(task, root, settings.mode))
+        else:
+            row.update(solve_fields(_solve(task, root, settings, model)))
+        if row["status"] != "interrupted":
             from agent.bench.evaluate import evaluate
 
             backend = settings.sandbox or "auto"
@@ -92,7 +95,10 @@ def run_task(task: dict[str, Any], settings: BenchSettings, model: Any = None) -
 
 def empty_row(task: dict[str, Any], settings: BenchSettings) -> dict[str, Any]:
     """A row with every field, for a task that has not got far."""
-    return {"instance_id": task["instance_id"], "model": settings.model, "resolved": False,
+    from agent.bench.tasks import kind_of
+
+    return {"instance_id": task["instance_id"], "model": settings.model,
+            "repo": str(task.get("repo", "")), "kind": kind_of(task), "resolved": False,
             "status": "error", "stop_reason": "", "turns": 0, "input_tokens": 0,
             "output_tokens": 0, "cached_tokens": 0, "cache_write_tokens": 0, "cost_usd": 0.0,
             "wall_s": 0.0, "solve_s": 0.0, "diff": "", "files": [], "session_id": "",
@@ -111,6 +117,19 @@ def solve_fields(result: Any) -> dict[str, Any]:
             "solve_s": round(result.duration_s, 3), "diff": result.diff,
             "files": list(result.files), "session_id": result.session_id,
             "error": result.outcome.stop_reason if result.outcome.status == "error" else ""}
+
+
+def _apply_known(task: dict[str, Any], root: Path, mode: str) -> dict[str, Any]:
+    """`--gold`: the task's own fix in place of a session; `--empty`: the copy as it is.
+
+    They check the tasks and the harness: gold must resolve every task, empty none.
+    """
+    from agent.bench.tasks import breaks_base
+    from agent.bench.workcopy import apply_patch, git
+
+    if mode == "gold":
+        apply_patch(root, task.get("patch") or "", reverse=breaks_base(task))
+    return {"status": mode, "diff": git(root, "diff", "--no-color", "--no-ext-diff", "HEAD")}
 
 
 def _prepare(task: dict[str, Any], root: Path, settings: BenchSettings) -> str:

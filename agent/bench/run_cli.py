@@ -6,7 +6,15 @@ import sys
 from pathlib import Path
 from typing import Any, Self
 
-from agent.bench.results import Comparison, Summary, compare, read_rows, results_path, summarize
+from agent.bench.results import (
+    Comparison,
+    Summary,
+    compare,
+    read_rows,
+    results_path,
+    split_by,
+    summarize,
+)
 from agent.errors import UserError
 
 EXECUTORS = ("local", "ray")
@@ -16,7 +24,7 @@ def bench_run(tasks_file: Path, out: Path, settings: Any, workers: int, limit: i
               executor_name: str, address: str | None) -> int:
     """Run the benchmark with progress, print the summary; returns the exit code."""
     from agent.bench.harness import run_bench, select_tasks
-    from agent.bench.localize_bench import load_tasks
+    from agent.bench.tasks import load_tasks, write_predictions
 
     tasks = select_tasks(load_tasks(tasks_file), limit)
     if not tasks:
@@ -32,8 +40,22 @@ def bench_run(tasks_file: Path, out: Path, settings: Any, workers: int, limit: i
         return 130
     wanted = {t["instance_id"] for t in tasks}
     rows = [r for r in read_rows(out) if r["instance_id"] in wanted]
+    predictions = write_predictions(out, rows, settings.model)
     print_summary(summarize(rows), settings.model, results_path(out))
+    print_groups(rows)
+    print(f"predictions for SWE-bench's harness in {predictions}")
     return 0
+
+
+def run_mode(model: str | None, gold: bool, empty: bool) -> str:
+    """solve (with --model), gold or empty; a clear error for any other mix."""
+    if gold and empty:
+        raise UserError("--gold and --empty exclude each other")
+    if (gold or empty) and model:
+        raise UserError("--model is for solving; --gold and --empty use no model")
+    if not (gold or empty or model):
+        raise UserError("say --model MODEL (or --gold / --empty to check the tasks)")
+    return "gold" if gold else "empty" if empty else "solve"
 
 
 def make_executor(name: str, workers: int, address: str | None, log_dir: Path):
@@ -133,6 +155,23 @@ def print_summary(summary: Summary, model: str, where: Path) -> None:
     print(f"resolved {summary.resolved}/{summary.tasks} ({summary.rate:.1%}, 95% CI "
           f"{summary.low:.1%}-{summary.high:.1%}), {summary.errors} errors, mean cost "
           f"${summary.cost[0]:.4f}, median time {summary.wall_s[1]:.1f} s; rows in {where}")
+
+
+def print_groups(rows: list[dict[str, Any]]) -> None:
+    """Resolved rate, cost, calls, input tokens and time per task, by kind and by project."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="by kind and by project")
+    for column in ("", "tasks", "resolved", "95% CI", "cost ($)", "calls", "input tokens",
+                   "time (s)"):
+        table.add_column(column, justify="right" if column else "left")
+    for field, label in (("kind", "kind"), ("repo", "project")):
+        for name, s in split_by(rows, field).items():
+            table.add_row(f"{label} {name}", str(s.tasks), f"{s.resolved} ({s.rate:.0%})",
+                          f"{s.low:.0%}-{s.high:.0%}", f"{s.cost[0]:.4f}", f"{s.turns[0]:.1f}",
+                          f"{s.input_tokens[0]:.0f}", f"{s.wall_s[0]:.1f}")
+    Console(file=sys.stdout, width=110).print(table)
 
 
 def bench_compare(a: Path, b: Path) -> Comparison:

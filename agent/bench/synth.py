@@ -43,6 +43,7 @@ class RunOutcome:
     results: dict[str, str]  # node id -> PASSED | FAILED | ERROR | SKIPPED | XFAIL
     messages: dict[str, str]
     timed_out: bool
+    uncollected: tuple[str, ...] = ()  # files pytest could not collect (import errors)
 
 
 _JUDGED = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR", "skipped": "SKIPPED",
@@ -70,7 +71,8 @@ def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "au
         report.unlink(missing_ok=True)
     results = {c.test_id: _JUDGED[c.outcome] for c in cases}
     messages = {c.test_id: c.message for c in cases if c.message}
-    return RunOutcome(results, messages, res.timed_out)
+    uncollected = tuple(c.test_id for c in cases if c.collection)
+    return RunOutcome(results, messages, res.timed_out, uncollected)
 
 
 def source_files(root: Path, cmd: PytestCommand) -> list[str]:

@@ -51,7 +51,8 @@ def write_atomic_text(path: Path, text: str) -> None:
 def run_localize_bench(tasks_file: Path, repos: Path | None, limit: int, as_json: bool,
                        backend: str) -> list[dict[str, Any]]:
     """Evaluate localization on the tasks and print a table and a one-line summary."""
-    from agent.bench.localize_bench import evaluate, load_tasks, summarize
+    from agent.bench.localize_bench import evaluate, summarize
+    from agent.bench.tasks import load_tasks
 
     tasks = load_tasks(tasks_file)[: limit or None]
     if not tasks:

@@ -1,8 +1,10 @@
-"""A task's working copy: the repository at base_commit with the bug applied, and its reset.
+"""A task's working copy: the repository at base_commit (a synthesized bug applied), and its reset.
 
-The copy is a fresh repository with a single commit holding the buggy tree, so the agent
-sees a clean working tree and no history that would point at the bug (a synthesized
-bug committed on top of base_commit would be one `git show` away).
+The copy is a fresh repository with a single commit holding the task's tree, so the agent
+sees a clean working tree and no history that would point at the answer (a synthesized
+bug committed on top of base_commit would be one `git show` away; a mined task's fix is the
+commit after base_commit). A task's test_patch is never in the copy: the evaluation
+applies it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from agent.bench.tasks import breaks_base
 from agent.errors import UserError
 from agent.gitops.pin import git_argv, git_env
 
@@ -31,9 +34,16 @@ def git(root: Path, *argv: str, stdin: str | None = None) -> str:
 
 
 def task_source(task: dict[str, Any], repos: Path | None) -> Path:
-    """Where the task's repository is: REPOS/<repo> when given, else the task's repo_path."""
+    """Where the task's repository is: REPOS/<repo> when given, else the task's repo_path.
+
+    A SWE-bench repo name `owner/name` is looked for as REPOS/owner/name, REPOS/owner__name
+    and REPOS/name.
+    """
     if repos is not None:
-        source = Path(repos) / task["repo"]
+        name = str(task["repo"])
+        places = [Path(repos) / name, Path(repos) / name.replace("/", "__"),
+                  Path(repos) / name.rsplit("/", 1)[-1]]
+        source = next((p for p in places if p.is_dir()), places[0])
     else:
         source = Path(task["repo_path"]) if task.get("repo_path") else None
     if source is None or not source.is_dir():
@@ -43,7 +53,7 @@ def task_source(task: dict[str, Any], repos: Path | None) -> Path:
 
 
 def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
-    """Make `dest` the task's buggy repository, committed; returns that commit's id."""
+    """Make `dest` the task's repository as the agent starts it, committed; returns the commit."""
     source = task_source(task, repos)
     commit = task.get("base_commit") or ""
     if commit and (source / ".git").exists():
@@ -53,8 +63,8 @@ def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
     else:
         shutil.copytree(source, dest, ignore=_COPY_IGNORE)
     git(dest, "init", "-q", "-b", "main")
-    if task.get("patch"):
-        git(dest, "apply", "--whitespace=nowarn", "-", stdin=task["patch"])
+    if breaks_base(task):
+        apply_patch(dest, task.get("patch") or "")
     git(dest, "add", "-A", "-f")  # every file of the checkout, even ones .gitignore names
     git(dest, *_IDENTITY, "commit", "-q", "--no-verify", "-m", f"task {task['instance_id']}")
     return git(dest, "rev-parse", "HEAD").strip()
@@ -83,3 +93,9 @@ def reset_test_files(root: Path, commit: str, test_files: set[str]) -> list[str]
         else:
             (root / path).unlink(missing_ok=True)
     return reset
+
+
+def apply_patch(root: Path, patch: str, reverse: bool = False) -> None:
+    """Apply a unified diff to the working tree of `root` (a UserError when it does not apply)."""
+    if patch.strip():
+        git(root, "apply", "--whitespace=nowarn", *(["-R"] if reverse else []), "-", stdin=patch)

@@ -1,4 +1,4 @@
-"""`agent bench ...`: synthesize bug tasks from a repository and evaluate on them."""
+"""`agent bench ...`: make tasks from a repository (synthesized bugs, its history) and run them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SANDBOX_HELP = "Sandbox backend: auto, bwrap or none."
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `bench` sub-app with `synth`, `localize`, `run` and `compare`."""
+    """Add the `bench` sub-app with `synth`, `mine`, `localize`, `run` and `compare`."""
     bench = typer.Typer(help="Synthesize bug tasks and measure the agent on them.",
                         no_args_is_help=True)
     app.add_typer(bench, name="bench")
@@ -60,7 +60,42 @@ def register(app: typer.Typer) -> None:
 
         run_localize_bench(tasks_file, repos, limit, as_json, sandbox)
 
+    _register_mine(bench)
     _register_run(bench)
+
+
+def _register_mine(bench: typer.Typer) -> None:
+    """Add `bench mine`."""
+
+    @bench.command("mine")
+    def mine_cmd(
+        repo: Path = typer.Argument(..., help="The repository whose history to mine."),
+        tests: str = typer.Option(..., "--tests", help="Its pytest command, e.g. "
+                                  "'python -m pytest -q' (test paths are replaced)."),
+        out: Path = typer.Option(..., "--out", help="JSONL file of tasks; OUT.state beside it "
+                                 "records every commit decided, so a rerun resumes."),
+        max_tasks: int = typer.Option(50, "--max", help="Stop after this many tasks."),
+        since: str = typer.Option(None, "--since", help="Only commits after this revision."),
+        grep: str = typer.Option(None, "--grep", help="Only commits whose message matches "
+                                 "this regular expression (case-insensitive)."),
+        kind: str = typer.Option("all", "--kind", help="bug, feature (the commit adds public "
+                                 "functions or classes) or all."),
+        workers: int = typer.Option(2, "--workers", help="Commits mined at once."),
+        timeout: float = typer.Option(300.0, "--timeout", callback=bounded("--timeout"),
+                                      help="Seconds per test run (three runs per commit)."),
+        sandbox: str = typer.Option("auto", "--sandbox", help=SANDBOX_HELP),
+    ) -> None:
+        """Turn REPO's fix and feature commits into tasks with hidden tests (SWE-bench style).
+
+        A commit that changes code and test modules becomes a task when some of its tests
+        fail at its parent (with only its test changes) and pass with the whole commit.
+        """
+        from agent.bench.mine_cli import mine_tasks, print_verdict
+
+        tasks = mine_tasks(repo, tests, out, max_tasks=max_tasks, since=since, grep=grep,
+                           kind=kind, workers=workers, timeout=timeout, backend=sandbox,
+                           on_verdict=print_verdict)
+        typer.echo(f"{len(tasks)} tasks from {repo} in {out}", err=True)
 
 
 def _register_run(bench: typer.Typer) -> None:
@@ -68,9 +103,13 @@ def _register_run(bench: typer.Typer) -> None:
 
     @bench.command("run")
     def run_cmd(
-        tasks_file: Path = typer.Argument(..., help="Tasks from `agent bench synth` (JSONL)."),
-        model: str = typer.Option(..., "--model", "-m", help="anthropic:MODEL, openai:MODEL@URL, "
+        tasks_file: Path = typer.Argument(..., help="Tasks (JSONL) from `agent bench synth`, "
+                                          "`agent bench mine` or a SWE-bench instance file."),
+        model: str = typer.Option(None, "--model", "-m", help="anthropic:MODEL, openai:MODEL@URL, "
                                   "replay:DIR or bridge:DIR (DIR/<instance_id> per task)."),
+        gold: bool = typer.Option(False, "--gold", help="Apply each task's own fix instead of "
+                                  "solving: every task must resolve (checks tasks and harness)."),
+        empty: bool = typer.Option(False, "--empty", help="Apply nothing: no task may resolve."),
         workers: int = typer.Option(2, "--workers", help="Tasks at once."),
         limit: int = typer.Option(0, "--limit", help="Only the first K tasks (0: all)."),
         out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for "
@@ -89,11 +128,18 @@ def _register_run(bench: typer.Typer) -> None:
                                    "repositories by name (default: each task's repo_path)."),
         sandbox: str = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
     ) -> None:
-        """Solve each task in a fresh copy and judge it by its FAIL_TO_PASS / PASS_TO_PASS tests."""
-        from agent.bench.run import BenchSettings, absolute_model_spec
-        from agent.bench.run_cli import bench_run
+        """Solve each task in a fresh copy and judge it by its FAIL_TO_PASS / PASS_TO_PASS tests.
 
-        settings = BenchSettings(model=absolute_model_spec(model), task_timeout_s=task_timeout,
+        Tasks with a test_patch (mined or SWE-bench) are solved without it; the evaluation
+        puts back the agent's edits to those test files and applies it. Each run also writes
+        predictions.jsonl in SWE-bench's format next to results.jsonl.
+        """
+        from agent.bench.run import BenchSettings, absolute_model_spec
+        from agent.bench.run_cli import bench_run, run_mode
+
+        mode = run_mode(model, gold, empty)
+        settings = BenchSettings(model=absolute_model_spec(model) if model else mode,
+                                 task_timeout_s=task_timeout, mode=mode,
                                  task_cost_usd=task_cost, sandbox=sandbox,
                                  repos=str(repos.resolve()) if repos else None)
         raise typer.Exit(bench_run(tasks_file, out, settings, workers, limit, executor, address))
