@@ -86,7 +86,8 @@ def turn(text: str = "", *calls: tuple[str, dict], cost: float = 0.0) -> ModelRe
 
 
 def plan(agrees: bool = True, bug: bool = False, tests: list[str] | None = None,
-         readings: list[str] | None = None, reading: str = "clamp() must return high above the range",
+         readings: list[str] | None = None,
+         reading: str = "clamp() must return high above the range",
          new_tests: list[str] | None = None) -> ModelResponse:
     """A submit_plan turn (`new_tests`: tests the plan says it will write)."""
     args = {"reading": reading, "steps": ["calc.py clamp(): return high when value > high"],

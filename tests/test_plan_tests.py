@@ -51,7 +51,7 @@ def test_a_plan_naming_tests_that_do_not_exist_is_refused_with_the_nearest_ids(t
     refusal = tool_results(model.requests[1])[-1]
     assert refusal.is_error
     assert ("no such test: tests/test_calc.py::load_tests (nearest existing: "
-            "tests/test_calc.py::test_add, tests/test_calc.py::test_clamp_inside)") in refusal.content
+            f"tests/test_calc.py::test_add, {INSIDE})") in refusal.content
     # a file that does not exist: the nearest ids come from the whole suite
     assert f"tests/test_clac.py::test_clamp_inside (nearest existing: {INSIDE}" in refusal.content
     assert "new_tests the ones you will write" in refusal.content
@@ -88,7 +88,8 @@ def test_the_plans_tests_can_be_changed_in_the_code_phase(tmp_path):
     ])
     assert result.outcome.status == "solved", result.outcome
     refusal = tool_results(model.requests[2])[-1]
-    assert refusal.is_error and f"no such test: {named_wrong} (nearest existing: " in refusal.content
+    assert refusal.is_error
+    assert f"no such test: {named_wrong} (nearest existing: " in refusal.content
     assert not tool_results(model.requests[4])[-1].is_error
     assert targeted_runs(events)[-1].endswith(ABOVE)  # verify ran the changed list
     assert len(model.requests) == 6  # no "do not exist" turn for the dropped name
@@ -123,12 +124,14 @@ def test_two_reproductions_each_must_fail_first_and_both_must_pass(tmp_path):
 
 
 def test_a_file_that_fails_to_import_cannot_be_judged_so_its_ids_are_taken(tmp_path):
-    files = {"tests/test_ok.py": "def test_a():\n    pass\n",
-             "tests/test_broken.py": "import no_such_module\n\n\ndef test_b():\n    pass\n"}
+    inherited = ("import no_such_module\nfrom tests.base import Checks\n\n\n"
+                 "class TestB(Checks):\n    pass\n")
+    files = {"tests/test_ok.py": "def test_a():\n    pass\n", "tests/test_broken.py": inherited}
     command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
     ctx = make_ctx(make_plain_repo(tmp_path, files), test_command=command)
-    assert missing_tests(ctx, ["tests/test_broken.py::test_b", "tests/test_ok.py::test_a",
-                               "tests/test_ok.py", "tests/test_ok.py::test_z"]) == {
+    assert missing_tests(ctx, ["tests/test_broken.py::TestB::test_inherited",
+                               "tests/test_ok.py::test_a", "tests/test_ok.py",
+                               "tests/test_ok.py::test_z"]) == {
         "tests/test_ok.py::test_z": ["tests/test_ok.py::test_a"]}
     go = make_ctx(tmp_path, test_command="go test ./...")
     assert missing_tests(go, ["tests/test_ok.py::test_z"]) == {}  # only pytest's ids are checked

@@ -10,12 +10,14 @@ are then found from a collection run, with the nearest existing ids, and the res
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 import shlex
 import uuid
 from pathlib import Path
 
+from agent.confine import LeavesWorkspace, read_text_inside
 from tools.junit import ReportUnreadable, pytest_cases, read_report_file
 from tools.pytest_report import parse_pytest
 from tools.testrun import TestRun
@@ -103,10 +105,12 @@ def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
                 env: dict | None) -> dict[str, list[str]]:
     """The ids among `test_ids` that exist in no form, each with the nearest existing ids.
 
-    Only the files the ids name are collected (the whole suite only to find neighbours for an
-    id whose file does not exist). An id in a file that fails to import, or a collection that
-    does not finish, cannot be judged and is taken as existing.
+    An id its file plainly defines is taken without a run; for the others, only the files
+    they name are collected (the whole suite only to find neighbours for an id whose file does
+    not exist). An id in a file that fails to import, or a collection that does not finish,
+    cannot be judged and is taken as existing.
     """
+    test_ids = [t for t in test_ids if not plainly_defined(ctx.root, t)]
     files = list(dict.fromkeys(f for f in (t.split("::")[0] for t in test_ids)
                                if (ctx.root / f).exists()))
     known: list[str] = []
@@ -121,6 +125,22 @@ def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
     if any(t.split("::")[0] not in files for t in absent):
         known = collected_ids(ctx, base, timeout, env)
     return {t: nearest_ids(t, known) for t in absent}
+
+
+def plainly_defined(root: Path, test_id: str) -> bool:
+    """True when the id's file defines it in plain sight: `def test_*` (or `class Test*`) at
+    the top level or in the `class Test*` the id names. Not for parametrized ids."""
+    path, *names = test_id.split("::")
+    if not names or "[" in test_id or not all(n.startswith(("test", "Test")) for n in names):
+        return False
+    try:
+        body = ast.parse(read_text_inside(root, path)).body
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError, LeavesWorkspace):
+        return False
+    for name in names[:-1]:
+        body = next((n.body for n in body if isinstance(n, ast.ClassDef) and n.name == name), [])
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+               and n.name == names[-1] for n in body)
 
 
 def _collect(ctx, base: str, files: list[str], timeout: int, env: dict | None):
