@@ -179,12 +179,12 @@ def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> list[st
             return None
         test_ids = [str(t) for t in call.arguments.get("test_ids") or []]
         report = checks.run(parts.ctx, " ".join(test_ids), parts.emit)
-        passing = [t for t in test_ids if not checks.saw_fail(report, t)]
+        not_failing = [t for t in test_ids if not checks.saw_fail(report, t)]
         conversation.say(prompts.render(
-            "reproduction_checked", test_ids=test_ids, passing=passing,
+            "reproduction_checked", test_ids=test_ids, not_failing=not_failing,
             outcome=report.summary_line(), output=report.brief(),
         ))
-        if not passing:
+        if not not_failing:
             return test_ids
     return None
 
