@@ -40,6 +40,7 @@ class TestReport:
     ok: bool = False
     collected: bool = True
     duration_s: float = 0.0
+    missing: dict[str, list[str]] = field(default_factory=dict)  # no such test -> nearest ids
 
     @classmethod
     def not_run(cls, reason: str) -> TestReport:
@@ -58,6 +59,12 @@ class TestReport:
         if self.new_failures:
             text += "\nNewly failing (passed before the change): " + ", ".join(self.new_failures)
         return text if len(text) <= limit else text[: limit - 20] + "\n[... cut ...]"
+
+    def missing_note(self) -> str:
+        """A line per requested test id that does not exist (not run, not a failure)."""
+        from tools.testrender import missing_lines
+
+        return "\n".join(missing_lines(self.missing))
 
 
 def focus_terms(task: str, index) -> list[str]:
@@ -82,12 +89,19 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
         failing=[f.test_id for f in result.failures], details=result.render(),
         collected=not result.only_missing and result.exit_code != 5 and (
             result.parsed or result.ok), duration_s=result.duration_s,
+        missing=dict(result.missing),
     )
     report.ok = result.ok and (report.collected or result.only_missing)
     emit(TestsRun(result.command, result.passed, result.failed, report.errors,
                   tuple(report.failing), result.exit_code,
                   "" if report.ok else report.details[:FAILURE_OUTPUT_CHARS]))
     return report
+
+
+def saw_fail(report: TestReport, test_id: str) -> bool:
+    """True when the run saw `test_id` fail: itself, a test under it, or its file's import."""
+    return any(f == test_id or f.startswith((test_id + "::", test_id + "["))
+               or test_id.startswith((f + "::", f + "/")) for f in report.failing)
 
 
 class RunMemo:
@@ -162,6 +176,7 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
 
     The targets are the reproduction, the tests the plan names and the tests the task names:
     those must pass even if they failed before, which the baseline comparison alone forgives.
+    A planned test that does not exist is no failure: the passing report lists it as missing.
     Wider runs are judged against the baseline: only new failures count. A suite that ran in
     under QUICK_SUITE_S before simply runs whole; a slower one runs the affected test files
     first (an earlier, cheaper verdict), then whole only if it took at most `full_suite_s`.
@@ -169,12 +184,16 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
     of the suite's run as the suite, once; with `memo`, no set of tests reruns on one tree.
     """
     runner = memo.run if memo is not None else run
-    targets = [t for t in [reproduction, *plan.test_ids(), *named_tests(ctx, task)]
-               if t and _exists(ctx, t)]
+    # pytest names the ids that do not exist; another runner would fail on them
+    planned = [t for t in plan.test_ids()
+               if _exists(ctx, t) or "pytest" in (ctx.test_command or "")]
+    targets = [*(reproduction or []), *planned, *named_tests(ctx, task)]
+    missing: dict[str, list[str]] = {}
     if targets:
         targeted = runner(ctx, " ".join(dict.fromkeys(targets)), emit)
         if not targeted.ok:
             return targeted
+        missing = targeted.missing
     if not ctx.test_command:
         suite = TestReport(ok=True, details="no test command for this project; unverified")
     else:
@@ -197,6 +216,7 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
     if designed is not None:
         designed.settle(ctx, emit)
         suite.passed += len(designed.kept)  # they ran (and passed) just now, after the suite
+    suite.missing = missing
     return suite
 
 

@@ -131,6 +131,8 @@ def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=No
     if not report.ok:
         return Outcome("not_solved", "tests still fail", report.brief(limit=2000), plan, report)
     summary = parts.ctx.finished or report.summary_line()
+    if report.missing:
+        summary += "\n" + report.missing_note()
     if designed is not None:
         summary += "\n" + designed.summary()
     return Outcome("solved", "tests pass", summary, plan, report, plan.assumption)
@@ -165,8 +167,8 @@ def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number
     return plan
 
 
-def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> str | None:
-    """Have the model write (or name) a test that fails now; confirm it fails by running it."""
+def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> list[str] | None:
+    """Have the model write (or name) tests that fail now; confirm each fails by running them."""
     parts.emit(PhaseChanged("reproduce"))
     report = baseline.wait()
     failing = report.failing[:REPRODUCTION_CHOICES] if report else []
@@ -175,40 +177,58 @@ def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> str | N
         call = conversation.run_until({"reproduced"})
         if call is None:
             return None
-        test_id = str(call.arguments.get("test_id", ""))
-        report = checks.run(parts.ctx, test_id, parts.emit)
-        failed = not report.ok and report.collected
+        test_ids = [str(t) for t in call.arguments.get("test_ids") or []]
+        report = checks.run(parts.ctx, " ".join(test_ids), parts.emit)
+        not_failing = [t for t in test_ids if not checks.saw_fail(report, t)]
         conversation.say(prompts.render(
-            "reproduction_checked", failed=failed, test_id=test_id,
+            "reproduction_checked", test_ids=test_ids, not_failing=not_failing,
             outcome=report.summary_line(), output=report.brief(),
         ))
-        if failed:
-            return test_id
+        if not not_failing:
+            return test_ids
     return None
 
 
 def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
-                  baseline, reproduction: str | None, designed) -> checks.TestReport:
-    """Code, then test; on failure debug from a real trace, up to d rounds."""
+                  baseline, reproduction: list[str] | None, designed) -> checks.TestReport:
+    """Code, then test; on failure debug from a real trace, up to d rounds. Planned tests
+    that do not exist are named to the model once, and that is no debug round."""
     parts.emit(PhaseChanged("code"))
     _show_plan(parts, plan, "running")
     baseline_report = baseline.wait()
-    _tell(conversation, baseline, prompts.render("code", reproduction=reproduction))
+    _tell(conversation, baseline, prompts.render("code", reproduction=reproduction or []))
+    parts.ctx.plan_tests = None  # a change of tests before this phase is not this plan's
     report = checks.TestReport.not_run("the model did not finish")
     memo = checks.RunMemo(parts.workspace.write_tree)
-    for debug_round in range(parts.config.debug_rounds + 1):
+    debug_round, told_missing = 0, False
+    while True:
         if conversation.run_until({"finish"}) is None:
             return checks.TestReport.not_run("the model stopped without finishing")
         parts.emit(PhaseChanged("test"))
+        _take_plan_tests(parts, plan)
         report = checks.verify(
             parts.ctx, parts.task, plan, baseline_report, reproduction, designed, parts.emit,
             parts.config.full_suite_s, lambda: parts.workspace.changed_files(parts.session_id),
             memo)
+        if report.ok and report.missing and not told_missing:
+            told_missing = True
+            parts.emit(PhaseChanged("test", "no such test: " + ", ".join(report.missing)))
+            conversation.say(prompts.render("missing_tests", missing=report.missing))
+            continue
         if report.ok or debug_round == parts.config.debug_rounds:
             return report
-        parts.emit(PhaseChanged("debug", f"round {debug_round + 1}"))
-        conversation.say(checks.debug_message(parts, report, debug_round + 1))
-    return report
+        debug_round += 1
+        parts.emit(PhaseChanged("debug", f"round {debug_round}"))
+        conversation.say(checks.debug_message(parts, report, debug_round))
+
+
+def _take_plan_tests(parts: LoopParts, plan: Plan) -> None:
+    """The tests the model gave plan_tests since the last verify become the plan's."""
+    changed, parts.ctx.plan_tests = parts.ctx.plan_tests, None
+    if changed is not None:
+        plan.tests, plan.new_tests = changed
+        parts.emit(PhaseChanged("test", "the plan's tests are now: "
+                                + (" ".join(plan.test_ids()) or "none")))
 
 
 def distill(parts: LoopParts, plan: Plan, report: checks.TestReport) -> str:
@@ -270,16 +290,18 @@ def _last_conversation(messages: list[Message]) -> list[Message]:
     return history
 
 
-def _already_failing(parts: LoopParts, plan: Plan, baseline: PendingBaseline) -> str | None:
-    """A test the plan or the task names that the baseline run saw fail: the bug is
+def _already_failing(parts: LoopParts, plan: Plan, baseline: PendingBaseline) -> list[str]:
+    """The tests the plan or the task names that the baseline run saw fail: the bug is
     reproduced already."""
     report = baseline.wait()
     failing = set(report.failing) if report else set()
     named = [*plan.test_ids(), *checks.named_tests(parts.ctx, parts.task)]
-    test_id = next((t for t in named if t in failing), None)
-    if test_id:
-        parts.emit(PhaseChanged("reproduce", f"{test_id} already fails (the baseline run)"))
-    return test_id
+    found = [t for t in dict.fromkeys(named) if t in failing]
+    if found:
+        verb = "fails" if len(found) == 1 else "fail"
+        parts.emit(PhaseChanged("reproduce",
+                                f"{', '.join(found)} already {verb} (the baseline run)"))
+    return found
 
 
 def _wants_reproduction(parts: LoopParts, plan: Plan) -> bool:

@@ -11,11 +11,16 @@ TEST_ID = re.compile(r"[\w./-]*test[\w./-]*\.py(?:::[\w\[\]./-]+)*")
 
 @dataclass
 class Plan:
-    """A plan: how the task was read, the steps, the tests, and the plan's own check."""
+    """A plan: how the task was read, the steps, the tests, and the plan's own check.
+
+    `tests` name tests that exist; `new_tests` those the plan will write (checked when
+    the plan is submitted, tools/phases.py). Both must pass at verify.
+    """
 
     reading: str
     steps: list[str]
     tests: list[str] = field(default_factory=list)
+    new_tests: list[str] = field(default_factory=list)
     bug: bool = False
     readings: list[str] = field(default_factory=list)
     assumption: str = ""
@@ -35,6 +40,7 @@ class Plan:
             reading=str(args.get("reading", "")),
             steps=steps,
             tests=[str(t) for t in args.get("tests") or []],
+            new_tests=[str(t) for t in args.get("new_tests") or []],
             bug=bool(args.get("bug", False)),
             readings=[str(r) for r in args.get("readings") or []],
             assumption=str(args.get("assumption", "")),
@@ -44,13 +50,18 @@ class Plan:
         )
 
     def test_ids(self) -> list[str]:
-        """The plan's tests that name a runnable pytest node or file."""
-        found: list[str] = []
-        for text in self.tests:
-            found += [m.group(0) for m in TEST_ID.finditer(text)]
-        return list(dict.fromkeys(found))
+        """The plan's tests (existing and new) that name a runnable pytest node or file."""
+        return test_ids_in([*self.tests, *self.new_tests])
 
     def mark(self, status: str) -> None:
         """Give every step the same status (the loop tracks the plan as one unit of work)."""
         self.statuses = [status] * len(self.steps)
 
+
+
+def test_ids_in(texts: list[str]) -> list[str]:
+    """The pytest node ids and test files named in `texts`, each once, in order."""
+    found: list[str] = []
+    for text in texts:
+        found += [m.group(0) for m in TEST_ID.finditer(text)]
+    return list(dict.fromkeys(found))

@@ -68,6 +68,7 @@ class SessionResult:
             "tests": None if report is None else {
                 "ran": report.ran, "passed": report.passed, "failed": report.failed,
                 "errors": report.errors, "failing": report.failing,
+                "missing": sorted(report.missing),
             },
             "usage": self.usage,
             "cost_usd": round(self.usage.get("cost_usd", 0.0), 6),
@@ -242,11 +243,12 @@ def loop_registry():
     """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
     loop's phase tools."""
     from tools import Registry, default_registry
-    from tools.phases import reproduced, submit_plan
+    from tools.phases import plan_tests, reproduced, submit_plan
 
     registry = Registry(t for t in default_registry().tools() if t.name not in NOT_IN_SESSIONS)
     registry.add(submit_plan)
     registry.add(reproduced)
+    registry.add(plan_tests)
     return registry
 
 

@@ -86,13 +86,17 @@ def turn(text: str = "", *calls: tuple[str, dict], cost: float = 0.0) -> ModelRe
 
 
 def plan(agrees: bool = True, bug: bool = False, tests: list[str] | None = None,
-         readings: list[str] | None = None, reading: str = "clamp() must return high above the range") -> ModelResponse:
-    """A submit_plan turn."""
+         readings: list[str] | None = None,
+         reading: str = "clamp() must return high above the range",
+         new_tests: list[str] | None = None) -> ModelResponse:
+    """A submit_plan turn (`new_tests`: tests the plan says it will write)."""
     args = {"reading": reading, "steps": ["calc.py clamp(): return high when value > high"],
             "check_input": "clamp(15, 0, 10)", "check_expected": "10",
             "check_walkthrough": "value > high, so return high = 10" if agrees else
                                  "value > high, so return low = 0",
             "check_agrees": agrees, "bug": bug, "tests": tests or []}
+    if new_tests:
+        args["new_tests"] = new_tests
     if readings:
         args["readings"] = readings
         args["assumption"] = readings[0]

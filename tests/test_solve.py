@@ -31,10 +31,10 @@ def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
     repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n")
     head = git(repo, "rev-parse", "HEAD")
     result, model, events = solve(repo, [
-        plan(bug=True, tests=["tests/test_calc.py::test_clamp_above"]),
+        plan(bug=True, new_tests=["tests/test_calc.py::test_clamp_above"]),
         edit("def test_clamp_inside():", ABOVE_TEST.strip() + "\n\n\ndef test_clamp_inside():",
              "tests/test_calc.py"),
-        turn("", ("reproduced", {"test_id": "tests/test_calc.py::test_clamp_above"})),
+        turn("", ("reproduced", {"test_ids": ["tests/test_calc.py::test_clamp_above"]})),
         edit(), finish(),
     ])
     assert result.outcome.status == "solved", result.outcome
@@ -53,7 +53,7 @@ def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
     repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
     above = "tests/test_calc.py::test_clamp_above"
-    result, model, _ = solve(repo, [plan(bug=True), turn("", ("reproduced", {"test_id": above})),
+    result, model, _ = solve(repo, [plan(bug=True), turn("", ("reproduced", {"test_ids": [above]})),
                                     edit(), finish()])
     assert result.outcome.status == "solved", result.outcome
     assert f"instead of writing a new one: {above}" in " ".join(texts(model.requests[1]).split())

@@ -109,16 +109,3 @@ def test_the_console_is_read_when_no_report_is_left(tmp_path):
     assert run.source == "console" and (run.passed, run.failed) == (1, 1) and not run.ok
     assert [c.test_id for c in run.failures] == ["tests/test_more.py::test_beta"]
     assert "read from the console" in run.render()
-
-
-def test_a_planned_test_that_does_not_exist_is_not_a_failure_of_the_change(tmp_path):
-    from agent.models.scripted import ScriptedModel
-    from agent.runner import SolveOptions, run_session
-    from tests.solve_kit import QUIET, edit, finish, plan
-    from tests.solve_kit import make_repo as make_solve_repo
-
-    repo = make_solve_repo(tmp_path / "r", QUIET + "debug_rounds = 1\nmax_plans = 1\n")
-    model = ScriptedModel([plan(tests=["tests/test_calc.py::load_tests"]), edit(), finish()])
-    result = run_session(SolveOptions(task="clamp(15, 0, 10) should return 10", cwd=repo,
-                                      model=model), [])
-    assert result.outcome.status == "solved", result.outcome

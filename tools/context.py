@@ -26,7 +26,8 @@ class ToolContext:
     re-opened (refreshed) after a tool changed a file.
     `sandbox` is wrapped in a `WatchedSandbox` that notes every file a command touched.
     `changed_files` records, in order, every repo-relative path a tool created, edited
-    or deleted; `finished` holds the summary once the model called `finish`. An empty
+    or deleted; `finished` holds the summary once the model called `finish`, `plan_tests`
+    the plan's (tests, new_tests) once the model changed them (the loop takes it). An empty
     `test_command` means the project has none (run_tests then says so); `test_env` is
     added to the sandbox's environment for test runs. `scratch` is the session's scratch
     folder (agent/scratch.py), if it has one.
@@ -54,6 +55,7 @@ class ToolContext:
         self.max_output_chars = max_output_chars
         self.changed_files: list[str] = []
         self.finished: str | None = None
+        self.plan_tests: tuple[list[str], list[str]] | None = None
         self._index = index
         self._index_stale = False
         self._lock = threading.Lock()

@@ -1,15 +1,19 @@
-"""Tools that end a phase of the loop: the model hands over its plan or its reproduction.
+"""Tools of the loop's phases: the model hands over its plan or its reproduction, or changes
+the tests its plan names.
 
-They do no work themselves; the loop reads their arguments (agent/loop.py). Registering them
+They check what they are given (a plan's test ids exist, or are declared new) and the loop
+reads their arguments (agent/loop.py), or `ctx.plan_tests` for plan_tests. Registering them
 with the other tools keeps one tool list for the whole session, so the prompt prefix (and
 the provider's cache) stays the same from the first turn to the last.
 """
 
 from __future__ import annotations
 
+from agent.plan import test_ids_in
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.registry import tool
+from tools.run import missing_tests
 
 
 @tool(read_only=True)
@@ -22,6 +26,7 @@ def submit_plan(
     check_walkthrough: str,
     check_agrees: bool,
     tests: list[str] | None = None,
+    new_tests: list[str] | None = None,
     bug: bool = False,
     readings: list[str] | None = None,
     assumption: str = "",
@@ -34,20 +39,55 @@ def submit_plan(
         check_input: A concrete input (a call, a command).
         check_walkthrough: What your planned code does on it, step by step.
         check_agrees: Whether that ends at check_expected.
-        tests: Ids of the tests that must pass when you are done (existing or to be
-            written): verify runs exactly these, then the suite.
+        tests: Ids of existing tests that must pass when you are done: verify runs
+            exactly these and new_tests, then the suite.
+        new_tests: Ids of the tests you will write.
         bug: The task reports wrong behaviour a test can reproduce.
         readings: Only if two readings would behave differently: each one.
         assumption: Which reading you chose, and why.
     """
     if not steps:
         raise ToolError("a plan needs at least one step")
+    check_plan_tests(ctx, tests or [], new_tests or [])
     return "Plan received."
 
 
 @tool(read_only=True)
-def reproduced(ctx: ToolContext, test_id: str) -> str:
-    """Name the test that reproduces the bug; the agent runs it to confirm it fails now."""
-    if not (ctx.root / test_id.split("::")[0]).is_file():
-        raise ToolError(f"no test file at {test_id.split('::')[0]}; write the test first")
-    return f"Running {test_id} to confirm it fails."
+def plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str] | None = None) -> str:
+    """Replace the tests your plan names (verify runs them), checked as submit_plan's are.
+
+    Args:
+        tests: Ids of existing tests that must pass.
+        new_tests: Ids of the tests you will write.
+    """
+    check_plan_tests(ctx, tests, new_tests or [])
+    ctx.plan_tests = ([str(t) for t in tests], [str(t) for t in new_tests or []])
+    return "The plan's tests are now: " + (" ".join(test_ids_in([*tests, *(new_tests or [])]))
+                                           or "none")
+
+
+@tool(read_only=True)
+def reproduced(ctx: ToolContext, test_ids: list[str]) -> str:
+    """Name the tests that reproduce the bug (one per part of it); the agent runs them to
+    confirm each fails now."""
+    if not test_ids:
+        raise ToolError("name at least one test id")
+    for test_id in test_ids:
+        if not (ctx.root / str(test_id).split("::")[0]).is_file():
+            raise ToolError(f"no test file at {str(test_id).split('::')[0]}; write the test first")
+    return f"Running {' '.join(map(str, test_ids))} to confirm each fails."
+
+
+def check_plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str]) -> None:
+    """Refuse test ids said to exist that exist in no form (naming the nearest existing
+    ids), and new tests that are not test ids."""
+    vague = [t for t in new_tests if not test_ids_in([t])]
+    if vague:
+        raise ToolError(f"new_tests takes test ids (tests/test_x.py::test_name), not {vague[0]!r}")
+    declared = set(test_ids_in(new_tests))
+    missing = missing_tests(ctx, [t for t in test_ids_in(tests) if t not in declared])
+    if missing:
+        named = "; ".join(t + (f" (nearest existing: {', '.join(n)})" if n else "")
+                          for t, n in missing.items())
+        raise ToolError(f"no such test: {named}. List in tests only tests that exist and in "
+                        "new_tests the ones you will write, then call again")

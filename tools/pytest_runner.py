@@ -10,12 +10,14 @@ are then found from a collection run, with the nearest existing ids, and the res
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 import shlex
 import uuid
 from pathlib import Path
 
+from agent.confine import LeavesWorkspace, read_text_inside
 from tools.junit import ReportUnreadable, pytest_cases, read_report_file
 from tools.pytest_report import parse_pytest
 from tools.testrun import TestRun
@@ -24,6 +26,8 @@ PYTEST_FLAGS = "-rfE --tb=short --color=no -p no:cacheprovider"
 USAGE_ERROR = 4  # pytest's exit status for a test id or path it cannot find
 NEAREST = 3
 _SUBFAILED = re.compile(r"^SUBFAILED((?:\[[^\]]*\])?\s?(?:\(.*?\))?) (.+?)(?: - .*)?$")
+_COLLECTION_ERROR = re.compile(r"^_+ ERROR collecting (\S+) _+$", re.MULTILINE)
+COLLECTED = (0, 2, 5)  # collect-only exits: all collected, some files erred, none found
 
 
 def run_pytest(ctx, base: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
@@ -94,11 +98,61 @@ def subtest_labels(output: str) -> dict[str, list[str]]:
 
 def collected_ids(ctx, base: str, timeout: int, env: dict | None) -> list[str]:
     """Every test id the project's command collects (for existence and nearest-id hints)."""
-    command = f"{base} --collect-only --verbosity=-1 --color=no -p no:cacheprovider"
-    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
-                             env=env)
-    return [line.strip() for line in result.stdout.splitlines()
-            if "::" in line and not line.startswith((" ", "="))]
+    return _ids(_collect(ctx, base, [], timeout, env).stdout)
+
+
+def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
+                env: dict | None) -> dict[str, list[str]]:
+    """The ids among `test_ids` that exist in no form, each with the nearest existing ids.
+
+    An id its file plainly defines is taken without a run; for the others, only the files
+    they name are collected (the whole suite only to find neighbours for an id whose file does
+    not exist). An id in a file that fails to import, or a collection that does not finish,
+    cannot be judged and is taken as existing.
+    """
+    test_ids = [t for t in test_ids if not plainly_defined(ctx.root, t)]
+    files = list(dict.fromkeys(f for f in (t.split("::")[0] for t in test_ids)
+                               if (ctx.root / f).exists()))
+    known: list[str] = []
+    broken: set[str] = set()
+    if any("::" in t for t in test_ids if t.split("::")[0] in files):
+        result = _collect(ctx, base, files, timeout, env)
+        if result.timed_out or result.exit_code not in COLLECTED:
+            return {}
+        known, broken = _ids(result.stdout), set(_COLLECTION_ERROR.findall(result.stdout))
+    absent = [t for t in test_ids
+              if t.split("::")[0] not in broken and not _exists(t, known, ctx.root)]
+    if any(t.split("::")[0] not in files for t in absent):
+        known = collected_ids(ctx, base, timeout, env)
+    return {t: nearest_ids(t, known) for t in absent}
+
+
+def plainly_defined(root: Path, test_id: str) -> bool:
+    """True when the id's file defines it in plain sight: `def test_*` (or `class Test*`) at
+    the top level or in the `class Test*` the id names. Not for parametrized ids."""
+    path, *names = test_id.split("::")
+    if not names or "[" in test_id or not all(n.startswith(("test", "Test")) for n in names):
+        return False
+    try:
+        body = ast.parse(read_text_inside(root, path)).body
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError, LeavesWorkspace):
+        return False
+    for name in names[:-1]:
+        body = next((n.body for n in body if isinstance(n, ast.ClassDef) and n.name == name), [])
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+               and n.name == names[-1] for n in body)
+
+
+def _collect(ctx, base: str, files: list[str], timeout: int, env: dict | None):
+    command = " ".join([base, "--collect-only --verbosity=-1 --color=no -p no:cacheprovider",
+                        *(shlex.quote(f) for f in files)])
+    return ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
+                           env=env)
+
+
+def _ids(stdout: str) -> list[str]:
+    return [line.strip() for line in stdout.splitlines()
+            if "::" in line and not line.startswith((" ", "=", "_"))]
 
 
 def nearest_ids(test_id: str, known: list[str]) -> list[str]:

@@ -9,11 +9,12 @@ from pathlib import Path
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.go_runner import run_go
-from tools.pytest_runner import PYTEST_FLAGS, run_pytest
+from tools.pytest_runner import PYTEST_FLAGS, missing_ids, run_pytest
 from tools.registry import tool
 from tools.testrun import TestRun
 
 DEFAULT_TEST_TIMEOUT = 600
+COLLECT_TIMEOUT = 120
 
 
 @tool(read_only=False)
@@ -84,6 +85,17 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
         run = _run_command_only(ctx, test_command_line(ctx.test_command, target), timeout, env)
     _record_changes(ctx)
     return run
+
+
+def missing_tests(ctx: ToolContext, test_ids: list[str]) -> dict[str, list[str]]:
+    """The ids among `test_ids` that exist in no form, each with the nearest existing ids.
+
+    Only pytest's ids are checked; for other runners (or none) every id is taken as existing.
+    """
+    if not test_ids or not ctx.test_command or "pytest" not in ctx.test_command:
+        return {}
+    base, _ = _base_and_targets(ctx.test_command, shlex.join(test_ids), ctx.root)
+    return missing_ids(ctx, base, test_ids, COLLECT_TIMEOUT, ctx.test_env or None)
 
 
 def _run_command_only(ctx: ToolContext, command: str, timeout: int, env) -> TestRun:

@@ -16,7 +16,7 @@ def render_run(run) -> str:
         return (f"Tests TIMED OUT after {run.duration_s:.0f}s and were killed (no verdict on "
                 f"any test): {run.command}\nLast output:\n{_tail(run.output, TAIL_LINES)}")
     parts = [_head(run)]
-    parts += _missing(run)
+    parts += missing_lines(run.missing)
     if run.source == "report" or run.source == "console":
         parts += _failures(run.failures)
         if run.source == "console":
@@ -53,9 +53,10 @@ def _head(run) -> str:
             f"Command: {run.command}")
 
 
-def _missing(run) -> list[str]:
+def missing_lines(missing: dict[str, list[str]]) -> list[str]:
+    """A line per test id that does not exist, with the nearest existing ids."""
     lines = []
-    for test_id, nearest in run.missing.items():
+    for test_id, nearest in missing.items():
         hint = f"; nearest existing: {', '.join(nearest)}" if nearest else ""
         lines.append(f"NO SUCH TEST {test_id} (it does not exist, so it did not run; not a "
                      f"failure){hint}")

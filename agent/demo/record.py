@@ -56,7 +56,7 @@ def answers() -> list:
             "check_walkthrough": "ordered = [1, 2, 3, 4], middle = 2; even count, so "
                                  "(ordered[1] + ordered[2]) / 2 = (2 + 3) / 2 = 2.5",
             "check_agrees": True,
-            "tests": ["tests/test_stats.py::test_median_even"],
+            "new_tests": ["tests/test_stats.py::test_median_even"],
             "bug": True,
         })),
         _turn("First a test that shows the bug.", ("edit_file", {
@@ -66,7 +66,7 @@ def answers() -> list:
         })),
         _turn("", ("run_tests", {"target": "tests/test_stats.py::test_median_even"})),
         _turn("It fails with 3 == 2.5, the reported bug.",
-              ("reproduced", {"test_id": "tests/test_stats.py::test_median_even"})),
+              ("reproduced", {"test_ids": ["tests/test_stats.py::test_median_even"]})),
         DESIGNED_TESTS,
         _turn("Now the fix.", ("edit_file", {
             "path": "stats.py",

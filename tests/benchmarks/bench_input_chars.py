@@ -99,13 +99,13 @@ def fix_session() -> list:
             "steps": ["stats.py median(): average the two middle values for an even count"],
             "check_input": "median([1, 2, 3, 4])", "check_expected": "2.5",
             "check_walkthrough": "middle = 2; (ordered[1] + ordered[2]) / 2 = 2.5",
-            "check_agrees": True, "tests": ["tests/test_stats.py::test_median_even"],
+            "check_agrees": True, "new_tests": ["tests/test_stats.py::test_median_even"],
             "bug": True})),
         turn("A test first.", ("edit_file", {"path": "tests/test_stats.py",
                                              "old": "def test_spread():",
                                              "new": NEW_TEST + "\n\ndef test_spread():"})),
         turn("", ("run_tests", {"target": "tests/test_stats.py::test_median_even"})),
-        turn("", ("reproduced", {"test_id": "tests/test_stats.py::test_median_even"})),
+        turn("", ("reproduced", {"test_ids": ["tests/test_stats.py::test_median_even"]})),
         turn("", ("edit_file", {"path": "stats.py", "old": "    ordered = sorted(values)\n"
                                 "    middle = len(ordered) // 2\n    return ordered[middle]\n",
                                 "new": WRONG_FIX})),
@@ -131,7 +131,7 @@ def feature_session() -> list:
             "steps": ["stats.py: add cents(value)", "report.py: format totals with cents()"],
             "check_input": "cents(2.5)", "check_expected": "250",
             "check_walkthrough": "round(2.5 * 100) = 250", "check_agrees": True,
-            "tests": ["tests/test_cents.py::test_cents"]})),
+            "new_tests": ["tests/test_cents.py::test_cents"]})),
     ]
     for n in range(6, 14):
         answers.append(turn("", reads[n], ("read_file", {"path": "stats.py"})))
