@@ -24,6 +24,7 @@ class SessionServers:
 
     tools: list[Any] = field(default_factory=list)  # tools.registry.Tool
     problems: list[tuple[str, str]] = field(default_factory=list)  # (server, what went wrong)
+    hub: Any = None  # agent.mcp.hub.McpHub, when a server was started
 
     def join(self, parts: Any) -> None:
         """Add the tools to the session's registry and report the problems as events."""
@@ -59,7 +60,7 @@ def session_servers(root: Path, cwd: Path | None = None) -> Iterator[SessionServ
     if not runnable:
         yield found
         return
-    hub = started_hub(runnable, Path(cwd or root))
+    hub = found.hub = started_hub(runnable, Path(cwd or root))
     try:
         for server in hub.servers.values():
             if server.status == "started":
