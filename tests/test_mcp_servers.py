@@ -37,6 +37,8 @@ def started(tmp_path_factory):
         "silent": {"command": "sh", "start_timeout_s": 3, "args": [
             "-c", f"echo $$ > {script.parent / 'silent.pid'}; exec sleep 3600"]},
         "ghost": {"command": "no-such-mcp-server-here"},
+        "broken": {"command": "sh", "args": ["-c", "echo 'no database at db:5432' >&2; exit 1"]},
+        "away": {"url": f"http://127.0.0.1:{free_port()}/mcp"},
         "web": {"type": "http", "url": f"http://127.0.0.1:{port}/mcp"},
         "clock": {"command": sys.executable, "args": ["-m", "mcp_server_time",
                                                       "--local-timezone", "UTC"]},
@@ -126,6 +128,8 @@ def test_servers_that_do_not_start_are_named_in_one_line_each(started):
     problems = dict(servers.problems)
     assert problems["silent"] == "did not answer within 3 s"
     assert problems["ghost"] == "command not found: no-such-mcp-server-here"
+    assert problems["broken"] == "exited before it answered (no database at db:5432)"
+    assert problems["away"].startswith("cannot reach http://127.0.0.1:")
     assert all("\n" not in p for p in problems.values())
     assert not any(t.name.startswith(("silent__", "ghost__")) for t in registry.tools())
     assert not alive(int((folder / "silent.pid").read_text()))  # the timeout ended it

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import os
 import tempfile
 import threading
@@ -57,6 +58,11 @@ class McpHub:
     def __init__(self, cwd: Path) -> None:
         self.cwd = Path(cwd)
         self.servers: dict[str, Server] = {}
+        # The SDK logs a server's misbehaviour; without a handler Python would print it over
+        # the TUI. What went wrong reaches the person as a ServerProblem or a tool error.
+        sdk_log = logging.getLogger("mcp")
+        if not sdk_log.handlers:
+            sdk_log.addHandler(logging.NullHandler())
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcp", daemon=True)
@@ -86,7 +92,7 @@ class McpHub:
             with contextlib.suppress(BaseException):
                 await server.task
         except Exception as error:  # noqa: BLE001 - whatever the server did, say it in one line
-            self._fail(server, _one_line(error))
+            self._fail(server, _start_problem(server.spec, error))
 
     async def _hold(self, server: Server, ready: asyncio.Future) -> None:
         """Keep the server's client open until the hub closes."""
@@ -98,12 +104,9 @@ class McpHub:
                 server.tools = await _list_tools(client)
                 ready.set_result(True)
                 await self._stop.wait()
-        except BaseException as error:
+        except Exception as error:  # noqa: BLE001 - reported by _start_one or the next call
             if not ready.done():
-                ready.set_exception(error if isinstance(error, Exception) else
-                                    RuntimeError("stopped while starting"))
-            if not isinstance(error, Exception):
-                raise
+                ready.set_exception(error)
         finally:
             server.client = None
             if server.status == "started":
@@ -217,6 +220,17 @@ def _connection_closed(error: BaseException) -> bool:
     text = str(error).lower()
     return "connection closed" in text or isinstance(error, (EOFError, ConnectionError)) \
         or type(error).__name__ in ("ClosedResourceError", "BrokenResourceError", "EndOfStream")
+
+
+def _start_problem(spec: ServerSpec, error: BaseException) -> str:
+    """Why a server did not start, in one line (the URL as configured: no expanded secret)."""
+    if isinstance(error, BaseExceptionGroup):
+        return _start_problem(spec, error.exceptions[0])
+    if spec.transport == "http":
+        return f"cannot reach {spec.url}: {_one_line(error)}"
+    if _connection_closed(error):
+        return "exited before it answered"
+    return _one_line(error)
 
 
 def _one_line(error: BaseException) -> str:
