@@ -139,3 +139,27 @@ def test_mcp_list_and_approve_from_the_command_line(repo, tmp_path):
     assert "kit__lookup (read)" in after.stdout and "kit__note (write)" in after.stdout
     unknown = agent_cli(repo, "mcp", "approve", "nope", env=env)
     assert unknown.returncode == 2 and "no server 'nope'" in unknown.stderr
+
+
+def test_ctrl_c_during_a_session_stops_its_servers(repo, tmp_path):
+    import signal
+    import time
+
+    from tests.mcp_kit import alive
+
+    approve(server_specs(repo), repo)
+    bridge = tmp_path / "bridge"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent", "solve", TASK, "--model", f"bridge:{bridge}"], cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not list(bridge.glob("*.request.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the first model request: the servers are up by then
+    pid = int((tmp_path / "servers" / "kit.pid").read_text())
+    assert alive(pid)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    assert not alive(pid)
