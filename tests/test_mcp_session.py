@@ -137,6 +137,8 @@ def test_mcp_list_and_approve_from_the_command_line(repo, tmp_path):
     after = agent_cli(repo, "mcp", "list", env=env)
     assert "started · 7 tools" in after.stdout
     assert "kit__lookup (read)" in after.stdout and "kit__note (write)" in after.stdout
+    doctor = agent_cli(repo, "doctor", env={**env, "COLUMNS": "250"})
+    assert "mcp kit" in doctor.stdout and "started · 7 tools (.mcp.json)" in doctor.stdout
     unknown = agent_cli(repo, "mcp", "approve", "nope", env=env)
     assert unknown.returncode == 2 and "no server 'nope'" in unknown.stderr
 

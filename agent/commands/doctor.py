@@ -83,11 +83,11 @@ def _tree_bounds_check():
 
 def _mcp_checks():
     """One row per MCP server configured here: started (with its tool count) or why not."""
-    from agent.commands.mcp import _root, server_rows
+    from agent.commands.mcp import repository_root, server_rows
     from agent.errors import UserError
 
     try:
-        rows = server_rows(_root(), start=True)
+        rows = server_rows(repository_root(), start=True)
     except UserError as error:
         yield "mcp servers", False, str(error), False
         return

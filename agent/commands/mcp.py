@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         from rich.markup import escape
 
         console = Console()
-        rows = server_rows(_root(), start)
+        rows = server_rows(repository_root(), start)
         if not rows:
             console.print(escape("no MCP servers configured (.mcp.json, [mcp_servers.NAME] in "
                                  ".agent.toml or your ~/.config/agent/config.toml)"))
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         from agent.mcp.settings import server_specs, variables_named
         from agent.mcp.trust import approve
 
-        root = _root()
+        root = repository_root()
         specs = [s for s in server_specs(root) if s.from_repo]
         known = {s.name for s in specs}
         unknown = [n for n in names or () if n not in known]
@@ -91,7 +91,7 @@ def server_rows(root: Path, start: bool) -> list[tuple[str, str, str, str, list[
     return rows
 
 
-def _root() -> Path:
+def repository_root() -> Path:
     """The repository the command is run in (its top folder), else the current folder."""
     from agent.gitops.plumbing import run_git
 
