@@ -29,7 +29,8 @@ def repo(tmp_path, monkeypatch):
     """A repository whose .mcp.json names the kit server (not yet approved)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     script = write_servers(tmp_path / "servers")
-    return make_repo(tmp_path / "r", files={".mcp.json": mcp_json({"kit": stdio_entry(script, "kit")})})
+    servers = mcp_json({"kit": stdio_entry(script, "kit")})
+    return make_repo(tmp_path / "r", files={".mcp.json": servers})
 
 
 def solve(repo, answers, **options):

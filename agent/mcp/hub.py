@@ -135,7 +135,8 @@ class McpHub:
         after its call timeout."""
         server = self.servers[name]
         if server.status != "started" or server.client is None:
-            raise ServerGone(f"MCP server {name} is not running ({server.problem or server.status})")
+            why = server.problem or server.status
+            raise ServerGone(f"MCP server {name} is not running ({why})")
         timeout = server.spec.call_timeout_s
         future = asyncio.run_coroutine_threadsafe(
             server.client.call_tool(tool, arguments, read_timeout_seconds=timeout), self._loop)

@@ -130,7 +130,8 @@ def parse_server(name: str, raw: Any, where: str, from_repo: bool) -> ServerSpec
     if not where.startswith(".mcp.json"):  # other agents' keys in .mcp.json are let be
         unknown = sorted(set(raw) - KEYS)
         if unknown:
-            raise UserError(f"{label}: unknown key {unknown[0]!r}; known: {', '.join(sorted(KEYS))}")
+            raise UserError(f"{label}: unknown key {unknown[0]!r}; "
+                            f"known: {', '.join(sorted(KEYS))}")
     transport = _transport(raw, label)
     values = {
         "command": _text(raw, "command", label), "url": _text(raw, "url", label),

@@ -6,7 +6,9 @@ repository defines starts only after the person approved it with `agent mcp appr
 approval is recorded in the person's config folder, for this repository's path, as a
 fingerprint of the definition and of every repository file its command line names. When a
 sandboxed command (or a `git pull`) changes either, the fingerprint no longer matches and
-the server stays stopped until approved again.
+the server stays stopped until approved again. Code the server loads by other means
+(`python -m pkg` imports from the repository) is not in the fingerprint: the approval
+prompt's advice is to approve only what you would run yourself.
 """
 
 from __future__ import annotations
