@@ -74,6 +74,7 @@ ENV_NAMES = {
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+TABLES_READ_ELSEWHERE = ("mcp_servers",)  # agent/mcp/settings.py reads them
 
 
 def load_config(root: Path, cli_overrides: dict[str, Any] | None = None) -> Config:
@@ -86,6 +87,8 @@ def load_config(root: Path, cli_overrides: dict[str, Any] | None = None) -> Conf
     source = {name: "default" for name in KINDS}
     for where, raw in _file_settings(Path(root)):
         for key, value in raw.items():
+            if key in TABLES_READ_ELSEWHERE:
+                continue
             name = key.replace("-", "_")
             if name not in KINDS:
                 raise UserError(f"unknown setting {key!r} in {where}; known: {', '.join(KINDS)}")

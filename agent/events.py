@@ -155,6 +155,15 @@ class Finished(Event):
     diff: str = ""
 
 
+@dataclass(frozen=True)
+class ServerProblem(Event):
+    """An MCP server did not start, or stopped: the session goes on without its tools."""
+
+    kind: ClassVar[str] = "server_problem"
+    server: str
+    problem: str
+
+
 EventSink = Callable[[Event], None]
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -162,7 +171,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         SessionStarted, PhaseChanged, PlanUpdated, ModelText, ToolCallStarted,
         ToolCallFinished, EditApplied, FilesTouched, TestsRun, CostUpdated, QuestionAsked,
-        Finished,
+        Finished, ServerProblem,
     )
 }
 

@@ -82,6 +82,9 @@ class ProgressPrinter:
         if e.assumption:
             self.console.print(f"  [yellow]assumed: {escape(e.assumption)}[/]")
 
+    def _on_server_problem(self, e: ev.ServerProblem) -> None:
+        self.console.print(f"  [yellow]✗ MCP server {escape(e.server)}: {escape(e.problem)}[/]")
+
     def _on_finished(self, e: ev.Finished) -> None:
         color = "green" if e.status == "solved" else "red"
         self.console.print(f"[bold {color}]{e.status}[/]: {escape(e.stop_reason)} · ${self.cost:.4f}")

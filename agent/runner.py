@@ -128,10 +128,12 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
                  lock, guards: contextlib.ExitStack) -> SessionResult:
     from agent.config import load_config
     from agent.gitops.pin import pinned
+    from agent.mcp import server_specs, session_servers
     from agent.session import SessionStore
 
     started = time.monotonic()
     config = load_config(home.root, options.overrides)
+    server_specs(home.root)  # a malformed .mcp.json stops us before the session is made
     check_before_session(home, options)
     model = options.model or _load_model(config.model, options.record)
     store = SessionStore.open(home.root)
@@ -144,6 +146,7 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
             guards.enter_context(pinned(workspace.root))
         parts = _loop_parts(workspace, config, model, store, session_id, task, options.resume,
                             sinks, ask, conversation_options)
+        guards.enter_context(session_servers(home.root, workspace.root)).join(parts)
         if options.resume:
             outcome = loop.resume(parts, store.messages(session_id),
                                   _last_plan(store, session_id))

@@ -65,12 +65,16 @@ class Tool:
     read_only: bool
     params: tuple[Param, ...]
     path_args: tuple[str, ...] | None
+    # A JSON schema given as is (an MCP server's tool); its arguments are the server's to check.
+    input_schema: dict[str, Any] | None = None
 
     def __call__(self, ctx: Any, *args: Any, **kwargs: Any) -> str:
         return self.func(ctx, *args, **kwargs)
 
     def spec(self) -> ToolSpec:
         """The tool as a `ToolSpec` for the model."""
+        if self.input_schema is not None:
+            return ToolSpec(self.name, self.description, self.input_schema)
         properties = {}
         for p in self.params:
             schema = dict(p.schema)
@@ -96,6 +100,9 @@ class Tool:
 
     def signature_help(self) -> str:
         """The expected parameters, for error messages."""
+        if self.input_schema is not None:
+            names = self.input_schema.get("properties") or {}
+            return f"Expected parameters of {self.name}: {', '.join(names) or 'none'}."
         listed = ", ".join(p.describe() for p in self.params) or "none"
         return f"Expected parameters of {self.name}: {listed}."
 
@@ -227,6 +234,12 @@ def check_arguments(found: Tool, arguments: Any) -> dict[str, Any]:
     """Arguments checked against the tool's parameters (ints accepted where floats are)."""
     if not isinstance(arguments, dict):
         raise ToolError(f"arguments must be a JSON object. {found.signature_help()}")
+    if found.input_schema is not None:
+        missing = [n for n in found.input_schema.get("required") or () if n not in arguments]
+        if missing:
+            raise ToolError(f"{found.name}: missing required argument {missing[0]!r}. "
+                            f"{found.signature_help()}")
+        return dict(arguments)
     known = {p.name: p for p in found.params}
     extra = sorted(set(arguments) - set(known))
     missing = [p.name for p in found.params if p.required and p.name not in arguments]

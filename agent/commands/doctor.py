@@ -46,6 +46,7 @@ def _checks():
     for variable in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
         present = bool(os.environ.get(variable))
         yield variable, present, "set" if present else "not set (needed for that provider only)", False
+    yield from _mcp_checks()
 
 
 def _grammar_checks():
@@ -78,3 +79,17 @@ def _tree_bounds_check():
     from sandbox.cgroup import hierarchy, mechanism
 
     return "command tree bounds", hierarchy() is not None, mechanism(), False
+
+
+def _mcp_checks():
+    """One row per MCP server configured here: started (with its tool count) or why not."""
+    from agent.commands.mcp import repository_root, server_rows
+    from agent.errors import UserError
+
+    try:
+        rows = server_rows(repository_root(), start=True)
+    except UserError as error:
+        yield "mcp servers", False, str(error), False
+        return
+    for name, where, _summary, status, _tools in rows:
+        yield f"mcp {name}", status.startswith("started"), f"{status} ({where})", False

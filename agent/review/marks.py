@@ -31,6 +31,7 @@ BY_NAME = {
     "package.json": "npm runs its scripts",
     ".gitattributes": "chooses git filters and diff drivers",
     ".agent.toml": "sets how the next agent session runs (model, tests, bounds)",
+    ".mcp.json": "names MCP servers agents start (ours only once you approve them)",
     "AGENTS.md": "instructions the next agent session gives its model",
     "CLAUDE.md": "instructions the next agent session gives its model",
 }

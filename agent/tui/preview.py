@@ -24,7 +24,11 @@ def preview(call: ToolCall, root: Path, config=None) -> tuple[str, str]:
         return "run the tests", f"$ {_test_command(config)} {target}\n\n{policy_text(root, config)}"
     if call.name == "run_command":
         return "run a command", f"$ {args.get('command', '')}\n\n{policy_text(root, config)}"
-    return call.name, "\n".join(f"{key} = {value!r}" for key, value in args.items())
+    listed = "\n".join(f"{key} = {value!r}" for key, value in args.items())
+    if "__" in call.name:  # SERVER__TOOL: an MCP server's tool, see agent/mcp/tools.py
+        server, tool = call.name.split("__", 1)
+        return f"call {tool} on MCP server {server} (it runs outside the sandbox)", listed
+    return call.name, listed
 
 
 def edit_diff(root: Path, path: str, old: str, new: str) -> str:

@@ -94,6 +94,9 @@ class SessionView(Horizontal):
         answer = f" → {e.assumption}" if e.assumption else ""
         await self.conversation.add_note(f"? {e.question}{answer}", "question")
 
+    async def _on_server_problem(self, e: ev.ServerProblem) -> None:
+        await self.conversation.add_note(f"✗ MCP server {e.server}: {e.problem}", "phase")
+
     async def _on_finished(self, e: ev.Finished) -> None:
         if e.diff:
             self.changes.set_diff(e.diff)
