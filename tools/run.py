@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tools.context import ToolContext
 from tools.errors import ToolError
-from tools.go_runner import run_go
-from tools.pytest_runner import PYTEST_FLAGS, run_pytest
+from tools.pytest_runner import PYTEST_FLAGS
 from tools.registry import tool
+from tools.runners import runner_name, run_with_runner
 from tools.testrun import TestRun
 
 DEFAULT_TEST_TIMEOUT = 600
@@ -63,8 +63,8 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     """Run the project's tests; report what passed and failed, with tracebacks.
 
     Args:
-        target: Paths or test ids separated by spaces; empty runs the whole suite. For
-            `go test`: "./pkg::TestName" or "./pkg".
+        target: Paths or test ids separated by spaces, as the project's test command takes
+            them; empty runs the whole suite.
     """
     return run_tests_structured(ctx, target, timeout).render()
 
@@ -76,11 +76,9 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
         raise ToolError("no test command is configured for this repository")
     base, targets = _base_and_targets(ctx.test_command, target, ctx.root)
     env = ctx.test_env or None
-    if "pytest" in ctx.test_command:
-        run = run_pytest(ctx, base, targets, timeout, env)
-    elif ctx.test_command.lstrip().startswith("go test"):
-        run = run_go(ctx, ctx.test_command, targets, timeout, env)
-    else:
+    name = runner_name(ctx.test_command, ctx.root)
+    run = run_with_runner(ctx, name, base, targets, timeout, env)
+    if run is None:
         run = _run_command_only(ctx, test_command_line(ctx.test_command, target), timeout, env)
     _record_changes(ctx)
     return run
