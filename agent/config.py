@@ -263,7 +263,9 @@ def detect_test_command(root: Path) -> tuple[str, dict[str, str], tuple[str, ...
     settings, ini = _pytest_settings(root)
     markers = ["pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "pytest.ini", "conftest.py"]
     marker = ini or next((m for m in markers if (root / m).is_file()), None)
-    test_dir = next((d for d in ("tests", "test") if (root / d).is_dir()), None)
+    # A tests/ folder of another language's tests (Rust's, Node's) does not make a Python project.
+    test_dir = next((d for d in ("tests", "test") if (root / d).is_dir()
+                     and next((root / d).glob("**/*.py"), None) is not None), None)
     if marker or test_dir or any(root.glob("test_*.py")):
         paths = tuple(settings.get("testpaths", "").split()) or ((test_dir,) if test_dir else ())
         env = {}

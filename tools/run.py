@@ -111,12 +111,26 @@ def _base_and_targets(test_command: str, target: str, root: Path | None) -> tupl
     except ValueError as error:
         raise ToolError(f"cannot read target {target!r}: {error}") from error
     base = test_command
+    if root is not None and "pytest" not in test_command:
+        targets = regroup_ids(targets, root)
     if targets and root is not None and "pytest" in test_command:
         words = shlex.split(test_command)
         while len(words) > 1 and not words[-1].startswith("-") and (root / words[-1]).exists():
             words.pop()
         base = shlex.join(words)
     return base, targets
+
+
+def regroup_ids(words: list[str], root: Path) -> list[str]:
+    """Ids whose names hold spaces (`test/a.test.js::clamp > above`, unquoted, as the loop
+    joins them) put together again: a word starts a new target only if it is an id or a path."""
+    targets: list[str] = []
+    for word in words:
+        if targets and "::" in targets[-1] and "::" not in word and not (root / word).exists():
+            targets[-1] += " " + word
+        else:
+            targets.append(word)
+    return targets
 
 
 def _record_changes(ctx: ToolContext) -> None:
