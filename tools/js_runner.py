@@ -11,9 +11,11 @@ requested ids are kept; requested ids that did not run are reported missing, not
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -74,7 +76,8 @@ def run_js(ctx, kind: str, words: list[str], targets: list[str], timeout: int,
     shown, real = command_words(kind, words, present, report)
     try:
         result = ctx.sandbox.run(["bash", "-c", shlex.join(real)], cwd=ctx.root,
-                                 timeout=max(timeout, 1), env={**JS_ENV, **(env or {})})
+                                 timeout=max(timeout, 1),
+                                 env={**JS_ENV, **wasm_options(), **(env or {})})
         data = read_report_file(report)
     except ReportUnreadable:
         data = None
@@ -92,6 +95,23 @@ def run_js(ctx, kind: str, words: list[str], targets: list[str], timeout: int,
         _keep_requested(run, present)
     run.missing.update({t: _nearest_files(t, ctx.root) for t in absent})
     return run
+
+
+@functools.lru_cache(maxsize=1)
+def wasm_options() -> dict[str, str]:
+    """NODE_OPTIONS letting WebAssembly start under the sandbox's address-space limit.
+
+    V8 reserves ~10 GB of address space per Wasm memory for its trap handler, over the
+    limit, and vitest's tooling uses Wasm; Node 20.15+ can do without the handler. The
+    system's node (not the workspace's) is asked once whether it knows the option.
+    """
+    option = "--disable-wasm-trap-handler"
+    try:
+        known = subprocess.run(["node", option, "-e", "0"], cwd="/", capture_output=True,
+                               timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        known = False
+    return {"NODE_OPTIONS": option} if known else {}
 
 
 def command_words(kind: str, words: list[str], targets: list[str],
