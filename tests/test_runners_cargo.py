@@ -69,6 +69,9 @@ def test_cargo_failures_crashes_missing_ids_and_build_errors(tmp_path):
     broken = run_tests_structured(ctx, "src/lib.rs::tests::inside")
     assert [(c.test_id, c.collection) for c in broken.failures] == [("src/lib.rs", True)]
     assert not broken.missing and "COLLECTION ERROR in src/lib.rs - error" in broken.render()
+    # Only rustup's toolchains are shown to the sandbox, not its settings or cargo's files.
+    home = ctx.sandbox.run(["bash", "-c", "ls -A ~/.rustup; ls -A ~/.cargo"], cwd=ctx.root)
+    assert home.stdout.split() == ["toolchains", "bin"] or shutil.which("rustup") is None
 
 
 def test_agent_solve_in_a_rust_repository_reaches_solved(tmp_path):
