@@ -38,12 +38,13 @@ def cargo_cases(console: str) -> list[TestCase]:
     open_section: list[str] | None = None
     lines = console.splitlines()
     for line in lines:
-        started = _binary(line)
+        started = _binary(line) if line.startswith(" ") else None
         if started is not None:
             _close(cases, source, finished, crashed, sections)
             source, finished, crashed, sections, open_section = started, False, "", {}, None
             continue
-        test, section = _TEST.match(line), _SECTION.match(line)
+        test = _TEST.match(line) if line.startswith("test ") else None
+        section = _SECTION.match(line) if line.startswith("---- ") else None
         if test and source:
             key = f"{source}::{test.group(1)}"
             cases[key] = TestCase(key, _OUTCOMES[test.group(2)], test.group(3) or "")
