@@ -108,7 +108,7 @@ def wasm_options() -> dict[str, str]:
     option = "--disable-wasm-trap-handler"
     try:
         known = subprocess.run(["node", option, "-e", "0"], cwd="/", capture_output=True,
-                               timeout=30).returncode == 0
+                               timeout=30, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         known = False
     return {"NODE_OPTIONS": option} if known else {}

@@ -10,7 +10,7 @@ from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.pytest_runner import PYTEST_FLAGS
 from tools.registry import tool
-from tools.runners import runner_name, run_with_runner
+from tools.runners import run_with_runner, runner_name
 from tools.testrun import TestRun
 
 DEFAULT_TEST_TIMEOUT = 600

@@ -54,7 +54,7 @@ def summary_counts(output: str) -> tuple[int, int]:
     """(passed, failed) from the runner's own summary lines."""
     tap = re.findall(r"^# (pass|fail) (\d+)$", output, re.MULTILINE)
     if tap:
-        found = dict((k, int(v)) for k, v in tap)
+        found = {k: int(v) for k, v in tap}
         return found.get("pass", 0), found.get("fail", 0)
     results = re.findall(r"^test result: \w+\. (\d+) passed; (\d+) failed", output, re.MULTILINE)
     return sum(int(p) for p, _ in results), sum(int(f) for _, f in results)
@@ -100,7 +100,7 @@ def main() -> None:
           f"{'report s':>9} {'added':>7}")
     for row in rows:
         added = (row["report"] - row["plain"]) / row["plain"] * 100
-        print(f"{row['runner']:8} {row['tests']:6} {row['failed']:6} {str(row['agree']):>6} "
+        print(f"{row['runner']:8} {row['tests']:6} {row['failed']:6} {row['agree']!s:>6} "
               f"{row['plain']:8.2f} {row['report']:9.2f} {added:6.1f}%")
     worst = max((r["report"] - r["plain"]) / r["plain"] * 100 for r in rows)
     print(f"summary: reader agrees on {sum(r['agree'] for r in rows)}/{len(rows)} runners; "
