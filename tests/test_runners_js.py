@@ -63,8 +63,10 @@ def node_modules() -> Path:
             if not reachable:
                 pytest.skip("npm cannot reach its registry to install vitest and jest")
             raise AssertionError(f"npm install failed:\n{done.stderr[-2000:]}")
-        shutil.rmtree(folder, ignore_errors=True)
-        work.rename(folder)
+        try:
+            work.rename(folder)
+        except OSError:  # another run installed it first
+            shutil.rmtree(work, ignore_errors=True)
     return folder / "node_modules"
 
 
