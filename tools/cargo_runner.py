@@ -40,6 +40,7 @@ def run_cargo(ctx, command: str, targets: list[str], timeout: int, env: dict | N
     cases = cargo_cases(result.stdout)
     if not result.timed_out and (cases or result.exit_code == 0):
         run.cases, run.source = _requested(cases, targets), "report"
+        run.narrowed = len(run.cases) < len(cases)
     ran = {c.test_id for c in run.cases}
     wanted = [t for t in targets if "::" in t and t not in ran]
     if wanted and run.source == "report" and not any(c.collection for c in cases):

@@ -153,6 +153,7 @@ def _keep_requested(run: TestRun, targets: list[str]) -> None:
         return case_id == target or case_id.startswith(target + SEPARATOR)
 
     whole = {t for t in targets if "::" not in t}
+    run.narrowed = True
     run.cases = [c for c in run.cases if c.collection or c.test_id.split("::")[0] in whole
                  or any(under(c.test_id, t) for t in ids)]
     ran = {c.test_id for c in run.cases}
