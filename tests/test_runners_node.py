@@ -57,6 +57,8 @@ def test_node_failures_suites_subtests_missing_ids_and_a_broken_file(tmp_path):
     assert one.ok and [c.test_id for c in one.cases] == ["test/calc.test.js::clamp > inside"]
     assert list(one.missing) == ["test/calc.test.js::clamp > abov"]
     assert one.missing["test/calc.test.js::clamp > abov"][0] == "test/calc.test.js::clamp > above"
+    no_file = run_tests_structured(ctx, "test/calc2.test.js::x")
+    assert no_file.ok and no_file.missing == {"test/calc2.test.js::x": ["test/calc.test.js"]}
     inside = run_tests_structured(ctx, "'test/calc.test.js::clamp > inside'")
     assert inside.ok and inside.exit_code == 1  # 'above' failed in the file, but not asked for
     (tmp_path / "test" / "broken.test.js").write_text("const x = ;\n")

@@ -163,8 +163,13 @@ def _keep_requested(run: TestRun, targets: list[str]) -> None:
 
 
 def _nearest_files(target: str, root: Path) -> list[str]:
+    """The test files named most like the missing target's file (node_modules not walked)."""
     import difflib
+    import os
 
-    files = [p.relative_to(root).as_posix() for pattern in ("*.test.*", "*.spec.*")
-             for p in root.rglob(pattern) if "node_modules" not in p.parts]
+    files = []
+    for folder, dirs, names in os.walk(root):  # links to folders are not followed
+        dirs[:] = [d for d in dirs if d not in ("node_modules", ".git", ".agent")]
+        files += [(Path(folder) / n).relative_to(root).as_posix() for n in names
+                  if ".test." in n or ".spec." in n]
     return difflib.get_close_matches(target.split("::")[0], sorted(files), n=3, cutoff=0.3)
