@@ -48,8 +48,8 @@ def js_runner(test_command: str, root: Path) -> tuple[str, list[str]] | None:
         return "node", words
     if program in ("vitest", "jest"):
         local = root / "node_modules" / ".bin" / program
-        return program, [str(local) if "/" not in words[0] and local.exists() else words[0],
-                         *words[1:]]
+        bare = "/" not in words[0] and local.exists()
+        return program, [f"node_modules/.bin/{program}" if bare else words[0], *words[1:]]
     return None
 
 
