@@ -67,6 +67,15 @@ def test_node_failures_suites_subtests_missing_ids_and_a_broken_file(tmp_path):
     assert "COLLECTION ERROR in test/broken.test.js - SyntaxError" in broken.render()
 
 
+def test_a_node_run_that_hangs_is_named_a_timeout(tmp_path):
+    root = committed(tmp_path, {"package.json": PACKAGE,
+                                "test/hang.test.js": "require('node:test')('hangs', () => "
+                                                     "new Promise(() => setInterval(() => {}, 1000)));\n"})
+    run = run_tests_structured(make_ctx(root, test_command="npm test"), "", timeout=3)
+    assert run.timed_out and not run.ok
+    assert run.render().startswith("Tests TIMED OUT after 3s and were killed")
+
+
 def test_agent_solve_in_a_node_repository_reaches_solved(tmp_path):
     """A wrong first edit fails for real; the debug round says tracing is Python-only."""
     repo = _repo(tmp_path / "r")
