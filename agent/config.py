@@ -267,7 +267,9 @@ def detect_test_command(root: Path) -> tuple[str, dict[str, str], tuple[str, ...
     markers = ["pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "pytest.ini", "conftest.py"]
     marker = ini or next((m for m in markers if (root / m).is_file()), None)
     test_dir = next((d for d in ("tests", "test") if (root / d).is_dir()), None)
-    if marker or test_dir or any(root.glob("test_*.py")):
+    # A tests/ folder of another language's tests (Rust's, Node's) does not make a Python project.
+    python_tests = test_dir and next((root / test_dir).glob("**/*.py"), None) is not None
+    if marker or python_tests or any(root.glob("test_*.py")):
         paths = tuple(settings.get("testpaths", "").split()) or ((test_dir,) if test_dir else ())
         env = {}
         if _is_src_layout(root) and "src" not in settings.get("pythonpath", "").split():

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TEST_ID = re.compile(r"[\w./-]*test[\w./-]*\.py(?:::[\w\[\]./-]+)*")
+# Another runner's id, given as the whole entry: `./calc::TestClamp`, `src/lib.rs::tests::x`,
+# `test/calc.test.js::clamp > above` (its names may hold spaces, so only whole entries count).
+OTHER_TEST_ID = re.compile(r"[\w./-]+::\S.*")
 
 
 @dataclass
@@ -50,7 +53,8 @@ class Plan:
         )
 
     def test_ids(self) -> list[str]:
-        """The plan's tests (existing and new) that name a runnable pytest node or file."""
+        """The plan's tests (existing and new) that name a runnable pytest node or file, or
+        another runner's id."""
         return test_ids_in([*self.tests, *self.new_tests])
 
     def mark(self, status: str) -> None:
@@ -60,8 +64,11 @@ class Plan:
 
 
 def test_ids_in(texts: list[str]) -> list[str]:
-    """The pytest node ids and test files named in `texts`, each once, in order."""
+    """The pytest node ids and test files named in `texts`, each once, in order; a text
+    naming none that is a whole id of another runner (`FILE::NAME`) is that id."""
     found: list[str] = []
     for text in texts:
-        found += [m.group(0) for m in TEST_ID.finditer(text)]
+        pytest_ids = [m.group(0) for m in TEST_ID.finditer(text)]
+        whole = OTHER_TEST_ID.fullmatch(text.strip())
+        found += pytest_ids or ([whole.group(0)] if whole else [])
     return list(dict.fromkeys(found))

@@ -182,7 +182,8 @@ def _loop_parts(workspace, config, model, store, session_id: str, task: str, res
         _keep_ignored(workspace.root, session_id, start, config, box.policy.read_only)
     parts = loop.LoopParts(
         task=task, session_id=session_id, model=TimedModel(model, budget),
-        registry=loop_registry(), ctx=_tool_context(workspace.root, box, config, scratch),
+        registry=loop_registry(config.test_command, workspace.root),
+        ctx=_tool_context(workspace.root, box, config, scratch),
         workspace=workspace, config=config, emit=_fan_out([store.sink(session_id), *sinks]),
         budget=budget, instructions=project_instructions(workspace.root), ask=ask,
         conversation_options={
@@ -242,13 +243,17 @@ def _check_pins(*roots: Path) -> None:
             pin.check()
 
 
-def loop_registry():
+def loop_registry(test_command: str | None = None, root: Path | None = None):
     """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
-    loop's phase tools."""
+    loop's phase tools; run_tests states the test-id syntax of the runner detected at the
+    start (fixed for the session, so the tool schema stays the same in every request)."""
     from tools import Registry, default_registry
     from tools.phases import plan_tests, reproduced, submit_plan
+    from tools.runners import run_tests_for
 
-    registry = Registry(t for t in default_registry().tools() if t.name not in NOT_IN_SESSIONS)
+    registry = Registry(run_tests_for(t, test_command, root or Path.cwd())
+                        if t.name == "run_tests" else t
+                        for t in default_registry().tools() if t.name not in NOT_IN_SESSIONS)
     registry.add(submit_plan)
     registry.add(reproduced)
     registry.add(plan_tests)

@@ -51,20 +51,25 @@ CODE_ROOT = Path(__file__).resolve().parents[1]
 
 def interpreter_paths(homes: list[Path]) -> list[Path]:
     """Folders under a hidden home or /tmp that commands need read-only: the interpreter's
-    prefixes, the venv, pyenv, the agent's own code, user-installed tools and PATH entries."""
+    prefixes, the venv, pyenv, the agent's own code, user-installed tools, rustup's
+    toolchains (binaries only; its settings and cargo's credentials stay hidden) and PATH
+    entries."""
     environ = os.environ
     return list(_interpreter_paths(tuple(homes), environ.get("PATH", ""),
-                                   environ.get("VIRTUAL_ENV"), environ.get("PYENV_ROOT")))
+                                   environ.get("VIRTUAL_ENV"), environ.get("PYENV_ROOT"),
+                                   environ.get("RUSTUP_HOME")))
 
 
 # Resolving paths costs ~1 ms and the answer rarely changes; the arguments are everything
 # it depends on ($PYENV_ROOT is read by pyenv_root()).
 @functools.lru_cache(maxsize=16)
 def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
-                       _pyenv_var: str | None) -> tuple[Path, ...]:
+                       _pyenv_var: str | None, rustup: str | None = None) -> tuple[Path, ...]:
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, venv, pyenv_root(),
                   str(CODE_ROOT), *path_var.split(os.pathsep)]
     candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
+    candidates += [str(Path(r) / "toolchains") for r in
+                   ([rustup] if rustup else [home / ".rustup" for home in homes])]
     hidden = [*homes, Path("/tmp").resolve()]
     keep: list[Path] = []
     for candidate in candidates:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tools.context import ToolContext
 from tools.errors import ToolError
-from tools.go_runner import run_go
-from tools.pytest_runner import PYTEST_FLAGS, missing_ids, run_pytest
+from tools.pytest_runner import PYTEST_FLAGS, missing_ids
 from tools.registry import tool
+from tools.runners import run_with_runner, runner_name
 from tools.testrun import TestRun
 
 DEFAULT_TEST_TIMEOUT = 600
@@ -64,8 +64,8 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     """Run the project's tests; report what passed and failed, with tracebacks.
 
     Args:
-        target: Paths or test ids separated by spaces; empty runs the whole suite. For
-            `go test`: "./pkg::TestName" or "./pkg".
+        target: Paths or test ids separated by spaces, as the project's test command takes
+            them; empty runs the whole suite.
     """
     return run_tests_structured(ctx, target, timeout).render()
 
@@ -77,11 +77,9 @@ def run_tests_structured(ctx: ToolContext, target: str = "",
         raise ToolError("no test command is configured for this repository")
     base, targets = _base_and_targets(ctx.test_command, target, ctx.root)
     env = ctx.test_env or None
-    if "pytest" in ctx.test_command:
-        run = run_pytest(ctx, base, targets, timeout, env)
-    elif ctx.test_command.lstrip().startswith("go test"):
-        run = run_go(ctx, ctx.test_command, targets, timeout, env)
-    else:
+    name = runner_name(ctx.test_command, ctx.root)
+    run = run_with_runner(ctx, name, base, targets, timeout, env)
+    if run is None:
         run = _run_command_only(ctx, test_command_line(ctx.test_command, target), timeout, env)
     _record_changes(ctx)
     return run
@@ -125,12 +123,26 @@ def _base_and_targets(test_command: str, target: str, root: Path | None) -> tupl
     except ValueError as error:
         raise ToolError(f"cannot read target {target!r}: {error}") from error
     base = test_command
+    if root is not None and "pytest" not in test_command:
+        targets = regroup_ids(targets, root)
     if targets and root is not None and "pytest" in test_command:
         words = shlex.split(test_command)
         while len(words) > 1 and not words[-1].startswith("-") and (root / words[-1]).exists():
             words.pop()
         base = shlex.join(words)
     return base, targets
+
+
+def regroup_ids(words: list[str], root: Path) -> list[str]:
+    """Ids whose names hold spaces (`test/a.test.js::clamp > above`, unquoted, as the loop
+    joins them) put together again: a word starts a new target only if it is an id or a path."""
+    targets: list[str] = []
+    for word in words:
+        if targets and "::" in targets[-1] and "::" not in word and not (root / word).exists():
+            targets[-1] += " " + word
+        else:
+            targets.append(word)
+    return targets
 
 
 def _record_changes(ctx: ToolContext) -> None:

@@ -74,6 +74,9 @@ class TestRun:
     killed_by: str | None = None
     output: str = ""
     console_counts: dict[str, int] = field(default_factory=dict)
+    # The cases were narrowed to the requested ids after a wider run (Node runs whole files):
+    # the exit status then also speaks for tests nobody asked about.
+    narrowed: bool = False
 
     def count(self, outcome: str) -> int:
         """How many cases ended with `outcome` (from the console when there is no report)."""
@@ -133,7 +136,8 @@ class TestRun:
         if self.timed_out:
             return False
         if self.source == "report":
-            return not self.failures and (self.exit_code == 0 or bool(self.missing))
+            return not self.failures and (self.exit_code == 0 or bool(self.missing)
+                                          or self.narrowed)
         return self.exit_code == 0
 
     def render(self) -> str:

@@ -42,7 +42,8 @@ class PytestCommand:
         elif words[:1] in (["pytest"], ["py.test"]):
             words = words[1:]
         else:
-            raise UserError(f"only pytest test commands are supported, got: {command}")
+            raise UserError("tracing and fault localization are Python-only (pytest); this "
+                            f"project's test command is: {command}")
         dropped = {"-q", "-x", "--exitfirst", "-v", "-vv", "-s", "-rA"}
         args = tuple(w for w in words if w not in dropped)
         paths = tuple(w for w in args if not w.startswith("-"))
