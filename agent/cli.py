@@ -10,7 +10,19 @@ from __future__ import annotations
 import typer
 
 from agent import __version__
-from agent.commands import bench, debug, doctor, history, hook, index, sandbox, solve, tools, tui
+from agent.commands import (
+    acp,
+    bench,
+    debug,
+    doctor,
+    history,
+    hook,
+    index,
+    sandbox,
+    solve,
+    tools,
+    tui,
+)
 
 app = typer.Typer(
     name="agent",
@@ -46,7 +58,7 @@ def root(
         tui.launch()
 
 
-for module in (solve, doctor, index, sandbox, tools, history, debug, bench, tui, hook):
+for module in (solve, doctor, index, sandbox, tools, history, debug, bench, tui, hook, acp):
     module.register(app)
 
 
