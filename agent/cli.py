@@ -10,19 +10,8 @@ from __future__ import annotations
 import typer
 
 from agent import __version__
-from agent.commands import (
-    acp,
-    bench,
-    debug,
-    doctor,
-    history,
-    hook,
-    index,
-    sandbox,
-    solve,
-    tools,
-    tui,
-)
+from agent.commands import acp
+from agent.commands import bench, debug, doctor, history, hook, index, sandbox, solve, tools, tui
 
 app = typer.Typer(
     name="agent",
