@@ -187,3 +187,42 @@ def test_garbage_from_the_client_is_one_line_and_no_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == ["agent acp: Error parsing JSON-RPC message: "
                                         "Expecting value: line 1 column 1 (char 0)"]
+
+
+def test_a_client_that_goes_away_mid_prompt_leaves_nothing_running(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from tests.acp_kit import ROOT
+
+    repo = make_repo(tmp_path / "r")
+    bridge = tmp_path / "bridge"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent", "acp", "--model", f"bridge:{bridge}"], cwd=repo,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+
+    def send(number, method, params):
+        process.stdin.write(json.dumps({"jsonrpc": "2.0", "id": number, "method": method,
+                                        "params": params}) + "\n")
+        process.stdin.flush()
+        return json.loads(process.stdout.readline())
+
+    send(1, "initialize", {"protocolVersion": 1})
+    session_id = send(2, "session/new", {"cwd": str(repo), "mcpServers": []})["result"][
+        "sessionId"]
+    process.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "session/prompt",
+                                    "params": {"sessionId": session_id,
+                                               "prompt": [{"type": "text", "text": TASK}]}})
+                        + "\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + WAIT_S
+    while not (bridge / "0001.request.json").exists():  # the model is being asked
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    process.stdin.close()  # the editor is gone
+    assert process.wait(timeout=30) == 0
+    assert "Traceback" not in process.stderr.read()
+    (record,) = SessionStore.open(repo).list()
+    assert (record.id, record.status) == (session_id, "interrupted")
