@@ -89,6 +89,8 @@ class AcpAgent:
             raise refused(str(problem)) from None
         if record.id != session_id:
             raise refused(f"no session {session_id!r} in {root}")
+        if known is not None:
+            await known.outbox.close()
         session = self._register(session_id, root, stored=True)
         await replay(session, record.task, events)
         return LoadSessionResponse(modes=_modes(session))

@@ -24,7 +24,6 @@ class Launch:
     mode: str = "suggest"
     allow_dirty: bool = False
     allow_home: bool = False
-    model: object | None = None  # a ready Model (benchmarks); else the config names one
 
 
 @dataclass
@@ -45,7 +44,7 @@ class AcpSession:
 
         options = SolveOptions(
             cwd=self.root, overrides=launch.overrides, allow_dirty=launch.allow_dirty,
-            allow_home=launch.allow_home, model=launch.model,
+            allow_home=launch.allow_home,
             read_buffer=self.outbox.read_buffer if self.read_buffers else None)
         self.oversight.cancel = threading.Event()
         if self.stored:

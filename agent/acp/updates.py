@@ -37,11 +37,19 @@ def tool_title(name: str, arguments: dict) -> str:
 
 def tool_locations(root: Path, arguments: dict) -> list[ToolCallLocation] | None:
     """The file a call works on, as the absolute path (and line) an editor can follow."""
+    from tools.errors import ToolError
+    from tools.paths import relative, resolve
+
     path = arguments.get("path")
     if not isinstance(path, str) or not path.strip():
         return None
+    try:  # only a path inside the workspace is offered to the editor
+        inside = relative(root, resolve(root, path))
+    except (ToolError, ValueError):
+        return None
     line = arguments.get("start")
-    return [ToolCallLocation(path=str(root / path), line=line if isinstance(line, int) else None)]
+    return [ToolCallLocation(path=str(root / inside),
+                             line=line if isinstance(line, int) else None)]
 
 
 def diff_texts(diff: str) -> tuple[str, str]:
@@ -92,7 +100,7 @@ class UpdateTranslator:
 
     def _phase_changed(self, event: ev.PhaseChanged) -> list:
         detail = f": {event.detail}" if event.detail else ""
-        return [helpers.update_agent_thought_text(f"{event.phase}{detail}\n")]
+        return [helpers.update_agent_thought_text(f"{event.phase}{detail}\n\n")]
 
     def _tool_call_started(self, event: ev.ToolCallStarted) -> list:
         path = event.arguments.get("path")
@@ -111,7 +119,8 @@ class UpdateTranslator:
 
     def _edit_applied(self, event: ev.EditApplied) -> list:
         old, new = diff_texts(event.diff)
-        content = [helpers.tool_diff_content(str(self.root / event.path), new, old)]
+        content = [helpers.tool_diff_content(str(self.root / event.path), new,
+                                             None if "--- /dev/null" in event.diff else old)]
         locations = [ToolCallLocation(path=str(self.root / event.path))]
         call_id = self._editing.pop(event.path, None)
         if call_id is not None:
