@@ -40,7 +40,7 @@ def test_a_whole_session_from_an_acp_client(tmp_path):
     bridge = tmp_path / "bridge"
     unsaved = "# unsaved in the editor\n" + CALC
     client = RecordingClient(answers=[("reject_once", "keep the docstring, just fix the bound"),
-                                      ("allow_once", None)],
+                                      ("allow_always", None)],
                              buffers={str(repo / "calc.py"): unsaved})
     answer_model(bridge, [plan(), turn("Reading it.", ("read_file", {"path": "calc.py"})),
                           edit(), edit(), finish(),
@@ -117,7 +117,7 @@ def test_a_cancel_stops_at_the_question_and_session_load_resumes_it(tmp_path):
     (record,) = SessionStore.open(repo).list()
     assert record.status == "interrupted"
 
-    resumed = RecordingClient(answers=[("allow_always", None)])
+    resumed = RecordingClient()  # full-auto: nothing is asked
     answer_model(bridge, [edit(), finish()], start=3)
 
     async def second_run():
@@ -125,6 +125,7 @@ def test_a_cancel_stops_at_the_question_and_session_load_resumes_it(tmp_path):
             await conn.initialize(protocol_version=1, client_capabilities=capabilities())
             await conn.load_session(cwd=str(repo), session_id=holder["id"], mcp_servers=[])
             replayed = list(resumed.updates)
+            await conn.set_session_mode(session_id=holder["id"], mode_id="full-auto")
             answer = await conn.prompt(session_id=holder["id"], prompt=prompt_of("go on"))
             return replayed, answer.stop_reason
 
@@ -133,7 +134,7 @@ def test_a_cancel_stops_at_the_question_and_session_load_resumes_it(tmp_path):
     assert kinds[0] == "user_message_chunk" and replayed[0].content.text == TASK
     assert "plan" in kinds and "[interrupted: stopped by the person]" in "".join(
         u.content.text for u in replayed if u.session_update == "agent_message_chunk")
-    assert stop == "end_turn"
+    assert stop == "end_turn" and resumed.permissions == []
     assert "return high" in (repo / "calc.py").read_text()
     (record,) = SessionStore.open(repo).list()
     assert (record.id, record.status) == (holder["id"], "solved")
@@ -158,6 +159,11 @@ def test_bad_input_is_an_acp_error_and_the_agent_keeps_answering(tmp_path):
                     await call()
                 problems.append(str(refused.value))
             still = await conn.new_session(cwd=str(repo), mcp_servers=[])
+            assert [m.id for m in still.modes.available_modes] == [
+                "suggest", "auto-edit", "full-auto"]
+            with pytest.raises(RequestError) as refused:
+                await conn.set_session_mode(session_id=still.session_id, mode_id="yolo")
+            problems.append(str(refused.value))
             return problems, still.session_id, process
 
     problems, session_id, process = run(session())
@@ -165,6 +171,7 @@ def test_bad_input_is_an_acp_error_and_the_agent_keeps_answering(tmp_path):
     assert "is not inside a git repository (run `git init` first)" in problems[1]
     assert "is not an absolute path" in problems[2]
     assert "no session '20990101-000000-0000'" in problems[3]
+    assert problems[4] == "unknown mode 'yolo'; use one of suggest, auto-edit, full-auto"
     assert session_id
     assert SessionStore.open(repo).list() == []
 
