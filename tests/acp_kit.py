@@ -18,7 +18,6 @@ from pathlib import Path
 from acp import spawn_agent_process, text_block
 from acp.schema import ClientCapabilities, FileSystemCapabilities, RequestPermissionResponse
 
-
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -147,7 +147,7 @@ def test_bad_input_is_an_acp_error_and_the_agent_keeps_answering(tmp_path):
     client = RecordingClient()
 
     async def session():
-        async with agent_acp(client, repo, tmp_path / "bridge") as (conn, process):
+        async with agent_acp(client, repo, tmp_path / "bridge") as (conn, _):
             await conn.initialize(protocol_version=1, client_capabilities=capabilities())
             problems = []
             for call in (lambda: conn.prompt(session_id="nope", prompt=prompt_of("hi")),
@@ -164,9 +164,9 @@ def test_bad_input_is_an_acp_error_and_the_agent_keeps_answering(tmp_path):
             with pytest.raises(RequestError) as refused:
                 await conn.set_session_mode(session_id=still.session_id, mode_id="yolo")
             problems.append(str(refused.value))
-            return problems, still.session_id, process
+            return problems, still.session_id
 
-    problems, session_id, process = run(session())
+    problems, session_id = run(session())
     assert problems[0].startswith("unknown session 'nope'; start one with session/new")
     assert "is not inside a git repository (run `git init` first)" in problems[1]
     assert "is not an absolute path" in problems[2]
@@ -187,13 +187,13 @@ def test_garbage_from_the_client_is_one_line_and_no_traceback(tmp_path):
                         "params": {"protocolVersion": 1}})
     done = subprocess.run([sys.executable, "-m", "agent", "acp", "--model", "scripted"],
                           input=f"this is not json\n{hello}\n", cwd=repo, text=True,
-                          capture_output=True, timeout=60, env={"PYTHONPATH": str(ROOT),
+                          capture_output=True, timeout=60, check=False, env={"PYTHONPATH": str(ROOT),
                                                                 "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["result"]["agentInfo"]["name"] == "agent"
     assert "Traceback" not in done.stderr
-    assert done.stderr.splitlines() == ["agent acp: Error parsing JSON-RPC message: "
-                                        "Expecting value: line 1 column 1 (char 0)"]
+    assert done.stderr.splitlines() == [("agent acp: Error parsing JSON-RPC message: "
+                                         "Expecting value: line 1 column 1 (char 0)")]
 
 
 def test_a_client_that_goes_away_mid_prompt_leaves_nothing_running(tmp_path):

@@ -65,8 +65,9 @@ def test_toad_drives_agent_acp_and_shows_the_plan_and_the_diff(tmp_path):
         shown = tmux.wait_for("[solved: tests pass]", 90)
         (tmp_path / "toad-screen.txt").write_text(shown)
         assert "✔ calc.py clamp(): return high when" in shown  # the plan, done
-        (changed,) = [line for line in shown.splitlines() if "return low" in line
-                      and "return high" in line]  # the diff, old and new side by side
+        side_by_side = [line for line in shown.splitlines()
+                        if "return low" in line and "return high" in line]
+        assert len(side_by_side) == 1  # the diff's changed line, old and new
         assert "calc.py (+1, -1)" in shown
         assert "tests: 2 passed, 0 failed" in shown
         assert "return high" in (repo / "calc.py").read_text()
