@@ -10,8 +10,8 @@ from __future__ import annotations
 import typer
 
 from agent import __version__
-from agent.commands import (bench, debug, doctor, history, hook, index, mcp, sandbox, solve, tools,
-                            tui)
+from agent.commands import (acp, bench, debug, doctor, history, hook, index, mcp, sandbox, solve,
+                            tools, tui)
 
 app = typer.Typer(
     name="agent",
@@ -47,7 +47,7 @@ def root(
         tui.launch()
 
 
-for module in (solve, doctor, index, sandbox, tools, history, debug, bench, tui, hook, mcp):
+for module in (solve, doctor, index, sandbox, tools, history, debug, bench, tui, hook, mcp, acp):
     module.register(app)
 
 

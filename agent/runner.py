@@ -38,6 +38,8 @@ class SolveOptions:
     record: Path | None = None
     model: object | None = None  # a ready Model (tests, demo); else config.model is loaded
     allow_home: bool = False  # the workspace may be a home folder or `/`
+    session_id: str | None = None  # a new session's id, named before its task (ACP)
+    read_buffer: object | None = None  # tools read a path's unsaved editor text (ACP)
 
 
 @dataclass
@@ -147,6 +149,7 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
         parts = _loop_parts(workspace, config, model, store, session_id, task, options.resume,
                             sinks, ask, conversation_options)
         guards.enter_context(session_servers(home.root, workspace.root)).join(parts)
+        parts.ctx.read_buffer = options.read_buffer
         if options.resume:
             outcome = loop.resume(parts, store.messages(session_id),
                                   _last_plan(store, session_id))
@@ -271,7 +274,8 @@ def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
         raise UserError("give a task, e.g. agent solve \"make parse() accept empty input\"")
     if options.result not in RESULT_MODES:
         raise UserError(f"unknown result mode {options.result!r}; use one of {RESULT_MODES}")
-    return store.create(options.task, config.model, repo=str(options.cwd)), options.task
+    return store.create(options.task, config.model, repo=str(options.cwd),
+                        session_id=options.session_id), options.task
 
 
 def _working_copy(home, options: SolveOptions, session_id: str):

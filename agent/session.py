@@ -143,23 +143,26 @@ class SessionStore:
         """Close the database connection."""
         self._db.close()
 
-    def create(self, task: str, model: str, repo: str = "", branch: str = "") -> str:
-        """Start a session record; returns its id, e.g. `20261123-104512-ab12`."""
+    def create(self, task: str, model: str, repo: str = "", branch: str = "",
+               session_id: str | None = None) -> str:
+        """Start a session record; returns its id, e.g. `20261123-104512-ab12` (or
+        `session_id`, an id from `new_session_id` a front end named before the task)."""
         now = time.time()
         pid, started = current_owner()
-        for _ in range(20):
-            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
-            session_id = f"{stamp}-{secrets.token_hex(2)}"
+        for _ in range(1 if session_id else 20):
+            chosen = session_id or new_session_id(now)
             try:
                 with self._write() as db:
                     db.execute(
                         "INSERT INTO sessions (id, task, model, created, updated, repo, branch,"
                         " owner_pid, owner_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (session_id, task, model, now, now, repo, branch, pid, started),
+                        (chosen, task, model, now, now, repo, branch, pid, started),
                     )
-                return session_id
+                return chosen
             except sqlite3.IntegrityError:
                 continue
+        if session_id:
+            raise UserError(f"session id {session_id!r} is taken; start a new session")
         raise RuntimeError("could not find a free session id")
 
     def sink(self, session_id: str) -> ev.EventSink:
@@ -276,6 +279,12 @@ class SessionStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+
+def new_session_id(now: float | None = None) -> str:
+    """A fresh session id in the store's form, e.g. `20261123-104512-ab12`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(time.time() if now is None else now))
+    return f"{stamp}-{secrets.token_hex(2)}"
 
 
 def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> None:

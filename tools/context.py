@@ -30,7 +30,9 @@ class ToolContext:
     the plan's (tests, new_tests) once the model changed them (the loop takes it). An empty
     `test_command` means the project has none (run_tests then says so); `test_env` is
     added to the sandbox's environment for test runs. `scratch` is the session's scratch
-    folder (agent/scratch.py), if it has one.
+    folder (agent/scratch.py), if it has one. `read_buffer`, when a front end sets it,
+    gives a repo-relative path's text as the person's editor holds it (unsaved changes
+    included), or None.
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class ToolContext:
         self.changed_files: list[str] = []
         self.finished: str | None = None
         self.plan_tests: tuple[list[str], list[str]] | None = None
+        self.read_buffer: Callable[[str], str | None] | None = None
         self._index = index
         self._index_stale = False
         self._lock = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import os
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
     """
     target = _existing_file(ctx.root, path)
     shown = relative(ctx.root, target)
-    with open_checked(ctx.root, target) as handle:
+    with open_checked(ctx.root, target) as on_disk:
+        handle, unsaved = _editor_text(ctx, shown, on_disk)
         if is_binary(handle.read(BINARY_SNIFF_BYTES)):
             return f"{shown} is a binary file ({target.stat().st_size} bytes); not shown."
         handle.seek(0)
@@ -49,6 +51,8 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
         raise ToolError(f"start={start} is past the end of {shown} ({total} lines)")
     last = min(last, total)
     parts = [f"{shown}: lines {start}-{last} of {total}"]
+    if unsaved:
+        parts[0] += " (the editor's unsaved text)"
     if bad_bytes:
         parts[0] += " (not valid UTF-8; undecodable bytes shown as \ufffd)"
     if end is None and start == 1 and total > WINDOW:
@@ -60,6 +64,19 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
             " to see more]"
         )
     return "\n".join(p for p in parts if p)
+
+
+def _editor_text(ctx: ToolContext, shown: str, on_disk) -> tuple[object, bool]:
+    """The file as the person's editor holds it, if that differs from the disk, and whether
+    it does; else the file on disk."""
+    text = ctx.read_buffer(shown) if ctx.read_buffer is not None else None
+    if text is None:
+        return on_disk, False
+    data = text.encode("utf-8")
+    if data == on_disk.read(len(data) + 1):
+        on_disk.seek(0)
+        return on_disk, False
+    return io.BytesIO(data), True
 
 
 def _window(handle, start: int, last: int) -> tuple[list[str], int, bool]:
