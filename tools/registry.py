@@ -76,7 +76,8 @@ class Tool:
             schema = dict(p.schema)
             if p.description:
                 schema["description"] = p.description
-            if not p.required and p.default is not None:
+            # An optional string left empty or a flag left off needs no default spelled out.
+            if not p.required and not (p.default is None or p.default == "" or p.default is False):
                 schema["default"] = p.default
             properties[p.name] = schema
         required = [p.name for p in self.params if p.required]
