@@ -70,7 +70,7 @@ def test_schema_comes_from_signature_and_docstring():
     assert props["count"] == {"type": "integer", "default": 3,
                               "description": "How many, described over two lines. Note: still count."}
     assert props["ratio"]["type"] == "number"
-    assert props["loud"] == {"type": "boolean", "default": False, "description": "Shout."}
+    assert props["loud"] == {"type": "boolean", "description": "Shout."}  # off unless given
     assert props["mode"]["enum"] == ["fast", "slow"]
     assert props["names"] == {"type": "array", "items": {"type": "string"},
                               "description": "Some names."}
