@@ -81,8 +81,8 @@ class Tool:
                 schema["default"] = p.default
             properties[p.name] = schema
         required = [p.name for p in self.params if p.required]
-        schema = {"type": "object", "properties": properties, "required": required,
-                  "additionalProperties": False}
+        # No "additionalProperties": check_arguments names any unexpected argument.
+        schema = {"type": "object", "properties": properties, "required": required}
         return ToolSpec(self.name, self.description, schema)
 
     def footprint(self, arguments: dict[str, Any], root: Any) -> tuple[str, ...]:
