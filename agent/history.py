@@ -4,10 +4,12 @@ oldest turns summarized once the request nears the context window.
 The stored conversation keeps everything (the session store, `agent show` and the TUI read
 it); only the request shrinks. Both changes happen in batches, so the request's prefix stays
 the same from one turn to the next and the provider's prompt cache keeps hitting: stubs are
-applied when the loop starts a step (a phase, a debug round), when they have come to a fifth
-of the request, or when the request passes the threshold; the summary is rewritten only when the request passes it again. Every tool call
-keeps its result (stubbed or not), and the model's messages are sent as they were
-(thinking blocks included) or not at all.
+applied when the loop starts a step (a phase, a debug round) if they are worth re-sending
+what follows them, when they have come to a fifth of the request, or when the request passes
+the threshold; the summary is rewritten only when the request passes it again. A result that
+repeats word for word one still shown is stubbed from its first sending, which changes
+nothing already cached. Every tool call keeps its result (stubbed or not), and the model's
+messages are sent as they were (thinking blocks included) or not at all.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from agent.models.tokens import message_blocks, size, tokens_for
 
 STUB_MIN_CHARS = 400  # results this short cost less than their stub would save
 STALE_SHARE = 0.2  # stale results are stubbed between steps once they are this share of a request
+STEP_SHARE = 0.15  # ... and when a step starts, once they are this share of what would be re-sent
 KEEP_SHARE = 0.5  # after a summary, the request is about this share of the threshold
 SUMMARY_ROOM = 15_000  # characters a summary may take (its parts are capped)
 WRITES = {"edit_file", "create_file", "delete_file"}
@@ -40,8 +43,8 @@ class SentHistory:
     def messages(self, messages: list[Message], prefix_chars: int, batch: bool) -> list[Message]:
         """The messages to send now; `batch` says the loop is starting a step."""
         sent = self._render(messages)
-        if self._restub(messages, prefix_chars + _chars(sent),
-                        force=batch or self._over(sent, prefix_chars)):
+        if self._restub(messages, prefix_chars + _chars(sent), batch,
+                        over=self._over(sent, prefix_chars)):
             sent = self._render(messages)
         if self._over(sent, prefix_chars):
             self._summarize(messages, prefix_chars)
@@ -49,41 +52,48 @@ class SentHistory:
         self.last_tokens = tokens_for(prefix_chars + _chars(sent))
         return sent
 
-    def _restub(self, messages: list[Message], request_chars: int, force: bool) -> bool:
-        """Stub the results made stale since the last time, if `force` or if they have come
-        to STALE_SHARE of what is sent; whether any were."""
+    def _restub(self, messages: list[Message], request_chars: int, batch: bool,
+                over: bool) -> bool:
+        """Stub the results made stale since the last time; whether any were.
+
+        Stubbing one re-sends, uncached, everything after it, so it is done when the
+        request is over the threshold, at the start of a step if the stale results are
+        STEP_SHARE of what would be re-sent, or between steps once they are STALE_SHARE of
+        the whole request."""
         fresh = {k: v for k, v in superseded(messages).items() if k not in self.stubs}
-        if not force:
-            stale = sum(len(p.content) for m in messages[self.summary_to:] for p in m.parts
+        if not fresh:
+            return False
+        stale = resent = 0
+        for message in messages[self.summary_to:]:
+            found = sum(len(p.content) for p in message.parts
                         if isinstance(p, ToolResult) and p.call_id in fresh)
-            force = stale >= STALE_SHARE * request_chars
-        if force and fresh:
-            self.stubs.update(fresh)
-        return force and bool(fresh)
+            stale += found
+            resent += _chars([message]) if stale else 0
+        if not (over or stale >= (STEP_SHARE * resent if batch else STALE_SHARE * request_chars)):
+            return False
+        self.stubs.update(fresh)
+        return True
 
     def _over(self, sent: list[Message], prefix_chars: int) -> bool:
         return tokens_for(prefix_chars + _chars(sent)) > self.threshold * self.window_tokens
 
+    def _stub_map(self, messages: list[Message]) -> dict[str, str]:
+        """The stale results' stubs, and the repeats of results still shown in full."""
+        return {**repeated(messages, set(self.stubs), self.summary_to), **self.stubs}
+
     def _render(self, messages: list[Message]) -> list[Message]:
-        rendered = [self._stubbed(m) for m in messages]
+        stubs = self._stub_map(messages)
+        rendered = [_stubbed(m, stubs) for m in messages]
         if self.summary_to <= 1 or len(rendered) <= self.summary_to:
             return rendered
         first = Message(rendered[0].role, [*rendered[0].parts, Text(self.summary)])
         return [first, *rendered[self.summary_to:]]
 
-    def _stubbed(self, message: Message) -> Message:
-        if message.role != "user" or not any(
-                isinstance(p, ToolResult) and p.call_id in self.stubs for p in message.parts):
-            return message
-        return Message(message.role, [
-            ToolResult(p.call_id, self.stubs[p.call_id], p.is_error)
-            if isinstance(p, ToolResult) and p.call_id in self.stubs else p
-            for p in message.parts])
-
     def _summarize(self, messages: list[Message], prefix_chars: int) -> None:
         """Move the cut forward until the request is back to KEEP_SHARE of the threshold."""
         budget = KEEP_SHARE * self.threshold * self.window_tokens
-        rendered = [self._stubbed(m) for m in messages]
+        stubs = self._stub_map(messages)
+        rendered = [_stubbed(m, stubs) for m in messages]
         cut = max(self.summary_to, 1)
         sizes = [_chars([m]) for m in rendered]
         tail = sum(sizes[cut:])
@@ -102,6 +112,16 @@ class SentHistory:
         self.summary = summarize(messages[1:cut], messages[cut:])
 
 
+def _stubbed(message: Message, stubs: dict[str, str]) -> Message:
+    if message.role != "user" or not any(
+            isinstance(p, ToolResult) and p.call_id in stubs for p in message.parts):
+        return message
+    return Message(message.role, [
+        ToolResult(p.call_id, stubs[p.call_id], p.is_error)
+        if isinstance(p, ToolResult) and p.call_id in stubs else p
+        for p in message.parts])
+
+
 def _chars(messages: list[Message]) -> int:
     return sum(size(message_blocks(m)) for m in messages)
 
@@ -115,16 +135,45 @@ def _calls(messages: list[Message]) -> list[tuple[ToolCall, ToolResult | None]]:
 def superseded(messages: list[Message]) -> dict[str, str]:
     """Stubs for the results a later call made stale or repeated, by call id.
 
-    One pass from the newest call back, remembering what the later calls did."""
+    One pass from the newest call back, remembering what the later calls did. A call that
+    only repeated an earlier one word for word does not make that one stale: the repeat is
+    the one left out (see `repeated`)."""
     later = _LaterCalls()
     stubs = {}
+    repeats = repeated(messages)
     for call, result in reversed(_calls(messages)):
         reason = later.why_stale(call)
         if reason and result is not None and len(result.content) >= STUB_MIN_CHARS:
             lines = result.content.count("\n") + 1
             stubs[call.id] = (f"[{describe(call)}: {lines} lines, left out here because "
                               f"{reason}; call it again if you need them]")
-        later.add(call)
+        if call.id not in repeats:
+            later.add(call)
+    return stubs
+
+
+def repeated(messages: list[Message], hidden: set[str] = frozenset(),
+             first_shown: int = 0) -> dict[str, str]:
+    """Stubs for the results that repeat word for word the result of the same call made
+    earlier, while that one is still shown in full (not in `hidden`, not before message
+    `first_shown`): a file read again unchanged is sent once, so nothing already cached
+    changes."""
+    results = {p.call_id: p for m in messages for p in m.parts if isinstance(p, ToolResult)}
+    shown: dict[str, str] = {}
+    stubs = {}
+    for index, message in enumerate(messages):
+        for call in message.tool_calls:
+            result = results.get(call.id)
+            if (call.name in WRITES or result is None or result.is_error
+                    or len(result.content) < STUB_MIN_CHARS):
+                continue
+            key = _key(call)
+            if shown.get(key) == result.content:
+                lines = result.content.count("\n") + 1
+                stubs[call.id] = (f"[{describe(call)}: the same {lines} lines as this call's "
+                                  "earlier result above, unchanged; not repeated here]")
+            elif call.id not in hidden and index >= first_shown:
+                shown[key] = result.content
     return stubs
 
 

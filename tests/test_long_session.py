@@ -105,3 +105,45 @@ def test_a_result_made_stale_is_stubbed_at_the_next_step_and_kept_in_the_store(t
     assert "NOTE_39 = 39" in model.requests[4].messages[6].parts[0].content  # the re-read stays
     stored = SessionStore.open(repo).messages(result.session_id)
     assert stored[2].parts[0] == first_read  # the session keeps everything
+
+
+def test_a_file_read_again_unchanged_is_sent_once_and_the_cached_part_is_untouched(tmp_path):
+    notes = "".join(f"NOTE_{n} = {n}  # a line of notes to make the file worth eliding\n"
+                    for n in range(40))
+    repo = make_repo(tmp_path / "r", files={"notes.py": notes})
+    read = ("read_file", {"path": "notes.py"})
+    model = ScriptedModel([turn("", read), turn("", read), plan(), edit(), finish()])
+    result = run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
+    assert result.outcome.status == "solved", result.outcome
+    first, again = model.requests[2].messages[2].parts[0], model.requests[2].messages[4].parts[0]
+    assert "NOTE_39 = 39" in first.content  # the first read stays whole
+    assert again.content == ('[read_file(path="notes.py"): the same 41 lines as this call\'s '
+                             'earlier result above, unchanged; not repeated here]')
+    # Nothing sent before the repeat changed, so the provider's cache still holds it.
+    assert model.requests[2].messages[:3] == model.requests[1].messages
+    stored = SessionStore.open(repo).messages(result.session_id)
+    assert "NOTE_39 = 39" in stored[4].parts[0].content  # the session keeps everything
+
+
+def test_a_step_start_stubs_a_stale_result_only_when_it_is_worth_re_sending_what_follows():
+    from agent.history import SentHistory
+    from agent.messages import Message, Text, ToolCall, ToolResult
+
+    def session(tail_reads: int) -> list[Message]:
+        messages = [Message("user", [Text("task")]),
+                    Message("assistant", [ToolCall("r", "read_file", {"path": "a.py"})]),
+                    Message("user", [ToolResult("r", "a = 1\n" * 100)]),
+                    Message("assistant", [ToolCall("e", "edit_file", {"path": "a.py",
+                                                                      "old": "a", "new": "b"})]),
+                    Message("user", [ToolResult("e", "Edited a.py.")])]
+        for n in range(tail_reads):
+            messages += [Message("assistant", [ToolCall(f"b{n}", "read_file", {"path": f"{n}.py"})]),
+                         Message("user", [ToolResult(f"b{n}", f"{n} = 2\n" * 300)])]
+        return messages
+
+    def first_result(messages: list[Message]) -> str:
+        sent = SentHistory(200_000).messages(messages, prefix_chars=5_000, batch=True)
+        return sent[2].parts[0].content
+
+    assert "a.py was changed after it" in first_result(session(tail_reads=1))
+    assert first_result(session(tail_reads=6)) == "a = 1\n" * 100  # kept: the cache holds it

@@ -24,7 +24,7 @@ def test_exact_unique_match_is_replaced_and_shown(tmp_path):
                   new="        if item is not None:\n            result += item\n")
     assert not result.is_error
     assert result.content.startswith("Edited calc.py.\n")
-    assert "     4\t        if item is not None:" in result.content
+    assert "\n4\t        if item is not None:" in result.content
     assert "if item is not None:\n            result += item\n    return result" in (
         tmp_path / "calc.py").read_text()
     assert ctx.changed_files == ["calc.py"]
@@ -37,7 +37,7 @@ def test_no_match_shows_the_closest_lines(tmp_path):
     assert result.is_error
     assert "old was not found in calc.py" in result.content
     assert "The closest lines" in result.content
-    assert "     9\t    return total(items) / len(items)" in result.content
+    assert "\n9\t    return total(items) / len(items)" in result.content
     assert (tmp_path / "calc.py").read_text() == MODULE
 
 

@@ -16,9 +16,9 @@ def test_read_file_shows_numbered_lines_and_ranges(tmp_path):
     whole = call(ctx, "read_file", path="a.txt")
     assert not whole.is_error
     assert whole.content.splitlines()[0] == "a.txt: lines 1-10 of 10"
-    assert "     1\trow 1" in whole.content and "    10\trow 10" in whole.content
+    assert "\n1\trow 1\n" in whole.content and "\n10\trow 10" in whole.content
     part = call(ctx, "read_file", path="a.txt", start=4, end=5).content
-    assert part.splitlines() == ["a.txt: lines 4-5 of 10", "     4\trow 4", "     5\trow 5",
+    assert part.splitlines() == ["a.txt: lines 4-5 of 10", "4\trow 4", "5\trow 5",
                                  "[lines 6-10 not shown; call read_file with start=6 to see more]"]
     past = call(ctx, "read_file", path="a.txt", start=50)
     assert past.is_error and "past the end of a.txt (10 lines)" in past.content
@@ -31,10 +31,10 @@ def test_read_file_over_the_window_shows_the_outline_first(tmp_path):
     outline_at = text.index("Outline")
     assert "1-2: def function_0(x):" in text
     assert "321-323: class Holder:" in text and "  322-323: def method(self):" in text
-    assert outline_at < text.index("     1\tdef function_0(x):")
+    assert outline_at < text.index("\n1\tdef function_0(x):")
     assert text.endswith("[lines 201-323 not shown; call read_file with start=201 to see more]")
     ranged = call(ctx, "read_file", path="pkg/mod.py", start=201).content
-    assert "Outline" not in ranged and "   201\t" in ranged
+    assert "Outline" not in ranged and "\n201\t" in ranged
 
 
 def test_binary_non_utf8_huge_and_missing_files(tmp_path):
@@ -135,6 +135,6 @@ def test_read_file_without_an_index_still_shows_the_file(tmp_path):
     ctx = make_ctx(tmp_path)
     result = call(ctx, "read_file", path="mod.py")
     assert not result.is_error, result.content
-    assert result.content.startswith("mod.py: lines 1-200 of 323\n     1\tdef function_0(x):")
+    assert result.content.startswith("mod.py: lines 1-200 of 323\n1\tdef function_0(x):")
     assert "Outline" not in result.content
     assert "contains a NUL" in call(ctx, "read_file", path="a\0b").content

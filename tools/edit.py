@@ -16,6 +16,7 @@ from tools.fileio import (
     read_for_edit,
     with_newline,
 )
+from tools.output import numbered
 from tools.paths import relative, resolve_for_write
 from tools.registry import tool
 
@@ -133,9 +134,9 @@ def _no_match(lines: list[str], wanted: list[str], shown: str) -> str:
                "(without the line numbers).")
     if best_at >= 0 and best >= 0.4:
         window = range(best_at, min(best_at + n, len(lines)))
-        numbered = "\n".join(f"{j + 1:>6}\t{lines[j].rstrip()}" for j in window)
+        closest = numbered([lines[j].rstrip() for j in window], best_at + 1)
         message += (f"\nThe closest lines ({best:.0%} similar) are {best_at + 1}-{best_at + n}:"
-                    f"\n{numbered}")
+                    f"\n{closest}")
     return message
 
 
@@ -143,7 +144,7 @@ def _snippet(text: str, first_line: int, count: int) -> str:
     lines = text.splitlines()
     lo = max(first_line - 1 - CONTEXT_LINES, 0)
     hi = min(first_line - 1 + count + CONTEXT_LINES, len(lines))
-    return "\n".join(f"{j + 1:>6}\t{lines[j]}" for j in range(lo, hi))
+    return numbered(lines[lo:hi], lo + 1)
 
 
 def _listing(numbers: list[int]) -> str:

@@ -20,6 +20,7 @@ from tools.fileio import (
     with_newline,
 )
 from tools.git import workspace_files
+from tools.output import numbered
 from tools.paths import matches_glob, open_checked, relative, resolve, resolve_for_write
 from tools.registry import tool
 
@@ -57,7 +58,7 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
         parts[0] += " (not valid UTF-8; undecodable bytes shown as \ufffd)"
     if end is None and start == 1 and total > WINDOW:
         parts.append(_outline(ctx, shown))
-    parts.append("\n".join(f"{start + i:>6}\t{line}" for i, line in enumerate(lines)))
+    parts.append(numbered(lines, start))
     if last < total:
         parts.append(
             f"[lines {last + 1}-{total} not shown; call read_file with start={last + 1}"

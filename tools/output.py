@@ -30,3 +30,12 @@ def cap(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     if not head.endswith("\n"):
         marker = "\n" + marker
     return head + marker + tail
+
+
+def numbered(lines: list[str], first: int) -> str:
+    """`lines` prefixed with their numbers from `first`, as `12<TAB>text`.
+
+    Unpadded: a tab already aligns the text on a terminal, and every line is sent to the
+    model in every later request, so the padding was paid for many times over.
+    """
+    return "\n".join(f"{first + i}\t{line}" for i, line in enumerate(lines))

@@ -80,12 +80,13 @@ class Tool:
             schema = dict(p.schema)
             if p.description:
                 schema["description"] = p.description
-            if not p.required and p.default is not None:
+            # An optional string left empty or a flag left off needs no default spelled out.
+            if not p.required and not (p.default is None or p.default == "" or p.default is False):
                 schema["default"] = p.default
             properties[p.name] = schema
         required = [p.name for p in self.params if p.required]
-        schema = {"type": "object", "properties": properties, "required": required,
-                  "additionalProperties": False}
+        # No "additionalProperties": check_arguments names any unexpected argument.
+        schema = {"type": "object", "properties": properties, "required": required}
         return ToolSpec(self.name, self.description, schema)
 
     def footprint(self, arguments: dict[str, Any], root: Any) -> tuple[str, ...]:
