@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from agent.events import CostUpdated, PhaseChanged, TestsRun, ToolCallFinished
+import pytest
+
+from agent.events import CostUpdated, Finished, PhaseChanged, TestsRun, ToolCallFinished
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
@@ -90,3 +93,47 @@ def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path)
     after_edit = suite_runs(events)[1:]
     assert len(after_edit) == 1
     assert "tests/test_calc.py" not in after_edit[0].command  # the suite, not a file of it
+
+
+STARTS_THEN_SLEEPS = '''
+
+def test_runs_long():
+    import pathlib, time
+    pathlib.Path("started").write_text("")
+    time.sleep(3)
+    pathlib.Path("survived").write_text("")
+'''
+
+
+def once_the_suite_runs(repo: Path, then):
+    """A scripted answer given only once the baseline's suite has started: `then` (an
+    exception is raised, as a model call or Ctrl-C would)."""
+    def answer(request):
+        while not (repo / "started").exists():
+            time.sleep(0.05)
+        if isinstance(then, BaseException):
+            raise then
+        return then
+    return answer
+
+
+@pytest.mark.parametrize("settings, then, status", [
+    ("", "Let me look first.", "error"),  # the model has no second answer
+    ("max_turns = 1\n", "Let me look first.", "budget_exhausted"),
+    ("", KeyboardInterrupt(), "interrupted"),
+])
+def test_a_session_that_ends_first_stops_its_baseline(tmp_path, settings, then, status):
+    repo = make_repo(tmp_path / "r", ONE_PLAN + settings,
+                     {"tests/test_calc.py": CALC_TESTS + STARTS_THEN_SLEEPS})
+    events = session(repo, [once_the_suite_runs(repo, then)])
+    end = events[-1]
+    assert isinstance(end, Finished) and end.status == status
+    started = (repo / "started").stat().st_mtime
+    assert end.at - started < 3  # the session did not wait for the suite
+    stopped = [e for e in events if isinstance(e, PhaseChanged)
+               and e.detail.startswith("the baseline run was stopped")]
+    killed = suite_runs(events)
+    assert len(stopped) == 1 and len(killed) == 1 and killed[0].errors  # shown, before the end
+    time.sleep(max(0.0, started + 5 - time.time()))
+    assert not (repo / "survived").exists()  # its process was killed, not left to run on
+    assert list((repo / ".agent" / "baseline").glob("*.json")) == []
