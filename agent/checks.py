@@ -160,7 +160,8 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
            changed: Callable[[], list[str]] = list, memo: RunMemo | None = None) -> TestReport:
     """Targeted tests, then the affected tests, then the whole suite if it is fast enough.
 
-    The targets are the reproduction, the tests the plan names and the tests the task names:
+    The targets run together with the `designed` tests (one invocation; their failures do
+    not count against the change). The targets are the reproduction, the tests the plan names and the tests the task names:
     those must pass even if they failed before, which the baseline comparison alone forgives.
     Wider runs are judged against the baseline: only new failures count. A suite that ran in
     under QUICK_SUITE_S before simply runs whole; a slower one runs the affected test files
@@ -171,9 +172,10 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
     runner = memo.run if memo is not None else run
     targets = [t for t in [reproduction, *plan.test_ids(), *named_tests(ctx, task)]
                if t and _exists(ctx, t)]
-    if targets:
-        targeted = runner(ctx, " ".join(dict.fromkeys(targets)), emit)
-        if not targeted.ok:
+    designed_run = None
+    if targets or designed is not None:
+        targeted, designed_run = _targeted(runner, ctx, targets, designed, emit)
+        if targets and not targeted.ok:
             return targeted
     if not ctx.test_command:
         suite = TestReport(ok=True, details="no test command for this project; unverified")
@@ -195,9 +197,31 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
             suite.details += (f"\nOnly the affected tests ran: the whole suite took {took:.0f}s "
                               f"before (over full_suite_s = {full_suite_s:.0f}).")
     if designed is not None:
-        designed.settle(ctx, emit)
-        suite.passed += len(designed.kept)  # they ran (and passed) just now, after the suite
+        designed.settle(ctx, emit, designed_run)
+        suite.passed += len(designed.kept)  # they ran (and passed) with the targets
     return suite
+
+
+def _targeted(runner, ctx, targets: list[str], designed, emit: EventSink
+              ) -> tuple[TestReport, TestReport | None]:
+    """The targets and the designed tests in one run: (the verdict on the targets alone,
+    the whole run for settling the designed tests, or None when there are none)."""
+    ids = list(dict.fromkeys(targets)) + ([designed.path] if designed is not None else [])
+    if designed is not None:
+        designed.put(ctx)
+    try:
+        report = runner(ctx, " ".join(ids), emit)
+    finally:
+        if designed is not None:
+            designed.take_away(ctx)
+    if designed is None:
+        return report, None
+    targeted = replace(report, failing=[t for t in report.failing if not designed.owns(t)])
+    if not report.ok and len(targeted.failing) < len(report.failing):
+        # Only the designed tests failed (a crash is errors no failing test accounts for).
+        unexplained = report.failed + report.errors - len(report.failing)
+        targeted.ok = report.collected and not targeted.failing and unexplained <= 0
+    return targeted, report
 
 
 def affected_test_files(ctx, changed: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from agent.events import CostUpdated, Finished, PhaseChanged, TestsRun, ToolCall
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
+from tests.test_test_designer import DESIGNED
 
 SLOW_TEST = '''
 
@@ -93,6 +94,23 @@ def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path)
     after_edit = suite_runs(events)[1:]
     assert len(after_edit) == 1
     assert "tests/test_calc.py" not in after_edit[0].command  # the suite, not a file of it
+
+
+def test_the_designed_tests_run_with_the_targets_in_one_invocation(tmp_path):
+    repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\nmax_plans = 1\n")
+    events = session(repo, [plan(tests=["tests/test_calc.py::test_clamp_inside"]), DESIGNED,
+                            edit(), finish()], task="clamp(15, 0, 10) returns 0, should be 10")
+    finished = next(e for e in events if isinstance(e, Finished))
+    edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
+    after_edit = [r for r in suite_runs(events) if r.at > edited]
+    assert finished.status == "solved"
+    assert len(after_edit) == 2  # targets with the designed file, then the suite
+    together = after_edit[0].command
+    assert "test_calc.py::test_clamp_inside" in together
+    assert "test_independent_checks.py" in together
+    assert after_edit[0].failures == ("tests/test_independent_checks.py::test_a_wrong_expectation",)
+    kept = (repo / "tests" / "test_independent_checks.py").read_text()
+    assert "test_above_the_range_gives_high" in kept and "test_a_wrong_expectation" not in kept
 
 
 STARTS_THEN_SLEEPS = '''

@@ -127,6 +127,8 @@ def times(task: dict, events: list, calls: list[tuple[float, float]], suite_s: f
     wall = end.at - begin
     model = sum(b - a for a, b in calls)
     return {"task": task["instance_id"], "status": end.status, "stop": end.stop_reason[:80],
+            "last_failures": next((list(e.failures[:3]) for e in reversed(events)
+                                   if isinstance(e, TestsRun)), []),
             "suite_s": round(suite_s, 1), "wall_s": round(wall, 1), "model_s": round(model, 1),
             "own_s": round(wall - model, 1), "test_runs": sum(isinstance(e, TestsRun)
                                                               for e in events),
