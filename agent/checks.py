@@ -160,9 +160,9 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
            changed: Callable[[], list[str]] = list, memo: RunMemo | None = None) -> TestReport:
     """Targeted tests, then the affected tests, then the whole suite if it is fast enough.
 
-    The targets run together with the `designed` tests (one invocation; their failures do
-    not count against the change). The targets are the reproduction, the tests the plan names and the tests the task names:
+    The targets are the reproduction, the tests the plan names and the tests the task names:
     those must pass even if they failed before, which the baseline comparison alone forgives.
+    They run in one invocation with the `designed` tests, whose failures do not count.
     Wider runs are judged against the baseline: only new failures count. A suite that ran in
     under QUICK_SUITE_S before simply runs whole; a slower one runs the affected test files
     first (an earlier, cheaper verdict), then whole only if it took at most `full_suite_s`.

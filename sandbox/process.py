@@ -68,11 +68,11 @@ def run_process(launch: Launch, on_output: OutputSink | None = None) -> Result:
         if watch.stopped is None:
             _wait_until(proc, watch)
     finally:
+        if stopper is not None:  # before the process can be reaped and its pid reused
+            stopper.ended(proc.pid)
         if proc.poll() is None:
             kill_tree(proc.pid)
         proc.wait()
-        if stopper is not None:
-            stopper.ended(proc.pid)
         if guard is not None:
             guard.close()
     return _result(proc.returncode, launch, buffers, watch.stopped, time.monotonic() - start)
@@ -116,7 +116,8 @@ class _Watch:
 
 class CommandStopper:
     """Stops, from any thread, the commands that the threads bound to it run: the running
-    ones at once, later ones as soon as they start (their result reads killed_by "stopped")."""
+    ones at once, later ones as soon as they start (each reads as killed by a signal, or
+    killed_by "stopped" when it had not yet begun)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -131,9 +132,8 @@ class CommandStopper:
         """Kill every bound command's process tree, now and from now on."""
         with self._lock:
             self.stopped = True
-            running = list(self._running)
-        for pid in running:
-            kill_tree(pid)
+            for pid in self._running:
+                kill_tree(pid)
 
     def started(self, pid: int) -> bool:
         """Note a bound command's process; False (it must be killed) once stopped."""

@@ -46,16 +46,16 @@ def suite_command(command: str, repeat: int) -> str:
     return shlex.join(words[:-1] + ["--keep-duplicates"] + [words[-1]] * repeat)
 
 
-def suite_seconds(repo: Path, command: str) -> float:
-    """One whole-suite run as the loop runs it (its flags; outside the sandbox), in seconds."""
+def suite_seconds(task: dict, into: Path, command: str) -> float:
+    """One whole-suite run of the task's tree as the loop runs it (its flags; outside the
+    sandbox), in seconds; in a copy of its own, so the session's tree stays as prepared."""
     from tools.run import test_command_line
 
+    repo = prepared(task, into, command)
     started = time.monotonic()
     subprocess.run(["bash", "-c", test_command_line(command, "")], cwd=repo,
                    capture_output=True, check=False)
-    took = time.monotonic() - started
-    git(repo, "clean", "-qfdx")
-    return took
+    return time.monotonic() - started
 
 
 def prepared(task: dict, into: Path, command: str) -> Path:
@@ -108,8 +108,8 @@ def measure(task: dict, repeat: int, wait_s: float) -> dict:
     """One session on one task: its times."""
     command = suite_command(task["test_command"], repeat)
     with tempfile.TemporaryDirectory() as scratch:
-        repo = prepared(task, Path(scratch), command)
-        suite_s = suite_seconds(repo, command)
+        suite_s = suite_seconds(task, Path(scratch) / "timed", command)
+        repo = prepared(task, Path(scratch) / "session", command)
         calls: list[tuple[float, float]] = []
         events: list = []
         run_session(SolveOptions(task=task["problem_statement"], cwd=repo,
