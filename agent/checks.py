@@ -197,7 +197,7 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
             suite.details += (f"\nOnly the affected tests ran: the whole suite took {took:.0f}s "
                               f"before (over full_suite_s = {full_suite_s:.0f}).")
     if designed is not None:
-        designed.settle(ctx, emit, designed_run)
+        designed.settle(ctx, designed_run)
         suite.passed += len(designed.kept)  # they ran (and passed) with the targets
     return suite
 

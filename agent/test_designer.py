@@ -57,15 +57,10 @@ class DesignedTests:
         """Remove the designed file again (the suite runs without it)."""
         (ctx.root / self.path).unlink(missing_ok=True)
 
-    def settle(self, ctx, emit, report=None) -> None:
-        """Keep the file with only the tests that pass after the change: as `report` (a run
-        on the changed tree that included the file) shows them, else as a run now does."""
+    def settle(self, ctx, report) -> None:
+        """Keep the file with only the tests that pass after the change, as `report` (a run
+        on the changed tree that included the file) shows them."""
         path = ctx.root / self.path
-        if report is None:
-            from agent.checks import run
-
-            self.put(ctx)
-            report = run(ctx, self.path, emit)
         failing_now = set(report.failing)
         if self.path in failing_now:  # the file did not even collect
             failing_now = set(self.failing_before)
