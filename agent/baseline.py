@@ -62,7 +62,7 @@ class PendingBaseline:
             self._stopper.stop()
             self._thread.join(STOP_WAIT_S)
             self._hold(PhaseChanged("localize", "the baseline run was stopped: the session "
-                                                "ended first; nothing of it was cached"))
+                                                "ended before it finished"))
         self.flush()
 
     def flush(self) -> None:
