@@ -4,6 +4,8 @@ The model call of the plan phase is network wait; the suite uses the CPU, so the
 The baseline must be of the start tree: the loop makes every writing tool call and every
 phase that needs the result `wait()` for it. Events of the run are held and emitted by the
 loop's thread (the session store's connection belongs to it), with their own timestamps.
+A session that ends before the run does calls `stop()`: the run's processes are killed, its
+events emitted before the session's end, and nothing of it is cached.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from agent import checks
 from agent.events import Event, EventSink, PhaseChanged
+from sandbox.process import CommandStopper
 from tools.fileio import atomic_write
 
 CACHE_DIR = Path(".agent") / "baseline"
+STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
 RUNNING = ("The test suite is being run now, before any change; its result follows in a later "
            "message as soon as it is known.")
 
@@ -35,6 +40,7 @@ class PendingBaseline:
         self._context = ""
         self._error: BaseException | None = None
         self._told = False
+        self._stopper = CommandStopper()
         self._thread = threading.Thread(target=self._run, name="baseline", daemon=True)
 
     def start(self) -> PendingBaseline:
@@ -49,6 +55,15 @@ class PendingBaseline:
         if self._error is not None:
             raise self._error
         return self._report
+
+    def stop(self) -> None:
+        """The session ends: kill a run still going, wait for its thread, emit its events."""
+        if not self._done.is_set():
+            self._stopper.stop()
+            self._thread.join(STOP_WAIT_S)
+            self._hold(PhaseChanged("localize", "the baseline run was stopped: the session "
+                                                "ended before it finished"))
+        self.flush()
 
     def flush(self) -> None:
         """Emit the run's events held so far, in the calling (the loop's) thread."""
@@ -78,22 +93,28 @@ class PendingBaseline:
         with self._lock:
             self._held.append(event)
 
+    def _stopped(self) -> bool:
+        return self._stopper.stopped
+
     def _run(self) -> None:
         parts = self._parts
+        self._stopper.bind()
         try:
-            self._report = cached_baseline(parts.ctx, parts.workspace, self._hold)
-            self._context = checks.task_context(parts.ctx, parts.task, self._report, self._hold,
-                                                evidence=parts.config.traces)
+            self._report = cached_baseline(parts.ctx, parts.workspace, self._hold, self._stopped)
+            if not self._stopped():
+                self._context = checks.task_context(parts.ctx, parts.task, self._report,
+                                                    self._hold, evidence=parts.config.traces)
         except BaseException as error:  # re-raised in the loop's thread by wait()
             self._error = error
         finally:
             self._done.set()
 
 
-def cached_baseline(ctx, workspace, emit: EventSink) -> checks.TestReport | None:
+def cached_baseline(ctx, workspace, emit: EventSink,
+                    stopped: Callable[[], bool] = lambda: False) -> checks.TestReport | None:
     """The suite's report on the current tree: from the cache when this tree, command and
     environment ran before, else run now and stored (also under the tree the run left, as
-    a run may add untracked files such as __pycache__)."""
+    a run may add untracked files such as __pycache__), unless `stopped()` by then."""
     if not ctx.test_command:
         return None
     before = workspace.write_tree()
@@ -104,6 +125,8 @@ def cached_baseline(ctx, workspace, emit: EventSink) -> checks.TestReport | None
                                       f"{report.summary_line()} (cached)"))
         return report
     report = checks.baseline(ctx, emit)
+    if stopped():  # killed part way: not this tree's baseline
+        return report
     _store(path, report)
     after = workspace.write_tree()
     if after != before:

@@ -177,6 +177,7 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
     The targets are the reproduction, the tests the plan names and the tests the task names:
     those must pass even if they failed before, which the baseline comparison alone forgives.
     A planned test that does not exist is no failure: the passing report lists it as missing.
+    They run in one invocation with the `designed` tests, whose failures do not count.
     Wider runs are judged against the baseline: only new failures count. A suite that ran in
     under QUICK_SUITE_S before simply runs whole; a slower one runs the affected test files
     first (an earlier, cheaper verdict), then whole only if it took at most `full_suite_s`.
@@ -189,9 +190,10 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
                if _exists(ctx, t) or "pytest" in (ctx.test_command or "")]
     targets = [*(reproduction or []), *planned, *named_tests(ctx, task)]
     missing: dict[str, list[str]] = {}
-    if targets:
-        targeted = runner(ctx, " ".join(dict.fromkeys(targets)), emit)
-        if not targeted.ok:
+    designed_run = None
+    if targets or designed is not None:
+        targeted, designed_run = _targeted(runner, ctx, targets, designed, emit)
+        if targets and not targeted.ok:
             return targeted
         missing = targeted.missing
     if not ctx.test_command:
@@ -214,10 +216,32 @@ def verify(ctx, task: str, plan, baseline_report, reproduction, designed, emit: 
             suite.details += (f"\nOnly the affected tests ran: the whole suite took {took:.0f}s "
                               f"before (over full_suite_s = {full_suite_s:.0f}).")
     if designed is not None:
-        designed.settle(ctx, emit)
-        suite.passed += len(designed.kept)  # they ran (and passed) just now, after the suite
+        designed.settle(ctx, designed_run)
+        suite.passed += len(designed.kept)  # they ran (and passed) with the targets
     suite.missing = missing
     return suite
+
+
+def _targeted(runner, ctx, targets: list[str], designed, emit: EventSink
+              ) -> tuple[TestReport, TestReport | None]:
+    """The targets and the designed tests in one run: (the verdict on the targets alone,
+    the whole run for settling the designed tests, or None when there are none)."""
+    ids = list(dict.fromkeys(targets)) + ([designed.path] if designed is not None else [])
+    if designed is not None:
+        designed.put(ctx)
+    try:
+        report = runner(ctx, " ".join(ids), emit)
+    finally:
+        if designed is not None:
+            designed.take_away(ctx)
+    if designed is None:
+        return report, None
+    targeted = replace(report, failing=[t for t in report.failing if not designed.owns(t)])
+    if not report.ok and len(targeted.failing) < len(report.failing):
+        # Only the designed tests failed (a crash is errors no failing test accounts for).
+        unexplained = report.failed + report.errors - len(report.failing)
+        targeted.ok = report.collected and not targeted.failing and unexplained <= 0
+    return targeted, report
 
 
 def affected_test_files(ctx, changed: list[str]) -> list[str]:

@@ -65,6 +65,7 @@ def resume(parts: LoopParts, messages: list[Message], plan: Plan | None) -> Outc
     """Continue a stopped session: its last conversation and plan, the tree as it was left."""
     def attempt(state: dict) -> Outcome:
         repo_map, baseline = localize(parts)
+        state["baseline"] = baseline
         conversation = _new_conversation(parts, repo_map, baseline,
                                          history=_last_conversation(messages))
         conversation.say(prompts.render("resumed"))
@@ -77,8 +78,9 @@ def resume(parts: LoopParts, messages: list[Message], plan: Plan | None) -> Outc
 
 
 def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
-    """Run `attempt`, turning budget stops and interrupts into outcomes; emit Finished."""
-    state: dict = {"plan": None, "report": None}
+    """Run `attempt`, turning budget stops and interrupts into outcomes; emit Finished.
+    A baseline still running is stopped first, on every way out."""
+    state: dict = {"plan": None, "report": None, "baseline": None}
     try:
         outcome = attempt(state)
     except BudgetExhausted as stop:
@@ -88,6 +90,9 @@ def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
                           report=state["report"])
     except UserError as problem:  # e.g. the model provider refused: say why, stay resumable
         outcome = Outcome("error", str(problem), plan=state["plan"], report=state["report"])
+    finally:
+        if state["baseline"] is not None:
+            state["baseline"].stop()
     parts.emit(PhaseChanged("finish"))
     try:
         diff = parts.workspace.diff(parts.session_id)
@@ -102,6 +107,7 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
     """Up to p plans, each with up to d debug rounds."""
     config = parts.config
     repo_map, baseline = localize(parts)
+    state["baseline"] = baseline
     summary = ""
     for plan_number in range(1, config.max_plans + 1):
         conversation = _new_conversation(parts, repo_map, baseline)

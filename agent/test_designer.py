@@ -45,14 +45,25 @@ class DesignedTests:
                                               for name, why in self.dropped.items())
         return line
 
-    def settle(self, ctx, emit) -> None:
-        """Run the tests after the change; keep the file with only those that now pass."""
-        from agent.checks import run
+    def owns(self, test_id: str) -> bool:
+        """True for the designed file's own ids (and the file, as a collection error names it)."""
+        return test_id == self.path or test_id.startswith(self.path + "::")
 
+    def put(self, ctx) -> None:
+        """Write the designed file into the workspace, for a run that includes it."""
+        _write(ctx.root / self.path, self.source)
+
+    def take_away(self, ctx) -> None:
+        """Remove the designed file again (the suite runs without it)."""
+        (ctx.root / self.path).unlink(missing_ok=True)
+
+    def settle(self, ctx, report) -> None:
+        """Keep the file with only the tests that pass after the change, as `report` (a run
+        on the changed tree that included the file) shows them."""
         path = ctx.root / self.path
-        _write(path, self.source)
-        report = run(ctx, self.path, emit)
         failing_now = set(report.failing)
+        if self.path in failing_now:  # the file did not even collect
+            failing_now = set(self.failing_before)
         self.kept = [t for t in self.failing_before if t not in failing_now]
         self.dropped.update({t.split("::")[-1]: "still fails after the change"
                              for t in self.failing_before if t in failing_now})

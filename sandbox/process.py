@@ -8,6 +8,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sandbox.types import OutputSink, Result
 CHUNK = 65536
 # After a kill, how long to wait for the pipes to close before giving up on them.
 DRAIN_GRACE_S = 2.0
+_bound = threading.local()  # .stopper: the CommandStopper of the commands this thread runs
 
 
 @dataclass
@@ -58,11 +60,16 @@ def run_process(launch: Launch, on_output: OutputSink | None = None) -> Result:
         return Result(code, "", message, False, time.monotonic() - start, False, None)
     buffers = {"stdout": CappedBuffer(launch.output_cap), "stderr": CappedBuffer(launch.output_cap)}
     watch = _Watch(proc.pid, start + launch.timeout_s, guard)
+    stopper = getattr(_bound, "stopper", None)
     try:
+        if stopper is not None and not stopper.started(proc.pid):
+            watch.stop("stopped")
         _pump(proc, launch.stdin, buffers, watch, on_output)
         if watch.stopped is None:
             _wait_until(proc, watch)
     finally:
+        if stopper is not None:  # before the process can be reaped and its pid reused
+            stopper.ended(proc.pid)
         if proc.poll() is None:
             kill_tree(proc.pid)
         proc.wait()
@@ -92,18 +99,53 @@ class _Watch:
         if now >= self.deadline:
             if self.stopped is not None:
                 return False
-            self._stop("timeout")
+            self.stop("timeout")
         elif self.stopped is None and self.guard is not None and now >= self._next_sample:
             self._next_sample = now + SAMPLE_S
             reason = self.guard.over(self.pid)
             if reason is not None:
-                self._stop(reason)
+                self.stop(reason)
         return True
 
-    def _stop(self, reason: str) -> None:
+    def stop(self, reason: str) -> None:
+        """Kill the tree now, for `reason`; the pipes get DRAIN_GRACE_S to close."""
         self.stopped = reason
         kill_tree(self.pid)
         self.deadline = time.monotonic() + DRAIN_GRACE_S
+
+
+class CommandStopper:
+    """Stops, from any thread, the commands that the threads bound to it run: the running
+    ones at once, later ones as soon as they start (each reads as killed by a signal, or
+    killed_by "stopped" when it had not yet begun)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[int] = set()
+        self.stopped = False
+
+    def bind(self) -> None:
+        """Make the commands the calling thread runs from now on stoppable by this one."""
+        _bound.stopper = self
+
+    def stop(self) -> None:
+        """Kill every bound command's process tree, now and from now on."""
+        with self._lock:
+            self.stopped = True
+            for pid in self._running:
+                kill_tree(pid)
+
+    def started(self, pid: int) -> bool:
+        """Note a bound command's process; False (it must be killed) once stopped."""
+        with self._lock:
+            if not self.stopped:
+                self._running.add(pid)
+            return not self.stopped
+
+    def ended(self, pid: int) -> None:
+        """The command's process was reaped."""
+        with self._lock:
+            self._running.discard(pid)
 
 
 def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, CappedBuffer],

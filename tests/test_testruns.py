@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from agent.events import CostUpdated, PhaseChanged, TestsRun, ToolCallFinished
+import pytest
+
+from agent.events import CostUpdated, Finished, PhaseChanged, TestsRun, ToolCallFinished
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
+from tests.test_test_designer import DESIGNED
 
 SLOW_TEST = '''
 
@@ -90,3 +94,64 @@ def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path)
     after_edit = suite_runs(events)[1:]
     assert len(after_edit) == 1
     assert "tests/test_calc.py" not in after_edit[0].command  # the suite, not a file of it
+
+
+def test_the_designed_tests_run_with_the_targets_in_one_invocation(tmp_path):
+    repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\nmax_plans = 1\n")
+    events = session(repo, [plan(tests=["tests/test_calc.py::test_clamp_inside"]), DESIGNED,
+                            edit(), finish()], task="clamp(15, 0, 10) returns 0, should be 10")
+    finished = next(e for e in events if isinstance(e, Finished))
+    edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
+    after_edit = [r for r in suite_runs(events) if r.at > edited]
+    assert finished.status == "solved"
+    assert len(after_edit) == 2  # targets with the designed file, then the suite
+    together = after_edit[0].command
+    assert "test_calc.py::test_clamp_inside" in together
+    assert "test_independent_checks.py" in together
+    assert after_edit[0].failures == ("tests/test_independent_checks.py::test_a_wrong_expectation",)
+    kept = (repo / "tests" / "test_independent_checks.py").read_text()
+    assert "test_above_the_range_gives_high" in kept and "test_a_wrong_expectation" not in kept
+
+
+STARTS_THEN_SLEEPS = '''
+
+def test_runs_long():
+    import pathlib, time
+    pathlib.Path("started").write_text("")
+    time.sleep(3)
+    pathlib.Path("survived").write_text("")
+'''
+
+
+def once_the_suite_runs(repo: Path, then):
+    """A scripted answer given only once the baseline's suite has started: `then` (an
+    exception is raised, as a model call or Ctrl-C would)."""
+    def answer(request):
+        while not (repo / "started").exists():
+            time.sleep(0.05)
+        if isinstance(then, BaseException):
+            raise then
+        return then
+    return answer
+
+
+@pytest.mark.parametrize("settings, then, status", [
+    ("", "Let me look first.", "error"),  # the model has no second answer
+    ("max_turns = 1\n", "Let me look first.", "budget_exhausted"),
+    ("", KeyboardInterrupt(), "interrupted"),
+])
+def test_a_session_that_ends_first_stops_its_baseline(tmp_path, settings, then, status):
+    repo = make_repo(tmp_path / "r", ONE_PLAN + settings,
+                     {"tests/test_calc.py": CALC_TESTS + STARTS_THEN_SLEEPS})
+    events = session(repo, [once_the_suite_runs(repo, then)])
+    end = events[-1]
+    assert isinstance(end, Finished) and end.status == status
+    started = (repo / "started").stat().st_mtime
+    assert end.at - started < 3  # the session did not wait for the suite
+    stopped = [e for e in events if isinstance(e, PhaseChanged)
+               and e.detail.startswith("the baseline run was stopped")]
+    killed = suite_runs(events)
+    assert len(stopped) == 1 and len(killed) == 1 and killed[0].errors  # shown, before the end
+    time.sleep(max(0.0, started + 5 - time.time()))
+    assert not (repo / "survived").exists()  # its process was killed, not left to run on
+    assert list((repo / ".agent" / "baseline").glob("*.json")) == []

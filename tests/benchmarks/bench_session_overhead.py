@@ -6,9 +6,12 @@ usage: PYTHONPATH=. python tests/benchmarks/bench_session_overhead.py TASKS.json
 Each task of `agent bench synth` is set up as a fresh git repository (the bug applied and
 committed) and solved by a whole session whose model is scripted: a plan, the edit that
 undoes the bug, finish; every answer waits `--model-wait` seconds like a network call.
-`--repeat N` lists the suite's paths N times (pytest --keep-duplicates) for a suite that
-takes longer here. From the session's events: wall time, the agent's own time (wall minus
-the model's waits) and the first model call's start after the localize phase began.
+`--repeat N` lists the suite's path N times (pytest --keep-duplicates) for a suite that
+takes longer here. `suite_s` is one whole-suite run of the task's tree (the buggy one, which
+the baseline runs) with the loop's pytest flags. From the session's events: wall time, the
+agent's own time (wall minus the model's waits), the test runs, the first model call's start
+after the localize phase began, and `index_s`, the part of that the repo map took (where
+the code reports it).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.events import Finished, PhaseChanged, SessionStarted
+from agent.events import Finished, PhaseChanged, SessionStarted, TestsRun
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import finish, git, turn
@@ -32,13 +35,27 @@ SETTINGS = "independent_tests = false\nreproduce = false\ntraces = false\nmax_pl
 
 
 def suite_command(command: str, repeat: int) -> str:
-    """The task's pytest command with its paths listed `repeat` times."""
+    """The task's pytest command with its test path listed `repeat` times.
+
+    `--keep-duplicates` goes before the paths: a targeted run drops the trailing paths of the
+    command (tools.run), so it runs its targets once and not the suite as well.
+    """
     words = shlex.split(command)
-    paths = [w for w in words if not w.startswith("-") and "=" not in w and "/" not in w
-             and w not in ("python", "pytest") and w != "-m"][-1:]
-    if repeat <= 1 or not paths:
+    if repeat <= 1 or len(words) < 2 or words[-1].startswith("-") or "=" in words[-1]:
         return command
-    return command + " --keep-duplicates" + (" " + paths[0]) * (repeat - 1)
+    return shlex.join(words[:-1] + ["--keep-duplicates"] + [words[-1]] * repeat)
+
+
+def suite_seconds(task: dict, into: Path, command: str) -> float:
+    """One whole-suite run of the task's tree as the loop runs it (its flags; outside the
+    sandbox), in seconds; in a copy of its own, so the session's tree stays as prepared."""
+    from tools.run import test_command_line
+
+    repo = prepared(task, into, command)
+    started = time.monotonic()
+    subprocess.run(["bash", "-c", test_command_line(command, "")], cwd=repo,
+                   capture_output=True, check=False)
+    return time.monotonic() - started
 
 
 def prepared(task: dict, into: Path, command: str) -> Path:
@@ -91,24 +108,32 @@ def measure(task: dict, repeat: int, wait_s: float) -> dict:
     """One session on one task: its times."""
     command = suite_command(task["test_command"], repeat)
     with tempfile.TemporaryDirectory() as scratch:
-        repo = prepared(task, Path(scratch), command)
-        started = time.monotonic()
-        subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True)
-        suite_s = time.monotonic() - started
-        git(repo, "clean", "-qfdx")
+        suite_s = suite_seconds(task, Path(scratch) / "timed", command)
+        repo = prepared(task, Path(scratch) / "session", command)
         calls: list[tuple[float, float]] = []
         events: list = []
         run_session(SolveOptions(task=task["problem_statement"], cwd=repo,
                                  model=ScriptedModel(answers(task, wait_s, calls))),
                     [events.append])
+    return times(task, events, calls, suite_s)
+
+
+def times(task: dict, events: list, calls: list[tuple[float, float]], suite_s: float) -> dict:
+    """The row for one session, from its events and its model calls' (start, end)."""
     begin = next(e.at for e in events if isinstance(e, SessionStarted))
     end = next(e for e in events if isinstance(e, Finished))
     localize = next(e.at for e in events if isinstance(e, PhaseChanged) and e.phase == "localize")
+    ready = [e.at for e in events if isinstance(e, PhaseChanged) and "repo map ready" in e.detail]
     wall = end.at - begin
     model = sum(b - a for a, b in calls)
-    return {"task": task["instance_id"], "status": end.status, "stop": end.stop_reason[:80], "suite_s": round(suite_s, 1),
-            "wall_s": round(wall, 1), "model_s": round(model, 1), "own_s": round(wall - model, 1),
-            "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None}
+    return {"task": task["instance_id"], "status": end.status, "stop": end.stop_reason[:80],
+            "last_failures": next((list(e.failures[:3]) for e in reversed(events)
+                                   if isinstance(e, TestsRun)), []),
+            "suite_s": round(suite_s, 1), "wall_s": round(wall, 1), "model_s": round(model, 1),
+            "own_s": round(wall - model, 1), "test_runs": sum(isinstance(e, TestsRun)
+                                                              for e in events),
+            "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None,
+            "index_s": round(ready[0] - localize, 2) if ready else None}
 
 
 def main() -> None:
