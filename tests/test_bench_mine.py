@@ -247,7 +247,7 @@ def test_bad_input_is_one_line_and_nothing_is_written(history, tmp_path):
     for argv, message in (
             ((history.repo, "--tests", TESTS, "--kind", "typo"), "--kind must be one of"),
             ((tmp_path, "--tests", TESTS), "is not the top of a git repository"),
-            ((history.repo, "--tests", "make test"), "only pytest test commands")):
+            ((history.repo, "--tests", "make test"), "runs pytest test commands only")):
         result = agent("bench", "mine", *argv, "--out", out)
         assert result.returncode != 0 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr

@@ -28,7 +28,10 @@ def mine_tasks(repo: Path, tests: str, out: Path, *, max_tasks: int = 50,
     from agent.debug.coverage_map import PytestCommand
 
     repo = _checked_repo(repo)
-    PytestCommand.parse(tests)  # only pytest commands: a clear error before any work
+    try:
+        PytestCommand.parse(tests)  # a clear error before any work
+    except UserError:
+        raise UserError(f"bench mine runs pytest test commands only, got: {tests}") from None
     if kind not in KINDS:
         raise UserError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if max_tasks < 1 or workers < 1:
