@@ -82,8 +82,24 @@ def turn(text: str, *calls: tuple[str, dict]):
     parts = [Text(text)] if text else []
     for name, arguments in calls:
         turn.count += 1
-        parts.append(ToolCall(f"b{turn.count}", name, arguments))
+        parts.append(ToolCall(f"b{turn.count}", name, in_dialect(name, arguments)))
     return Message("assistant", parts)
+
+
+def in_dialect(name: str, arguments: dict) -> dict:
+    """The same call in the words of the code under test: before plan tests were checked,
+    submit_plan had no `new_tests` (they went in `tests`) and `reproduced` took one
+    `test_id`."""
+    from tools.phases import submit_plan
+
+    if any(p.name == "new_tests" for p in submit_plan.params):
+        return arguments
+    arguments = dict(arguments)
+    if name == "submit_plan" and "new_tests" in arguments:
+        arguments["tests"] = [*arguments.get("tests", []), *arguments.pop("new_tests")]
+    if name == "reproduced" and "test_ids" in arguments:
+        arguments["test_id"] = arguments.pop("test_ids")[0]
+    return arguments
 
 
 def fix_session() -> list:
