@@ -24,8 +24,8 @@ object, so no front end can loosen it) and MCP servers (read from the repository
 person's settings by agent/mcp/settings.py and started per session; an ACP client's
 `mcpServers` are not used).
 
-This module only declares; it imports nothing above agent/messages.py and agent/events.py,
-so every layer may import it.
+This module only declares: it imports agent/events.py, agent/messages.py and the `Model`
+protocol, nothing heavy and nothing above them, so every layer may import it.
 """
 
 from __future__ import annotations
