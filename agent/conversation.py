@@ -8,16 +8,22 @@ agent/history.py (stale tool results stubbed, old turns summarized near the cont
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import prompts
 from agent.budget import Budget, Interrupted
 from agent.events import CostUpdated, EventSink, ModelText, ToolCallFinished, ToolCallStarted
+from agent.extension import ConversationHooks
 from agent.history import SentHistory
-from agent.messages import Message, ModelRequest, Text, ToolCall, ToolResult
+from agent.messages import Message, ModelRequest, ModelResponse, Text, ToolCall, ToolResult
 from agent.models.tokens import context_window, prefix_blocks, size
+
+if TYPE_CHECKING:
+    from agent.models import Model
+    from tools.context import ToolContext
+    from tools.registry import Registry
 
 MAX_NUDGES = 2
 
@@ -26,18 +32,15 @@ MAX_NUDGES = 2
 class Conversation:
     """The messages of one model conversation and the means to continue it."""
 
-    model: object  # agent.models.Model
-    registry: object  # tools.Registry
-    ctx: object  # tools.ToolContext
+    model: Model
+    registry: Registry
+    ctx: ToolContext
     system: str
     emit: EventSink
     budget: Budget
     messages: list[Message] = field(default_factory=list)
-    on_message: Callable[[Message], None] = lambda message: None
+    hooks: ConversationHooks = field(default_factory=ConversationHooks)
     after_turn: Callable[[list[ToolCall], list[ToolResult]], None] = lambda calls, results: None
-    take_guidance: Callable[[], str | None] = lambda: None
-    review_call: Callable[[ToolCall], ToolCall | str] | None = None
-    cancel: threading.Event = field(default_factory=threading.Event)
     max_tokens: int = 8192
     context_threshold: float = 0.6  # share of the model's context window a request may fill
     sent: SentHistory = field(init=False)
@@ -82,10 +85,10 @@ class Conversation:
                 if call.name in stop_tools and not result.is_error:
                     return call
 
-    def _ask_model(self):
+    def _ask_model(self) -> ModelResponse:
         self.budget.check()
         self._check_cancel()
-        guidance = self.take_guidance()
+        guidance = self.hooks.guidance()
         if guidance:
             self.say(f"Guidance from the person overseeing you: {guidance}")
         self._commit_pending_user_message()
@@ -103,7 +106,7 @@ class Conversation:
             cost_usd=usage.cost_usd, model_calls=self.budget.turns,
         ))
         self.messages.append(response.message)
-        self.on_message(response.message)
+        self.hooks.on_message(response.message)
         if response.message.text.strip():
             self.emit(ModelText(response.message.text, delta=False))
         return response
@@ -126,16 +129,16 @@ class Conversation:
     def _reviewed(self, calls: list[ToolCall]) -> tuple[list[ToolCall], dict[str, ToolResult]]:
         """Calls that change things go past the person first (if someone reviews them).
 
-        `review_call` returns the call to run (possibly edited) or the reason it was refused,
+        `hooks.review` returns the call to run (possibly edited) or the reason it was refused,
         which reaches the model as the call's result.
         """
         approved, rejected = [], {}
         for call in calls:
             tool = self.registry.get(call.name)
-            if self.review_call is None or tool is None or tool.read_only:
+            if self.hooks.review is None or tool is None or tool.read_only:
                 approved.append(call)
                 continue
-            verdict = self.review_call(call)
+            verdict = self.hooks.review(call)
             if isinstance(verdict, str):
                 rejected[call.id] = ToolResult(
                     call.id, f"The person overseeing you rejected this call: {verdict}", True)
@@ -152,9 +155,9 @@ class Conversation:
     def _commit_pending_user_message(self) -> None:
         """Persist the user message about to be sent (tool results and text said since)."""
         if self.messages and self.messages[-1].role == "user":
-            self.on_message(self.messages[-1])
+            self.hooks.on_message(self.messages[-1])
 
     def _check_cancel(self) -> None:
-        if self.cancel.is_set():
+        if self.hooks.cancel.is_set():
             raise Interrupted("stopped by the person")
 

@@ -9,7 +9,8 @@ by what failed (up to p plans) -> finish. The loop emits events and never prints
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import prompts
 from agent import checks, test_designer
@@ -18,8 +19,16 @@ from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation
 from agent.errors import SessionEnding, UserError
 from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpdated, QuestionAsked
-from agent.messages import Message, ToolResult
+from agent.extension import Ask, ConversationHooks, ReviewCall
+from agent.messages import Message, ToolCall, ToolResult
 from agent.plan import Plan
+
+if TYPE_CHECKING:
+    from agent.config import Config
+    from agent.git import Workspace
+    from agent.models import Model
+    from tools.context import ToolContext
+    from tools.registry import Registry
 
 MAX_PLAN_REVISIONS = 2
 REPRODUCTION_CHOICES = 8  # already-failing tests offered as the reproduction
@@ -32,16 +41,16 @@ class LoopParts:
 
     task: str
     session_id: str
-    model: object
-    registry: object
-    ctx: object
-    workspace: object
-    config: object
+    model: Model
+    registry: Registry
+    ctx: ToolContext
+    workspace: Workspace
+    config: Config
     emit: EventSink
     budget: Budget
     instructions: str = ""
-    ask: Callable[[str, list[str]], str] | None = None
-    conversation_options: dict = field(default_factory=dict)
+    ask: Ask | None = None
+    hooks: ConversationHooks = field(default_factory=ConversationHooks)
 
 
 @dataclass
@@ -250,13 +259,11 @@ def _new_conversation(parts: LoopParts, repo_map: str, baseline: PendingBaseline
                       history: list[Message] | None = None) -> Conversation:
     system = prompts.render("system", root=str(parts.ctx.root), instructions=parts.instructions,
                             repo_map=repo_map)
-    options = dict(parts.conversation_options)
     conversation = Conversation(
         model=parts.model, registry=parts.registry, ctx=parts.ctx, system=system,
         emit=parts.emit, budget=parts.budget, context_threshold=parts.config.context_threshold,
         after_turn=lambda calls, results: _checkpoint(parts, calls),
-        review_call=_after_baseline(baseline, options.pop("review_call", None)),
-        **options,
+        hooks=replace(parts.hooks, review=_after_baseline(baseline, parts.hooks.review)),
     )
     if history:
         conversation.messages = history
@@ -265,10 +272,10 @@ def _new_conversation(parts: LoopParts, repo_map: str, baseline: PendingBaseline
     return conversation
 
 
-def _after_baseline(baseline: PendingBaseline, review_call):
+def _after_baseline(baseline: PendingBaseline, review_call: ReviewCall | None) -> ReviewCall:
     """A writing call runs only once the baseline of the start tree has finished, then goes
     to the person's review (if someone reviews)."""
-    def review(call):
+    def review(call: ToolCall) -> ToolCall | str:
         baseline.wait()
         return call if review_call is None else review_call(call)
     return review

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agent import loop
@@ -17,6 +17,9 @@ from agent.bounds import TimedModel, TimedSandbox
 from agent.budget import Budget
 from agent.errors import UserError, environment_problem
 from agent.events import EventSink, PlanUpdated, SessionStarted
+from agent.extension import Ask, ConversationHooks, ReadBuffer
+from agent.messages import Message
+from agent.models import Model
 from agent.preflight import check_before_session
 from agent.scratch import session_scratch
 
@@ -36,10 +39,10 @@ class SolveOptions:
     worktree: bool = False
     resume: str | None = None
     record: Path | None = None
-    model: object | None = None  # a ready Model (tests, demo); else config.model is loaded
+    model: Model | None = None  # a ready Model (tests, demo); else config.model is loaded
     allow_home: bool = False  # the workspace may be a home folder or `/`
     session_id: str | None = None  # a new session's id, named before its task (ACP)
-    read_buffer: object | None = None  # tools read a path's unsaved editor text (ACP)
+    read_buffer: ReadBuffer | None = None  # tools read a path's unsaved editor text (ACP)
 
 
 @dataclass
@@ -92,7 +95,7 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
                   read_only=read_only, writable=(scratch,) if scratch else (),
-                  **tree_bounds(config))
+                  **tree_bounds(config))  # type: ignore[arg-type]  # every value an int
 
 
 def sandbox_for(root: Path, config, scratch: Path | None = None):
@@ -103,10 +106,11 @@ def sandbox_for(root: Path, config, scratch: Path | None = None):
     return create_sandbox(sandbox_policy(root, config, scratch), config.sandbox)
 
 
-def run_session(options: SolveOptions, sinks: list[EventSink],
-                ask: Callable[[str, list[str]], str] | None = None,
-                conversation_options: dict | None = None) -> SessionResult:
+def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None = None,
+                hooks: ConversationHooks | None = None) -> SessionResult:
     """Prepare everything, run the loop, deliver the result; events go to `sinks` and the store.
+
+    What a front end may pass in `sinks`, `ask` and `hooks` is `agent.extension`'s contract.
 
     The working tree is locked for the session (one session per tree) and its git directory
     pinned (see `agent.gitops.pin`); both are let go on every way out.
@@ -123,11 +127,12 @@ def run_session(options: SolveOptions, sinks: list[EventSink],
         if not (options.worktree and not options.resume):  # a new worktree is its own tree
             lock = guards.enter_context(locked_tree(home.root))
         guards.enter_context(pinned(home.root))
-        return _run_guarded(home, options, sinks, ask, conversation_options, lock, guards)
+        return _run_guarded(home, options, sinks, ask, hooks or ConversationHooks(), lock,
+                            guards)
 
 
-def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conversation_options,
-                 lock, guards: contextlib.ExitStack) -> SessionResult:
+def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask: Ask | None,
+                 hooks: ConversationHooks, lock, guards: contextlib.ExitStack) -> SessionResult:
     from agent.config import load_config
     from agent.gitops.pin import pinned
     from agent.mcp import server_specs, session_servers
@@ -147,7 +152,7 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
         if workspace.root != home.root:
             guards.enter_context(pinned(workspace.root))
         parts = _loop_parts(workspace, config, model, store, session_id, task, options.resume,
-                            sinks, ask, conversation_options)
+                            sinks, ask, hooks)
         guards.enter_context(session_servers(home.root, workspace.root)).join(parts)
         parts.ctx.read_buffer = options.read_buffer
         if options.resume:
@@ -173,7 +178,8 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask, conve
 
 
 def _loop_parts(workspace, config, model, store, session_id: str, task: str, resumed,
-                sinks: list[EventSink], ask, conversation_options) -> loop.LoopParts:
+                sinks: list[EventSink], ask: Ask | None,
+                hooks: ConversationHooks) -> loop.LoopParts:
     """The session's starting checkpoint, its bounded sandbox and model, and the loop's parts."""
     from agent.config import project_instructions
 
@@ -189,15 +195,22 @@ def _loop_parts(workspace, config, model, store, session_id: str, task: str, res
         ctx=_tool_context(workspace.root, box, config, scratch),
         workspace=workspace, config=config, emit=_fan_out([store.sink(session_id), *sinks]),
         budget=budget, instructions=project_instructions(workspace.root), ask=ask,
-        conversation_options={
-            "on_message": lambda message: store.append_message(session_id, message),
-            **(conversation_options or {}),
-        },
+        hooks=_stored(hooks, store, session_id),
     )
     _watch_files(parts)
     parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
                               str(workspace.root), resumed=bool(resumed)))
     return parts
+
+
+def _stored(hooks: ConversationHooks, store, session_id: str) -> ConversationHooks:
+    """The front end's hooks, with every message appended to the session's store first."""
+    theirs = hooks.on_message
+
+    def on_message(message: Message) -> None:
+        store.append_message(session_id, message)
+        theirs(message)
+    return replace(hooks, on_message=on_message)
 
 
 def _keep_ignored(root: Path, session_id: str, start: str, config, read_only) -> None:

@@ -97,7 +97,7 @@ def test_in_suggest_mode_a_writing_tool_waits_for_the_person(repo, tmp_path):
     oversight = Oversight("suggest", ask_person=person)
     result, model, _ = solve(repo, [
         plan(), turn("", ("kit__lookup", {"key": "k"}), ("kit__note", {"text": "hi"})),
-        edit(), finish()], conversation_options=oversight.conversation_options())
+        edit(), finish()], hooks=oversight.hooks())
     assert result.outcome.status == "solved"
     assert asked[0] == "kit__note" and "kit__lookup" not in asked
     assert "rejected this call: no notes today" in texts(model.requests[2])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.acp.outbox import Outbox
+from agent.extension import Event
 from agent.tui.oversight import Oversight
 
 STOP_REASONS = {"interrupted": "cancelled", "budget_exhausted": "max_turn_requests"}
@@ -65,11 +66,11 @@ class AcpSession:
 
         try:
             return run_session(options, [self._seen],
-                               conversation_options=self.oversight.conversation_options())
+                               hooks=self.oversight.hooks())
         finally:
             self.oversight.take_guidance()  # words the run never read are not kept for later
 
-    def _seen(self, event) -> None:
+    def _seen(self, event: Event) -> None:
         if event.kind == "session_started":
             self.stored = True
         self.outbox.put_event(event)

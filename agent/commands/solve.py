@@ -92,9 +92,11 @@ def _run(options, as_json: bool, jsonl: bool) -> int:
     import json
     import sys
 
+    from agent.extension import EventSink
     from agent.progress import JsonlPrinter, ProgressPrinter
     from agent.runner import exit_code, run_session
 
+    sinks: list[EventSink]
     if jsonl:
         sinks = [JsonlPrinter(sys.stdout)]
     elif as_json:

@@ -12,6 +12,11 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.extension import ReviewCall
+    from agent.messages import ToolCall
 
 EDIT_TOOLS = ("edit_file", "create_file", "delete_file")
 STOP_GRACE_S = 20.0  # after the deadline, time for the loop to stop at its next step
@@ -26,9 +31,9 @@ class FixBudget:
     turns: int = 24
 
 
-def staged_only(files: set[str], root: Path):
-    """A `review_call` that refuses shell commands and edits outside `files`."""
-    def review(call):
+def staged_only(files: set[str], root: Path) -> ReviewCall:
+    """A `ConversationHooks.review` that refuses shell commands and edits outside `files`."""
+    def review(call: ToolCall) -> ToolCall | str:
         if call.name == "run_command":
             return ("the pre-commit hook runs no shell commands; use run_tests to run tests "
                     "and edit_file to change the staged files")
@@ -52,6 +57,7 @@ def _relative(root: Path, path: str) -> str:
 def repair(target, model, task: str, budget: FixBudget, allow_home: bool = False) -> list[str]:
     """Run the repair session; returns the lines to show the person."""
     from agent.errors import UserError
+    from agent.extension import ConversationHooks
     from agent.runner import SolveOptions, run_session
 
     cancel = threading.Event()
@@ -66,7 +72,7 @@ def repair(target, model, task: str, budget: FixBudget, allow_home: bool = False
         try:
             reviewer = staged_only(set(target.files), target.root)
             box["result"] = run_session(
-                options, [], conversation_options={"review_call": reviewer, "cancel": cancel})
+                options, [], hooks=ConversationHooks(review=reviewer, cancel=cancel))
         except UserError as error:  # reported as a line; the commit is refused anyway
             box["error"] = error
         except BaseException as error:  # a defect: re-raised in the caller's thread

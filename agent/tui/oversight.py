@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.budget import Interrupted
+from agent.extension import ConversationHooks
 from agent.messages import ToolCall
 
 MODES = ("suggest", "auto-edit", "full-auto")
@@ -91,6 +92,7 @@ class Oversight:
             if self.cancel.is_set():
                 raise Interrupted("stopped by the person")
         verdict = pending.verdict
+        assert verdict is not None  # `answer` sets it before waking this thread
         if verdict.action == "interrupt":
             self.cancel.set()
             raise Interrupted("stopped by the person")
@@ -111,7 +113,7 @@ class Oversight:
             said, self._guidance = self._guidance, []
         return "\n".join(said) if said else None
 
-    def conversation_options(self) -> dict:
+    def hooks(self) -> ConversationHooks:
         """The hooks `run_session` passes to the loop's conversations."""
-        return {"take_guidance": self.take_guidance, "cancel": self.cancel,
-                "review_call": self.review_call}
+        return ConversationHooks(review=self.review_call, guidance=self.take_guidance,
+                                 cancel=self.cancel)

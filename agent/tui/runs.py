@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from agent import events as ev
 from agent.errors import UserError
+from agent.extension import Ask
+
+if TYPE_CHECKING:
+    from agent.git import Workspace
 
 
 class AgentEvent(Message):
@@ -48,13 +53,13 @@ class SessionRun:
     """`run_session` on a daemon thread, posting every event to `post`."""
 
     def __init__(self, post: Callable[[Message], object], options, oversight,
-                 ask: Callable[[str, list[str]], str] | None = None) -> None:
+                 ask: Ask | None = None) -> None:
         self.post = post
         self.options = options
         self.oversight = oversight
         self.ask = ask
         self.session_id: str | None = options.resume
-        self._workspace = None
+        self._workspace: Workspace | None = None
         self.thread = threading.Thread(target=self._main, name="agent-session", daemon=True)
 
     def start(self) -> None:
@@ -71,7 +76,7 @@ class SessionRun:
 
         try:
             result = run_session(self.options, [self._sink], ask=self.ask,
-                                 conversation_options=self.oversight.conversation_options())
+                                 hooks=self.oversight.hooks())
         except UserError as error:
             self.post(RunEnded(self, None, str(error)))
         except Exception as error:  # shown to the person, not lost on a thread
@@ -86,5 +91,6 @@ class SessionRun:
 
             self.session_id = event.session_id
             self._workspace = Workspace.open(event.repo)
-        elif isinstance(event, ev.EditApplied) and self._workspace is not None:
+        elif (isinstance(event, ev.EditApplied) and self._workspace is not None
+              and self.session_id is not None):
             self.post(SessionDiff(self._workspace.diff(self.session_id)))
