@@ -343,8 +343,7 @@ def _settle_reading(parts: LoopParts, conversation: Conversation, plan: Plan) ->
 def _checkpoint(parts: LoopParts, calls) -> None:
     """After a turn that may have changed files: a git checkpoint and an event per changed file."""
     parts.ctx.take_changed_files()
-    if all(parts.registry.get(call.name) is None or parts.registry.get(call.name).read_only
-           for call in calls):
+    if all((tool := parts.registry.get(call.name)) is None or tool.read_only for call in calls):
         return
     previous = parts.workspace.checkpoints(parts.session_id)[0].sha
     sha = parts.workspace.checkpoint(parts.session_id, "after " + ", ".join(c.name for c in calls))
