@@ -106,6 +106,19 @@ def wait_for_port(port: int, process, seconds: float = 60.0) -> None:
     raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
 
 
+def gone_soon(pid: int, seconds: float = 10.0) -> bool:
+    """Whether process `pid` has ended, or ends within `seconds` (a loaded machine is slow
+    to finish a process that was told to stop)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def alive(pid: int) -> bool:
     """Whether process `pid` still runs (a zombie counts as gone)."""
     try:

@@ -14,7 +14,15 @@ from agent.mcp import session_servers
 from agent.mcp.settings import server_specs
 from agent.mcp.trust import approve
 from agent.messages import ToolCall
-from tests.mcp_kit import alive, free_port, mcp_json, stdio_entry, wait_for_port, write_servers
+from tests.mcp_kit import (
+    alive,
+    free_port,
+    gone_soon,
+    mcp_json,
+    stdio_entry,
+    wait_for_port,
+    write_servers,
+)
 from tests.test_tools_helpers import make_ctx
 from tools import Registry
 from tools.executor import plan_turn
@@ -132,7 +140,7 @@ def test_servers_that_do_not_start_are_named_in_one_line_each(started):
     assert problems["away"].startswith("cannot reach http://127.0.0.1:")
     assert all("\n" not in p for p in problems.values())
     assert not any(t.name.startswith(("silent__", "ghost__")) for t in registry.tools())
-    assert not alive(int((folder / "silent.pid").read_text()))  # the timeout ended it
+    assert gone_soon(int((folder / "silent.pid").read_text()))  # the timeout ended it
 
 
 def test_a_call_that_never_answers_then_a_crash_end_that_server_only(started):
@@ -144,7 +152,7 @@ def test_a_call_that_never_answers_then_a_crash_end_that_server_only(started):
     assert "gone for the rest of this session" in crashed.content
     again = run(registry, ctx, "fragile__lookup", key="k")
     assert again.is_error and "MCP server fragile is not running" in again.content
-    assert not alive(int((folder / "fragile.pid").read_text()))
+    assert gone_soon(int((folder / "fragile.pid").read_text()))
     assert run(registry, ctx, "kit__lookup", key="still").content == "value of still is 42"
 
 
@@ -164,7 +172,7 @@ def test_servers_stop_with_the_session_even_on_ctrl_c(tmp_path, monkeypatch):
             pid = int(pid_file.read_text())
             assert alive(pid)
             raise KeyboardInterrupt
-    assert not alive(pid)
+    assert gone_soon(pid)
 
 
 def test_nothing_starts_without_servers_and_the_sdk_is_not_loaded(tmp_path, monkeypatch):
