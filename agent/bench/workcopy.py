@@ -71,10 +71,11 @@ def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
 
 
 def changed_paths(root: Path, commit: str) -> list[str]:
-    """Files that differ from `commit`: modified, deleted and new (untracked, not ignored)."""
+    """Files that differ from `commit`: modified, deleted and new, ignored ones too (a change
+    may add a .gitignore line for the conftest.py it adds); the agent's own `.agent/` aside."""
     tracked = git(root, "diff", "--name-only", "--no-renames", commit).splitlines()
-    new = git(root, "ls-files", "--others", "--exclude-standard").splitlines()
-    return sorted(set(tracked) | set(new))
+    new = git(root, "ls-files", "--others").splitlines()
+    return sorted(p for p in set(tracked) | set(new) if not p.startswith(".agent/"))
 
 
 def reset_test_files(root: Path, commit: str, test_files: set[str]) -> list[str]:
