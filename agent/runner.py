@@ -92,7 +92,7 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
                   read_only=read_only, writable=(scratch,) if scratch else (),
-                  **tree_bounds(config))
+                  hidden=tuple(Path(p) for p in config.hidden_paths), **tree_bounds(config))
 
 
 def sandbox_for(root: Path, config, scratch: Path | None = None):

@@ -9,7 +9,12 @@ import pytest
 
 from agent.bench.evaluate import evaluate
 from agent.bench.workcopy import prepare
+from tests import sandbox_kit
+from tests.sandbox_kit import needs_bwrap
 from tests.solve_kit import PYTEST, git, make_repo
+
+pytestmark = needs_bwrap
+area = sandbox_kit.area
 
 PASS_EVERYTHING = '''import pytest
 
@@ -48,3 +53,43 @@ def test_a_conftest_the_change_hides_with_gitignore_does_not_fake_the_verdict(tm
     assert verdict.fail_to_pass_failing == task["FAIL_TO_PASS"]
     assert verdict.reset_files == [conftest]
     assert not (root / conftest).exists()
+
+
+GOLD = "gold-answer-5e1f"
+
+
+def test_the_session_cannot_read_the_tasks_repository_or_the_tasks_file(area):
+    from agent.bench.run import BenchSettings, run_task
+    from agent.models.scripted import ScriptedModel
+    from tests.solve_kit import finish, turn
+
+    source = make_repo(area / "calc")
+    task = hidden_test_task(source)
+    (source / "calc.py").write_text((source / "calc.py").read_text() + f"# {GOLD}\n")
+    git(source, "commit", "-qam", "the fix")
+    tasks_file = area / "tasks.jsonl"
+    tasks_file.write_text(f'{{"patch": "{GOLD}"}}\n')
+    look = (f"git -C {source} log -p | grep -c {GOLD[:6]}''{GOLD[6:]}; cat {source}/calc.py {tasks_file}; "
+            f"ls {area}")
+    model = ScriptedModel([turn("", ("run_command", {"command": look})), finish()])
+    settings = BenchSettings(model="scripted", sandbox="bwrap", repos=str(area),
+                             tasks_file=str(tasks_file))
+    row = run_task(task, settings, model=model)
+    seen = repr(model.requests)
+    assert "run_command" in seen and "calc.py" in seen, row
+    assert GOLD not in seen and f"{GOLD[:6]}''{GOLD[6:]}" in seen
+    assert "No such file" in seen  # the command ran, and found nothing there
+
+
+def test_a_hidden_path_holding_the_workspace_is_let_be_and_one_beside_it_is_hidden(area):
+    from sandbox import Policy, create_sandbox
+
+    workspace = area / "ws"
+    workspace.mkdir()
+    (workspace / "mine.txt").write_text("workspace-text\n")
+    (area / "answer.txt").write_text(f"{GOLD}\n")
+    box = create_sandbox(Policy(workspace, timeout_s=30,
+                                hidden=(area, area / "answer.txt", workspace / "mine.txt")),
+                         "bwrap")
+    result = box.run(["bash", "-c", f"cat mine.txt; cat {area}/answer.txt"], cwd=workspace)
+    assert "workspace-text" in result.stdout and GOLD not in result.stdout, result
