@@ -46,13 +46,15 @@ def test_a_conftest_the_change_hides_with_gitignore_does_not_fake_the_verdict(tm
     root = tmp_path / "work" / "repo"
     root.parent.mkdir()
     commit = prepare(task, root)
-    (root / ".gitignore").write_text("conftest.py\n")
+    (root / ".gitignore").write_text("conftest.py\n.venv/\n")
     (root / conftest).write_text(PASS_EVERYTHING)
+    (root / ".venv/lib/tests").mkdir(parents=True)  # an environment the session made
+    (root / ".venv/lib/tests/test_pkg.py").write_text("")
     verdict = evaluate(root, commit, task, "bwrap")
     assert not verdict.resolved
     assert verdict.fail_to_pass_failing == task["FAIL_TO_PASS"]
     assert verdict.reset_files == [conftest]
-    assert not (root / conftest).exists()
+    assert not (root / conftest).exists() and (root / ".venv/lib/tests/test_pkg.py").exists()
 
 
 GOLD = "gold-answer-5e1f"

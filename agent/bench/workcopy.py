@@ -72,10 +72,14 @@ def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
 
 def changed_paths(root: Path, commit: str) -> list[str]:
     """Files that differ from `commit`: modified, deleted and new, ignored ones too (a change
-    may add a .gitignore line for the conftest.py it adds); the agent's own `.agent/` aside."""
+    may add a .gitignore line for the conftest.py it adds); new files in the agent's own
+    `.agent/` and in environment folders (a package's tests/ inside a new venv) aside."""
+    from sandbox.envs import ENVIRONMENT_NAMES
+
     tracked = git(root, "diff", "--name-only", "--no-renames", commit).splitlines()
     new = git(root, "ls-files", "--others").splitlines()
-    return sorted(p for p in set(tracked) | set(new) if not p.startswith(".agent/"))
+    aside = (".agent", "node_modules", *ENVIRONMENT_NAMES)
+    return sorted(set(tracked) | {p for p in new if p.split("/", 1)[0] not in aside})
 
 
 def reset_test_files(root: Path, commit: str, test_files: set[str]) -> list[str]:
