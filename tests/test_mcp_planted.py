@@ -15,7 +15,7 @@ from agent.runner import SolveOptions, run_session
 from sandbox import Policy, create_sandbox
 from tests.mcp_kit import SERVER, mcp_json
 from tests.sandbox_kit import needs_bwrap
-from tests.solve_kit import edit, finish, make_repo, plan
+from tests.solve_kit import edit, finish, make_repo, plan, turn
 
 pytestmark = needs_bwrap
 
@@ -123,3 +123,18 @@ def test_bytecode_planted_for_a_module_beside_the_script_is_not_loaded(tmp_path,
     run_session(SolveOptions(task="fix clamp", cwd=repo, model=model, allow_dirty=True), [])
     assert any(t.name == "kit__lookup" for t in model.requests[0].tools)
     assert not marker.exists()  # ...and the server never reads it
+
+
+def test_a_file_a_server_tool_writes_in_the_workspace_is_in_the_review(tmp_path, monkeypatch):
+    repo = repo_with_server(tmp_path, monkeypatch)
+    (repo / ".gitignore").write_text("tools/notes.txt\n")  # not even in git's view
+    model = ScriptedModel([plan(), turn("", ("kit__note", {"text": "planted"})), edit(),
+                           finish()])
+    events = []
+    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model,
+                                      allow_dirty=True), [events.append])
+    assert (repo / "tools" / "notes.txt").read_text() == "planted\n"
+    assert "tools/notes.txt" in [t.path for t in result.touched]
+    (touched,) = [e for e in events if isinstance(e, ev.FilesTouched)
+                  and any(f["path"] == "tools/notes.txt" for f in e.files)]
+    assert touched.source == "kit__note"
