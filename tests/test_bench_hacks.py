@@ -95,3 +95,16 @@ def test_a_hidden_path_holding_the_workspace_is_let_be_and_one_beside_it_is_hidd
                          "bwrap")
     result = box.run(["bash", "-c", f"cat mine.txt; cat {area}/answer.txt"], cwd=workspace)
     assert "workspace-text" in result.stdout and GOLD not in result.stdout, result
+
+
+def test_the_working_copys_history_does_not_name_the_fix_commit(tmp_path):
+    source = make_repo(tmp_path / "calc")
+    task = hidden_test_task(source)
+    git(source, "commit", "-q", "--allow-empty", "-m", "the fix")
+    fix = git(source, "rev-parse", "HEAD").strip()
+    task.update(instance_id=f"calc__{fix[:12]}", commit=fix)  # as `bench mine` names it
+    root = tmp_path / "work" / "repo"
+    root.parent.mkdir()
+    prepare(task, root)
+    shown = git(root, "log", "--format=%H %s %b")
+    assert fix[:7] not in shown

@@ -66,7 +66,8 @@ def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
     if breaks_base(task):
         apply_patch(dest, task.get("patch") or "")
     git(dest, "add", "-A", "-f")  # every file of the checkout, even ones .gitignore names
-    git(dest, *_IDENTITY, "commit", "-q", "--no-verify", "-m", f"task {task['instance_id']}")
+    # A mined task's id names the commit that fixed it: the message names nothing.
+    git(dest, *_IDENTITY, "commit", "-q", "--no-verify", "-m", "task")
     return git(dest, "rev-parse", "HEAD").strip()
 
 
