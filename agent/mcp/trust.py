@@ -34,7 +34,8 @@ def approvals_path() -> Path:
 
 
 def fingerprint(spec: ServerSpec, root: Path) -> str:
-    """A hash of what the server would run: its definition and the repository files it names."""
+    """A hash of what the server would run: its definition, and the repository files and
+    folders its command line and `env` name with what lies beside them (`_covered_files`)."""
     digest = hashlib.sha256(json.dumps([spec.name, spec.transport, spec.definition()],
                                        sort_keys=True).encode())
     words = [spec.command, *spec.args, *(part for value in spec.env.values()
