@@ -56,6 +56,9 @@ class Config:
     tree_memory_mb: int = 4096
     max_processes: int = 512
     write_cap_mb: int = 1024
+    # Files and folders outside the workspace the sandbox must not see (bench run: the
+    # task's repository and tasks file); hiding only narrows, so any source may set it.
+    hidden_paths: tuple[str, ...] = ()
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 

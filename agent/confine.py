@@ -59,6 +59,13 @@ def confined(root: Path | str, path: Path | str) -> Path | None:
         return None
 
 
+def exists_inside(root: Path | str, path: Path | str) -> bool:
+    """Whether `path` is a file or folder of the workspace; one outside it (or a credentials
+    file) does not exist as far as the model is told: a test id must not probe the host."""
+    real = confined(root, path)
+    return real is not None and real.exists()
+
+
 def open_inside(root: Path | str, path: Path | str) -> BinaryIO:
     """`path` opened for reading in binary, checked again once open: a link swapped in
     between the check and the open is caught by asking the kernel what was opened."""

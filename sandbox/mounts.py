@@ -139,7 +139,21 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
     args += read_only_folder_binds(workspace, policy.read_only)
     args += _binds("--ro-bind", protected_git_paths(workspace))
     args += _git_dir_binds(workspace) + _agent_dir_hidden(workspace)
-    return args + _hide_again(workspace, homes, keep + writable), home
+    args += _hide_again(workspace, homes, keep + writable)
+    return args + hidden_binds(workspace, policy.hidden), home
+
+
+def hidden_binds(workspace: Path, paths: Iterable[Path]) -> list[str]:
+    """Blank the policy's `hidden` paths; one holding the workspace or inside it is let be
+    (hiding it would hide the workspace, or what the person asked the agent to work on),
+    and one inside another comes with it (bwrap cannot mount on a blanked folder)."""
+    reals = sorted({Path(os.path.realpath(p)) for p in paths}, key=lambda p: len(p.parts))
+    blanked: list[Path] = []
+    for real in reals:
+        if real.exists() and not _under(workspace, [real]) and not _under(real, [workspace]) \
+                and not _under(real, blanked):
+            blanked.append(real)
+    return [arg for real in blanked for arg in _blank(real)]
 
 
 def read_only_folder_binds(workspace: Path, folders: Iterable[Path]) -> list[str]:

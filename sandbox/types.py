@@ -25,7 +25,8 @@ class Policy:
 
     `workspace` and the `writable` folders (relative ones are taken from the workspace) are
     writable, except the `read_only` folders inside them (e.g. the person's `.venv`);
-    everything else is read-only or hidden. `timeout_s` is wall-clock seconds,
+    everything else is read-only or hidden, the `hidden` files and folders (absolute paths
+    outside the workspace, e.g. a benchmark task's answers) among them. `timeout_s` is wall-clock seconds,
     `cpu_s` CPU seconds per process, `memory_mb` address space per process, `file_size_mb`
     the largest file it may write (and the size of its private /tmp), `output_cap_bytes`
     how much of each of stdout and stderr is kept. For the whole process tree of one
@@ -38,6 +39,7 @@ class Policy:
     workspace: Path
     writable: tuple[Path, ...] = ()
     read_only: tuple[Path, ...] = ()
+    hidden: tuple[Path, ...] = ()
     network: bool = False
     timeout_s: float = 120
     cpu_s: int = 300

@@ -135,3 +135,16 @@ def test_a_file_that_fails_to_import_cannot_be_judged_so_its_ids_are_taken(tmp_p
         "tests/test_ok.py::test_z": ["tests/test_ok.py::test_a"]}
     go = make_ctx(tmp_path, test_command="go test ./...")
     assert missing_tests(go, ["tests/test_ok.py::test_z"]) == {}  # only pytest's ids are checked
+
+
+def test_checking_ids_tells_nothing_about_files_outside_the_workspace(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "there.py").write_text("def test_x():\n    pass\n")
+    files = {"tests/test_ok.py": "def test_a():\n    pass\n"}
+    command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
+    ctx = make_ctx(make_plain_repo(tmp_path / "r", files), test_command=command)
+    probes = [f"{outside}/there.py::test_x", f"{outside}/absent.py::test_x",
+              "../outside/there.py::test_x", str(outside / "there.py"), str(outside / "absent")]
+    # the same answer whether the file exists or not: missing, with the workspace's ids
+    assert missing_tests(ctx, probes) == {p: ["tests/test_ok.py::test_a"] for p in probes}

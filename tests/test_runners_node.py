@@ -95,3 +95,11 @@ def test_agent_solve_in_a_node_repository_reaches_solved(tmp_path):
     run_tests = next(t for t in model.requests[0].tools if t.name == "run_tests")
     target = run_tests.input_schema["properties"]["target"]["description"]
     assert "Ids for node:" in target and "'test/calc.test.js::clamp > above'" in target
+
+
+def test_an_id_naming_a_file_outside_the_workspace_is_missing_whether_it_exists_or_not(tmp_path):
+    ctx = make_ctx(_repo(tmp_path / "r"), test_command="npm test")
+    (tmp_path / "there.test.js").write_text("require('node:test')('x', () => {});\n")
+    for outside in (tmp_path / "there.test.js", tmp_path / "absent.test.js"):
+        run = run_tests_structured(ctx, f"{outside}::x")
+        assert run.missing == {f"{outside}::x": ["test/calc.test.js"]}, run.render()

@@ -19,6 +19,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+from agent.confine import exists_inside
 from tools.js_reports import SEPARATOR, jest_cases, node_cases
 from tools.junit import ReportUnreadable, read_report_file
 from tools.pytest_runner import nearest_ids
@@ -66,7 +67,7 @@ def _test_script(root: Path) -> list[str]:
 def run_js(ctx, kind: str, words: list[str], targets: list[str], timeout: int,
            env: dict | None) -> TestRun:
     """Run `kind` on the targets' files (the whole suite when none) and read its report."""
-    absent = [t for t in targets if not (ctx.root / t.split("::")[0]).exists()]
+    absent = [t for t in targets if not exists_inside(ctx.root, t.split("::")[0])]
     present = [t for t in targets if t not in absent]
     if absent and not present:
         return TestRun("(nothing run)", 0, runner=kind, source="report",

@@ -17,7 +17,7 @@ import shlex
 import uuid
 from pathlib import Path
 
-from agent.confine import LeavesWorkspace, read_text_inside
+from agent.confine import LeavesWorkspace, exists_inside, read_text_inside
 from tools.junit import ReportUnreadable, pytest_cases, read_report_file
 from tools.pytest_report import parse_pytest
 from tools.testrun import TestRun
@@ -112,7 +112,7 @@ def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
     """
     test_ids = [t for t in test_ids if not plainly_defined(ctx.root, t)]
     files = list(dict.fromkeys(f for f in (t.split("::")[0] for t in test_ids)
-                               if (ctx.root / f).exists()))
+                               if exists_inside(ctx.root, f)))
     known: list[str] = []
     broken: set[str] = set()
     if any("::" in t for t in test_ids if t.split("::")[0] in files):
@@ -167,5 +167,5 @@ def nearest_ids(test_id: str, known: list[str]) -> list[str]:
 
 def _exists(target: str, known: list[str], root: Path) -> bool:
     if "::" not in target:
-        return (root / target).exists()
+        return exists_inside(root, target)
     return any(k == target or k.startswith((target + "::", target + "[")) for k in known)

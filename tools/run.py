@@ -6,6 +6,7 @@ import os
 import shlex
 from pathlib import Path
 
+from agent.confine import exists_inside
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.pytest_runner import PYTEST_FLAGS, missing_ids
@@ -138,7 +139,8 @@ def regroup_ids(words: list[str], root: Path) -> list[str]:
     joins them) put together again: a word starts a new target only if it is an id or a path."""
     targets: list[str] = []
     for word in words:
-        if targets and "::" in targets[-1] and "::" not in word and not (root / word).exists():
+        if targets and "::" in targets[-1] and "::" not in word \
+                and not exists_inside(root, word):
             targets[-1] += " " + word
         else:
             targets.append(word)

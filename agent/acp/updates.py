@@ -26,12 +26,20 @@ PLAN_STATUS = {"pending": "pending", "running": "in_progress", "done": "complete
 MAX_OUTPUT_CHARS = 20_000  # what a client is sent of one tool's output
 
 
+TITLE_CHARS = 120
+
+
 def tool_title(name: str, arguments: dict) -> str:
-    """A short line naming the call: the tool and its path, command or pattern."""
+    """A short line naming the call: the tool and its path, command or pattern; a value
+    cut short says so, as the person may be asked to allow the call by this line."""
     for key in ("path", "command", "pattern", "test_id", "query", "dir"):
         value = arguments.get(key)
         if isinstance(value, str) and value.strip():
-            return f"{name} {value.strip().splitlines()[0][:120]}"
+            first, *rest = value.strip().splitlines()
+            more = sum(1 for line in rest if line.strip())
+            cut = " [...]" if len(first) > TITLE_CHARS else ""
+            lines = f" [+{more} more line{'s' if more > 1 else ''}]" if more else ""
+            return f"{name} {first[:TITLE_CHARS]}{cut}{lines}"
     return name
 
 

@@ -32,6 +32,7 @@ class BenchSettings:
     sessions_dir: str | None = None  # where each task's session store is kept
     eval_timeout_s: float = 600.0
     mode: str = "solve"  # solve | gold (apply each task's known fix) | empty (apply nothing)
+    tasks_file: str | None = None  # hidden from the sessions' sandbox, as the repositories are
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -138,13 +139,24 @@ def _prepare(task: dict[str, Any], root: Path, settings: BenchSettings) -> str:
     return prepare(task, root, Path(settings.repos) if settings.repos else None)
 
 
+def answer_paths(task: dict[str, Any], settings: BenchSettings) -> tuple[str, ...]:
+    """What would tell a session the answer: the task's repository (its fix is the next
+    commit), the folder of repositories and the tasks file (test_patch and patch)."""
+    from agent.bench.workcopy import task_source
+
+    repos = Path(settings.repos) if settings.repos else None
+    return tuple(str(p) for p in (task_source(task, repos),
+                                  settings.repos, settings.tasks_file) if p)
+
+
 def _solve(task: dict[str, Any], root: Path, settings: BenchSettings, model: Any):
     """`agent solve` on the problem statement alone, changes left in the working tree."""
     from agent.runner import SolveOptions, run_session
 
     overrides = {"model": task_model_spec(settings.model, task["instance_id"]),
                  "max_wall_s": settings.task_timeout_s, "max_cost_usd": settings.task_cost_usd,
-                 "sandbox": settings.sandbox, "test_command": task.get("test_command")}
+                 "sandbox": settings.sandbox, "test_command": task.get("test_command"),
+                 "hidden_paths": answer_paths(task, settings)}
     options = SolveOptions(task=task["problem_statement"], cwd=root, overrides=overrides,
                            result="leave", model=model)
     return run_session(options, sinks=[])

@@ -66,15 +66,21 @@ def prepare(task: dict[str, Any], dest: Path, repos: Path | None = None) -> str:
     if breaks_base(task):
         apply_patch(dest, task.get("patch") or "")
     git(dest, "add", "-A", "-f")  # every file of the checkout, even ones .gitignore names
-    git(dest, *_IDENTITY, "commit", "-q", "--no-verify", "-m", f"task {task['instance_id']}")
+    # A mined task's id names the commit that fixed it: the message names nothing.
+    git(dest, *_IDENTITY, "commit", "-q", "--no-verify", "-m", "task")
     return git(dest, "rev-parse", "HEAD").strip()
 
 
 def changed_paths(root: Path, commit: str) -> list[str]:
-    """Files that differ from `commit`: modified, deleted and new (untracked, not ignored)."""
+    """Files that differ from `commit`: modified, deleted and new, ignored ones too (a change
+    may add a .gitignore line for the conftest.py it adds); new files in the agent's own
+    `.agent/` and in environment folders (a package's tests/ inside a new venv) aside."""
+    from sandbox.envs import ENVIRONMENT_NAMES
+
     tracked = git(root, "diff", "--name-only", "--no-renames", commit).splitlines()
-    new = git(root, "ls-files", "--others", "--exclude-standard").splitlines()
-    return sorted(set(tracked) | set(new))
+    new = git(root, "ls-files", "--others").splitlines()
+    aside = (".agent", "node_modules", *ENVIRONMENT_NAMES)
+    return sorted(set(tracked) | {p for p in new if p.split("/", 1)[0] not in aside})
 
 
 def reset_test_files(root: Path, commit: str, test_files: set[str]) -> list[str]:

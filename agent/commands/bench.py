@@ -141,7 +141,8 @@ def _register_run(bench: typer.Typer) -> None:
         settings = BenchSettings(model=absolute_model_spec(model) if model else mode,
                                  task_timeout_s=task_timeout, mode=mode,
                                  task_cost_usd=task_cost, sandbox=sandbox,
-                                 repos=str(repos.resolve()) if repos else None)
+                                 repos=str(repos.resolve()) if repos else None,
+                                 tasks_file=str(tasks_file.resolve()))
         raise typer.Exit(bench_run(tasks_file, out, settings, workers, limit, executor, address))
 
     @bench.command("compare")

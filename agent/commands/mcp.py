@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Let this repository's sessions start the servers its own files define, as they are now.
 
-        A later change to a definition, or to a repository file it runs, needs approving again.
+        A later change to a definition, or to anything in the folders of the repository files
+        it names, needs approving again.
         """
         from agent.errors import UserError
         from agent.mcp.settings import server_specs, variables_named

@@ -14,6 +14,7 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class McpHub:
         sdk_log = logging.getLogger("mcp")
         if not sdk_log.handlers:
             sdk_log.addHandler(logging.NullHandler())
+        self._pycache_dir: str | None = None
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcp", daemon=True)
@@ -118,12 +120,20 @@ class McpHub:
             from mcp.client.stdio import StdioServerParameters, stdio_client
 
             server.stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+            env = server_env(spec)
+            if spec.from_repo:  # bytecode a sandboxed command left in __pycache__ is not read
+                env.setdefault("PYTHONPYCACHEPREFIX", self._pycache())
             params = StdioServerParameters(
                 command=expand(spec.command), args=[expand(a) for a in spec.args],
-                env=server_env(spec), cwd=str(self.cwd))
+                env=env, cwd=str(self.cwd))
             return stdio_client(params, errlog=server.stderr)
         return _http_transport(expand(spec.url),
                                {k: expand(v) for k, v in spec.headers.items()})
+
+    def _pycache(self) -> str:
+        if self._pycache_dir is None:
+            self._pycache_dir = tempfile.mkdtemp(prefix="agent-mcp-pycache-")
+        return self._pycache_dir
 
     def _fail(self, server: Server, problem: str) -> None:
         server.status = "failed"
@@ -169,6 +179,8 @@ class McpHub:
         for server in self.servers.values():
             if server.stderr is not None:
                 server.stderr.close()
+        if self._pycache_dir is not None:
+            shutil.rmtree(self._pycache_dir, ignore_errors=True)
 
     async def _stop_all(self) -> None:
         if self._stop is not None:

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +54,11 @@ class ServerSpec:
         return {"url": self.url, "headers": self.headers}
 
     def summary(self) -> str:
-        """`command arg ...` or the URL, for tables."""
+        """`VAR=value command arg ...` or the URL, for tables and the approval: the person
+        approves what they can see (an `env` may carry LD_PRELOAD or PYTHONPATH)."""
         if self.transport == "stdio":
-            return " ".join([self.command, *self.args])
+            settings = [f"{name}={shlex.quote(value)}" for name, value in self.env.items()]
+            return " ".join([*settings, self.command, *self.args])
         return self.url
 
 

@@ -7,6 +7,7 @@ The text goes back through the registry, which caps it like every tool's output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -42,7 +43,11 @@ def _tool(hub: Any, server: str, listed: Any, name: str) -> Tool:
     schema.setdefault("properties", {})
 
     def call(ctx: Any, **arguments: Any) -> str:
-        return call_text(hub, server, listed.name, arguments)
+        # The server runs outside the sandbox and may write the workspace whatever its hints
+        # say: what the call changed goes to the review as this tool's doing.
+        watching = getattr(getattr(ctx, "sandbox", None), "watching", None)
+        with watching(name) if watching is not None else contextlib.nullcontext():
+            return call_text(hub, server, listed.name, arguments)
 
     return Tool(name, f"[MCP server {server}] {description}", call, read_only, (), None,
                 input_schema=schema)

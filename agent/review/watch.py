@@ -9,8 +9,9 @@ every change is seen once, by whichever command's walk came first.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from agent.review import inventory
@@ -54,6 +55,14 @@ class WatchedSandbox:
             env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
             on_output=None):
         """Run `argv` as `Sandbox.run` does, then record what it changed."""
+        with self.watching(_describe(argv)):
+            return self.inner.run(argv, cwd=cwd, timeout=timeout, network=network, env=env,
+                                  stdin=stdin, on_output=on_output)
+
+    @contextlib.contextmanager
+    def watching(self, what: str) -> Iterator[None]:
+        """Record what the block changed as done by `what`: a command, or a process outside
+        the sandbox that may write the workspace (an MCP server's tool)."""
         self.baseline()
         with self._lock:
             # The agent's own git plumbing changes .git between commands: look afresh.
@@ -61,10 +70,9 @@ class WatchedSandbox:
                 del self._current[name]
             self._current.update(inventory.take_git(str(self.root)))
         try:
-            return self.inner.run(argv, cwd=cwd, timeout=timeout, network=network, env=env,
-                                  stdin=stdin, on_output=on_output)
+            yield
         finally:
-            self._after(_describe(argv))
+            self._after(what)
 
     def note_edits(self, paths: Iterable[str]) -> None:
         """The agent itself wrote or removed `paths` (repo-relative): record them as edits."""
