@@ -246,7 +246,7 @@ def _targeted(runner, ctx, targets: list[str], designed, emit: EventSink
 
 def affected_test_files(ctx, changed: list[str]) -> list[str]:
     """The test files that the changed files can affect (by imports and names)."""
-    from agent.hooks.affected import affected_tests
+    from agent.index.affected import affected_tests
 
     present = [p for p in changed if (ctx.root / p).is_file()]
     if not present:
@@ -256,7 +256,7 @@ def affected_test_files(ctx, changed: list[str]) -> list[str]:
 
 def _most_of_suite(ctx, affected: list[str]) -> bool:
     """True when the affected test files are most of the project's test files."""
-    from agent.hooks.affected import is_test_file
+    from agent.index.affected import is_test_file
 
     every = [p for p in ctx.index.files() if is_test_file(p)]
     return len(affected) >= MOST_OF_SUITE * max(len(every), 1)
