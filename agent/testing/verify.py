@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from agent.events import EventSink
 from agent.testing.report import RunMemo, TestReport, run
 from agent.testing.targets import Targets
+
+if TYPE_CHECKING:
+    from agent.test_designer import DesignedTests
+    from tools.context import ToolContext
 
 MOST_OF_SUITE = 0.7  # affected test files at this share of all of them: run the suite once
 QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affected-tests pass
@@ -26,14 +31,14 @@ QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affecte
 class Verifier:
     """How one plan's change is judged; `changed` gives the files changed so far."""
 
-    ctx: object
+    ctx: ToolContext
     emit: EventSink
     baseline: TestReport | None
     full_suite_s: float = float("inf")
     changed: Callable[[], list[str]] = list
     memo: RunMemo | None = None
 
-    def verify(self, targets: Targets, designed=None) -> TestReport:
+    def verify(self, targets: Targets, designed: DesignedTests | None = None) -> TestReport:
         """The targets (with the `designed` tests), then the suite; the first failing verdict."""
         ids = targets.ids()
         missing: dict[str, list[str]] = {}
@@ -57,7 +62,8 @@ class Verifier:
             return self.memo.run(self.ctx, target, self.emit)
         return run(self.ctx, target, self.emit)
 
-    def _targeted(self, targets: list[str], designed) -> tuple[TestReport, TestReport | None]:
+    def _targeted(self, targets: list[str], designed: DesignedTests | None
+                  ) -> tuple[TestReport, TestReport | None]:
         """The targets and the designed tests in one run: (the verdict on the targets alone,
         the whole run for settling the designed tests, or None when there are none)."""
         ids = list(dict.fromkeys(targets)) + ([designed.path] if designed is not None else [])
