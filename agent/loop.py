@@ -20,7 +20,6 @@ from agent.conversation import Conversation
 from agent.errors import SessionEnding, UserError
 from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpdated, QuestionAsked
 from agent.extension import Ask, ConversationHooks, ReviewCall
-from agent.index.focus import focus_terms
 from agent.messages import Message, ToolCall, ToolResult
 from agent.plan import Plan
 from agent.prompting import debug_message
@@ -161,6 +160,8 @@ def _judged(parts: LoopParts, plan: Plan, report: TestReport, designed=None) -> 
 def localize(parts: LoopParts) -> tuple[str, PendingBaseline]:
     """The repo map toward the task; the baseline and the tests the task names (failing ones
     also localized and traced when traces are on) start running beside the plan phase."""
+    from agent.index.focus import focus_terms  # agent.index costs ~0.1 s to import
+
     parts.emit(PhaseChanged("localize"))
     index = parts.ctx.index
     repo_map = index.repo_map(focus=focus_terms(parts.task),
