@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from agent import checks
 from agent.events import Event, EventSink, PhaseChanged
+from agent.prompting import task_context
+from agent.testing.report import TestReport, baseline
 from sandbox.process import CommandStopper
 from tools.fileio import atomic_write
 
@@ -36,7 +37,7 @@ class PendingBaseline:
         self._held: list[Event] = []
         self._lock = threading.Lock()
         self._done = threading.Event()
-        self._report: checks.TestReport | None = None
+        self._report: TestReport | None = None
         self._context = ""
         self._error: BaseException | None = None
         self._told = False
@@ -48,7 +49,7 @@ class PendingBaseline:
         self._thread.start()
         return self
 
-    def wait(self) -> checks.TestReport | None:
+    def wait(self) -> TestReport | None:
         """The baseline report (None: no test command), once the run has finished."""
         self._done.wait()
         self.flush()
@@ -102,8 +103,8 @@ class PendingBaseline:
         try:
             self._report = cached_baseline(parts.ctx, parts.workspace, self._hold, self._stopped)
             if not self._stopped():
-                self._context = checks.task_context(parts.ctx, parts.task, self._report,
-                                                    self._hold, evidence=parts.config.traces)
+                self._context = task_context(parts.ctx, parts.task, self._report, self._hold,
+                                              evidence=parts.config.traces)
         except BaseException as error:  # re-raised in the loop's thread by wait()
             self._error = error
         finally:
@@ -111,7 +112,7 @@ class PendingBaseline:
 
 
 def cached_baseline(ctx, workspace, emit: EventSink,
-                    stopped: Callable[[], bool] = lambda: False) -> checks.TestReport | None:
+                    stopped: Callable[[], bool] = lambda: False) -> TestReport | None:
     """The suite's report on the current tree: from the cache when this tree, command and
     environment ran before, else run now and stored (also under the tree the run left, as
     a run may add untracked files such as __pycache__), unless `stopped()` by then."""
@@ -124,7 +125,7 @@ def cached_baseline(ctx, workspace, emit: EventSink,
         emit(PhaseChanged("localize", f"the baseline of this tree is known: "
                                       f"{report.summary_line()} (cached)"))
         return report
-    report = checks.baseline(ctx, emit)
+    report = baseline(ctx, emit)
     if stopped():  # killed part way: not this tree's baseline
         return report
     _store(path, report)
@@ -139,19 +140,19 @@ def _cache_path(ctx, tree: str) -> Path:
     return ctx.root / CACHE_DIR / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
 
-def _load(path: Path) -> checks.TestReport | None:
+def _load(path: Path) -> TestReport | None:
     """The cached report, or None when there is none or it cannot be read (then it reruns)."""
     try:
         data = json.loads(path.read_text())
-        names = {f.name for f in fields(checks.TestReport)}
+        names = {f.name for f in fields(TestReport)}
         if not isinstance(data, dict) or set(data) != names:
             return None
-        return checks.TestReport(**data)
+        return TestReport(**data)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def _store(path: Path, report: checks.TestReport) -> None:
+def _store(path: Path, report: TestReport) -> None:
     """Write the report atomically; a cache that cannot be written is only a missed saving."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import prompts
-from agent import checks, test_designer
+from agent import test_designer
 from agent.baseline import PendingBaseline
 from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation
@@ -22,6 +22,10 @@ from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpd
 from agent.extension import Ask, ConversationHooks, ReviewCall
 from agent.messages import Message, ToolCall, ToolResult
 from agent.plan import Plan
+from agent.prompting import debug_message
+from agent.testing.report import RunMemo, TestReport, run
+from agent.testing.targets import Targets, named_tests, saw_fail
+from agent.testing.verify import Verifier
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -61,7 +65,7 @@ class Outcome:
     stop_reason: str
     summary: str = ""
     plan: Plan | None = None
-    report: checks.TestReport | None = None
+    report: TestReport | None = None
     assumption: str = ""
 
 
@@ -140,7 +144,7 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
                    f"{config.debug_rounds} debug rounds", summary, state["plan"], state["report"])
 
 
-def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=None) -> Outcome:
+def _judged(parts: LoopParts, plan: Plan, report: TestReport, designed=None) -> Outcome:
     """The outcome of a plan whose tests ran: solved only if they pass."""
     _show_plan(parts, plan, "done" if report.ok else "failed")
     if not report.ok:
@@ -156,9 +160,11 @@ def _judged(parts: LoopParts, plan: Plan, report: checks.TestReport, designed=No
 def localize(parts: LoopParts) -> tuple[str, PendingBaseline]:
     """The repo map toward the task; the baseline and the tests the task names (failing ones
     also localized and traced when traces are on) start running beside the plan phase."""
+    from agent.index.focus import focus_terms  # agent.index costs ~0.1 s to import
+
     parts.emit(PhaseChanged("localize"))
     index = parts.ctx.index
-    repo_map = index.repo_map(focus=checks.focus_terms(parts.task, index),
+    repo_map = index.repo_map(focus=focus_terms(parts.task),
                               tokens=parts.config.map_tokens)
     parts.emit(PhaseChanged("localize", "repo map ready; the baseline runs beside the plan"))
     return repo_map, PendingBaseline(parts).start()
@@ -193,8 +199,8 @@ def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> list[st
         if call is None:
             return None
         test_ids = [str(t) for t in call.arguments.get("test_ids") or []]
-        report = checks.run(parts.ctx, " ".join(test_ids), parts.emit)
-        not_failing = [t for t in test_ids if not checks.saw_fail(report, t)]
+        report = run(parts.ctx, " ".join(test_ids), parts.emit)
+        not_failing = [t for t in test_ids if not saw_fail(report, t)]
         conversation.say(prompts.render(
             "reproduction_checked", test_ids=test_ids, not_failing=not_failing,
             outcome=report.summary_line(), output=report.brief(),
@@ -205,7 +211,7 @@ def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> list[st
 
 
 def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
-                  baseline, reproduction: list[str] | None, designed) -> checks.TestReport:
+                  baseline, reproduction: list[str] | None, designed) -> TestReport:
     """Code, then test; on failure debug from a real trace, up to d rounds. Planned tests
     that do not exist are named to the model once, and that is no debug round."""
     parts.emit(PhaseChanged("code"))
@@ -213,18 +219,17 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     baseline_report = baseline.wait()
     _tell(conversation, baseline, prompts.render("code", reproduction=reproduction or []))
     parts.ctx.plan_tests = None  # a change of tests before this phase is not this plan's
-    report = checks.TestReport.not_run("the model did not finish")
-    memo = checks.RunMemo(parts.workspace.write_tree)
+    report = TestReport.not_run("the model did not finish")
+    verifier = Verifier(parts.ctx, parts.emit, baseline_report, parts.config.full_suite_s,
+                        changed=lambda: parts.workspace.changed_files(parts.session_id),
+                        memo=RunMemo(parts.workspace.write_tree))
     debug_round, told_missing = 0, False
     while True:
         if conversation.run_until({"finish"}) is None:
-            return checks.TestReport.not_run("the model stopped without finishing")
+            return TestReport.not_run("the model stopped without finishing")
         parts.emit(PhaseChanged("test"))
         _take_plan_tests(parts, plan)
-        report = checks.verify(
-            parts.ctx, parts.task, plan, baseline_report, reproduction, designed, parts.emit,
-            parts.config.full_suite_s, lambda: parts.workspace.changed_files(parts.session_id),
-            memo)
+        report = verifier.verify(Targets.of(parts.ctx, parts.task, plan, reproduction), designed)
         if report.ok and report.missing and not told_missing:
             told_missing = True
             parts.emit(PhaseChanged("test", "no such test: " + ", ".join(report.missing)))
@@ -234,7 +239,7 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
             return report
         debug_round += 1
         parts.emit(PhaseChanged("debug", f"round {debug_round}"))
-        conversation.say(checks.debug_message(parts, report, debug_round))
+        conversation.say(debug_message(parts, report, debug_round))
 
 
 def _take_plan_tests(parts: LoopParts, plan: Plan) -> None:
@@ -246,7 +251,7 @@ def _take_plan_tests(parts: LoopParts, plan: Plan) -> None:
                                 + (" ".join(plan.test_ids()) or "none")))
 
 
-def distill(parts: LoopParts, plan: Plan, report: checks.TestReport) -> str:
+def distill(parts: LoopParts, plan: Plan, report: TestReport) -> str:
     """What the failed attempt tried and how it failed, for the next plan (no model call)."""
     diff = parts.workspace.diff(parts.session_id)
     return prompts.render(
@@ -308,7 +313,7 @@ def _already_failing(parts: LoopParts, plan: Plan, baseline: PendingBaseline) ->
     reproduced already."""
     report = baseline.wait()
     failing = set(report.failing) if report else set()
-    named = [*plan.test_ids(), *checks.named_tests(parts.ctx, parts.task)]
+    named = [*plan.test_ids(), *named_tests(parts.ctx, parts.task)]
     found = [t for t in dict.fromkeys(named) if t in failing]
     if found:
         verb = "fails" if len(found) == 1 else "fail"

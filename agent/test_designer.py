@@ -98,7 +98,7 @@ def design_tests(parts, plan) -> DesignedTests | None:
     designed = DesignedTests(path=path, source=match.group(1))
     _write(parts.ctx.root / designed.path, designed.source)
     try:
-        from agent.checks import run
+        from agent.testing.report import run
 
         report = run(parts.ctx, designed.path, parts.emit)
     finally:

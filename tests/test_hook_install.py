@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from agent.hooks.affected import affected_tests
 from agent.index import RepoIndex
+from agent.index.affected import affected_tests
 
 ROOT = Path(__file__).resolve().parents[1]
 EXISTING = """\

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agent.hooks.affected import affected_tests, remember_suite_seconds, suite_seconds
+from agent.hooks.suite import remember_suite_seconds, suite_seconds
 from agent.hooks.target import Target, content_dir
 
 REPORT_CHARS = 8000
@@ -20,6 +20,7 @@ def run_affected(target: Target, timeout_s: float, suite_limit_s: float) -> dict
     """Run the tests the target's Python files affect (or the fast whole suite)."""
     from agent.config import load_config
     from agent.index import RepoIndex
+    from agent.index.affected import affected_tests
 
     started = time.monotonic()
     agent_dir = target.root / ".agent"

@@ -7,6 +7,22 @@ from collections.abc import Iterable, Sequence
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MIN_WORD = 3
+TASK_WORD = re.compile(r"[A-Za-z_][\w./-]*[\w]")
+STOPWORDS = frozenset(
+    "the and for with that this from when should into does not but are was were have has "
+    "its it's can cannot will would make makes made use uses using what which there their "
+    "them then than also only just like about after before while where every each some any "
+    "all returns return value values wrong instead fix bug error test tests".split()
+)
+
+
+def focus_terms(task: str) -> list[str]:
+    """Paths, identifiers and distinctive words from the task, for ranking the repo map."""
+    terms = []
+    for word in TASK_WORD.findall(task):
+        if len(word) >= _MIN_WORD and word.lower() not in STOPWORDS:
+            terms.append(word.rstrip("."))
+    return list(dict.fromkeys(terms))
 
 
 def resolve_focus(items: Iterable[str], paths: Sequence[str],

@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.hooks.affected import affected_tests, is_test_file
 from agent.index import RepoIndex
+from agent.index.affected import affected_tests, is_test_file
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "agent" / "demo" / "project"

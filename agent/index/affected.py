@@ -9,14 +9,10 @@ test missed lets a broken commit through.
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 DEPTH = 3
-SUITE_FILE = "hook/suite.json"
 
 
 def is_test_file(path: str) -> bool:
@@ -68,20 +64,3 @@ def _named_after(module: str, tests: set[str]) -> set[str]:
     stem = PurePosixPath(module).stem
     wanted = {f"test_{stem}.py", f"{stem}_test.py"}
     return {t for t in tests if PurePosixPath(t).name in wanted}
-
-
-def suite_seconds(agent_dir: Path) -> float | None:
-    """How long the whole suite took when last run by the hook, if it ever was."""
-    try:
-        return float(json.loads((agent_dir / SUITE_FILE).read_text())["seconds"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def remember_suite_seconds(agent_dir: Path, seconds: float) -> None:
-    """Keep the whole suite's duration for the next fallback decision (atomic write)."""
-    path = agent_dir / SUITE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"seconds": round(seconds, 3), "at": time.time()}))
-    os.replace(temporary, path)

@@ -1,0 +1,78 @@
+"""What the model is told of real test runs: the task's measured context, the debug message.
+
+Every fact here comes from a run in the sandbox (`agent.testing`), never from the model.
+"""
+
+from __future__ import annotations
+
+import prompts
+from agent.events import EventSink, PhaseChanged
+from agent.testing.report import TestReport, run
+from agent.testing.targets import named_tests
+
+EVIDENCE_TESTS = 3  # failing tests the debug phase localizes from
+
+
+def task_context(ctx, task: str, baseline_report: TestReport | None, emit: EventSink,
+                 evidence: bool = False) -> str:
+    """What the agent measured before the model starts: the suite's state, the named tests
+    and, with `evidence`, where the named failing tests point and what really happened."""
+    lines = []
+    if baseline_report is None:
+        lines.append("No test command was found for this project.")
+    else:
+        lines.append(f"The test suite before any change ({baseline_report.command}): "
+                     f"{baseline_report.summary_line()}.")
+        if baseline_report.failing:
+            lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))
+    named = named_tests_context(ctx, task, emit, evidence)
+    return "\n".join(lines + ([named] if named else []))
+
+
+def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False) -> str:
+    """Run the tests the task names (pytest ids) and describe what really happened; with
+    `evidence`, the failing ones are also localized and the first one traced."""
+    named = named_tests(ctx, task)
+    if not named:
+        return ""
+    report = run(ctx, " ".join(named), emit)
+    text = f"The tests the task names were run now: {report.brief(limit=4000)}"
+    if evidence and report.failing:
+        first = report.failing[0]
+        emit(PhaseChanged("localize", f"ranking suspects and tracing {first}"))
+        text += ("\n\nEvidence recorded from real runs (not imagined): where the bug likely "
+                 f"is, then what really happened when {first} ran:\n"
+                 + _evidence(ctx, report.failing[:EVIDENCE_TESTS]))
+    return text
+
+
+def debug_message(parts, report: TestReport, debug_round: int) -> str:
+    """The debug prompt: the failures and, if enabled, the evidence from real runs: the
+    functions ranked by coverage spectra and trace evidence, and the first test's trace."""
+    trace, traced = "", ""
+    failing = report.new_failures or report.failing
+    if parts.config.traces and failing:
+        traced = failing[0]
+        trace = _evidence(parts.ctx, failing[:EVIDENCE_TESTS])
+    return prompts.render(
+        "debug", round=debug_round, rounds=parts.config.debug_rounds,
+        failures=report.brief(), trace=trace, traced_test=traced,
+    )
+
+
+def _evidence(ctx, test_ids: list[str]) -> str:
+    """Localization plus the first test's trace; the trace alone if localizing fails (a
+    non-pytest command, no coverage data); or why nothing could be recorded."""
+    from agent.debug.report import debug_brief
+    from agent.errors import UserError
+    from tools.debug_tools import trace_test
+    from tools.errors import ToolError
+
+    try:
+        return debug_brief(ctx.root, test_ids, ctx.test_command, backend=ctx.sandbox)
+    except UserError:
+        pass
+    try:
+        return trace_test(ctx, test_ids[0])
+    except ToolError as error:
+        return f"(the test could not be traced: {error})"
