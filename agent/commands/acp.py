@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent.commands.solve import ALLOW_HOME_HELP
-
-MODES = ("suggest", "auto-edit", "full-auto")
+from agent.commands.tui import MODES
 
 
 def register(app: typer.Typer) -> None:
