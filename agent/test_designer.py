@@ -57,6 +57,16 @@ class DesignedTests:
         """Remove the designed file again (the suite runs without it)."""
         (ctx.root / self.path).unlink(missing_ok=True)
 
+    def kept_file(self):
+        """The review's record of the kept file: the loop writes it, not a command, so no
+        watched run reports it."""
+        from agent.events import FilesTouched
+        from agent.review.inventory import CREATED
+        from agent.review.marks import runs_code
+
+        return FilesTouched("independent tests", ({"path": self.path, "change": CREATED,
+                                                   "runs_code": runs_code(self.path)},))
+
     def settle(self, ctx, report) -> None:
         """Keep the file with only the tests that pass after the change, as `report` (a run
         on the changed tree that included the file) shows them."""

@@ -44,6 +44,9 @@ def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_pat
     assert "test_a_wrong_expectation" not in kept  # still fails after: dropped
     assert not kept.endswith("\n\n")  # no blank lines left where the dropped tests were
     assert "tests/test_independent_checks.py" in result.files
+    # the loop writes the kept file, not a command: the review lists it all the same
+    assert {(t.path, t.change) for t in result.touched} >= {
+        ("tests/test_independent_checks.py", "created")}
     assert ("Independent tests kept in tests/test_independent_checks.py: "
             "test_above_the_range_gives_high; dropped: test_inside_the_range_is_unchanged "
             "(passed before the change), test_a_wrong_expectation (still fails after the change)"

@@ -53,6 +53,8 @@ class Verifier:
             return suite
         if designed is not None:
             designed.settle(self.ctx, designed_run)
+            if designed.kept:
+                self.emit(designed.kept_file())
             suite.passed += len(designed.kept)  # they ran (and passed) with the targets
         suite.missing = missing
         return suite
