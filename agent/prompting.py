@@ -10,7 +10,7 @@ from agent.events import EventSink, PhaseChanged
 from agent.testing.report import TestReport, run
 from agent.testing.targets import named_tests
 
-EVIDENCE_TESTS = 3  # failing tests the debug phase localizes from
+EVIDENCE_TESTS = 9  # failing tests the evidence is drawn from, three at a time
 
 
 def task_context(ctx, task: str, baseline_report: TestReport | None, emit: EventSink,
@@ -38,11 +38,10 @@ def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False)
     report = run(ctx, " ".join(named), emit)
     text = f"The tests the task names were run now: {report.brief(limit=4000)}"
     if evidence and report.failing:
-        first = report.failing[0]
-        emit(PhaseChanged("localize", f"ranking suspects and tracing {first}"))
+        emit(PhaseChanged("localize", f"ranking suspects and tracing {report.failing[0]}"))
+        found, traced = _evidence(ctx, report.failing[:EVIDENCE_TESTS])
         text += ("\n\nEvidence recorded from real runs (not imagined): where the bug likely "
-                 f"is, then what really happened when {first} ran:\n"
-                 + _evidence(ctx, report.failing[:EVIDENCE_TESTS]))
+                 f"is, then what really happened when {traced} ran:\n" + found)
     return text
 
 
@@ -52,27 +51,26 @@ def debug_message(parts, report: TestReport, debug_round: int) -> str:
     trace, traced = "", ""
     failing = report.new_failures or report.failing
     if parts.config.traces and failing:
-        traced = failing[0]
-        trace = _evidence(parts.ctx, failing[:EVIDENCE_TESTS])
+        trace, traced = _evidence(parts.ctx, failing[:EVIDENCE_TESTS])
     return prompts.render(
         "debug", round=debug_round, rounds=parts.config.debug_rounds,
         failures=report.brief(), trace=trace, traced_test=traced,
     )
 
 
-def _evidence(ctx, test_ids: list[str]) -> str:
-    """Localization plus the first test's trace; the trace alone if localizing fails (a
-    non-pytest command, no coverage data); or why nothing could be recorded."""
-    from agent.debug.report import debug_brief
+def _evidence(ctx, test_ids: list[str]) -> tuple[str, str]:
+    """(localization plus one test's trace, the test traced); the first test's trace alone if
+    localizing fails (a non-pytest command, no coverage data); or why nothing was recorded."""
+    from agent.debug.report import debug_evidence
     from agent.errors import UserError
     from tools.debug_tools import trace_test
     from tools.errors import ToolError
 
     try:
-        return debug_brief(ctx.root, test_ids, ctx.test_command, backend=ctx.sandbox)
+        return debug_evidence(ctx.root, test_ids, ctx.test_command, backend=ctx.sandbox)
     except UserError:
         pass
     try:
-        return trace_test(ctx, test_ids[0])
+        return trace_test(ctx, test_ids[0]), test_ids[0]
     except ToolError as error:
-        return f"(the test could not be traced: {error})"
+        return f"(the test could not be traced: {error})", test_ids[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -162,3 +163,41 @@ def test_debug_brief_for_the_loop(repo: Path) -> None:
     assert ranking.splitlines()[1].strip().startswith("1. summary")
     assert "summary(text='a b c') returned '2 words'" in trace
     assert "words=3" in trace  # line by line inside the top-ranked function
+
+
+CLI_TESTS = '''
+import shutil
+import subprocess
+import sys
+
+
+def _run():
+    code = "from pkg.report import summary; print(summary('a b c'))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+
+
+def test_cli_one():
+    assert _run().strip() == "3 words"
+
+
+def test_cli_two():
+    assert "3" in _run()
+
+
+def test_cli_three():
+    assert _run().endswith("words\\n") and "3" in _run()
+'''
+
+
+def test_evidence_skips_failing_tests_that_run_the_code_in_another_process(repo, tmp_path):
+    from agent.debug.report import debug_evidence
+
+    root = tmp_path / "loc"
+    shutil.copytree(repo, root)
+    (root / "tests" / "test_a_cli.py").write_text(textwrap.dedent(CLI_TESTS))
+    failing = [f"tests/test_a_cli.py::test_cli_{n}" for n in ("one", "two", "three")]
+    text, traced = debug_evidence(root, [*failing, "tests/test_report.py::test_summary"],
+                                  f"{PYTEST} tests")
+    assert traced == "tests/test_report.py::test_summary"
+    assert "No function under the repository root" not in text
+    assert text.splitlines()[1].strip().startswith("1. summary")

@@ -42,22 +42,35 @@ def trace_one(root: Path, test_id: str, tests: str | None, focus: Sequence[str] 
 
 def debug_brief(root: Path, test_ids: Sequence[str], tests: str | None,
                 backend: Any = "auto", top: int = 5) -> str:
-    """For the loop's debug phase: where the bug likely is, and what really happened.
+    """`debug_evidence`'s text alone."""
+    return debug_evidence(root, test_ids, tests, backend, top)[0]
 
-    The ranked functions (spectra + trace evidence) for all `test_ids`, then the trace
-    of the first one, line by line in the top-ranked functions. `backend` is a backend
-    name or a ready `Sandbox`.
+
+def debug_evidence(root: Path, test_ids: Sequence[str], tests: str | None,
+                   backend: Any = "auto", top: int = 5, group: int = 3) -> tuple[str, str]:
+    """For the loop's debug phase: where the bug likely is, and what really happened;
+    returns (the text, the test traced).
+
+    The ranked functions (spectra + trace evidence) for the first `group` of `test_ids`,
+    then the trace of the first of them, line by line in the top-ranked functions. A group
+    whose tests ran no function of the repository (they start the program in a process of
+    its own, say) tells nothing: the next group is tried, up to three. `backend` is a
+    backend name or a ready `Sandbox`.
     """
     from agent.debug.coverage_map import PytestCommand
     from agent.debug.localize import localize
     from agent.debug.render import render_trace
     from agent.debug.trace_run import trace_tests
 
-    loc = localize(root, test_ids, tests, backend=backend)
+    groups = [list(test_ids[i:i + group]) for i in range(0, min(len(test_ids), 3 * group), group)]
+    for chosen in groups:
+        loc = localize(root, chosen, tests, backend=backend)
+        if loc.ranked:
+            break
     focus = [s.function.split(".")[-1] for s in loc.ranked[:top]]
-    focus.append(test_ids[0].split("::")[-1].split("[")[0])  # the test's own steps too
-    traces = trace_tests(root, list(test_ids)[:1], PytestCommand.parse(tests), focus=focus,
+    focus.append(chosen[0].split("::")[-1].split("[")[0])  # the test's own steps too
+    traces = trace_tests(root, chosen[:1], PytestCommand.parse(tests), focus=focus,
                          backend=backend)
     parts = [localization_text(loc, top)]
     parts += [render_trace(t) for t in traces]
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), chosen[0]
