@@ -11,10 +11,10 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from sandbox.env import pyenv_root
-from sandbox.secrets import HOME_SECRETS, workspace_secrets
-from sandbox.types import Policy
-from sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, protected_git_paths
+from agent.sandbox.env import pyenv_root
+from agent.sandbox.secrets import HOME_SECRETS, workspace_secrets
+from agent.sandbox.types import Policy
+from agent.sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, protected_git_paths
 
 MB = 1024 * 1024
 # Files only root may read; when the agent runs as root, so does the sandboxed code.
@@ -44,9 +44,10 @@ def _under(path: Path, folders: Iterable[Path]) -> bool:
     return any(path == folder or path.is_relative_to(folder) for folder in folders)
 
 
-# The folder this package was imported from: sandboxed helpers (`python -m agent.debug.runner`)
+# The folder holding the `agent` package: sandboxed helpers (`python -m agent.debug.runner`)
 # import the agent's own code, which may live in a checkout or venv under a hidden folder.
-CODE_ROOT = Path(__file__).resolve().parents[1]
+# Not resolved: in a checkout agent/sandbox links to the top-level sandbox/ folder.
+CODE_ROOT = Path(__file__).absolute().parents[2]
 
 
 def interpreter_paths(homes: list[Path]) -> list[Path]:

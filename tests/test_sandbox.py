@@ -12,8 +12,8 @@ import time
 import uuid
 from pathlib import Path
 
-from sandbox import Policy, create_sandbox, self_test, unconfined_warning
-from sandbox.capture import CappedBuffer
+from agent.sandbox import Policy, create_sandbox, self_test, unconfined_warning
+from agent.sandbox.capture import CappedBuffer
 from tests import sandbox_kit
 from tests.sandbox_kit import marked_processes, needs_bwrap, run_watched
 
@@ -168,7 +168,7 @@ def test_self_test_passes_for_bwrap_and_fails_for_none():
 @needs_bwrap
 def test_bwrap_without_newer_options_still_confines(workspace):
     # bubblewrap 0.6 (Ubuntu 22.04) has neither --size nor --disable-userns.
-    from sandbox.bwrap import BwrapSandbox
+    from agent.sandbox.bwrap import BwrapSandbox
 
     box = BwrapSandbox(Policy(workspace), bwrap=shutil.which("bwrap"), options=frozenset())
     command, _ = box.command(["true"], workspace, False, None)
@@ -238,21 +238,20 @@ def test_multiprocessing_works_in_a_bounded_dev_shm(workspace):
 def test_the_agents_own_code_is_reachable_inside_when_it_lives_under_tmp(workspace, tmp_path):
     # An editable install from a checkout in /tmp: sandboxed helpers import that checkout.
     checkout = tmp_path / "checkout"
-    for package in ("agent", "sandbox", "tools"):
-        shutil.copytree(Path(__file__).resolve().parents[1] / package, checkout / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(__file__).resolve().parents[1] / "agent", checkout / "agent",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     outside = tmp_path / "not-the-agent.txt"
     outside.write_text("private")
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from sandbox import Policy, create_sandbox
+        from agent.sandbox import Policy, create_sandbox
         box = create_sandbox(Policy(Path({str(workspace)!r})), "bwrap")
-        result = box.run([sys.executable, "-c", "import sandbox.mounts, os; "
-                          "print(sandbox.mounts.__file__, os.path.exists({str(outside)!r}))"],
+        result = box.run([sys.executable, "-c", "import agent.sandbox.mounts, os; "
+                          "print(agent.sandbox.mounts.__file__, os.path.exists({str(outside)!r}))"],
                          env={{"PYTHONPATH": {str(checkout)!r}}})
         print(result.stdout, result.stderr)
     """)
     run = subprocess.run([sys.executable, "-c", script], cwd=checkout, capture_output=True,
                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(checkout)})
-    assert run.stdout.split() == [str(checkout / "sandbox" / "mounts.py"), "False"], run
+    assert run.stdout.split() == [str(checkout / "agent" / "sandbox" / "mounts.py"), "False"], run

@@ -72,7 +72,7 @@ def test_cli_takes_the_repository_policy_from_its_config(workspace):
 
 def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path)}
-    code = ("from pathlib import Path; import sandbox\n"
+    code = ("from pathlib import Path; from agent import sandbox\n"
             "print(sandbox.detect())\n"
             "sandbox.create_sandbox(sandbox.Policy(Path('.')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -89,7 +89,7 @@ def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
 @needs_bwrap
 def test_namespace_failure_is_explained_with_the_fix(tmp_path):
     # A real place where namespaces are forbidden: a sandbox with user namespaces disabled.
-    code = "import sandbox; print(sandbox.detect())"
+    code = "from agent import sandbox; print(sandbox.detect())"
     jail = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--"]
     done = subprocess.run([*jail, sys.executable, "-c", code], capture_output=True,
@@ -104,7 +104,7 @@ def test_nothing_is_probed_on_import_and_detection_is_cached(tmp_path):
     fake.parent.mkdir()
     fake.write_text(f"#!/bin/sh\necho called >> {log}\nexit 1\n")
     fake.chmod(0o755)
-    code = ("import sandbox, pathlib, sys\n"
+    code = ("import pathlib, sys\nfrom agent import sandbox\n"
             f"log = pathlib.Path({str(log)!r})\n"
             "print(log.exists())\n"
             "sandbox.detect(); first = log.read_text().count('called')\n"

@@ -53,7 +53,7 @@ def entry(command: str) -> str:
     found = shutil.which("agent")
     if found:
         return f"agent hook {command}"
-    # -P: the repository's own directories (e.g. a tools/ folder) must not shadow ours
+    # -P: a repository's own agent/ folder must not shadow ours (`-m` puts the cwd first)
     return f"{shlex.quote(sys.executable)} -P -m agent hook {command}"
 
 

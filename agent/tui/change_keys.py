@@ -62,7 +62,7 @@ class ChangeKeys:
         await app.view.conversation.add_note(f"outcome: {decision.describe()}", "user")
 
     def _workspace(self):
-        from agent.git import Workspace
+        from agent.gitops.checkpoints import Workspace
 
         return Workspace.open(self.app.root)
 
