@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_wheel_installs_everything_under_agent_only(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT),
+    source = tmp_path / "source"  # pip builds in the tree: keep build/ out of the checkout
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", "build", "*.egg-info", "__pycache__", ".agent", "snapshots"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source),
                     "-w", str(tmp_path)],
                    check=True, capture_output=True, cwd=tmp_path, timeout=240)
     (wheel,) = tmp_path.glob("agent-*.whl")
