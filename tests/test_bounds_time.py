@@ -21,7 +21,7 @@ from agent.runner import SolveOptions, run_session
 from tests.loopback import LoopbackServer, Reply
 from tests.solve_kit import QUIET, make_repo, plan, turn
 
-MAX_TIME = 8  # room for start-up, the map and the first request on a loaded machine
+MAX_TIME = 12  # room for start-up, the map and the first request on a loaded machine
 # Start-up of a fresh `python -m agent` (SDK import, index, sandbox probe) on a busy machine.
 SLACK_S = 6
 STUCK = {
