@@ -19,8 +19,8 @@ from pathlib import Path
 
 from agent.events import Event, EventSink, PhaseChanged
 from agent.prompting import task_context
-from agent.testing.report import TestReport, baseline
 from agent.sandbox.process import CommandStopper
+from agent.testing.report import TestReport, baseline
 from agent.tools.textfile import atomic_write
 
 CACHE_DIR = Path(".agent") / "baseline"

@@ -10,8 +10,20 @@ from __future__ import annotations
 import typer
 
 from agent import __version__
-from agent.commands import (acp, bench, debug, doctor, history, hook, index, mcp, sandbox, solve,
-                            tools, tui)
+from agent.commands import (
+    acp,
+    bench,
+    debug,
+    doctor,
+    history,
+    hook,
+    index,
+    mcp,
+    sandbox,
+    solve,
+    tools,
+    tui,
+)
 
 app = typer.Typer(
     name="agent",

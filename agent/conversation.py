@@ -81,7 +81,7 @@ class Conversation:
                 self.say(prompts.render("nudge", tool=" or ".join(sorted(stop_tools))))
                 continue
             results = self._run_tools(calls)
-            for call, result in zip(calls, results):
+            for call, result in zip(calls, results, strict=False):
                 if call.name in stop_tools and not result.is_error:
                     return call
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from agent import prompts
-from agent import test_designer
+from agent import prompts, test_designer
 from agent.baseline import PendingBaseline
 from agent.budget import Budget, BudgetExhausted, Interrupted
 from agent.conversation import Conversation

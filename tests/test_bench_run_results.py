@@ -95,7 +95,7 @@ def test_a_task_whose_repository_is_missing_is_an_error_row_and_is_tried_again(t
             "repo": "r", "repo_path": str(tmp_path / "gone")}
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text(json.dumps(task) + "\n")
-    for attempt in range(2):
+    for _attempt in range(2):
         result = agent("bench", "run", tasks, "--model", "scripted", "--out", tmp_path / "out",
                        "--workers", "1")
         assert result.returncode == 0, result.stderr

@@ -78,7 +78,7 @@ def test_a_300_turn_session_stays_inside_the_window_with_task_plan_and_latest_re
             assert f"assert {latest[number]} == -1" in sent, number
     dumped = [[json.dumps([p.__dict__ for p in m.parts]) for m in r.messages]
               for r in model.requests]
-    rebuilt = [n for n, (a, b) in enumerate(zip(dumped, dumped[1:]), 2) if b[:len(a)] != a]
+    rebuilt = [n for n, (a, b) in enumerate(zip(dumped, dumped[1:], strict=False), 2) if b[:len(a)] != a]
     assert rebuilt and len(rebuilt) * 8 <= TURNS  # summarized in batches, not every turn
 
 

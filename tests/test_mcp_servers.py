@@ -14,6 +14,8 @@ from agent.mcp import session_servers
 from agent.mcp.settings import server_specs
 from agent.mcp.trust import approve
 from agent.messages import ToolCall
+from agent.tools import Registry
+from agent.tools.executor import plan_turn
 from tests.mcp_kit import (
     alive,
     free_port,
@@ -24,8 +26,6 @@ from tests.mcp_kit import (
     write_servers,
 )
 from tests.test_tools_helpers import make_ctx
-from agent.tools import Registry
-from agent.tools.executor import plan_turn
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ def test_bridge_and_replay_estimate_the_usage_an_answer_leaves_out(tmp_path):
         model = make()
         history = [Message("user", [Text("What does a.py print? " + "Look closely. " * 50)])]
         usages = []
-        for turn in range(3):
+        for _turn in range(3):
             response = model.complete(ModelRequest("Be brief.", list(history), TOOLS))
             usages.append(response.usage)
             history += [response.message, Message("user", [

@@ -12,8 +12,7 @@ from agent import events as ev
 from agent.models.recording import RecordingModel
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
-from tests.solve_kit import (CALC, CALC_TESTS, QUIET, edit, finish, git, make_repo, plan, texts,
-                             turn)
+from tests.solve_kit import CALC, CALC_TESTS, QUIET, edit, finish, git, make_repo, plan, texts, turn
 
 ABOVE_TEST = "\n\ndef test_clamp_above():\n    assert clamp(15, 0, 10) == 10\n"
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from tests.test_tools_helpers import call, make_ctx, make_repo
 from agent.tools.run import run_tests_structured
+from tests.test_tools_helpers import call, make_ctx, make_repo
 
 SUBTESTS = '''import unittest
 

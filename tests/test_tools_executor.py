@@ -6,9 +6,9 @@ import threading
 import time
 
 from agent.messages import ToolCall
-from tests.test_tools_helpers import make_ctx, make_repo
 from agent.tools import Registry, default_registry, execute_turn, tool
 from agent.tools.executor import plan_turn
+from tests.test_tools_helpers import make_ctx, make_repo
 
 LOG: list[tuple[str, str, float]] = []
 _log_lock = threading.Lock()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 from agent.messages import ToolCall
-from tests.test_tools_helpers import make_ctx, make_repo
 from agent.tools import Registry, default_registry, tool
 from agent.tools.output import cap
+from tests.test_tools_helpers import make_ctx, make_repo
 
 
 @tool(read_only=True)

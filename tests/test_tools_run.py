@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from tests.test_tools_helpers import call, make_ctx, make_repo
 from agent.tools.run import run_tests_structured
+from tests.test_tools_helpers import call, make_ctx, make_repo
 
 PROJECT = {
     "calc.py": "def add(a, b):\n    return a + b\n",

@@ -7,6 +7,9 @@ import re
 
 from agent.tools.context import ToolContext
 from agent.tools.errors import ToolError
+from agent.tools.output import numbered
+from agent.tools.paths import relative, resolve_for_write
+from agent.tools.registry import tool
 from agent.tools.textfile import (
     atomic_write,
     decode,
@@ -16,9 +19,6 @@ from agent.tools.textfile import (
     read_for_edit,
     with_newline,
 )
-from agent.tools.output import numbered
-from agent.tools.paths import relative, resolve_for_write
-from agent.tools.registry import tool
 
 CONTEXT_LINES = 3
 MAX_FUZZY_SCAN_LINES = 50_000
@@ -97,7 +97,7 @@ def _reindent(new: str, wanted: list[str], found: list[str], newline: str) -> st
     """`new` shifted by the indentation difference between the file and the model's `old`."""
     if not new:
         return ""
-    pairs = [(w, f) for w, f in zip(wanted, found) if w.strip()]
+    pairs = [(w, f) for w, f in zip(wanted, found, strict=False) if w.strip()]
     model_indent = _indent(pairs[0][0])
     file_indent = _indent(pairs[0][1])
     out = []

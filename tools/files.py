@@ -10,6 +10,10 @@ from pathlib import Path
 from agent.tools.code import format_outline
 from agent.tools.context import ToolContext
 from agent.tools.errors import ToolError
+from agent.tools.output import numbered
+from agent.tools.paths import matches_glob, open_checked, relative, resolve, resolve_for_write
+from agent.tools.readonly_git import workspace_files
+from agent.tools.registry import tool
 from agent.tools.textfile import (
     BINARY_SNIFF_BYTES,
     atomic_write,
@@ -19,10 +23,6 @@ from agent.tools.textfile import (
     newline_of,
     with_newline,
 )
-from agent.tools.readonly_git import workspace_files
-from agent.tools.output import numbered
-from agent.tools.paths import matches_glob, open_checked, relative, resolve, resolve_for_write
-from agent.tools.registry import tool
 
 WINDOW = 200
 MAX_LINE_CHARS = 1000

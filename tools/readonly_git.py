@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from agent.gitops.pin import git_argv, git_env
 from agent.confine import WorkspaceFilter
+from agent.gitops.pin import git_argv, git_env
 from agent.tools.errors import ToolError
 
 # A repository's own config could name a program to run (fsmonitor, pager, textconv);

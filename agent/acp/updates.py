@@ -96,7 +96,7 @@ class UpdateTranslator:
 
     def _plan_updated(self, event: ev.PlanUpdated) -> list:
         entries = [helpers.plan_entry(step, status=PLAN_STATUS.get(status, "pending"))
-                   for step, status in zip(event.steps, event.statuses)]
+                   for step, status in zip(event.steps, event.statuses, strict=False)]
         return [helpers.update_plan(entries)]
 
     def _model_text(self, event: ev.ModelText) -> list:

@@ -100,7 +100,7 @@ def mutations(path: str, source: str) -> list[Mutation]:
         return []
     src = _Source(source)
     out: list[Mutation] = []
-    for qual, node, owner in _scopes(tree, ""):
+    for qual, node, _owner in _scopes(tree, ""):
         if isinstance(node, ast.ClassDef):
             out.extend(_class_mutations(src, path, qual, node))
         else:

@@ -186,7 +186,7 @@ def _render(event: dict) -> list[str]:
         detail = f": {event['detail']}" if event.get("detail") else ""
         return [f"-- {event['phase']}{detail}"]
     if kind == "plan_updated":
-        steps = [f"  [{status}] {step}" for step, status in zip(event["steps"], event["statuses"])]
+        steps = [f"  [{status}] {step}" for step, status in zip(event["steps"], event["statuses"], strict=False)]
         return [f"plan {event.get('plan_number', 1)}: {event['reading']}", *steps]
     if kind == "model_text":
         return _indented(event["text"], "  ")

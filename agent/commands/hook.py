@@ -42,9 +42,9 @@ def register(app: typer.Typer) -> None:
 
         Exit codes: 0 the tests pass (or nothing to test), 1 they fail, 2 usage error.
         """
+        from agent.hooks.fix import FixBudget
         from agent.hooks.precommit import CheckOptions
         from agent.hooks.precommit import check as run_check
-        from agent.hooks.fix import FixBudget
 
         options = CheckOptions(files=tuple(files or ()), timeout_s=timeout,
                                suite_limit_s=suite_limit, fix=fix, model=model,

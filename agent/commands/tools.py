@@ -49,7 +49,7 @@ def _parse_args(args: str) -> dict[str, Any]:
     try:
         arguments = json.loads(args)
     except json.JSONDecodeError as error:
-        raise UserError(f"--args is not valid JSON ({error.msg} at column {error.colno})")
+        raise UserError(f"--args is not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(arguments, dict):
         raise UserError('--args must be a JSON object, e.g. \'{"path": "README.md"}\'')
     return arguments

@@ -76,7 +76,7 @@ class Workspace:
         try:
             repo = gitpython.Repo(Path(path), search_parent_directories=True)
         except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-            raise UserError(f"{path} is not inside a git repository (run `git init` first)")
+            raise UserError(f"{path} is not inside a git repository (run `git init` first)") from None
         if repo.bare or repo.working_tree_dir is None:
             raise UserError(f"{path} is a bare git repository; the agent needs a working tree")
         return cls(Path(repo.working_tree_dir).resolve())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import UserError
+from agent.gitops.nested import nested_git_dirs
 from agent.gitops.plumbing import (
     AGENT_DIR,
     SYMLINK,
@@ -26,7 +27,6 @@ from agent.gitops.plumbing import (
     temp_index,
     update_ref,
 )
-from agent.gitops.nested import nested_git_dirs
 from agent.review import inventory
 
 IGNORED_REFS = "refs/agent/ignored/"
@@ -252,7 +252,7 @@ def _hash(root: Path, paths: list[str], write: bool = False) -> dict[str, str]:
     if plain:
         args = ["hash-object", *(["-w"] if write else []), "--no-filters", "--stdin-paths"]
         out = run_git(root, *args, input=b"".join(os.fsencode(p) + b"\n" for p in plain))
-        found.update(zip(plain, out.decode().split()))
+        found.update(zip(plain, out.decode().split(), strict=False))
     for path in paths:
         if path not in found:
             data = os.fsencode(os.readlink(root / path)) if os.path.islink(root / path) \

@@ -103,7 +103,7 @@ def diff_trees(root: Path, old: str, new: str, paths: Sequence[str] = ()) -> lis
     out = run_git(root, "diff-tree", "-r", "-z", "--no-renames", old, new, "--", *paths)
     fields = out.split(b"\0")
     changes = []
-    for meta, path in zip(fields[0::2], fields[1::2]):
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
         if not meta.startswith(b":"):
             continue
         old_mode, new_mode, old_blob, new_blob, status = meta[1:].decode().split(" ")
@@ -222,7 +222,7 @@ class TreeWriter:
         if plain:
             out = run_git(self.root, "hash-object", "-w", "--no-filters", "--stdin-paths",
                           input=b"".join(os.fsencode(n) + b"\n" for n in plain))
-            hashed.update(zip(plain, out.decode().split()))
+            hashed.update(zip(plain, out.decode().split(), strict=False))
         for name in names:
             if name not in hashed:  # a newline in the name: feed the bytes instead
                 hashed[name] = self._hash_bytes((self.root / name).read_bytes())

@@ -25,7 +25,7 @@ BINARY_EXTENSIONS = frozenset(
     ".sqlite .woff .woff2 .ttf .otf .eot .mp3 .mp4 .wav .ogg .avi .mov .mkv .psd .npy .npz "
     ".pkl .parquet .mo".split()
 )
-_VENDORED = re.compile(r"(?:^|/)(?:%s)/" % "|".join(VENDORED_DIRS))
+_VENDORED = re.compile(r"(?:^|/)(?:{})/".format("|".join(VENDORED_DIRS)))
 # A source file is "minified" when its lines average more than this many bytes.
 MINIFIED_MEAN_LINE = 300
 

@@ -130,7 +130,7 @@ def _graph(files, definers, focus_names):
     for source, entry in enumerate(files):
         merged: dict[int, float] = {}
         used = []
-        for name, count in zip(entry.referenced, entry.counts):
+        for name, count in zip(entry.referenced, entry.counts, strict=False):
             where = definers.get(name)
             if where is None:
                 continue
@@ -227,7 +227,7 @@ def pagerank(adjacency: list[dict[int, float]], personal: list[float],
         take = prefix.__getitem__
         fresh = [
             base + leaked * share + DAMPING * (end - start)
-            for base, share, end, start in zip(teleport, personal, map(take, ends), map(take, starts))
+            for base, share, end, start in zip(teleport, personal, map(take, ends), map(take, starts), strict=False)
         ]
         change = sum(map(abs, map(sub, fresh, ranks)))
         ranks = fresh

@@ -88,7 +88,7 @@ class McpHub:
         try:
             await asyncio.wait_for(asyncio.shield(ready), server.spec.start_timeout_s)
             server.status = "started"
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._fail(server, f"did not answer within {server.spec.start_timeout_s:g} s")
             server.task.cancel()
             with contextlib.suppress(BaseException):
@@ -154,7 +154,7 @@ class McpHub:
             return future.result(timeout + 1.0)
         except (TimeoutError, concurrent.futures.TimeoutError):
             future.cancel()
-            raise TimeoutError(f"MCP server {name} gave no answer to {tool} within {timeout:g} s")
+            raise TimeoutError(f"MCP server {name} gave no answer to {tool} within {timeout:g} s") from None
         except (concurrent.futures.CancelledError, asyncio.CancelledError) as error:
             raise ServerGone(f"MCP server {name} was stopped") from error
         except Exception as error:

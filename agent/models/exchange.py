@@ -136,7 +136,7 @@ def _part(item: Any, number: int, index: int) -> Part:
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as error:
-                raise ValueError(f"tool call {index + 1}: arguments are not valid JSON ({error})")
+                raise ValueError(f"tool call {index + 1}: arguments are not valid JSON ({error})") from None
         if not isinstance(arguments, dict):
             raise ValueError(f"tool call {index + 1}: arguments must be a JSON object")
         call_id = str(item.get("id") or f"call_{number}_{index + 1}")

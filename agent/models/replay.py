@@ -63,7 +63,7 @@ class ReplayModel:
 
 def check_same_conversation(recorded: list[Any], sent: list[Any], number: int) -> None:
     """Raise a ModelError naming the first message where the two conversations differ."""
-    for index, (old, new) in enumerate(zip(recorded, sent)):
+    for index, (old, new) in enumerate(zip(recorded, sent, strict=False)):
         if _comparable(old) != _comparable(new):
             raise ModelError(
                 f"replay diverged at request {number}, message {index + 1} ({new['role']}): "

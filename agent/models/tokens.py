@@ -71,7 +71,7 @@ def size(blocks: list[str]) -> int:
 def shared_prefix(previous: list[str], current: list[str]) -> int:
     """Bytes of the leading blocks `current` repeats from `previous`."""
     shared = 0
-    for old, new in zip(previous, current):
+    for old, new in zip(previous, current, strict=False):
         if old != new:
             break
         shared += len(new.encode("utf-8"))

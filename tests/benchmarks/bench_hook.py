@@ -59,7 +59,7 @@ def stage_change(repo: Path, number: int) -> None:
 def check_times(runs: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"first run (cold index)": [], "same content (cache hit)": [],
                                      "new change (warm index)": []}
-    for run in range(runs):
+    for _run in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-hook-") as scratch:
             repo = demo_repo(Path(scratch))
             stage_change(repo, 1)

@@ -44,7 +44,7 @@ def measure(requests) -> dict:
         blocks += [m.role + json.dumps(part_to_dict(p)) for m in request.messages
                    for p in m.parts]
         total += sum(map(len, blocks))
-        for old, new in zip(previous, blocks):
+        for old, new in zip(previous, blocks, strict=False):
             if old != new:
                 break
             shared += len(new)
@@ -222,7 +222,7 @@ def main() -> None:
     after = sessions_with(ROOT)
     print(f"{'session':<8} {'calls':>9} {'chars before':>12} {'after':>8} {'change':>7} "
           f"{'prefix before':>13} {'after':>6} {'cache share':>12}")
-    for old, new in zip(before, after):
+    for old, new in zip(before, after, strict=False):
         print(f"{new['name']:<8} {old['calls']:>4} {new['calls']:>4} {old['chars']:>12} "
               f"{new['chars']:>8} {new['chars'] / old['chars'] - 1:>+7.0%} {old['first']:>13} "
               f"{new['first']:>6} {old['cached'] / old['chars']:>5.0%} "

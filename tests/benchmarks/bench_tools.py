@@ -70,7 +70,7 @@ def interleaved_medians(actions: list, runs: int) -> list[float]:
 def print_turn_table(singles: list[float], turn: float) -> None:
     """One row per call measured alone, then the sequential sum and the parallel turn."""
     print(f"\n{'call':<58} {'median s':>9}")
-    for (name, args), seconds in zip(TURN, singles):
+    for (name, args), seconds in zip(TURN, singles, strict=False):
         label = f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"[:58]
         print(f"{label:<58} {seconds:>9.3f}")
     print(f"{'sum (sequential)':<58} {sum(singles):>9.3f}")
@@ -101,7 +101,7 @@ def main() -> None:
     search_calls = [ToolCall("s", "search", args) for _, args in SEARCHES]
     search_times = interleaved_medians(
         [lambda call=call: execute_turn([call], registry, ctx) for call in search_calls], runs)
-    for (label, _), call, seconds in zip(SEARCHES, search_calls, search_times):
+    for (label, _), call, seconds in zip(SEARCHES, search_calls, search_times, strict=False):
         first = execute_turn([call], registry, ctx)[0].content.splitlines()[0]
         print(f"{label:<24} {first.split()[0]:>8} {seconds:>9.3f}")
 

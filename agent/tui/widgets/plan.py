@@ -22,7 +22,7 @@ class PlanPane(Static):
         """Render a plan: its reading, then one line per step with its status mark."""
         self.border_title = f"Plan {number}"
         text = Text(reading + "\n", style="italic")
-        for step, status in zip(steps, statuses):
+        for step, status in zip(steps, statuses, strict=False):
             mark, style = MARKS.get(status, ("?", ""))
             text.append(f"{mark} ", style=style)
             text.append(f"{step}\n", style="dim" if status == "pending" else "")
