@@ -7,10 +7,6 @@ The tests run in the sandbox, by node id, with the task's test command (its envi
 options, without its test paths), through the judge's own runner (`agent.bench.judge`).
 A change that adds files Python runs at start-up or that stand in for pytest is tampered
 and never resolved.
-
-What remains possible: the code under test runs in the judge's pytest process, so it can
-still do what any code there can (patch pytest or the judge's recorder in memory, write to
-the report's open file); the sandbox bounds it, the checks above catch the plain fakes.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ for, each run once, with pytest's exit code agreeing, is a judge error, never a 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -38,11 +39,16 @@ def judge_run(root: Path, env: dict[str, str], options: Sequence[str], ids: Sequ
 
     folder = Path(tempfile.mkdtemp(prefix="agent-judge-"))
     report = folder / "report.json"
-    env = dict(env)
-    env["AGENT_JUDGE_PYTHONPATH"] = env.pop("PYTHONPATH", "")
-    env["AGENT_JUDGE_REPORT"] = str(report)
+    # The task's PYTHONPATH (else the person's, which the sandbox would pass on) is blank at
+    # start-up, so that no sitecustomize.py there runs; the runner puts it on sys.path.
+    env = {**env, "PYTHONPATH": "", "AGENT_JUDGE_REPORT": str(report),
+           "AGENT_JUDGE_PYTHONPATH": env.get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))}
     argv = [sys.executable, "-P", str(RUNNER), *options, *ids, "-q", "--tb=line",
             "-p", "no:cacheprovider", "-p", "no:randomly"]
+    # What remains possible: the code under test runs in the judge's pytest process, so it
+    # can still do what any code there can (patch pytest or the recorder in memory, find the
+    # report's open file through /proc and write it); the sandbox bounds it, and the checks
+    # here and in `agent.bench.tamper` catch the fakes a change can plant as files.
     try:
         box = create_sandbox(Policy(workspace=Path(root), writable=(folder,),
                                     timeout_s=timeout), backend=backend)
