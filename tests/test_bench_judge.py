@@ -55,11 +55,11 @@ FAKES = {
     "root_pytest": [("pytest.py", FAKE_REPORT + "\n_fake_report()\n")],
     "conftest": [("conftest.py", REWRITE_OUTCOMES)],
     "config_plugin": [("passing_plugin.py", REWRITE_OUTCOMES),
-                      ("pyproject.toml", '[tool.pytest.ini_options]\npythonpath = ["."]\n'
-                                         'addopts = "-p passing_plugin"\n')],
+                      ("pyproject.toml", ('[tool.pytest.ini_options]\npythonpath = ["."]\n'
+                                          'addopts = "-p passing_plugin"\n'))],
     "pth": [("fake.pth", "import passing_plugin\n"), ("passing_plugin.py", REWRITE_OUTCOMES)],
-    "sitecustomize": [("sitecustomize.py", "import os\n"
-                                           "os.environ['PYTEST_PLUGINS'] = 'passing_plugin'\n"),
+    "sitecustomize": [("sitecustomize.py", ("import os\n"
+                                            "os.environ['PYTEST_PLUGINS'] = 'passing_plugin'\n")),
                       ("passing_plugin.py", REWRITE_OUTCOMES)],
 }
 
@@ -146,7 +146,7 @@ def test_code_under_test_cannot_find_the_report_to_fake(judged):
 
 def test_bench_report_names_the_tampered_tasks(judged):
     proc = subprocess.run([sys.executable, "-m", "agent", "bench", "report", str(judged.out)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "resolved 1/7" in proc.stdout and "3 tampered" in proc.stdout
     assert "tampered: calc__root_pytest (pytest.py: it stands in for pytest)" in proc.stdout
@@ -168,7 +168,8 @@ def test_a_report_that_does_not_match_the_asked_tests_is_a_judge_error():
         "lacks 1 of the 2": report({"t.py::a": "PASSED"}),
         "not asked for: t.py::c": report(dict.fromkeys([*asked, "t.py::c"], "PASSED")),
         "counts are off": report(dict.fromkeys(asked, "PASSED"), collected=5),
-        "exit code 1 does not match": report(dict.fromkeys(asked, "PASSED"), 1),
+        "exit code 0 does not match": report({"t.py::a": "PASSED", "t.py::b": "FAILED"}),
+        "exit code 3 does not match": report(dict.fromkeys(asked, "PASSED"), 3),
     }
     twice = report(dict.fromkeys(asked, "PASSED"))
     twice["runs"]["t.py::b"] = 2
@@ -178,3 +179,32 @@ def test_a_report_that_does_not_match_the_asked_tests_is_a_judge_error():
         assert expected in verdict.problem and not verdict.results, (expected, verdict)
     broken = report({}, 2, collection_errors=["t.py"])  # an import error fails its tests
     assert check_report(broken, asked).results == dict.fromkeys(asked, "ERROR")
+
+
+def test_plugin_metadata_and_new_pytest_settings_are_caught_and_other_edits_let_be(tmp_path):
+    from agent.bench.tamper import reset_test_config, tampering
+    from agent.bench.workcopy import prepare
+
+    source = make_repo(tmp_path / "calc", SETTINGS,
+                       {"setup.cfg": "[tool:pytest]\nxfail_strict = true\n"})
+    root = tmp_path / "work" / "repo"
+    root.parent.mkdir()
+    commit = prepare(clamp_task(source, "x"), root)
+    planted = {"evil.dist-info/entry_points.txt": "[pytest11]\nevil = passing_plugin\n",
+               "calc.egg-info/entry_points.txt": "[console_scripts]\ncalc = calc:main\n",
+               "tests/pytest.ini": "[pytest]\naddopts = -p passing_plugin\n",
+               "setup.cfg": "[tool:pytest]\nxfail_strict = true\n\n[metadata]\nname = calc\n",
+               "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n\n'
+                                 '[project]\nname = "calc"\n'}
+    for path, text in planted.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    assert tampering(root, commit) == {
+        "evil.dist-info/entry_points.txt": "it names a plugin pytest loads"}
+    # Only the new pytest.ini changes pytest's settings; the other edits keep their section.
+    assert reset_test_config(root, commit) == ["tests/pytest.ini"]
+    assert not (root / "tests/pytest.ini").exists()
+    assert "[metadata]" in (root / "setup.cfg").read_text()
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p x"\n')
+    assert reset_test_config(root, commit) == ["pyproject.toml"]
+    assert "addopts" not in (root / "pyproject.toml").read_text()
