@@ -4,6 +4,7 @@ writes the report. Real loop, real git, real sandboxed pytest; only the model is
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,33 @@ def test_plugin_metadata_and_new_pytest_settings_are_caught_and_other_edits_let_
     (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p x"\n')
     assert reset_test_config(root, commit) == ["pyproject.toml"]
     assert "addopts" not in (root / "pyproject.toml").read_text()
+
+
+def test_bytecode_planted_beside_the_tasks_conftest_does_not_run(tmp_path):
+    import importlib._bootstrap_external as external
+
+    from agent.bench.evaluate import evaluate
+    from agent.bench.workcopy import prepare
+
+    source = make_repo(tmp_path / "calc", SETTINGS, {"conftest.py": "# the task's own\n"})
+    task = clamp_task(source, "pyc")
+    root = tmp_path / "work" / "repo"
+    root.parent.mkdir()
+    commit = prepare(task, root)
+    stat = (root / "conftest.py").stat()
+    fake = compile(REWRITE_OUTCOMES, str(root / "conftest.py"), "exec")
+    cache = root / "__pycache__" / (f"conftest.{sys.implementation.cache_tag}"
+                                   f"-pytest-{pytest.__version__}.pyc")
+    cache.parent.mkdir()
+    cache.write_bytes(external._code_to_timestamp_pyc(fake, stat.st_mtime, stat.st_size))
+    (root / "t.patch").write_text(task["test_patch"])
+    git(root, "apply", "t.patch")
+    plain = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *F2P],
+                           cwd=root, capture_output=True, text=True, check=False,
+                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
+                                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert "1 passed" in plain.stdout, plain.stdout  # the planted bytecode fools plain pytest
+    git(root, "checkout", "--", "tests/test_calc.py")
+    (root / "t.patch").unlink()
+    verdict = evaluate(root, commit, task, "bwrap")
+    assert not verdict.resolved and verdict.fail_to_pass_failing == F2P, verdict

@@ -50,7 +50,7 @@ def evaluate(root: Path, commit: str, task: dict[str, Any], backend: str = "auto
              timeout: float = 600.0) -> Evaluation:
     """Reset the task's test files in `root`, run its tests in the sandbox, give the verdict."""
     from agent.bench.judge import judge_run
-    from agent.bench.tamper import reset_test_config, tampering
+    from agent.bench.tamper import drop_bytecode, reset_test_config, tampering
     from agent.bench.tasks import patch_paths
     from agent.bench.workcopy import apply_patch, reset_test_files
     from agent.debug.coverage_map import PytestCommand
@@ -60,6 +60,7 @@ def evaluate(root: Path, commit: str, task: dict[str, Any], backend: str = "auto
     ids = fail_to_pass + [t for t in pass_to_pass if t not in fail_to_pass]
     test_patch = task.get("test_patch") or ""
     tampered = tampering(root, commit)
+    drop_bytecode(root, commit)
     reset = reset_test_files(root, commit,
                              {t.split("::")[0] for t in ids} | patch_paths(test_patch))
     reset += reset_test_config(root, commit)

@@ -74,9 +74,6 @@ def main(args: list[str]) -> int:
     extra = os.environ.pop("AGENT_JUDGE_PYTHONPATH", "")
     handle = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     sys.dont_write_bytecode = True
-    # Bytecode is read only from an empty folder outside the workspace, never from a
-    # __pycache__ the change planted beside an unchanged module.
-    sys.pycache_prefix = os.path.join(os.path.dirname(report_path), "pycache")
     import pytest
 
     entries = [os.getcwd(), *(os.path.abspath(p) for p in extra.split(os.pathsep) if p)]

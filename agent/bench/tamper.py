@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path, PurePosixPath
 
 from agent.bench.workcopy import changed_paths, git
-from agent.confine import LeavesWorkspace, read_text_inside
+from agent.confine import LeavesWorkspace, confined, read_text_inside
 
 # file name -> why a change adding it is not judged
 START_UP = {"sitecustomize.py": "Python imports it at start-up",
@@ -41,6 +41,22 @@ def tampering(root: Path, commit: str) -> dict[str, str]:
                 and "pytest11" in _text(root, path):
             found[path] = "it names a plugin pytest loads"
     return found
+
+
+def drop_bytecode(root: Path, commit: str) -> list[str]:
+    """Remove the bytecode files the change left in `__pycache__` folders; returns them.
+
+    Python, and pytest for the modules it rewrites, read a cached file in place of an
+    unchanged module whose size and time it names: one planted beside the task's conftest
+    would run instead of it.
+    """
+    dropped = []
+    for path in changed_paths(root, commit):
+        parent = PurePosixPath(path).parent
+        if "__pycache__" in parent.parts and confined(root, str(parent)) is not None:
+            (root / path).unlink(missing_ok=True)
+            dropped.append(path)
+    return dropped
 
 
 def reset_test_config(root: Path, commit: str) -> list[str]:
