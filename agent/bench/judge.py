@@ -1,8 +1,8 @@
 """The judge's own pytest run of the tests a task names, and the check of what it reported.
 
 The run is `python -P agent/bench/judge_runner.py` in the sandbox (see that file for what
-cannot shadow it); its report goes to a fresh folder outside the workspace, the only other
-place the sandbox may write. A report that does not account for exactly the tests asked
+cannot shadow it); its report goes to a fresh folder outside the workspace, the one folder
+there that the sandbox may write to. A report that does not account for exactly the tests asked
 for, each run once, with pytest's exit code agreeing, is a judge error, never a pass.
 """
 
