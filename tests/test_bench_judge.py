@@ -88,19 +88,23 @@ def planting(files: list[tuple[str, str]]) -> list:
 
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory):
-    """One bench run: an honest fix, each fake, and code under test writing the report."""
+    """One bench run: an honest fix, each fake, code under test writing the report or ending
+    the judge's pytest before it can write one."""
     base = tmp_path_factory.mktemp("judge")
     source = make_repo(base / "calc", SETTINGS)
     site = f"PYTHONPATH=. {PYTEST}"  # start-up files on PYTHONPATH would run in the old judge
     tasks = [clamp_task(source, "honest")]
     tasks += [clamp_task(source, name, site if name in ("pth", "sitecustomize") else PYTEST)
               for name in FAKES]
-    tasks.append(clamp_task(source, "code_writes_report"))
+    tasks += [clamp_task(source, "code_writes_report"), clamp_task(source, "exits_early")]
     scripts = {f"calc__{name}": planting(files) for name, files in FAKES.items()}
     scripts["calc__honest"] = [plan(), edit(), finish()]
     writer = "import atexit\n" + FAKE_REPORT + "\n\natexit.register(_fake_report)\n\n\n"
     scripts["calc__code_writes_report"] = [plan(), edit("def add(a, b):\n",
                                                         writer + "def add(a, b):\n"), finish()]
+    scripts["calc__exits_early"] = [plan(), edit("def add(a, b):\n",
+                                                 "import os\nos._exit(0)\n\n\ndef add(a, b):\n"),
+                                    finish()]
     executor = InlineExecutor(lambda task: ScriptedModel(scripts[task["instance_id"]]))
     out = base / "out"
     rows = run_bench(tasks, out, BenchSettings(model="scripted", sandbox="bwrap"), executor)
@@ -145,14 +149,21 @@ def test_code_under_test_cannot_find_the_report_to_fake(judged):
     assert row["fail_to_pass_failing"] == F2P and row["tampered"] == {}
 
 
+def test_a_run_that_leaves_no_report_is_a_judge_error(judged):
+    row = judged.rows["exits_early"]
+    assert not row["resolved"] and row["verdict"] == "judge error", row
+    assert row["judge_error"] == "the test run left no report (exit code 0)"
+
+
 def test_bench_report_names_the_tampered_tasks(judged):
     proc = subprocess.run([sys.executable, "-m", "agent", "bench", "report", str(judged.out)],
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "resolved 1/7" in proc.stdout and "3 tampered" in proc.stdout
+    assert "resolved 1/8" in proc.stdout and "3 tampered, 1 judge errors" in proc.stdout
     assert "tampered: calc__root_pytest (pytest.py: it stands in for pytest)" in proc.stdout
     assert "tampered: calc__pth (fake.pth: Python runs its import lines at start-up)" \
         in proc.stdout
+    assert "judge error: calc__exits_early: the test run left no report" in proc.stdout
 
 
 def report(outcomes: dict, exit_code: int = 0, **extra) -> dict:
