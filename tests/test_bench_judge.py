@@ -92,7 +92,7 @@ def judged(tmp_path_factory):
     the judge's pytest before it can write one."""
     base = tmp_path_factory.mktemp("judge")
     source = make_repo(base / "calc", SETTINGS)
-    site = f"PYTHONPATH=. {PYTEST}"  # start-up files on PYTHONPATH would run in the old judge
+    site = f"PYTHONPATH=. {PYTEST}"  # where a plain `python -m pytest` runs sitecustomize.py
     tasks = [clamp_task(source, "honest")]
     tasks += [clamp_task(source, name, site if name in ("pth", "sitecustomize") else PYTEST)
               for name in FAKES]
