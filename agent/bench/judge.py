@@ -35,7 +35,7 @@ def judge_run(root: Path, env: dict[str, str], options: Sequence[str], ids: Sequ
               timeout: float, backend: str = "auto") -> JudgedRun:
     """Run the tests `ids` with pytest `options` in the sandbox and check the report."""
     from agent.debug.execute import run_command
-    from sandbox import Policy, create_sandbox
+    from agent.sandbox import Policy, create_sandbox
 
     folder = Path(tempfile.mkdtemp(prefix="agent-judge-"))
     report = folder / "report.json"
