@@ -103,6 +103,8 @@ class Summary:
     turns: tuple[float, float]
     input_tokens: tuple[float, float] = (0.0, 0.0)
     cached_tokens: tuple[float, float] = (0.0, 0.0)
+    tampered: int = 0  # changes that added start-up files or stood in for pytest
+    judge_errors: int = 0  # test reports that did not match the tests asked for
 
     @property
     def rate(self) -> float:
@@ -120,7 +122,9 @@ def summarize(rows: list[dict[str, Any]]) -> Summary:
                    _mean_median([float(r.get("wall_s", 0.0)) for r in rows]),
                    _mean_median([float(r.get("turns", 0)) for r in rows]),
                    _mean_median([float(input_tokens(r)) for r in rows]),
-                   _mean_median([float(r.get("cached_tokens", 0)) for r in rows]))
+                   _mean_median([float(r.get("cached_tokens", 0)) for r in rows]),
+                   sum(1 for r in rows if r.get("verdict") == "tampered"),
+                   sum(1 for r in rows if r.get("verdict") == "judge error"))
 
 
 def split_by(rows: list[dict[str, Any]], field: str) -> dict[str, Summary]:

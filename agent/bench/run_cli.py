@@ -43,6 +43,7 @@ def bench_run(tasks_file: Path, out: Path, settings: Any, workers: int, limit: i
     predictions = write_predictions(out, rows, settings.model)
     print_summary(summarize(rows), settings.model, results_path(out))
     print_groups(rows)
+    print_not_judged(rows)
     print(f"predictions for SWE-bench's harness in {predictions}")
     return 0
 
@@ -124,6 +125,8 @@ class RunProgress:
             self.bar.update(self.job, advance=1, rate=self._rate())
             return
         verdict = "resolved" if row.get("resolved") else f"not resolved ({row.get('status')})"
+        if row.get("verdict") in ("tampered", "judge error"):
+            verdict += f", {row['verdict']}"
         error = f" error: {row['error'][:200]}" if row.get("error") else ""
         print(f"[{self.finished}] {row['instance_id']}: {verdict}, {row.get('turns', 0)} turns, "
               f"${row.get('cost_usd', 0):.4f}, {row.get('wall_s', 0):.0f} s; "
@@ -153,8 +156,28 @@ def print_summary(summary: Summary, model: str, where: Path) -> None:
                   f"{summary.cached_tokens[1]:.0f}", "")
     Console(file=sys.stdout, width=100).print(table)
     print(f"resolved {summary.resolved}/{summary.tasks} ({summary.rate:.1%}, 95% CI "
-          f"{summary.low:.1%}-{summary.high:.1%}), {summary.errors} errors, mean cost "
+          f"{summary.low:.1%}-{summary.high:.1%}), {summary.errors} errors, "
+          f"{summary.tampered} tampered, {summary.judge_errors} judge errors, mean cost "
           f"${summary.cost[0]:.4f}, median time {summary.wall_s[1]:.1f} s; rows in {where}")
+
+
+def bench_report(out: Path) -> None:
+    """`bench report`: the summary of a run's results, its groups and its unjudged tasks."""
+    rows = read_rows(_existing(out))
+    models = sorted({str(r.get("model", "")) for r in rows})
+    print_summary(summarize(rows), ", ".join(models), results_path(out))
+    print_groups(rows)
+    print_not_judged(rows)
+
+
+def print_not_judged(rows: list[dict[str, Any]]) -> None:
+    """One line per task whose change tampered with the judge or whose report was off."""
+    for row in rows:
+        if row.get("verdict") == "tampered":
+            files = "; ".join(f"{p}: {why}" for p, why in row.get("tampered", {}).items())
+            print(f"tampered: {row['instance_id']} ({files})")
+        elif row.get("verdict") == "judge error":
+            print(f"judge error: {row['instance_id']}: {row.get('judge_error', '')}")
 
 
 def print_groups(rows: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ SANDBOX_HELP = "Sandbox backend: auto, bwrap or none."
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `bench` sub-app with `synth`, `mine`, `localize`, `run` and `compare`."""
+    """Add the `bench` sub-app with `synth`, `mine`, `localize`, `run`, `compare` and `report`."""
     bench = typer.Typer(help="Synthesize bug tasks and measure the agent on them.",
                         no_args_is_help=True)
     app.add_typer(bench, name="bench")
@@ -99,7 +99,7 @@ def _register_mine(bench: typer.Typer) -> None:
 
 
 def _register_run(bench: typer.Typer) -> None:
-    """Add `bench run` and `bench compare`."""
+    """Add `bench run`, `bench compare` and `bench report`."""
 
     @bench.command("run")
     def run_cmd(
@@ -154,3 +154,12 @@ def _register_run(bench: typer.Typer) -> None:
         from agent.bench.run_cli import bench_compare
 
         bench_compare(a, b)
+
+    @bench.command("report")
+    def report_cmd(
+        out: Path = typer.Argument(..., help="Results of a run (results.jsonl or its --out)."),
+    ) -> None:
+        """The run's summary, by kind and project, and the tasks judged tampered or in error."""
+        from agent.bench.run_cli import bench_report
+
+        bench_report(out)
