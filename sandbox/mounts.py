@@ -193,8 +193,8 @@ def _hide_again(workspace: Path, homes: list[Path], visible: list[Path]) -> list
     args: list[str] = []
     if os.geteuid() == 0:
         for pattern in SYSTEM_SECRETS:
-            for secret in glob.glob(pattern):
-                args += _blank(Path(secret))
+            for found in glob.glob(pattern):
+                args += _blank(Path(found))
     for home in homes:
         for name in HOME_SECRETS:
             secret = home / name
