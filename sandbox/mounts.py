@@ -69,7 +69,7 @@ def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
                   str(CODE_ROOT), *path_var.split(os.pathsep)]
     candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
     candidates += [str(Path(r) / "toolchains") for r in
-                   ([rustup] if rustup else [home / ".rustup" for home in homes])]
+                   ([Path(rustup)] if rustup else [home / ".rustup" for home in homes])]
     hidden = [*homes, Path("/tmp").resolve()]
     keep: list[Path] = []
     for candidate in candidates:
