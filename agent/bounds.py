@@ -26,6 +26,7 @@ class TimedModel:
     def __init__(self, model: Model, budget: Budget) -> None:
         self.inner = model
         self.budget = budget
+        self.name = model.name
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -44,6 +45,12 @@ class TimedSandbox:
     def __init__(self, sandbox: Sandbox, budget: Budget) -> None:
         self.inner = sandbox
         self.budget = budget
+        self.policy = sandbox.policy
+
+    @property
+    def backend(self) -> str:
+        """The wrapped sandbox's backend."""
+        return self.inner.backend
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
