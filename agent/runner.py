@@ -45,7 +45,8 @@ class SolveOptions:
 
     task: str = ""
     cwd: Path = field(default_factory=Path.cwd)
-    overrides: dict[str, object] = field(default_factory=dict)  # config settings from the command line
+    # config settings from the command line
+    overrides: dict[str, object] = field(default_factory=dict)
     allow_dirty: bool = False
     result: str = "leave"
     branch: str | None = None
