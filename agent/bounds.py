@@ -16,7 +16,7 @@ from agent.budget import Budget, BudgetExhausted
 if TYPE_CHECKING:
     from agent.messages import ModelRequest, ModelResponse
     from agent.models import Model, TextSink
-    from sandbox import OutputSink, Result, Sandbox
+    from agent.sandbox import OutputSink, Result, Sandbox
 
 
 class TimedModel:

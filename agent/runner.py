@@ -27,14 +27,14 @@ from agent.scratch import session_scratch
 if TYPE_CHECKING:
     from agent.config import Config
     from agent.events import Event
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.plan import Plan
     from agent.review.inventory import Change
     from agent.review.report import Touched
     from agent.session import SessionStore
     from agent.tree_lock import TreeLock
-    from sandbox import Policy, Sandbox
-    from tools import Registry, ToolContext
+    from agent.sandbox import Policy, Sandbox
+    from agent.tools import Registry, ToolContext
 
 RESULT_MODES = ("leave", "commit", "branch")
 
@@ -103,8 +103,8 @@ def sandbox_policy(root: Path, config: Config, scratch: Path | None = None) -> P
     folders read-only unless `writable_envs`, the session's `scratch` folder writable, the
     process-tree bounds."""
     from agent.config import tree_bounds
-    from sandbox import Policy
-    from sandbox.envs import environment_folders
+    from agent.sandbox import Policy
+    from agent.sandbox.envs import environment_folders
 
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
@@ -116,7 +116,7 @@ def sandbox_policy(root: Path, config: Config, scratch: Path | None = None) -> P
 def sandbox_for(root: Path, config: Config, scratch: Path | None = None) -> Sandbox:
     """The sandbox for commands in `root` under the repository's policy (and `scratch`
     writable, the session's scratch folder)."""
-    from sandbox import create_sandbox
+    from agent.sandbox import create_sandbox
 
     return create_sandbox(sandbox_policy(root, config, scratch), config.sandbox)
 
@@ -131,7 +131,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None =
     pinned (see `agent.gitops.pin`); both are let go on every way out.
     """
     from agent.confine import refuse_home_workspace
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.gitops.pin import pinned
     from agent.tree_lock import locked_tree
 
@@ -282,9 +282,9 @@ def loop_registry(test_command: str | None = None, root: Path | None = None) -> 
     """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
     loop's phase tools; run_tests states the test-id syntax of the runner detected at the
     start (fixed for the session, so the tool schema stays the same in every request)."""
-    from tools import Registry, default_registry
-    from tools.phases import plan_tests, reproduced, submit_plan
-    from tools.runners import run_tests_for
+    from agent.tools import Registry, default_registry
+    from agent.tools.phases import plan_tests, reproduced, submit_plan
+    from agent.tools.runners import run_tests_for
 
     registry = Registry(run_tests_for(t, test_command, root or Path.cwd())
                         if t.name == "run_tests" else t
@@ -313,7 +313,7 @@ def _session_identity(options: SolveOptions, store: SessionStore, config: Config
 
 def _working_copy(home: Workspace, options: SolveOptions, session_id: str) -> Workspace:
     """The tree the session edits: the user's own (clean, or snapshotted) or a new worktree."""
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     if options.resume:
         return home
@@ -373,7 +373,7 @@ def _final_diff(workspace: Workspace, session_id: str, delivery: dict[str, str])
 
 
 def _tool_context(root: Path, box: Sandbox, config: Config, scratch: Path) -> ToolContext:
-    from tools import ToolContext
+    from agent.tools import ToolContext
 
     return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
                        scratch=scratch)

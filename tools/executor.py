@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.messages import ToolCall, ToolResult
-from tools.errors import ToolError
-from tools.registry import Registry
+from agent.tools.errors import ToolError
+from agent.tools.registry import Registry
 
 if TYPE_CHECKING:
-    from tools.context import ToolContext
+    from agent.tools.context import ToolContext
 
 MAX_WORKERS = 8
 

@@ -70,7 +70,7 @@ def load_model(spec: str = DEFAULT_MODEL, record: Path | str | None = None) -> M
     factory: Callable[[str], Model] = getattr(importlib.import_module(module_name), function)
     model = factory(argument.strip())
     if record is not None:
-        from agent.models.record import RecordingModel
+        from agent.models.recording import RecordingModel
 
         model = RecordingModel(model, Path(record))
     return model
