@@ -7,23 +7,32 @@ themselves, so a hung model server or a slow command cannot run past `--max-time
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from agent.budget import Budget, BudgetExhausted
+
+if TYPE_CHECKING:
+    from agent.messages import ModelRequest, ModelResponse
+    from agent.models import Model, TextSink
+    from agent.sandbox import OutputSink, Result, Sandbox
 
 
 class TimedModel:
     """A model whose every request carries the session's deadline (see
     `ModelRequest.deadline`); everything else is the wrapped model's."""
 
-    def __init__(self, model: Any, budget: Budget) -> None:
+    def __init__(self, model: Model, budget: Budget) -> None:
         self.inner = model
         self.budget = budget
+        self.name = model.name
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def complete(self, request, on_text=None):
+    def complete(self, request: ModelRequest, on_text: TextSink | None = None
+                 ) -> ModelResponse:
         """The wrapped model's answer, awaited no longer than the time left."""
         if request.deadline is None or request.deadline > self.budget.deadline:
             request = dataclasses.replace(request, deadline=self.budget.deadline)
@@ -33,15 +42,23 @@ class TimedModel:
 class TimedSandbox:
     """A sandbox whose commands get at most the session's time left."""
 
-    def __init__(self, sandbox: Any, budget: Budget) -> None:
+    def __init__(self, sandbox: Sandbox, budget: Budget) -> None:
         self.inner = sandbox
         self.budget = budget
+        self.policy = sandbox.policy
+
+    @property
+    def backend(self) -> str:
+        """The wrapped sandbox's backend."""
+        return self.inner.backend
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def run(self, argv, cwd=None, timeout=None, network=False, env=None, stdin=None,
-            on_output=None):
+    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
+            timeout: float | None = None, network: bool = False,
+            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
+            on_output: OutputSink | None = None) -> Result:
         """Run as the wrapped sandbox does, with timeout = min(its own, time left)."""
         left = self.budget.time_left()
         if left <= 0:

@@ -14,7 +14,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from agent.errors import UserError
 
@@ -239,7 +239,15 @@ def _validate(config: Config) -> None:
                         f"{config.sandbox!r} (set in {where['sandbox']})")
 
 
-def tree_bounds(config: Config) -> dict[str, int]:
+class TreeBounds(TypedDict):
+    """The `sandbox.Policy` fields that bound one command's whole process tree."""
+
+    tree_memory_mb: int
+    max_processes: int
+    write_cap_mb: int
+
+
+def tree_bounds(config: Config) -> TreeBounds:
     """The `sandbox.Policy` settings that bound each command's whole process tree."""
     return {"tree_memory_mb": config.tree_memory_mb, "max_processes": config.max_processes,
             "write_cap_mb": config.write_cap_mb}

@@ -184,7 +184,7 @@ def to_dict(event: Event) -> dict[str, Any]:
 def from_dict(data: dict[str, Any]) -> Event:
     """Rebuild an event from `to_dict` output (tuples restored from JSON lists)."""
     cls = EVENT_TYPES[data["kind"]]
-    values = {}
+    values: dict[str, Any] = {}  # JSON values, each checked by the event's own type
     for f in fields(cls):
         if f.name in data:
             value = data[f.name]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from agent.config import Config
     from agent.gitops.checkpoints import Workspace
     from agent.models import Model
+    from agent.test_designer import DesignedTests
     from agent.tools.context import ToolContext
     from agent.tools.registry import Registry
 
@@ -68,6 +69,15 @@ class Outcome:
     assumption: str = ""
 
 
+@dataclass
+class _SoFar:
+    """What a run has reached, for the outcome when it stops early."""
+
+    plan: Plan | None = None
+    report: TestReport | None = None
+    baseline: PendingBaseline | None = None
+
+
 def solve(parts: LoopParts) -> Outcome:
     """Run the whole loop on `parts.task` and return how it ended (also emitted as Finished)."""
     return _bounded(parts, lambda state: _attempts(parts, state))
@@ -75,63 +85,63 @@ def solve(parts: LoopParts) -> Outcome:
 
 def resume(parts: LoopParts, messages: list[Message], plan: Plan | None) -> Outcome:
     """Continue a stopped session: its last conversation and plan, the tree as it was left."""
-    def attempt(state: dict) -> Outcome:
+    def attempt(state: _SoFar) -> Outcome:
         repo_map, baseline = localize(parts)
-        state["baseline"] = baseline
+        state.baseline = baseline
         conversation = _new_conversation(parts, repo_map, baseline,
                                          history=_last_conversation(messages))
         conversation.say(prompts.render("resumed"))
         current = plan or Plan(reading="(resumed without a plan)", steps=["finish the task"])
-        state["plan"] = current
+        state.plan = current
         report = code_and_test(parts, conversation, current, baseline, None, None)
-        state["report"] = report
+        state.report = report
         return _judged(parts, current, report)
     return _bounded(parts, attempt)
 
 
-def _bounded(parts: LoopParts, attempt: Callable[[dict], Outcome]) -> Outcome:
+def _bounded(parts: LoopParts, attempt: Callable[[_SoFar], Outcome]) -> Outcome:
     """Run `attempt`, turning budget stops and interrupts into outcomes; emit Finished.
     A baseline still running is stopped first, on every way out."""
-    state: dict = {"plan": None, "report": None, "baseline": None}
+    state = _SoFar()
     try:
         outcome = attempt(state)
     except BudgetExhausted as stop:
-        outcome = Outcome("budget_exhausted", str(stop), plan=state["plan"], report=state["report"])
+        outcome = Outcome("budget_exhausted", str(stop), plan=state.plan, report=state.report)
     except (Interrupted, KeyboardInterrupt) as stop:
-        outcome = Outcome("interrupted", str(stop) or "interrupted", plan=state["plan"],
-                          report=state["report"])
+        outcome = Outcome("interrupted", str(stop) or "interrupted", plan=state.plan,
+                          report=state.report)
     except UserError as problem:  # e.g. the model provider refused: say why, stay resumable
-        outcome = Outcome("error", str(problem), plan=state["plan"], report=state["report"])
+        outcome = Outcome("error", str(problem), plan=state.plan, report=state.report)
     finally:
-        if state["baseline"] is not None:
-            state["baseline"].stop()
+        if state.baseline is not None:
+            state.baseline.stop()
     parts.emit(PhaseChanged("finish"))
     try:
         diff = parts.workspace.diff(parts.session_id)
     except SessionEnding as problem:  # no git may run on a tampered repository
-        outcome = Outcome("error", str(problem), plan=state["plan"], report=state["report"])
+        outcome = Outcome("error", str(problem), plan=state.plan, report=state.report)
         diff = ""
     parts.emit(Finished(outcome.status, outcome.stop_reason, outcome.summary, diff))
     return outcome
 
 
-def _attempts(parts: LoopParts, state: dict) -> Outcome:
+def _attempts(parts: LoopParts, state: _SoFar) -> Outcome:
     """Up to p plans, each with up to d debug rounds."""
     config = parts.config
     repo_map, baseline = localize(parts)
-    state["baseline"] = baseline
+    state.baseline = baseline
     summary = ""
     for plan_number in range(1, config.max_plans + 1):
         conversation = _new_conversation(parts, repo_map, baseline)
         plan = make_plan(parts, conversation, summary, plan_number, baseline)
-        state["plan"] = plan
+        state.plan = plan
         reproduction = (_already_failing(parts, plan, baseline)
                         or reproduce(parts, conversation, baseline)
                         if _wants_reproduction(parts, plan) else None)
         baseline.wait()  # the designer writes its test file: after the start tree's run
         designed = test_designer.design_tests(parts, plan) if config.independent_tests else None
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
-        state["report"] = report
+        state.report = report
         if report.ok:
             return _judged(parts, plan, report, designed)
         _show_plan(parts, plan, "failed")
@@ -140,10 +150,11 @@ def _attempts(parts: LoopParts, state: dict) -> Outcome:
             parts.workspace.undo_to_start(parts.session_id)
     return Outcome("not_solved",
                    f"tests still fail after {config.max_plans} plans of "
-                   f"{config.debug_rounds} debug rounds", summary, state["plan"], state["report"])
+                   f"{config.debug_rounds} debug rounds", summary, state.plan, state.report)
 
 
-def _judged(parts: LoopParts, plan: Plan, report: TestReport, designed=None) -> Outcome:
+def _judged(parts: LoopParts, plan: Plan, report: TestReport,
+            designed: DesignedTests | None = None) -> Outcome:
     """The outcome of a plan whose tests ran: solved only if they pass."""
     _show_plan(parts, plan, "done" if report.ok else "failed")
     if not report.ok:
@@ -187,7 +198,8 @@ def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number
     return plan
 
 
-def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> list[str] | None:
+def reproduce(parts: LoopParts, conversation: Conversation, baseline: PendingBaseline
+              ) -> list[str] | None:
     """Have the model write (or name) tests that fail now; confirm each fails by running them."""
     parts.emit(PhaseChanged("reproduce"))
     report = baseline.wait()
@@ -210,7 +222,8 @@ def reproduce(parts: LoopParts, conversation: Conversation, baseline) -> list[st
 
 
 def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
-                  baseline, reproduction: list[str] | None, designed) -> TestReport:
+                  baseline: PendingBaseline, reproduction: list[str] | None,
+                  designed: DesignedTests | None) -> TestReport:
     """Code, then test; on failure debug from a real trace, up to d rounds. Planned tests
     that do not exist are named to the model once, and that is no debug round."""
     parts.emit(PhaseChanged("code"))
@@ -344,7 +357,7 @@ def _settle_reading(parts: LoopParts, conversation: Conversation, plan: Plan) ->
     parts.emit(QuestionAsked(question, tuple(plan.readings), plan.assumption))
 
 
-def _checkpoint(parts: LoopParts, calls) -> None:
+def _checkpoint(parts: LoopParts, calls: list[ToolCall]) -> None:
     """After a turn that may have changed files: a git checkpoint and an event per changed file."""
     parts.ctx.take_changed_files()
     if all((tool := parts.registry.get(call.name)) is None or tool.read_only for call in calls):

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent import loop
 from agent.bounds import TimedModel, TimedSandbox
@@ -23,6 +24,18 @@ from agent.models import Model
 from agent.preflight import check_before_session
 from agent.scratch import session_scratch
 
+if TYPE_CHECKING:
+    from agent.config import Config
+    from agent.events import Event
+    from agent.gitops.checkpoints import Workspace
+    from agent.plan import Plan
+    from agent.review.inventory import Change
+    from agent.review.report import Touched
+    from agent.sandbox import Policy, Sandbox
+    from agent.session import SessionStore
+    from agent.tools import Registry, ToolContext
+    from agent.tree_lock import TreeLock
+
 RESULT_MODES = ("leave", "commit", "branch")
 
 
@@ -32,7 +45,8 @@ class SolveOptions:
 
     task: str = ""
     cwd: Path = field(default_factory=Path.cwd)
-    overrides: dict = field(default_factory=dict)  # config settings from the command line
+    # config settings from the command line
+    overrides: dict[str, object] = field(default_factory=dict)
     allow_dirty: bool = False
     result: str = "leave"
     branch: str | None = None
@@ -53,13 +67,13 @@ class SessionResult:
     outcome: loop.Outcome
     diff: str
     files: list[str]
-    usage: dict
+    usage: dict[str, float]
     model_calls: int
     duration_s: float
-    delivery: dict
-    touched: list = field(default_factory=list)  # agent.review.report.Touched, every file
+    delivery: dict[str, str]
+    touched: list[Touched] = field(default_factory=list)  # every file
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The JSON document of `agent solve --json`."""
         report = self.outcome.report
         return {
@@ -84,7 +98,7 @@ class SessionResult:
         }
 
 
-def sandbox_policy(root: Path, config, scratch: Path | None = None):
+def sandbox_policy(root: Path, config: Config, scratch: Path | None = None) -> Policy:
     """The sandbox policy for commands in `root` under the repository's config: environment
     folders read-only unless `writable_envs`, the session's `scratch` folder writable, the
     process-tree bounds."""
@@ -96,10 +110,10 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
     return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
                   read_only=read_only, writable=(scratch,) if scratch else (),
                   hidden=tuple(Path(p) for p in config.hidden_paths),
-                  **tree_bounds(config))  # type: ignore[arg-type]  # every value an int
+                  **tree_bounds(config))
 
 
-def sandbox_for(root: Path, config, scratch: Path | None = None):
+def sandbox_for(root: Path, config: Config, scratch: Path | None = None) -> Sandbox:
     """The sandbox for commands in `root` under the repository's policy (and `scratch`
     writable, the session's scratch folder)."""
     from agent.sandbox import create_sandbox
@@ -132,11 +146,13 @@ def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None =
                             guards)
 
 
-def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask: Ask | None,
-                 hooks: ConversationHooks, lock, guards: contextlib.ExitStack) -> SessionResult:
+def _run_guarded(home: Workspace, options: SolveOptions, sinks: list[EventSink],
+                 ask: Ask | None, hooks: ConversationHooks, lock: TreeLock | None,
+                 guards: contextlib.ExitStack) -> SessionResult:
     from agent.config import load_config
     from agent.gitops.pin import pinned
-    from agent.mcp import server_specs, session_servers
+    from agent.mcp import session_servers
+    from agent.mcp.settings import server_specs
     from agent.session import SessionStore
 
     started = time.monotonic()
@@ -178,9 +194,9 @@ def _run_guarded(home, options: SolveOptions, sinks: list[EventSink], ask: Ask |
     )
 
 
-def _loop_parts(workspace, config, model, store, session_id: str, task: str, resumed,
-                sinks: list[EventSink], ask: Ask | None,
-                hooks: ConversationHooks) -> loop.LoopParts:
+def _loop_parts(workspace: Workspace, config: Config, model: Model, store: SessionStore,
+                session_id: str, task: str, resumed: str | None, sinks: list[EventSink],
+                ask: Ask | None, hooks: ConversationHooks) -> loop.LoopParts:
     """The session's starting checkpoint, its bounded sandbox and model, and the loop's parts."""
     from agent.config import project_instructions
 
@@ -204,7 +220,8 @@ def _loop_parts(workspace, config, model, store, session_id: str, task: str, res
     return parts
 
 
-def _stored(hooks: ConversationHooks, store, session_id: str) -> ConversationHooks:
+def _stored(hooks: ConversationHooks, store: SessionStore, session_id: str
+            ) -> ConversationHooks:
     """The front end's hooks, with every message appended to the session's store first."""
     theirs = hooks.on_message
 
@@ -214,7 +231,8 @@ def _stored(hooks: ConversationHooks, store, session_id: str) -> ConversationHoo
     return replace(hooks, on_message=on_message)
 
 
-def _keep_ignored(root: Path, session_id: str, start: str, config, read_only) -> None:
+def _keep_ignored(root: Path, session_id: str, start: str, config: Config,
+                  read_only: tuple[Path, ...]) -> None:
     """Keep the git-ignored files (within the size cap) so `undo --to-start` restores them."""
     from agent.gitops.ignored import keep_ignored
     from agent.gitops.plumbing import tree_of
@@ -224,12 +242,12 @@ def _keep_ignored(root: Path, session_id: str, start: str, config, read_only) ->
                  skip)
 
 
-def _watch_files(parts) -> None:
+def _watch_files(parts: loop.LoopParts) -> None:
     """Every file a command or edit touches becomes a `FilesTouched` event, for the review."""
     from agent.events import FilesTouched
     from agent.review.marks import runs_code
 
-    def touched(source: str, changes) -> None:
+    def touched(source: str, changes: list[Change]) -> None:
         files = tuple({"path": c.path, "change": c.change, "runs_code": runs_code(c.path)}
                       for c in changes)
         parts.emit(FilesTouched(source, files))
@@ -238,7 +256,7 @@ def _watch_files(parts) -> None:
     parts.ctx.sandbox.baseline()
 
 
-def _touched(root: Path, session_id: str, store) -> list:
+def _touched(root: Path, session_id: str, store: SessionStore) -> list[Touched]:
     from agent.review.report import session_touched
 
     return session_touched(root, session_id, store.events(session_id))
@@ -260,7 +278,7 @@ def _check_pins(*roots: Path) -> None:
             pin.check()
 
 
-def loop_registry(test_command: str | None = None, root: Path | None = None):
+def loop_registry(test_command: str | None = None, root: Path | None = None) -> Registry:
     """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
     loop's phase tools; run_tests states the test-id syntax of the runner detected at the
     start (fixed for the session, so the tool schema stays the same in every request)."""
@@ -277,7 +295,8 @@ def loop_registry(test_command: str | None = None, root: Path | None = None):
     return registry
 
 
-def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
+def _session_identity(options: SolveOptions, store: SessionStore, config: Config
+                      ) -> tuple[str, str]:
     if options.resume:
         record = store.get(options.resume)  # a session whose process died reads interrupted
         if record.status == "running" and record.owner_pid > 0:
@@ -292,7 +311,7 @@ def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
                         session_id=options.session_id), options.task
 
 
-def _working_copy(home, options: SolveOptions, session_id: str):
+def _working_copy(home: Workspace, options: SolveOptions, session_id: str) -> Workspace:
     """The tree the session edits: the user's own (clean, or snapshotted) or a new worktree."""
     from agent.gitops.checkpoints import Workspace
 
@@ -307,7 +326,7 @@ def _working_copy(home, options: SolveOptions, session_id: str):
 
 
 @contextlib.contextmanager
-def _marked_if_it_fails(store, session_id: str) -> Iterator[None]:
+def _marked_if_it_fails(store: SessionStore, session_id: str) -> Iterator[None]:
     """Mark the session as it ended when something escapes the loop (an interrupt, a full
     disk, a failed delivery), so it is never left `running`."""
     try:
@@ -325,9 +344,10 @@ def _marked_if_it_fails(store, session_id: str) -> Iterator[None]:
         raise
 
 
-def _deliver(home, workspace, options, session_id, outcome, task) -> dict:
+def _deliver(home: Workspace, workspace: Workspace, options: SolveOptions, session_id: str,
+             outcome: loop.Outcome, task: str) -> dict[str, str]:
     """Leave, commit or branch the change (only a solved one is committed)."""
-    delivery: dict = {"mode": options.result}
+    delivery = {"mode": options.result}
     if workspace.root != home.root:
         delivery["worktree"] = str(workspace.root)
     if outcome.status != "solved" or options.result == "leave":
@@ -343,7 +363,7 @@ def _deliver(home, workspace, options, session_id, outcome, task) -> dict:
     return delivery
 
 
-def _final_diff(workspace, session_id: str, delivery: dict) -> str:
+def _final_diff(workspace: Workspace, session_id: str, delivery: dict[str, str]) -> str:
     if delivery.get("commit"):
         from agent.gitops.plumbing import run_git
 
@@ -352,20 +372,20 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
     return workspace.diff(session_id)
 
 
-def _tool_context(root: Path, box, config, scratch: Path):
+def _tool_context(root: Path, box: Sandbox, config: Config, scratch: Path) -> ToolContext:
     from agent.tools import ToolContext
 
     return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
                        scratch=scratch)
 
 
-def _load_model(spec: str, record: Path | None):
+def _load_model(spec: str, record: Path | None) -> Model:
     from agent.models import load_model
 
     return load_model(spec, record=record)
 
 
-def _last_plan(store, session_id: str):
+def _last_plan(store: SessionStore, session_id: str) -> Plan | None:
     from agent.plan import Plan
 
     plans = [e for e in store.events(session_id) if isinstance(e, PlanUpdated)]
@@ -377,7 +397,7 @@ def _last_plan(store, session_id: str):
 
 
 def _fan_out(sinks: list[EventSink]) -> EventSink:
-    def emit(event) -> None:
+    def emit(event: Event) -> None:
         for sink in sinks:
             sink(event)
     return emit

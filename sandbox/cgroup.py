@@ -79,7 +79,9 @@ def _mounts(kind: str) -> list[tuple[Path, set[str]]]:
 
 def _v2() -> Hierarchy | None:
     own = _own_groups().get("")
-    for mount, _ in _mounts("cgroup2") if own is not None else []:
+    if own is None:
+        return None
+    for mount, _ in _mounts("cgroup2"):
         folder = mount / own.lstrip("/")
         try:
             delegated = set((folder / "cgroup.subtree_control").read_text().split())

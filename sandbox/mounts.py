@@ -70,7 +70,7 @@ def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
                   str(CODE_ROOT), *path_var.split(os.pathsep)]
     candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
     candidates += [str(Path(r) / "toolchains") for r in
-                   ([rustup] if rustup else [home / ".rustup" for home in homes])]
+                   ([Path(rustup)] if rustup else [home / ".rustup" for home in homes])]
     hidden = [*homes, Path("/tmp").resolve()]
     keep: list[Path] = []
     for candidate in candidates:
@@ -194,8 +194,8 @@ def _hide_again(workspace: Path, homes: list[Path], visible: list[Path]) -> list
     args: list[str] = []
     if os.geteuid() == 0:
         for pattern in SYSTEM_SECRETS:
-            for secret in glob.glob(pattern):
-                args += _blank(Path(secret))
+            for found in glob.glob(pattern):
+                args += _blank(Path(found))
     for home in homes:
         for name in HOME_SECRETS:
             secret = home / name

@@ -148,7 +148,7 @@ class CommandStopper:
             self._running.discard(pid)
 
 
-def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, CappedBuffer],
+def _pump(proc: subprocess.Popen[bytes], stdin: bytes | None, buffers: dict[str, CappedBuffer],
           watch: _Watch, on_output: OutputSink | None) -> None:
     """Move bytes until both output pipes close, or the watch gives up on them."""
     selector = selectors.DefaultSelector()
@@ -157,14 +157,15 @@ def _pump(proc: subprocess.Popen, stdin: bytes | None, buffers: dict[str, Capped
         os.set_blocking(pipe.fileno(), False)
         selector.register(pipe, selectors.EVENT_READ, name)
     pending = memoryview(stdin or b"")
-    if proc.stdin is not None:
-        os.set_blocking(proc.stdin.fileno(), False)
-        selector.register(proc.stdin, selectors.EVENT_WRITE, "stdin")
+    stdin_pipe = proc.stdin
+    if stdin_pipe is not None:
+        os.set_blocking(stdin_pipe.fileno(), False)
+        selector.register(stdin_pipe, selectors.EVENT_WRITE, "stdin")
     with selector:
         while selector.get_map() and watch.check():
             for key, _ in selector.select(max(watch.wait_s(), 0)):
-                if key.data == "stdin":
-                    pending = _feed(selector, key.fileobj, pending)
+                if key.data == "stdin" and stdin_pipe is not None:
+                    pending = _feed(selector, stdin_pipe, pending)
                     continue
                 data = os.read(key.fd, CHUNK)
                 if not data:
@@ -192,7 +193,7 @@ def _feed(selector: selectors.BaseSelector, pipe: IO[bytes], pending: memoryview
     return pending
 
 
-def _wait_until(proc: subprocess.Popen, watch: _Watch) -> None:
+def _wait_until(proc: subprocess.Popen[bytes], watch: _Watch) -> None:
     """Wait for a command that closed its output but may still run, as the watch says."""
     while watch.stopped is None and watch.check():
         try:

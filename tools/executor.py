@@ -13,11 +13,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.messages import ToolCall, ToolResult
 from agent.tools.errors import ToolError
 from agent.tools.registry import Registry
+
+if TYPE_CHECKING:
+    from agent.tools.context import ToolContext
 
 MAX_WORKERS = 8
 
@@ -36,7 +40,7 @@ class Node:
     valid: bool
 
 
-def plan_turn(calls: list[ToolCall], registry: Registry, root: Any) -> list[set[int]]:
+def plan_turn(calls: list[ToolCall], registry: Registry, root: Path) -> list[set[int]]:
     """For each call, the indices of the earlier calls it must wait for."""
     nodes = [_node(i, call, registry, root) for i, call in enumerate(calls)]
     deps: list[set[int]] = []
@@ -51,7 +55,7 @@ def plan_turn(calls: list[ToolCall], registry: Registry, root: Any) -> list[set[
 def execute_turn(
     calls: list[ToolCall],
     registry: Registry,
-    ctx: Any,
+    ctx: ToolContext,
     on_start: OnStart | None = None,
     on_finish: OnFinish | None = None,
 ) -> list[ToolResult]:
@@ -78,13 +82,14 @@ def execute_turn(
     return [results[i] for i in range(len(calls))]
 
 
-def _timed_run(registry: Registry, call: ToolCall, ctx: Any) -> tuple[ToolResult, float]:
+def _timed_run(registry: Registry, call: ToolCall, ctx: ToolContext
+               ) -> tuple[ToolResult, float]:
     started = time.perf_counter()
     result = registry.run(call, ctx)
     return result, time.perf_counter() - started
 
 
-def _node(index: int, call: ToolCall, registry: Registry, root: Any) -> Node:
+def _node(index: int, call: ToolCall, registry: Registry, root: Path) -> Node:
     try:
         found, arguments = registry.check(call)
     except ToolError:

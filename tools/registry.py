@@ -21,7 +21,8 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from agent.errors import SessionEnding
 from agent.messages import ToolCall, ToolResult, ToolSpec
@@ -29,6 +30,9 @@ from agent.models import arguments_error
 from agent.tools.errors import ToolError
 from agent.tools.output import cap
 from agent.tools.paths import display
+
+if TYPE_CHECKING:
+    from agent.tools.context import ToolContext
 
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 _MISSING = inspect.Parameter.empty
@@ -68,7 +72,7 @@ class Tool:
     # A JSON schema given as is (an MCP server's tool); its arguments are the server's to check.
     input_schema: dict[str, Any] | None = None
 
-    def __call__(self, ctx: Any, *args: Any, **kwargs: Any) -> str:
+    def __call__(self, ctx: ToolContext, *args: object, **kwargs: object) -> str:
         return self.func(ctx, *args, **kwargs)
 
     def spec(self) -> ToolSpec:
@@ -89,7 +93,7 @@ class Tool:
         schema = {"type": "object", "properties": properties, "required": required}
         return ToolSpec(self.name, self.description, schema)
 
-    def footprint(self, arguments: dict[str, Any], root: Any) -> tuple[str, ...]:
+    def footprint(self, arguments: dict[str, Any], root: Path) -> tuple[str, ...]:
         """Repo-relative paths this call touches; `("",)` means the whole workspace."""
         if self.path_args is None:
             return ("",)
@@ -215,7 +219,7 @@ class Registry:
             )
         return found, check_arguments(found, call.arguments)
 
-    def run(self, call: ToolCall, ctx: Any) -> ToolResult:
+    def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         """Run one call; every failure becomes an error result, output is capped."""
         limit = getattr(ctx, "max_output_chars", None) or 20_000
         try:
@@ -231,7 +235,7 @@ class Registry:
         return ToolResult(call.id, cap(str(output), limit))
 
 
-def check_arguments(found: Tool, arguments: Any) -> dict[str, Any]:
+def check_arguments(found: Tool, arguments: object) -> dict[str, Any]:
     """Arguments checked against the tool's parameters (ints accepted where floats are)."""
     if not isinstance(arguments, dict):
         raise ToolError(f"arguments must be a JSON object. {found.signature_help()}")
@@ -258,7 +262,7 @@ def check_arguments(found: Tool, arguments: Any) -> dict[str, Any]:
     return checked
 
 
-def _coerce(value: Any, annotation: Any) -> Any:
+def _coerce(value: object, annotation: Any) -> object:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
@@ -284,7 +288,7 @@ def _coerce(value: Any, annotation: Any) -> Any:
     return value
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: object) -> str:
     names = {bool: "boolean", int: "integer", float: "number", str: "string",
              list: "array", dict: "object", type(None): "null"}
     return names.get(type(value), type(value).__name__)

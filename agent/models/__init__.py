@@ -67,7 +67,8 @@ def load_model(spec: str = DEFAULT_MODEL, record: Path | str | None = None) -> M
         raise ModelError(f"unknown model {spec!r}: start it with one of {known} "
                          f"(for example {DEFAULT_MODEL})")
     module_name, _, function = target.partition(":")
-    model = getattr(importlib.import_module(module_name), function)(argument.strip())
+    factory: Callable[[str], Model] = getattr(importlib.import_module(module_name), function)
+    model = factory(argument.strip())
     if record is not None:
         from agent.models.recording import RecordingModel
 
@@ -84,7 +85,7 @@ def tool_call_from_json(call_id: str, name: str, raw: str) -> ToolCall:
         problem = "" if isinstance(value, dict) else f"expected an object, got {type(value).__name__}"
     except json.JSONDecodeError as error:
         value, problem = None, str(error)
-    if not problem:
+    if isinstance(value, dict):  # valid JSON, an object
         return ToolCall(call_id, name, value)
     shown = raw if len(raw) <= 300 else raw[:300] + "..."
     message = (f"the arguments of {name} were not valid JSON ({problem}); they were: {shown}\n"
