@@ -230,10 +230,10 @@ def _cut(line: str) -> str:
     return line[:LINE_WIDTH] + "…"
 
 
-def assert_snapshot(name: str, text: str) -> None:
-    """`text` equals tests/snapshots/sessions/NAME.txt; AGENT_UPDATE_SNAPSHOTS=1 rewrites it."""
-    checked_in = SNAPSHOTS / "sessions" / f"{name}.txt"
-    latest = SNAPSHOTS / "latest" / "sessions" / f"{name}.txt"
+def assert_snapshot(name: str, text: str, root: Path = SNAPSHOTS) -> None:
+    """`text` equals ROOT/sessions/NAME.txt; AGENT_UPDATE_SNAPSHOTS=1 rewrites it."""
+    checked_in = root / "sessions" / f"{name}.txt"
+    latest = root / "latest" / "sessions" / f"{name}.txt"
     latest.parent.mkdir(parents=True, exist_ok=True)
     latest.write_text(text)
     if os.environ.get("AGENT_UPDATE_SNAPSHOTS") == "1":
