@@ -203,7 +203,7 @@ def _lines(step: Step) -> list[str]:
     for text in step.told:
         for paragraph in re.split(r"\n\s*\n", text):
             if paragraph.strip():
-                lines.append(f"  told: {_first_line(paragraph)}")
+                lines.append("  told: " + " ".join(paragraph.split()))  # however it wraps
                 named = list(dict.fromkeys(TEST_ID.findall(paragraph)))
                 if named:
                     lines.append("    naming " + ", ".join(named))
@@ -218,14 +218,13 @@ def _run(run: ev.TestsRun) -> str:
 
 
 def _first_line(text: str) -> str:
-    """A paragraph's first line (with the next one when it ends in a colon), cut to size."""
-    lines = text.strip().splitlines() or [""]
-    return " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
+    return (text.strip().splitlines() or [""])[0]
 
 
 def _cut(line: str) -> str:
-    """A told line cut to size (its test ids follow on a line of their own)."""
-    if not line.startswith("  told: ") or len(line) <= LINE_WIDTH:
+    """A told or answered line cut to size; test runs stay whole (their verdicts), and the
+    test ids a told paragraph names follow on a line of their own."""
+    if line.startswith("  ran ") or len(line) <= LINE_WIDTH:
         return line
     return line[:LINE_WIDTH] + "…"
 
