@@ -13,6 +13,7 @@ from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests import sandbox_kit, solve_kit
 from tests.sandbox_kit import needs_bwrap
+from tests.session_snapshot import Recorder
 from tests.test_tools_helpers import call, make_ctx, make_repo
 
 pytestmark = needs_bwrap
@@ -196,26 +197,28 @@ def test_a_tracked_folder_swapped_for_a_link_out_is_not_read_into_checkpoints(ar
 
 def test_a_fifo_planted_by_a_command_does_not_hang_the_agent(area, home):
     repo = solve_kit.make_repo(area / "repo")
-    model = ScriptedModel([solve_kit.plan(),
-                           solve_kit.turn("", ("run_command", {"command": "mkfifo pipe"})),
-                           solve_kit.turn("", ("read_file", {"path": "pipe"})),
-                           solve_kit.edit(), solve_kit.finish()])
-    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
+    model = Recorder([solve_kit.plan(),
+                      solve_kit.turn("", ("run_command", {"command": "mkfifo pipe"})),
+                      solve_kit.turn("", ("read_file", {"path": "pipe"})),
+                      solve_kit.edit(), solve_kit.finish()])
+    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model.model), [])
     assert result.outcome.status == "solved"
-    assert "not a regular file" in repr(model.requests[3])
+    refused = model.result("read_file")
+    assert refused.is_error and "not a regular file" in refused.content
 
 
 def test_the_models_tools_cannot_write_or_delete_in_the_agents_own_folder(area, home):
     repo = solve_kit.make_repo(area / "repo")
-    model = ScriptedModel([
+    model = Recorder([
         solve_kit.plan(),
         solve_kit.turn("", ("delete_file", {"path": ".agent/sessions.sqlite"})),
         solve_kit.turn("", ("create_file", {"path": ".agent/session.lock", "content": "x",
                                             "overwrite": True})),
         solve_kit.edit(), solve_kit.finish()])
-    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
-    assert repr(model.requests[2]).count("is inside .agent") == 1
-    assert repr(model.requests[3]).count("is inside .agent") == 2
+    result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model.model), [])
+    for tool in ("delete_file", "create_file"):
+        refused = model.result(tool)
+        assert refused.is_error and "is inside .agent" in refused.content, tool
     listed = subprocess.run([sys.executable, "-m", "agent", "sessions"], cwd=repo,
                             capture_output=True, text=True)
     assert result.session_id in listed.stdout

@@ -14,11 +14,11 @@ import pytest
 from agent import events as ev
 from agent.mcp.settings import server_specs
 from agent.mcp.trust import approve, is_approved
-from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from agent.tui.oversight import Oversight, Verdict
 from tests.mcp_kit import mcp_json, stdio_entry, write_servers
-from tests.solve_kit import edit, finish, make_repo, plan, texts, turn
+from tests.session_snapshot import Recorder
+from tests.solve_kit import edit, finish, make_repo, plan, turn
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 ROOT = Path(__file__).parents[1]
@@ -34,10 +34,10 @@ def repo(tmp_path, monkeypatch):
 
 
 def solve(repo, answers, **options):
-    model = ScriptedModel(answers)
-    events = []
-    result = run_session(SolveOptions(task=TASK, cwd=repo, model=model), [events.append], **options)
-    return result, model, events
+    model = Recorder(answers)
+    result = run_session(SolveOptions(task=TASK, cwd=repo, model=model.model), [model.sink],
+                         **options)
+    return result, model, model.events
 
 
 def test_the_model_calls_a_server_tool_and_sees_its_answer(repo):
@@ -46,7 +46,7 @@ def test_the_model_calls_a_server_tool_and_sees_its_answer(repo):
         plan(), turn("", ("kit__lookup", {"key": "limit"})), edit(), finish()])
     assert result.outcome.status == "solved", result.outcome
     assert "kit__lookup" in [t.name for t in model.requests[0].tools]
-    assert "value of limit is 42" in texts(model.requests[2])
+    assert model.result("kit__lookup").content == "value of limit is 42"  # what the model saw
     finished = [e for e in events if isinstance(e, ev.ToolCallFinished) and e.name == "kit__lookup"]
     assert finished and finished[0].output == "value of limit is 42" and not finished[0].is_error
 
@@ -100,7 +100,9 @@ def test_in_suggest_mode_a_writing_tool_waits_for_the_person(repo, tmp_path):
         edit(), finish()], hooks=oversight.hooks())
     assert result.outcome.status == "solved"
     assert asked[0] == "kit__note" and "kit__lookup" not in asked
-    assert "rejected this call: no notes today" in texts(model.requests[2])
+    refused = model.result("kit__note")  # the person's reason is the refused call's result
+    assert refused.is_error and "no notes today" in refused.content
+    assert not model.result("kit__lookup").is_error
     assert not (tmp_path / "servers" / "notes.txt").exists()
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 
 from agent import events as ev
-from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from agent.tools.run import missing_tests
-from tests.solve_kit import CALC, CALC_TESTS, QUIET, edit, finish, make_repo, plan, texts, turn
+from tests.session_snapshot import Recorder
+from tests.solve_kit import CALC, CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
 from tests.test_tools_helpers import make_ctx
 from tests.test_tools_helpers import make_repo as make_plain_repo
 
@@ -27,15 +27,11 @@ ONE_PLAN = QUIET + "debug_rounds = 1\nmax_plans = 1\n"
 
 
 def solve(repo, answers, task=TASK):
-    """Run a session in-process; returns (result, model, events)."""
-    model = ScriptedModel(answers)
-    events: list = []
-    result = run_session(SolveOptions(task=task, cwd=repo, model=model), [events.append])
-    return result, model, events
-
-
-def tool_results(request) -> list:
-    return [p for m in request.messages for p in m.parts if hasattr(p, "is_error")]
+    """Run a session in-process; returns (result, recorder, events)."""
+    recorder = Recorder(answers)
+    result = run_session(SolveOptions(task=task, cwd=repo, model=recorder.model),
+                         [recorder.sink])
+    return result, recorder, recorder.events
 
 
 def targeted_runs(events) -> list[str]:
@@ -48,14 +44,14 @@ def test_a_plan_naming_tests_that_do_not_exist_is_refused_with_the_nearest_ids(t
     result, model, events = solve(repo, [plan(tests=wrong), plan(tests=[INSIDE]), edit(),
                                          finish()])
     assert result.outcome.status == "solved", result.outcome
-    refusal = tool_results(model.requests[1])[-1]
+    refusal = model.result("submit_plan")
     assert refusal.is_error
     assert ("no such test: tests/test_calc.py::load_tests (nearest existing: "
             f"tests/test_calc.py::test_add, {INSIDE})") in refusal.content
     # a file that does not exist: the nearest ids come from the whole suite
     assert f"tests/test_clac.py::test_clamp_inside (nearest existing: {INSIDE}" in refusal.content
     assert "new_tests the ones you will write" in refusal.content
-    assert len(model.requests) == 4  # corrected in the next turn; no phase lost
+    model.check("plan_tests_refused_then_corrected")  # corrected in the next turn, no phase lost
     assert targeted_runs(events)[-1].endswith(INSIDE)  # the corrected plan's test ran
 
 
@@ -63,12 +59,11 @@ def test_a_new_test_never_written_is_named_at_verify_and_costs_no_debug_round(tm
     repo = make_repo(tmp_path / "r", ONE_PLAN)
     result, model, events = solve(repo, [plan(new_tests=[ABOVE]), edit(), finish(), finish()])
     assert result.outcome.status == "solved", result.outcome  # the change itself is right
-    told = texts(model.requests[3])
-    assert "tests your plan names do not exist, so they did not run (not a failure)" in told
-    assert f"- {ABOVE} (nearest existing: {INSIDE}" in told
-    every_prompt = "\n".join(texts(r) for r in model.requests)
-    assert "Phase: debug" not in every_prompt and "still fail" not in every_prompt
-    assert len(model.requests) == 4  # plan, edit, finish, finish: told once, then accepted
+    # plan, edit, finish, finish: told once that the test does not exist (no debug round),
+    # then accepted
+    model.check("plan_tests_missing_named_at_verify")
+    assert f"{ABOVE} (nearest existing: {INSIDE}" in model.step("test").text
+    assert "debug" not in [step.phase for step in model.steps()]
     assert f"NO SUCH TEST {ABOVE}" in result.outcome.summary
     assert result.to_dict()["tests"]["missing"] == [ABOVE]
     assert ("test", f"no such test: {ABOVE}") in [
@@ -87,12 +82,12 @@ def test_the_plans_tests_can_be_changed_in_the_code_phase(tmp_path):
         edit(), finish(),
     ])
     assert result.outcome.status == "solved", result.outcome
-    refusal = tool_results(model.requests[2])[-1]
+    refusal = model.result("plan_tests")
     assert refusal.is_error
     assert f"no such test: {named_wrong} (nearest existing: " in refusal.content
-    assert not tool_results(model.requests[4])[-1].is_error
+    assert not model.result("plan_tests", 1).is_error
     assert targeted_runs(events)[-1].endswith(ABOVE)  # verify ran the changed list
-    assert len(model.requests) == 6  # no "do not exist" turn for the dropped name
+    model.check("plan_tests_changed_in_code")  # no "do not exist" turn for the dropped name
     assert ("test", f"the plan's tests are now: {ABOVE}") in [
         (e.phase, e.detail) for e in events if isinstance(e, ev.PhaseChanged)]
 
@@ -114,12 +109,11 @@ def test_two_reproductions_each_must_fail_first_and_both_must_pass(tmp_path):
         fix_below, finish(),
     ], task="clamp() returns the wrong bound on both sides of the range")
     assert result.outcome.status == "solved", result.outcome
-    assert ("tests/test_calc.py::test_add does not fail now" in texts(model.requests[2]))
-    assert f"Confirmed by a real run: {ABOVE}, {BELOW} fail now" in texts(model.requests[3])
-    assert f"{ABOVE}, {BELOW} reproduce the bug" in texts(model.requests[3])
-    # Both failed before the change, so the suite alone would forgive the unfixed part.
-    debug = texts(model.requests[5])
-    assert "Phase: debug (round 1 of 1)" in debug and f"FAILED {BELOW}" in debug
+    # test_add does not fail now: not reproduced; then both confirmed and named in the code
+    # phase; both failed before the change, so the suite alone would forgive the unfixed
+    # part: the debug round names the one still failing.
+    model.check("plan_tests_two_reproductions")
+    assert f"FAILED {BELOW}" in model.step("debug").text
     assert all(ABOVE in run and BELOW in run for run in targeted_runs(events)[-2:])
 
 

@@ -11,6 +11,7 @@ import sys
 
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
+from tests.session_snapshot import Recorder
 from tests.solve_kit import QUIET, finish, make_repo, plan, turn
 from tests.test_git import files_state
 
@@ -146,12 +147,13 @@ def test_the_agents_own_edit_of_an_ignored_file_is_listed(tmp_path):
 
 def test_the_agents_own_edits_cannot_write_into_a_read_only_environment(tmp_path):
     repo = attacked_repo(tmp_path / "r")
-    model = ScriptedModel([plan(), turn("", ("create_file", {"path": ".venv/lib/evil.pth",
-                                                             "content": "import os\n"})),
-                           finish()])
-    run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
+    model = Recorder([plan(), turn("", ("create_file", {"path": ".venv/lib/evil.pth",
+                                                        "content": "import os\n"})),
+                      finish()])
+    run_session(SolveOptions(task=TASK, cwd=repo, model=model.model), [])
     assert not (repo / ".venv" / "lib" / "evil.pth").exists()
-    assert "environment folder kept read-only" in repr(model.requests[-1])
+    refused = model.result("create_file")
+    assert refused.is_error and "environment folder kept read-only" in refused.content
 
 
 def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_path):

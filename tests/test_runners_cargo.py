@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from agent.tools.run import run_tests_structured
-from tests.solve_kit import committed, edit, finish, plan, texts
+from tests.session_snapshot import Recorder
+from tests.solve_kit import committed, edit, finish, plan
 from tests.test_tools_helpers import make_ctx
 
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
@@ -81,12 +81,12 @@ def test_agent_solve_in_a_rust_repository_reaches_solved(tmp_path):
                  path="src/lib.rs")
     fix = edit(old="    } else if v > hi {\n        v\n", new="    } else if v > hi {\n        hi\n",
                path="src/lib.rs")
-    model = ScriptedModel([plan(tests=["src/lib.rs::tests::above"]), wrong, finish(), fix,
-                           finish()])
+    model = Recorder([plan(tests=["src/lib.rs::tests::above"]), wrong, finish(), fix,
+                      finish()])
     result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0 but should return 10",
-                                      cwd=repo, model=model), [])
+                                      cwd=repo, model=model.model), [model.sink])
     assert result.outcome.status == "solved", result.outcome
-    debug = texts(model.requests[3])
+    debug = model.step("debug").text  # what the debug round was told
     assert "FAILED src/lib.rs::tests::above - assertion `left == right` failed" in debug
     assert "trace_test is Python-only" in debug
     run_tests = next(t for t in model.requests[0].tools if t.name == "run_tests")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from agent.tools.run import run_tests_structured
-from tests.solve_kit import committed, edit, finish, plan, texts
+from tests.session_snapshot import Recorder
+from tests.solve_kit import committed, edit, finish, plan
 from tests.test_tools_helpers import make_ctx
 
 pytestmark = pytest.mark.skipif(shutil.which("npm") is None, reason="needs node and npm")
@@ -106,12 +106,12 @@ def test_agent_solve_in_a_typescript_repository_reaches_solved(tmp_path, node_mo
                  path="src/calc.ts")
     fix = edit(old="  if (v > hi) return v;\n", new="  if (v > hi) return hi;\n",
                path="src/calc.ts")
-    model = ScriptedModel([plan(tests=["test/calc.test.ts::clamp > above"]), wrong, finish(),
-                           fix, finish()])
+    model = Recorder([plan(tests=["test/calc.test.ts::clamp > above"]), wrong, finish(),
+                      fix, finish()])
     result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0 but should return 10",
-                                      cwd=repo, model=model), [])
+                                      cwd=repo, model=model.model), [model.sink])
     assert result.outcome.status == "solved", result.outcome
-    debug = texts(model.requests[3])
+    debug = model.step("debug").text  # what the debug round was told
     assert ("FAILED test/calc.test.ts::clamp > above - AssertionError: expected 15 to be 10"
             in debug)
     assert "Ids for vitest:" in repr(model.requests[0].tools)

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from agent.tools.run import run_tests_structured
-from tests.solve_kit import committed, edit, finish, plan, texts
+from tests.session_snapshot import Recorder
+from tests.solve_kit import committed, edit, finish, plan
 from tests.test_tools_helpers import make_ctx
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
@@ -81,13 +81,13 @@ def test_agent_solve_in_a_node_repository_reaches_solved(tmp_path):
     repo = _repo(tmp_path / "r")
     wrong = edit(old="  if (v > hi) return lo;\n", new="  if (v > hi) return v;\n", path="calc.js")
     fix = edit(old="  if (v > hi) return v;\n", new="  if (v > hi) return hi;\n", path="calc.js")
-    model = ScriptedModel([plan(tests=["test/calc.test.js::clamp > above"]), wrong, finish(),
-                           fix, finish()])
+    model = Recorder([plan(tests=["test/calc.test.js::clamp > above"]), wrong, finish(),
+                      fix, finish()])
     result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0 but should return 10",
-                                      cwd=repo, model=model), [])
+                                      cwd=repo, model=model.model), [model.sink])
     assert result.outcome.status == "solved", result.outcome
     assert "return hi" in (repo / "calc.js").read_text()
-    debug = texts(model.requests[3])
+    debug = model.step("debug").text  # what the debug round was told
     assert "FAILED test/calc.test.js::clamp > above - AssertionError" in debug
     assert "trace_test is Python-only" in debug
     described = {repr(r.tools) for r in model.requests}

@@ -12,18 +12,19 @@ from agent import events as ev
 from agent.models.recording import RecordingModel
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
-from tests.solve_kit import CALC, CALC_TESTS, QUIET, edit, finish, git, make_repo, plan, texts, turn
+from tests.session_snapshot import Recorder
+from tests.solve_kit import CALC, CALC_TESTS, QUIET, edit, finish, git, make_repo, plan, turn
 
 ABOVE_TEST = "\n\ndef test_clamp_above():\n    assert clamp(15, 0, 10) == 10\n"
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 
 
-def solve(repo, answers, **options):
-    """Run a session in-process; returns (result, model, events)."""
-    model = ScriptedModel(answers)
-    events = []
-    result = run_session(SolveOptions(task=TASK, cwd=repo, model=model, **options), [events.append])
-    return result, model, events
+def solve(repo, answers, task=TASK, **options):
+    """Run a session in-process; returns (result, recorder, events)."""
+    recorder = Recorder(answers)
+    result = run_session(SolveOptions(task=task, cwd=repo, model=recorder.model, **options),
+                         [recorder.sink])
+    return result, recorder, recorder.events
 
 
 def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
@@ -41,8 +42,8 @@ def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
     runs = [e for e in events if isinstance(e, ev.TestsRun)]
     reproduction = [r for r in runs if r.command.endswith("test_clamp_above")]
     assert reproduction[0].failed == 1 and reproduction[-1].passed == 1
-    assert "Confirmed by a real run" in texts(model.requests[3])
-    assert "Otherwise" not in texts(model.requests[1])  # no test failed, none is offered
+    model.check("solve_reproduced_then_fixed")  # the reproduction confirmed, then the code phase
+    assert "::" not in " ".join(model.step("reproduce").told)  # no test failed, none is offered
     assert git(repo, "rev-parse", "HEAD") == head  # left uncommitted, HEAD untouched
     assert sorted(result.files) == ["calc.py", "tests/test_calc.py"]
     assert "+        return high" in result.diff
@@ -55,8 +56,8 @@ def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
     result, model, _ = solve(repo, [plan(bug=True), turn("", ("reproduced", {"test_ids": [above]})),
                                     edit(), finish()])
     assert result.outcome.status == "solved", result.outcome
-    assert f"instead of writing a new one: {above}" in " ".join(texts(model.requests[1]).split())
-    assert "Confirmed by a real run" in texts(model.requests[2])
+    # The reproduce phase offers the failing test; a real run confirms it, then the code phase.
+    model.check("solve_named_reproduction")
 
 
 @pytest.mark.parametrize("named_by", ["plan", "task"])
@@ -65,13 +66,10 @@ def test_a_named_test_that_already_fails_is_the_reproduction_without_a_turn(tmp_
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
     above = "tests/test_calc.py::test_clamp_above"
     tests, task = ([above], TASK) if named_by == "plan" else ([], f"{above} fails: {TASK}")
-    model = ScriptedModel([plan(bug=True, tests=tests), edit(), finish()])
-    events = []
-    result = run_session(SolveOptions(task=task, cwd=repo, model=model), [events.append])
+    result, model, _ = solve(repo, [plan(bug=True, tests=tests), edit(), finish()], task=task)
     assert result.outcome.status == "solved", result.outcome
-    assert len(model.requests) == 3  # plan, edit, finish: no turn spent on reproducing
-    assert ("reproduce", f"{above} already fails (the baseline run)") in [
-        (e.phase, e.detail) for e in events if isinstance(e, ev.PhaseChanged)]
+    # plan, edit, finish: no turn spent on reproducing, the baseline run is the reproduction
+    model.check(f"solve_reproduction_named_by_{named_by}")
 
 
 def test_an_edit_that_fails_to_apply_is_shown_and_retried(tmp_path):
@@ -79,8 +77,9 @@ def test_an_edit_that_fails_to_apply_is_shown_and_retried(tmp_path):
     result, model, _ = solve(repo, [
         plan(), edit(old="    if value > high:\n        return lo\n"), edit(), finish()])
     assert result.outcome.status == "solved"
-    error = model.requests[2].messages[-1].parts[0]
+    error = model.result("edit_file")
     assert error.is_error and "return low" in error.content  # the closest lines are shown
+    model.check("solve_edit_retried")
     assert "return high" in (repo / "calc.py").read_text()
 
 
@@ -88,8 +87,8 @@ def test_a_plan_whose_check_disagrees_is_revised(tmp_path):
     repo = make_repo(tmp_path / "r")
     result, model, events = solve(repo, [plan(agrees=False), plan(agrees=True), edit(), finish()])
     assert result.outcome.status == "solved"
-    assert "does not reach the expected outcome" in texts(model.requests[1])
-    assert "return low = 0" in texts(model.requests[1])
+    model.check("solve_plan_revised")  # verify: the plan's check disagrees, it is revised
+    assert "return low = 0" in model.step("verify").text  # its own walkthrough is shown
     assert any(isinstance(e, ev.PlanUpdated) for e in events)
 
 
@@ -109,12 +108,11 @@ def test_failing_tests_use_up_the_debug_rounds_then_a_fresh_plan_starts_clean(tm
         second_plan, edit(), finish(),
     ])
     assert result.outcome.status == "solved", result.outcome
-    debug_prompt = texts(model.requests[4])
-    assert "Phase: debug (round 1 of 1)" in debug_prompt and "assert 15 == 10" in debug_prompt
-    fresh = texts(model.requests[5])
-    assert "An earlier attempt failed" in fresh and "return value + 0" in fresh
+    # debug round 1 of 1, then plan 2 in a new conversation seeded by the summary
+    model.check("solve_debug_rounds_then_fresh_plan")
+    assert "assert 15 == 10" in model.step("debug").text
+    assert "return value + 0" in model.step("plan", 1).text  # the failed attempt's diff
     assert seen_at_second_plan["calc"] == CALC  # the failed attempt was undone first
-    assert len(model.requests[5].messages) == 1  # a new conversation, seeded by the summary
 
 
 def test_the_debug_phase_shows_the_ranked_suspects_and_the_real_trace(tmp_path):
@@ -125,9 +123,8 @@ def test_the_debug_phase_shows_the_ranked_suspects_and_the_real_trace(tmp_path):
     result, model, _ = solve(repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]),
                                     edit(new=wrong), finish(), edit(old=wrong), finish()])
     assert result.outcome.status == "solved", result.outcome
-    debug_prompt = texts(model.requests[3])
-    assert "Evidence recorded from real runs" in debug_prompt
-    suspects = debug_prompt.split("Evidence recorded from real runs", 1)[1]
+    model.check("solve_debug_evidence")  # the debug message carries evidence from real runs
+    suspects = model.step("debug").text
     assert "1. clamp" in suspects  # the ranking: coverage spectra and trace evidence
     assert "clamp(value=15, low=0, high=10) returned 15" in suspects  # the observed call
 
@@ -303,12 +300,13 @@ def test_resume_after_a_kill_continues_the_conversation(tmp_path):
     session_id = json.loads(process.stdout.readline())["session_id"]
     assert "return high" in (repo / "calc.py").read_text()  # the edit before the kill is kept
 
-    model = ScriptedModel([finish()])
-    result = run_session(SolveOptions(cwd=repo, resume=session_id[:12], model=model), [])
+    model = Recorder([finish()])
+    result = run_session(SolveOptions(cwd=repo, resume=session_id[:12], model=model.model),
+                         [model.sink])
     assert result.outcome.status == "solved" and result.session_id == session_id
     resumed = model.requests[0]
     assert any(c.name == "edit_file" for m in resumed.messages for c in m.tool_calls)
-    assert "has now resumed" in texts(resumed)
+    model.check("solve_resumed")  # told it has resumed; the edit's result was carried over
 
     done = agent_cli(repo, "undo", "--to-start", "--session", session_id)
     assert done.returncode == 0, done.stderr
@@ -342,31 +340,23 @@ def test_worktree_mode_never_touches_the_users_tree(tmp_path):
 
 def test_the_model_starts_from_measured_facts(tmp_path):
     repo = make_repo(tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
-    model = ScriptedModel([plan(), edit(), finish()])
     task = "tests/test_calc.py::test_clamp_above fails: clamp above the range returns low"
-    run_session(SolveOptions(task=task, cwd=repo, model=model), [])
-    # The plan request goes out while the suite runs; the facts join the next message.
-    assert "The test suite is being run now" in texts(model.requests[0])
-    first = texts(model.requests[1])
-    assert "The test suite before any change" in first and "2 passed, 1 failed" in first
-    assert "Already failing: tests/test_calc.py::test_clamp_above" in first
-    assert "The tests the task names were run now" in first and "assert 0 == 10" in first
+    _, model, _ = solve(repo, [plan(), edit(), finish()], task=task)
+    # The plan request goes out while the suite runs; the facts (the suite's counts, what
+    # already fails, the named tests' run) join the next message.
+    model.check("solve_measured_facts")
+    assert "assert 0 == 10" in model.step("code").text
 
 
 def test_a_named_failing_test_is_localized_and_traced_before_the_code(tmp_path):
     repo = make_repo(tmp_path / "r", "independent_tests = false\n",
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
     test_id = "tests/test_calc.py::test_clamp_above"
-    model = ScriptedModel([plan(bug=True, tests=[test_id]), edit(), finish()])
     task = f"{test_id} fails: clamp above the range returns low"
-    events = []
-    run_session(SolveOptions(task=task, cwd=repo, model=model), [events.append])
-    first = texts(model.requests[1])  # the plan went out while it ran; it joins the code phase
-    assert "Evidence recorded from real runs (not imagined)" in first
-    suspects = first.split("Evidence recorded", 1)[1]
+    _, model, _ = solve(repo, [plan(bug=True, tests=[test_id]), edit(), finish()], task=task)
+    # The plan went out while the evidence was gathered (ranking suspects, tracing the test);
+    # it joins the code phase, which names the test as the reproduction (it already fails).
+    model.check("solve_named_failing_test_traced")
+    suspects = model.step("code").text
     assert " 1. clamp  calc.py:6" in suspects  # the broken function, ranked first
     assert "clamp(value=15, low=0, high=10) returned 0" in suspects  # what really happened
-    assert any(getattr(e, "detail", "").startswith("ranking suspects and tracing tests/test_calc")
-               for e in events)
-    # Already failing, so it is the reproduction; the code phase says so.
-    assert f"{test_id} reproduces the bug: it fails now" in texts(model.requests[1])

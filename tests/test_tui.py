@@ -14,7 +14,8 @@ from agent.tui.screens.question import QuestionScreen
 from agent.tui.screens.sessions import SessionPicker
 from agent.tui.widgets.plan import PlanPane
 from agent.tui.widgets.tests import TestsPane
-from tests.solve_kit import CALC, FIX_NEW, edit, finish, git, make_repo, plan, texts, turn
+from tests.session_snapshot import Recorder, told_messages
+from tests.solve_kit import CALC, FIX_NEW, edit, finish, git, make_repo, plan, turn
 from tests.tui_kit import snapshot, sync, until
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
@@ -36,8 +37,8 @@ def screen_is(app, kind) -> bool:
 @sync
 async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
     repo = make_repo(tmp_path / "r", files={"tests/test_above.py": ABOVE})
-    model = ScriptedModel([plan(), edit(new=WRONG), edit(), finish()])
-    app = AgentApp(repo, model=model)
+    model = Recorder([plan(), edit(new=WRONG), edit(), finish()])
+    app = AgentApp(repo, model=model.model)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
         await until(pilot, lambda: screen_is(app, ApprovalScreen))
@@ -62,8 +63,8 @@ async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
         assert "clamp() must return high above the range" in plan_text and "✓" in plan_text
         snapshot(app, "solved", ["Plan 1", "✓ edit_file calc.py", "solved: tests pass",
                                  "calc.py +1 -1", "scripted · solved"])
-    refusal = texts(model.requests[2])
-    assert "rejected this call: return high, not low plus zero" in refusal
+    refusal = model.result("edit_file")  # the person's reason is the refused call's result
+    assert refusal.is_error and "return high, not low plus zero" in refusal.content
     assert (repo / "calc.py").read_text() == CALC.replace("        return low\n    return value",
                                                          "        return high\n    return value")
     assert git(repo, "status", "--porcelain") == " M calc.py\n"
@@ -78,8 +79,8 @@ async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
         asked.set()
         release.wait(30)
         return edit()
-    model = ScriptedModel([plan(), slow_edit, edit(), finish()])
-    app = AgentApp(repo, model=model, mode="full-auto")
+    model = Recorder([plan(), slow_edit, edit(), finish()])
+    app = AgentApp(repo, model=model.model, mode="full-auto")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
         await until(pilot, asked.is_set)
@@ -91,9 +92,10 @@ async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
         assert app.last_status == "solved"
     statuses = [r.status for r in _store(repo).list()]
     assert statuses == ["solved"]  # the same session, resumed
-    resumed = texts(model.requests[2])
-    assert "Guidance from the person overseeing you: keep the change to one line" in resumed
-    assert "not run: the session stopped before this call" in resumed
+    guided = [s for s in model.steps() if any("keep the change to one line" in t for t in s.told)]
+    assert guided, model.text()  # the person's guidance reached the model
+    # in the resumed run, whose first request closes the call cut off by the stop
+    assert [(name, r.is_error) for name, r in guided[0].answered] == [("edit_file", True)]
     assert "return high" in (repo / "calc.py").read_text()
 
 
@@ -130,8 +132,8 @@ async def test_resume_from_the_picker_then_discard_all(tmp_path):
     first = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
         [plan(), KeyboardInterrupt()])), [])
     assert first.outcome.status == "interrupted"
-    model = ScriptedModel([edit(), finish()])
-    app = AgentApp(repo, model=model, mode="full-auto")
+    model = Recorder([edit(), finish()])
+    app = AgentApp(repo, model=model.model, mode="full-auto")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+r")
         await until(pilot, lambda: screen_is(app, SessionPicker))
@@ -145,7 +147,8 @@ async def test_resume_from_the_picker_then_discard_all(tmp_path):
         await pilot.press("d")  # discard it all
         await until(pilot, lambda: not screen_is(app, OutcomeScreen))
         await pilot.pause(0.2)
-    assert TASK in texts(model.requests[0])  # the earlier conversation was continued
+    # the earlier conversation was continued: the resumed run's first request carries it
+    assert TASK in told_messages(model.requests[0].messages)
     assert _store(repo).get(first.session_id).status == "solved"
     assert (repo / "calc.py").read_text() == CALC
     assert git(repo, "status", "--porcelain") == ""
@@ -181,9 +184,9 @@ def _store(repo):
 @sync
 async def test_a_command_is_edited_then_approved_and_its_tool_always_allowed(tmp_path):
     repo = make_repo(tmp_path / "r")
-    model = ScriptedModel([plan(), command("echo first"), command("echo third"),
-                           command("echo fourth"), edit(), finish()])
-    app = AgentApp(repo, model=model)
+    model = Recorder([plan(), command("echo first"), command("echo third"),
+                      command("echo fourth"), edit(), finish()])
+    app = AgentApp(repo, model=model.model)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
         await until(pilot, lambda: screen_is(app, ApprovalScreen))
@@ -200,8 +203,9 @@ async def test_a_command_is_edited_then_approved_and_its_tool_always_allowed(tmp
         "you approved: run a command (edited)",
         "you approved: run a command (and every later call of this tool)",
         "you approved: edit calc.py"]
-    assert "$ echo second" in texts(model.requests[2]) and "first" not in texts(model.requests[2]).split("$ echo second")[1]
-    assert "$ echo fourth" in texts(model.requests[4])
+    edited = model.result("run_command").content  # what ran is the person's edit
+    assert "$ echo second" in edited and "first" not in edited.split("$ echo second")[1]
+    assert "$ echo fourth" in model.result("run_command", 2).content
 
 
 @sync
@@ -235,15 +239,15 @@ async def test_a_slow_model_leaves_the_ui_free_and_quitting_leaves_it_resumable(
         release.wait(30)
         return edit()
     readings = ["clamp returns high above the range", "clamp raises above the range"]
-    model = ScriptedModel([plan(readings=readings), slow_edit])
-    app = AgentApp(repo, model=model, mode="full-auto")
+    model = Recorder([plan(readings=readings), slow_edit])
+    app = AgentApp(repo, model=model.model, mode="full-auto")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
         await until(pilot, lambda: screen_is(app, QuestionScreen))  # two readings: which one?
         await pilot.press("down", "enter")
         await until(pilot, asked.is_set)
-        assert "The person says the task means: clamp raises above the range" in texts(
-            model.requests[1])
+        # the person's choice reached the model
+        assert "clamp raises above the range" in told_messages(model.requests[-1].messages)
         await pilot.pause(0.2)
         snapshot(app, "running", ["Plan 1", "▶ calc.py clamp()", "· code · mode full-auto"])
         await pilot.press("ctrl+t")  # the UI answers while the model is still thinking
