@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 import re
 
+from agent.atomic import atomic_write
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.fileio import (
-    atomic_write,
     decode,
     encode,
     new_syntax_errors,

@@ -7,12 +7,12 @@ import io
 import os
 from pathlib import Path
 
+from agent.atomic import atomic_write
 from tools.code import format_outline
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.fileio import (
     BINARY_SNIFF_BYTES,
-    atomic_write,
     encode,
     is_binary,
     new_syntax_errors,
