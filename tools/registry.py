@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from agent.errors import SessionEnding
-from agent.messages import ToolCall, ToolResult, ToolSpec
-from agent.models import arguments_error
+from agent.messages import ToolCall, ToolResult, ToolSpec, arguments_error
 from tools.errors import ToolError
 from tools.output import cap
 from tools.paths import display
