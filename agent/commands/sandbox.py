@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
 
         from agent.config import load_config
         from agent.errors import UserError
-        from agent.runner import sandbox_policy
+        from agent.sandboxing import sandbox_policy
         from sandbox import create_sandbox, find_workspace, unconfined_warning
 
         if not command:

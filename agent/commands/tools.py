@@ -61,7 +61,7 @@ def _run_one(name: str, arguments: dict[str, Any], backend: str | None) -> Any:
 
     from agent.config import load_config
     from agent.messages import ToolCall
-    from agent.runner import sandbox_policy
+    from agent.sandboxing import sandbox_policy
     from sandbox import create_sandbox, find_workspace, unconfined_warning
     from tools import ToolContext, default_registry, execute_turn
 
