@@ -47,7 +47,8 @@ def tool_call_from_json(call_id: str, name: str, raw: str) -> ToolCall:
     answer with a tool error (see `arguments_error`) instead of crashing."""
     try:
         value = json.loads(raw) if raw.strip() else {}
-        problem = "" if isinstance(value, dict) else f"expected an object, got {type(value).__name__}"
+        problem = ("" if isinstance(value, dict)
+                   else f"expected an object, got {type(value).__name__}")
     except json.JSONDecodeError as error:
         value, problem = None, str(error)
     if not problem:
