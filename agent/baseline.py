@@ -21,7 +21,7 @@ from agent.atomic import atomic_write
 from agent.events import Event, EventSink, PhaseChanged
 from agent.prompting import task_context
 from agent.testing.report import TestReport, baseline
-from sandbox.process import CommandStopper
+from agent.sandbox.process import CommandStopper
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed

@@ -95,7 +95,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None =
     pinned (see `agent.gitops.pin`); both are let go on every way out.
     """
     from agent.confine import refuse_home_workspace
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.gitops.pin import pinned
     from agent.tree_lock import locked_tree
 
@@ -242,9 +242,9 @@ def loop_registry(test_command: str | None = None, root: Path | None = None):
     """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
     loop's phase tools; run_tests states the test-id syntax of the runner detected at the
     start (fixed for the session, so the tool schema stays the same in every request)."""
-    from tools import Registry, default_registry
-    from tools.phases import plan_tests, reproduced, submit_plan
-    from tools.runners import run_tests_for
+    from agent.tools import Registry, default_registry
+    from agent.tools.phases import plan_tests, reproduced, submit_plan
+    from agent.tools.runners import run_tests_for
 
     registry = Registry(run_tests_for(t, test_command, root or Path.cwd())
                         if t.name == "run_tests" else t
@@ -272,7 +272,7 @@ def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
 
 def _working_copy(home, options: SolveOptions, session_id: str):
     """The tree the session edits: the user's own (clean, or snapshotted) or a new worktree."""
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     if options.resume:
         return home
@@ -331,7 +331,7 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
 
 
 def _tool_context(root: Path, box, config, scratch: Path):
-    from tools import ToolContext
+    from agent.tools import ToolContext
 
     return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
                        scratch=scratch)

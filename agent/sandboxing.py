@@ -14,8 +14,8 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
     folders read-only unless `writable_envs`, the session's `scratch` folder writable, the
     process-tree bounds."""
     from agent.config import tree_bounds
-    from sandbox import Policy
-    from sandbox.envs import environment_folders
+    from agent.sandbox import Policy
+    from agent.sandbox.envs import environment_folders
 
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
@@ -27,6 +27,6 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
 def sandbox_for(root: Path, config, scratch: Path | None = None):
     """The sandbox for commands in `root` under the repository's policy (and `scratch`
     writable, the session's scratch folder)."""
-    from sandbox import create_sandbox
+    from agent.sandbox import create_sandbox
 
     return create_sandbox(sandbox_policy(root, config, scratch), config.sandbox)

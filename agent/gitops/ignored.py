@@ -163,7 +163,7 @@ def _prune_empty_parents(root: Path, path: str) -> None:
 
 
 def _environment_folders(root: Path) -> list[str]:
-    from sandbox.envs import environment_folders
+    from agent.sandbox.envs import environment_folders
 
     return [p.relative_to(root).as_posix() for p in environment_folders(root)]
 

@@ -53,7 +53,7 @@ _NOT_COVERED = {".git", ".agent", "__pycache__"}
 def _covered_files(root: Path, named: list[str]) -> list[str]:
     """Repo-relative paths of what the named files' approval covers (see the module's
     docstring), sorted."""
-    from sandbox.envs import environment_folders
+    from agent.sandbox.envs import environment_folders
 
     real_root = os.path.realpath(root)
     skipped = {str(p) for p in environment_folders(Path(real_root))}
