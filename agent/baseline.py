@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from agent.atomic import atomic_write
 from agent.events import Event, EventSink, PhaseChanged
 from agent.prompting import task_context
 from agent.sandbox.process import CommandStopper
 from agent.testing.report import TestReport, baseline
-from agent.tools.textfile import atomic_write
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed

@@ -22,6 +22,7 @@ from agent.extension import Ask, ConversationHooks, ReadBuffer
 from agent.messages import Message
 from agent.models import Model
 from agent.preflight import check_before_session
+from agent.sandboxing import sandbox_for
 from agent.scratch import session_scratch
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from agent.plan import Plan
     from agent.review.inventory import Change
     from agent.review.report import Touched
-    from agent.sandbox import Policy, Sandbox
+    from agent.sandbox import Sandbox
     from agent.session import SessionStore
     from agent.tools import Registry, ToolContext
     from agent.tree_lock import TreeLock
@@ -96,29 +97,6 @@ class SessionResult:
             "delivery": self.delivery,
             "touched": [t.to_dict() for t in self.touched],
         }
-
-
-def sandbox_policy(root: Path, config: Config, scratch: Path | None = None) -> Policy:
-    """The sandbox policy for commands in `root` under the repository's config: environment
-    folders read-only unless `writable_envs`, the session's `scratch` folder writable, the
-    process-tree bounds."""
-    from agent.config import tree_bounds
-    from agent.sandbox import Policy
-    from agent.sandbox.envs import environment_folders
-
-    read_only = () if config.writable_envs else tuple(environment_folders(root))
-    return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
-                  read_only=read_only, writable=(scratch,) if scratch else (),
-                  hidden=tuple(Path(p) for p in config.hidden_paths),
-                  **tree_bounds(config))
-
-
-def sandbox_for(root: Path, config: Config, scratch: Path | None = None) -> Sandbox:
-    """The sandbox for commands in `root` under the repository's policy (and `scratch`
-    writable, the session's scratch folder)."""
-    from agent.sandbox import create_sandbox
-
-    return create_sandbox(sandbox_policy(root, config, scratch), config.sandbox)
 
 
 def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None = None,

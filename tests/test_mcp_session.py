@@ -14,8 +14,8 @@ import pytest
 from agent import events as ev
 from agent.mcp.settings import server_specs
 from agent.mcp.trust import approve, is_approved
+from agent.oversight import Oversight, Verdict
 from agent.runner import SolveOptions, run_session
-from agent.tui.oversight import Oversight, Verdict
 from tests.mcp_kit import mcp_json, stdio_entry, write_servers
 from tests.session_snapshot import Recorder
 from tests.solve_kit import edit, finish, make_repo, plan, turn

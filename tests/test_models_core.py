@@ -7,8 +7,16 @@ import sys
 
 import pytest
 
-from agent.messages import Message, ModelRequest, ModelResponse, Text, ToolCall, Usage
-from agent.models import Model, ModelError, load_model, tool_call_from_json
+from agent.messages import (
+    Message,
+    ModelRequest,
+    ModelResponse,
+    Text,
+    ToolCall,
+    Usage,
+    tool_call_from_json,
+)
+from agent.models import Model, ModelError, load_model
 from agent.models.pricing import cost, price_for
 from agent.models.retry import ReplayGuard, Retryable, RetryPolicy, with_retries
 from agent.models.scripted import ScriptedModel

@@ -6,8 +6,16 @@ import json
 
 import pytest
 
-from agent.messages import Message, ModelRequest, Text, ToolCall, ToolResult, ToolSpec
-from agent.models import ModelError, arguments_error, load_model
+from agent.messages import (
+    Message,
+    ModelRequest,
+    Text,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    arguments_error,
+)
+from agent.models import ModelError, load_model
 from agent.models.openai import OpenAIModel
 from agent.models.retry import RetryPolicy
 from tests.loopback import LoopbackServer, Reply

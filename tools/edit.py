@@ -5,13 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 
+from agent.atomic import atomic_write
 from agent.tools.context import ToolContext
 from agent.tools.errors import ToolError
 from agent.tools.output import numbered
 from agent.tools.paths import relative, resolve_for_write
 from agent.tools.registry import tool
 from agent.tools.textfile import (
-    atomic_write,
     decode,
     encode,
     new_syntax_errors,

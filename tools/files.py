@@ -7,6 +7,7 @@ import io
 import os
 from pathlib import Path
 
+from agent.atomic import atomic_write
 from agent.tools.code import format_outline
 from agent.tools.context import ToolContext
 from agent.tools.errors import ToolError
@@ -16,7 +17,6 @@ from agent.tools.readonly_git import workspace_files
 from agent.tools.registry import tool
 from agent.tools.textfile import (
     BINARY_SNIFF_BYTES,
-    atomic_write,
     encode,
     is_binary,
     new_syntax_errors,

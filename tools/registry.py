@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from agent.errors import SessionEnding
-from agent.messages import ToolCall, ToolResult, ToolSpec
-from agent.models import arguments_error
+from agent.messages import ToolCall, ToolResult, ToolSpec, arguments_error
 from agent.tools.errors import ToolError
 from agent.tools.output import cap
 from agent.tools.paths import display

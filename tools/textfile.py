@@ -1,16 +1,13 @@
-"""Bytes on disk for the file tools: decoding, line endings, atomic writes, syntax checks."""
+"""Bytes on disk for the file tools: decoding, line endings, syntax checks."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from agent.tools.errors import ToolError
 
 BINARY_SNIFF_BYTES = 8192
 MAX_EDIT_BYTES = 10 * 1024 * 1024  # past this, matching and the syntax check take minutes
-NEW_FILE_MODE = 0o644
 
 
 def is_binary(data: bytes) -> bool:
@@ -55,22 +52,6 @@ def read_for_edit(path: Path, shown: str) -> bytes:
     if is_binary(data):
         raise ToolError(f"{shown} is a binary file; it cannot be edited as text")
     return data
-
-
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write via a temp file in the same directory and rename; the file gets `mode`, or
-    keeps its current permission bits (a new one gets NEW_FILE_MODE)."""
-    if mode is None:
-        mode = path.stat().st_mode & 0o7777 if path.exists() else NEW_FILE_MODE
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".agent-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def new_syntax_errors(rel: str, before: bytes | None, after: bytes) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agent.acp.permissions import permission_request, verdict_of
 from agent.acp.updates import UpdateTranslator
-from agent.tui.oversight import Pending, Verdict
+from agent.oversight import Pending, Verdict
 
 log = logging.getLogger("agent.acp")
 BUFFER_WAIT_S = 5.0

@@ -12,7 +12,7 @@ from pathlib import Path
 from acp.schema import PermissionOption, ToolCallUpdate
 
 from agent.acp.updates import TOOL_KINDS, tool_locations, tool_title
-from agent.tui.oversight import Pending, Verdict
+from agent.oversight import Pending, Verdict
 
 ALLOW_ONCE, ALLOW_ALWAYS, REJECT = "allow_once", "allow_always", "reject_once"
 OPTIONS = (

@@ -28,7 +28,7 @@ from acp.schema import (
 from agent.acp.outbox import Outbox
 from agent.acp.turns import AcpSession, Launch
 from agent.errors import UserError
-from agent.tui.oversight import MODE_HELP, MODES, Oversight
+from agent.oversight import MODE_HELP, MODES, Oversight
 
 INVALID_PARAMS = -32602
 

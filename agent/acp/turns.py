@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent.acp.outbox import Outbox
 from agent.extension import Event
-from agent.tui.oversight import Oversight
+from agent.oversight import Oversight
 
 STOP_REASONS = {"interrupted": "cancelled", "budget_exhausted": "max_turn_requests"}
 

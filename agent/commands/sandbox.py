@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
 
         from agent.config import load_config
         from agent.errors import UserError
-        from agent.runner import sandbox_policy
         from agent.sandbox import create_sandbox, find_workspace, unconfined_warning
+        from agent.sandboxing import sandbox_policy
 
         if not command:
             raise UserError("give the command to run after --, e.g. agent sandbox -- pytest -q")

@@ -61,8 +61,8 @@ def _run_one(name: str, arguments: dict[str, Any], backend: str | None) -> Any:
 
     from agent.config import load_config
     from agent.messages import ToolCall
-    from agent.runner import sandbox_policy
     from agent.sandbox import create_sandbox, find_workspace, unconfined_warning
+    from agent.sandboxing import sandbox_policy
     from agent.tools import ToolContext, default_registry, execute_turn
 
     root = find_workspace(Path.cwd())

@@ -23,6 +23,8 @@ from agent.gitops import results
 from agent.gitops.pin import STATUS_SAFE
 from agent.gitops.plumbing import (
     AGENT_DIR,
+    SESSION_REFS,
+    SNAPSHOT_REFS,
     GitError,
     TreeWriter,
     commit_tree,
@@ -34,8 +36,6 @@ from agent.gitops.plumbing import (
 )
 from agent.gitops.restore import restore_tree
 
-SESSION_REFS = "refs/agent/sessions/"
-SNAPSHOT_REFS = "refs/agent/snapshots/"
 STALE_LOCK_S = 1.0
 
 

@@ -19,6 +19,7 @@ from agent.errors import UserError
 from agent.gitops.nested import nested_git_dirs
 from agent.gitops.plumbing import (
     AGENT_DIR,
+    SESSION_REFS,
     SYMLINK,
     commit_tree,
     read_blobs,
@@ -146,8 +147,6 @@ def restore_ignored(root: Path, session_id: str) -> tuple[list[str], list[str]]:
 
 def ignored_now(root: Path, session_id: str, skip: tuple[str, ...]) -> list[str]:
     """The ignored files in the workspace now, judged against the session's start tree."""
-    from agent.gitops.checkpoints import SESSION_REFS
-
     start = run_git(root, "rev-list", "--max-parents=0", SESSION_REFS + session_id)
     tree = run_git(root, "rev-parse", start.decode().split()[0] + "^{tree}").decode().strip()
     return ignored_files(root, tree, skip)

@@ -16,6 +16,8 @@ from agent.errors import UserError
 from agent.gitops.pin import git_argv, git_env
 
 AGENT_DIR = ".agent"
+SESSION_REFS = "refs/agent/sessions/"  # a session's checkpoints: refs/agent/sessions/ID
+SNAPSHOT_REFS = "refs/agent/snapshots/"
 # Identity for commits that only live under refs/agent/ (checkpoints, snapshots).
 AGENT_IDENTITY = {
     "GIT_AUTHOR_NAME": "agent",

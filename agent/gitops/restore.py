@@ -10,9 +10,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from agent.atomic import atomic_write
 from agent.errors import UserError
 from agent.gitops.plumbing import GITLINK, SYMLINK, Change, diff_trees, read_blobs
-from agent.tools.textfile import atomic_write
 
 
 def restore_tree(root: Path, current: str, target: str) -> list[str]:

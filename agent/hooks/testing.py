@@ -55,7 +55,7 @@ def run_affected(target: Target, timeout_s: float, suite_limit_s: float) -> dict
 
 
 def _run_tests(content: Path, config, tests: list[str], timeout_s: float):
-    from agent.runner import sandbox_for
+    from agent.sandboxing import sandbox_for
     from agent.tools import ToolContext
     from agent.tools.run import run_tests_structured
 

@@ -116,7 +116,7 @@ def is_approved(spec: ServerSpec, root: Path) -> bool:
 
 def approve(specs: list[ServerSpec], root: Path) -> None:
     """Record the person's approval of `specs` (as they are now) for the repository at `root`."""
-    from agent.tools.textfile import atomic_write
+    from agent.atomic import atomic_write
 
     data = _read()
     entry = data.setdefault(_key(root), {})

@@ -16,13 +16,12 @@ Nothing heavy is imported here: each provider module is imported when it is chos
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from agent.errors import UserError
-from agent.messages import ModelRequest, ModelResponse, ToolCall
+from agent.messages import ModelRequest, ModelResponse
 
 DEFAULT_MODEL = "anthropic:claude-sonnet-5-5"
 
@@ -34,10 +33,6 @@ PROVIDERS: dict[str, str] = {
     "replay": "agent.models.replay:from_spec",
     "scripted": "agent.models.scripted:from_spec",
 }
-
-# Keys of ToolCall.arguments when the model's tool input was not valid JSON.
-RAW_ARGUMENTS_KEY = "_raw_arguments"
-ARGUMENTS_ERROR_KEY = "_arguments_error"
 
 TextSink = Callable[[str], None]
 
@@ -74,26 +69,3 @@ def load_model(spec: str = DEFAULT_MODEL, record: Path | str | None = None) -> M
 
         model = RecordingModel(model, Path(record))
     return model
-
-
-def tool_call_from_json(call_id: str, name: str, raw: str) -> ToolCall:
-    """A tool call from the model's raw JSON input. Input that is not a JSON object
-    becomes a call whose arguments carry the raw text and the problem, so the loop can
-    answer with a tool error (see `arguments_error`) instead of crashing."""
-    try:
-        value = json.loads(raw) if raw.strip() else {}
-        problem = "" if isinstance(value, dict) else f"expected an object, got {type(value).__name__}"
-    except json.JSONDecodeError as error:
-        value, problem = None, str(error)
-    if isinstance(value, dict):  # valid JSON, an object
-        return ToolCall(call_id, name, value)
-    shown = raw if len(raw) <= 300 else raw[:300] + "..."
-    message = (f"the arguments of {name} were not valid JSON ({problem}); they were: {shown}\n"
-               "Call the tool again with its arguments as one JSON object.")
-    return ToolCall(call_id, name, {RAW_ARGUMENTS_KEY: raw, ARGUMENTS_ERROR_KEY: message})
-
-
-def arguments_error(call: ToolCall) -> str | None:
-    """The error to send back for a call made by `invalid_arguments`, else None."""
-    error = call.arguments.get(ARGUMENTS_ERROR_KEY)
-    return error if isinstance(error, str) else None

@@ -23,8 +23,9 @@ from agent.messages import (
     ToolCall,
     ToolResult,
     Usage,
+    tool_call_from_json,
 )
-from agent.models import ModelError, TextSink, tool_call_from_json
+from agent.models import ModelError, TextSink
 from agent.models.deadline import CallWatch
 from agent.models.pricing import with_cost
 from agent.models.retry import (

@@ -21,8 +21,9 @@ from agent.messages import (
     ToolResult,
     Usage,
     token_count,
+    tool_call_from_json,
 )
-from agent.models import ModelError, TextSink, tool_call_from_json
+from agent.models import ModelError, TextSink
 from agent.models.deadline import CallWatch
 from agent.models.pricing import with_cost
 from agent.models.retry import (

@@ -13,18 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from agent.events import EventSink
+from agent.events import Event, EventSink
 from agent.testing.report import RunMemo, TestReport, run
 from agent.testing.targets import Targets
 
 if TYPE_CHECKING:
-    from agent.test_designer import DesignedTests
     from agent.tools.context import ToolContext
 
 MOST_OF_SUITE = 0.7  # affected test files at this share of all of them: run the suite once
 QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affected-tests pass
+
+
+class DesignedFile(Protocol):
+    """What the verifier needs of the test designer's file (`agent.test_designer`'s
+    `DesignedTests`): in the workspace for the targeted run, away for the suite, then settled.
+    Passed in, as the designer sits above this layer (it runs its tests through `report`)."""
+
+    path: str
+    kept: list[str]
+
+    def put(self, ctx: ToolContext) -> None: ...
+    def take_away(self, ctx: ToolContext) -> None: ...
+    def owns(self, test_id: str) -> bool: ...
+    def settle(self, ctx: ToolContext, report: TestReport) -> None: ...
+    def kept_file(self) -> Event: ...
 
 
 @dataclass
@@ -38,7 +52,7 @@ class Verifier:
     changed: Callable[[], list[str]] = list
     memo: RunMemo | None = None
 
-    def verify(self, targets: Targets, designed: DesignedTests | None = None) -> TestReport:
+    def verify(self, targets: Targets, designed: DesignedFile | None = None) -> TestReport:
         """The targets (with the `designed` tests), then the suite; the first failing verdict."""
         ids = targets.ids()
         missing: dict[str, list[str]] = {}
@@ -64,7 +78,7 @@ class Verifier:
             return self.memo.run(self.ctx, target, self.emit)
         return run(self.ctx, target, self.emit)
 
-    def _targeted(self, targets: list[str], designed: DesignedTests | None
+    def _targeted(self, targets: list[str], designed: DesignedFile | None
                   ) -> tuple[TestReport, TestReport | None]:
         """The targets and the designed tests in one run: (the verdict on the targets alone,
         the whole run for settling the designed tests, or None when there are none)."""

@@ -16,9 +16,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input
 
+from agent.oversight import MODE_HELP, Oversight
 from agent.tui.asking import Asker
 from agent.tui.change_keys import BUSY, ChangeKeys
-from agent.tui.oversight import MODE_HELP, Oversight
 from agent.tui.runs import AgentEvent, RunEnded, SessionDiff, SessionRun
 from agent.tui.screens.help import HelpScreen
 from agent.tui.screens.sessions import SessionPicker

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from agent.budget import Interrupted
 from agent.errors import UserError
-from agent.tui.oversight import Oversight, Pending, Verdict
+from agent.oversight import Oversight, Pending, Verdict
 from agent.tui.screens.approval import ApprovalScreen
 from agent.tui.screens.question import QuestionScreen
 

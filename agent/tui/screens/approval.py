@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from agent.messages import ToolCall
-from agent.tui.oversight import Pending, Verdict
+from agent.oversight import Pending, Verdict
 
 KEYS = "y approve · n reject with feedback · a always allow {name} · e edit then approve · esc stop"
 

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from agent.tui.oversight import MODE_HELP
+from agent.oversight import MODE_HELP
 
 SESSION_KEYS = [
     ("enter", "send: a task, guidance to the running agent, or a follow-up"),

@@ -1,7 +1,8 @@
 """The person's hand on a running session: permission modes, approvals, guidance, the stop button.
 
-This module knows nothing of Textual. The loop's worker thread calls `Oversight.review_call`
-and `Oversight.take_guidance`; the UI thread answers through `Pending.answer` and `give_guidance`.
+Shared by the TUI and the ACP server; it knows nothing of Textual. The loop's worker thread
+calls `Oversight.review_call` and `Oversight.take_guidance`; the UI thread answers through
+`Pending.answer` and `give_guidance`.
 """
 
 from __future__ import annotations
