@@ -145,8 +145,7 @@ def superseded(messages: list[Message]) -> dict[str, str]:
         reason = later.why_stale(call)
         if reason and result is not None and len(result.content) >= STUB_MIN_CHARS:
             lines = result.content.count("\n") + 1
-            stubs[call.id] = (f"[{describe(call)}: {lines} lines, left out here because "
-                              f"{reason}; call it again if you need them]")
+            stubs[call.id] = f"[{lines} lines left out: {reason}; call again if needed]"
         if call.id not in repeats:
             later.add(call)
     return stubs
@@ -169,9 +168,7 @@ def repeated(messages: list[Message], hidden: set[str] = frozenset(),
                 continue
             key = _key(call)
             if shown.get(key) == result.content:
-                lines = result.content.count("\n") + 1
-                stubs[call.id] = (f"[{describe(call)}: the same {lines} lines as this call's "
-                                  "earlier result above, unchanged; not repeated here]")
+                stubs[call.id] = "[unchanged: the same as this call's earlier result above]"
             elif call.id not in hidden and index >= first_shown:
                 shown[key] = result.content
     return stubs
