@@ -9,9 +9,7 @@ from tools.registry import tool
 
 @tool(read_only=True, name="trace_test")
 def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -> str:
-    """Trace one test: each call on the path to its failure, innermost first, with its
-    arguments, result or exception, and the locals line by line of the `focus` functions
-    (default: all)."""
+    """Trace one test's calls to its failure: arguments, results, locals of `focus` (default all)."""
     from agent.debug.coverage_map import PytestCommand
     from agent.debug.render import render_trace
     from agent.debug.trace_run import trace_tests

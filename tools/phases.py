@@ -52,7 +52,7 @@ def submit_plan(
 
 @tool(read_only=True)
 def plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str] | None = None) -> str:
-    """Replace the plan's `tests` and `new_tests` (as in submit_plan)."""
+    """Replace the plan's tests (as in submit_plan)."""
     check_plan_tests(ctx, tests, new_tests or [])
     ctx.plan_tests = ([str(t) for t in tests], [str(t) for t in new_tests or []])
     return "The plan's tests are now: " + (" ".join(test_ids_in([*tests, *(new_tests or [])]))
@@ -61,7 +61,7 @@ def plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str] | None =
 
 @tool(read_only=True)
 def reproduced(ctx: ToolContext, test_ids: list[str]) -> str:
-    """The tests that reproduce the bug, one per part; the agent checks each fails now."""
+    """The tests that reproduce the bug, one per part."""
     if not test_ids:
         raise ToolError("name at least one test id")
     for test_id in test_ids:
