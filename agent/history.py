@@ -59,13 +59,15 @@ class SentHistory:
         Stubbing one re-sends, uncached, everything after it, so it is done when the
         request is over the threshold, at the start of a step if the stale results are
         STEP_SHARE of what would be re-sent, or between steps once they are STALE_SHARE of
-        the whole request."""
+        the whole request. The saving is measured on the results as they are sent now: a
+        repeat already sent as a stub saves nothing more."""
         fresh = {k: v for k, v in superseded(messages).items() if k not in self.stubs}
         if not fresh:
             return False
         stale = resent = 0
-        for message in messages[self.summary_to:]:
-            found = sum(len(p.content) for p in message.parts
+        stubs = self._stub_map(messages)
+        for message in (_stubbed(m, stubs) for m in messages[self.summary_to:]):
+            found = sum(max(len(p.content) - len(fresh[p.call_id]), 0) for p in message.parts
                         if isinstance(p, ToolResult) and p.call_id in fresh)
             stale += found
             resent += _chars([message]) if stale else 0
@@ -145,8 +147,7 @@ def superseded(messages: list[Message]) -> dict[str, str]:
         reason = later.why_stale(call)
         if reason and result is not None and len(result.content) >= STUB_MIN_CHARS:
             lines = result.content.count("\n") + 1
-            stubs[call.id] = (f"[{describe(call)}: {lines} lines, left out here because "
-                              f"{reason}; call it again if you need them]")
+            stubs[call.id] = f"[{lines} lines left out: {reason}; call again if needed]"
         if call.id not in repeats:
             later.add(call)
     return stubs
@@ -169,9 +170,7 @@ def repeated(messages: list[Message], hidden: set[str] = frozenset(),
                 continue
             key = _key(call)
             if shown.get(key) == result.content:
-                lines = result.content.count("\n") + 1
-                stubs[call.id] = (f"[{describe(call)}: the same {lines} lines as this call's "
-                                  "earlier result above, unchanged; not repeated here]")
+                stubs[call.id] = "[unchanged: the same as this call's earlier result above]"
             elif call.id not in hidden and index >= first_shown:
                 shown[key] = result.content
     return stubs

@@ -16,12 +16,7 @@ SHOWN_LINES = 60
 
 @tool(read_only=True)
 def find_symbol(ctx: ToolContext, name: str) -> str:
-    """Where a function, class, method or variable is defined; one or two short ones come
-    with their source.
-
-    Args:
-        name: A name, or "Class.method".
-    """
+    """Where a name (or "Class.method") is defined, short ones with their source."""
     symbols = ctx.index.definitions(name.strip())
     if not symbols:
         return f"No definition of {name!r} found. Try search for the text instead."

@@ -9,12 +9,7 @@ from agent.tools.registry import tool
 
 @tool(read_only=True, name="trace_test")
 def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -> str:
-    """Run one test under a tracer: each call on the path to its failure, innermost first,
-    with arguments, result or exception, and locals line by line.
-
-    Args:
-        focus: Functions to record line by line (default: all on the path).
-    """
+    """Trace one test's calls to its failure: arguments, results, locals of `focus` (default all)."""
     from agent.debug.coverage_map import PytestCommand
     from agent.debug.render import render_trace
     from agent.debug.trace_run import trace_tests

@@ -26,11 +26,7 @@ MAX_FUZZY_SCAN_LINES = 50_000
 
 @tool(read_only=False, paths=("path",))
 def edit_file(ctx: ToolContext, path: str, old: str, new: str) -> str:
-    """Replace the one occurrence of `old` in a file with `new`.
-
-    Args:
-        old: Text that occurs exactly once, copied without the line numbers.
-    """
+    """Replace the one occurrence of `old` in a file with `new`."""
     target = resolve_for_write(ctx, path)
     shown = relative(ctx.root, target)
     data = read_for_edit(target, shown)

@@ -30,11 +30,8 @@ MAX_LINE_CHARS = 1000
 
 @tool(read_only=True, paths=("path",))
 def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = None) -> str:
-    """Show a file with line numbers, 200 lines from `start`; a longer file opens with an outline.
-
-    Args:
-        end: Last line shown, inclusive.
-    """
+    """A file's lines from `start` to `end` (inclusive, at most 200); a longer file opens
+    with an outline."""
     target = _existing_file(ctx.root, path)
     shown = relative(ctx.root, target)
     with open_checked(ctx.root, target) as on_disk:
@@ -109,10 +106,10 @@ def _outline(ctx: ToolContext, shown: str) -> str:
 
 @tool(read_only=True, paths=("dir",))
 def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500) -> str:
-    """List the workspace's files (gitignored ones skipped).
+    """The workspace's files, gitignored ones left out.
 
     Args:
-        glob: E.g. "*.py" (the name) or "src/**/test_*.py" (the path).
+        glob: "*.py" (the name) or "src/**/test_*.py" (the path).
     """
     under = relative(ctx.root, resolve(ctx.root, dir)) if dir.strip() else ""
     if under and not (ctx.root / under).is_dir():
@@ -129,7 +126,7 @@ def list_files(ctx: ToolContext, dir: str = "", glob: str = "", limit: int = 500
 
 @tool(read_only=False, paths=("path",))
 def create_file(ctx: ToolContext, path: str, content: str, overwrite: bool = False) -> str:
-    """Write a new file (and its folders); overwrite=true replaces an existing one."""
+    """Write a new file (and its folders); overwrite=true replaces one."""
     target = resolve_for_write(ctx, path)
     shown = relative(ctx.root, target)
     if target.is_dir():

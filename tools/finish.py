@@ -8,7 +8,7 @@ from agent.tools.registry import tool
 
 @tool(read_only=True, paths=())
 def finish(ctx: ToolContext, summary: str) -> str:
-    """Declare the task done; the agent then runs the plan's tests and the suite itself.
+    """Declare the task done; the agent then runs the plan's tests and the suite.
 
     Args:
         summary: What changed and why, for the person.

@@ -34,17 +34,15 @@ def submit_plan(
     """Hand over your plan, checked on one concrete input.
 
     Args:
-        reading: How you read the task.
         steps: Each names the file and function it changes.
-        check_input: A concrete input (a call, a command).
+        check_input: A call or a command.
         check_walkthrough: What your planned code does on it, step by step.
         check_agrees: Whether that ends at check_expected.
-        tests: Ids of existing tests that must pass when you are done: verify runs
-            exactly these and new_tests, then the suite.
-        new_tests: Ids of the tests you will write.
-        bug: The task reports wrong behaviour a test can reproduce.
-        readings: Only if two readings would behave differently: each one.
-        assumption: Which reading you chose, and why.
+        tests: Existing tests that must pass: verify runs these and new_tests, then the suite.
+        new_tests: The tests you will write.
+        bug: A test can reproduce wrong behaviour the task reports.
+        readings: Only if two readings would behave differently: each.
+        assumption: The reading you chose, and why.
     """
     if not steps:
         raise ToolError("a plan needs at least one step")
@@ -54,12 +52,7 @@ def submit_plan(
 
 @tool(read_only=True)
 def plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str] | None = None) -> str:
-    """Replace the tests your plan names (verify runs them), checked as submit_plan's are.
-
-    Args:
-        tests: Ids of existing tests that must pass.
-        new_tests: Ids of the tests you will write.
-    """
+    """Replace the plan's tests (as in submit_plan)."""
     check_plan_tests(ctx, tests, new_tests or [])
     ctx.plan_tests = ([str(t) for t in tests], [str(t) for t in new_tests or []])
     return "The plan's tests are now: " + (" ".join(test_ids_in([*tests, *(new_tests or [])]))
@@ -68,8 +61,7 @@ def plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str] | None =
 
 @tool(read_only=True)
 def reproduced(ctx: ToolContext, test_ids: list[str]) -> str:
-    """Name the tests that reproduce the bug (one per part of it); the agent runs them to
-    confirm each fails now."""
+    """The tests that reproduce the bug, one per part."""
     if not test_ids:
         raise ToolError("name at least one test id")
     for test_id in test_ids:

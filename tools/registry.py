@@ -83,13 +83,16 @@ class Tool:
             schema = dict(p.schema)
             if p.description:
                 schema["description"] = p.description
-            # An optional string left empty or a flag left off needs no default spelled out.
-            if not p.required and not (p.default is None or p.default == "" or p.default is False):
+            # An optional string left empty, a flag left off or a count of 0 needs no default
+            # spelled out.
+            if not p.required and p.default not in (None, "", False, 0):
                 schema["default"] = p.default
             properties[p.name] = schema
         required = [p.name for p in self.params if p.required]
         # No "additionalProperties": check_arguments names any unexpected argument.
-        schema = {"type": "object", "properties": properties, "required": required}
+        schema = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
         return ToolSpec(self.name, self.description, schema)
 
     def footprint(self, arguments: dict[str, Any], root: Path) -> tuple[str, ...]:

@@ -20,12 +20,9 @@ COLLECT_TIMEOUT = 120
 
 @tool(read_only=False)
 def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
-    """Run a bash command at the repository root.
-
-    Only the repository and $AGENT_SCRATCH (this session's folder outside it, for throwaway
-    scripts) keep what a command writes; /tmp is new each time. Python imports the project
-    from anywhere, as the tests do.
-    """
+    """Run a bash command at the repository root. What it writes lasts only in the repository
+    and in $AGENT_SCRATCH (this session's folder for throwaway scripts; the project imports
+    from there too), not in /tmp."""
     if not command.strip():
         raise ToolError("command is empty")
     # Not a login shell (-l): /etc/profile would reset PATH and lose the project's python.
@@ -62,11 +59,10 @@ def command_env(ctx: ToolContext) -> dict[str, str]:
 
 @tool(read_only=False)
 def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TIMEOUT) -> str:
-    """Run the project's tests; report what passed and failed, with tracebacks.
+    """Run the project's tests: what passed and failed, with tracebacks.
 
     Args:
-        target: Paths or test ids separated by spaces, as the project's test command takes
-            them; empty runs the whole suite.
+        target: Paths or test ids separated by spaces; empty runs the whole suite.
     """
     return run_tests_structured(ctx, target, timeout).render()
 

@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 
 ID_SYNTAX = {
-    "pytest": 'pytest node ids or paths: "tests/test_x.py::TestK::test_y", "tests/test_x.py".',
+    "pytest": '"tests/test_x.py::TestK::test_y" or "tests/test_x.py".',
     "go": 'go packages and tests: "./pkg::TestName" (its subtests run with it) or "./pkg".',
     "node": ('"FILE::NAME", NAME being the test\'s describe titles and its own joined by " > " '
              "(quote an id with spaces: 'test/calc.test.js::clamp > above'), or a test file."),
@@ -21,7 +21,7 @@ ID_SYNTAX = {
               'like "tests/api.rs"; doc tests are "doc::src/lib.rs - NAME (line N)".'),
 }
 ID_SYNTAX["vitest"] = ID_SYNTAX["jest"] = ID_SYNTAX["node"]
-GENERIC = "Paths or test ids separated by spaces, as the project's test command takes them"
+GENERIC = "Paths or test ids separated by spaces"
 
 
 def runner_name(test_command: str | None, root: Path) -> str | None:

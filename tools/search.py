@@ -37,11 +37,10 @@ def search(
     limit: int = 100,
     context: int = 0,
 ) -> str:
-    """Search file contents for a Python regular expression (plain text with literal=true).
+    """Search file contents for a Python regex (literal=true: plain text).
 
     Args:
-        path: A folder or file to search in.
-        context: Lines shown before and after each match (like grep -C), up to 20.
+        context: Lines around each match (grep -C), up to 20.
     """
     if not pattern:
         raise ToolError("pattern is empty")

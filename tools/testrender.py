@@ -49,8 +49,9 @@ def _head(run) -> str:
         counts.append(f"{run.skipped} skipped")
     if run.missing:
         counts.append(f"{len(run.missing)} no such test")
-    return (f"Tests: {', '.join(counts)} (exit {run.exit_code}, {run.duration_s:.1f}s)\n"
-            f"Command: {run.command}")
+    head = f"Tests: {', '.join(counts)} (exit {run.exit_code}, {run.duration_s:.1f}s)"
+    # The command matters to the model only when something is to be looked into.
+    return head if run.exit_code == 0 else f"{head}\nCommand: {run.command}"
 
 
 def missing_lines(missing: dict[str, list[str]]) -> list[str]:

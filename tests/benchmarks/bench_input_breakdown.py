@@ -38,7 +38,8 @@ def blocks(request) -> list[tuple[str, str, int]]:
                 names[part.id] = part.name
                 out.append((f"call {part.name}", block, len(block)))
             elif isinstance(part, ToolResult):
-                stub = part.content.startswith("[") and part.content.endswith("here]")
+                stub = part.content.startswith("[") and part.content.endswith("]") and (
+                    "left out" in part.content or "unchanged" in part.content)
                 kind = f"result {names.get(part.call_id, '?')}" + (" (stub)" if stub else "")
                 out.append((kind, block, len(json.dumps(part.content)) - 2))
             elif isinstance(part, Text):
