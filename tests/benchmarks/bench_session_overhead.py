@@ -134,8 +134,16 @@ def times(task: dict, events: list, calls: list[tuple[float, float]], suite_s: f
             "suite_s": round(suite_s, 1), "wall_s": round(wall, 1), "model_s": round(model, 1),
             "own_s": round(wall - model, 1), "test_runs": len(runs),
             "suite_runs": sum("::" not in r.command for r in runs),
+            "last_suite_in_session_s": _last_suite_s(events),
             "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None,
             "index_s": round(ready[0] - localize, 2) if ready else None}
+
+
+def _last_suite_s(events: list) -> float | None:
+    """How long the session's last whole-suite run took: its TestsRun event's time less
+    that of the event before it (the run began right after that one)."""
+    ends = [i for i, e in enumerate(events) if isinstance(e, TestsRun) and "::" not in e.command]
+    return round(events[ends[-1]].at - events[ends[-1] - 1].at, 1) if ends else None
 
 
 def main() -> None:
