@@ -49,7 +49,10 @@ class PendingBaseline:
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._report: TestReport | None = None
-        self._context = ""
+        self._suite_text = ""  # what the model is told of the suite, once it finished
+        self._named: str | None = None  # ... and of the named tests, once they ran
+        self._named_ready = threading.Event()
+        self._told_named = False
         self._error: BaseException | None = None
         self._told = False
         self._early = False  # stopped by a change before it finished
@@ -115,18 +118,26 @@ class PendingBaseline:
         """For a new conversation's task message: the measured facts, or that they are coming."""
         if not self._done.is_set():
             return RUNNING
-        self.wait()
-        self._told = True
-        return self._context
+        return self.news()
 
     def news(self) -> str:
-        """The measured facts once known and not told yet (then ""), for the next user message."""
+        """The measured facts not told yet (else ""), for the next user message: the named
+        tests' once they ran, the suite's once it finished."""
         self.flush()
-        if self._told or not self._done.is_set():
-            return ""
-        self.wait()
-        self._told = True
-        return self._context
+        parts = []
+        if self._done.is_set() and not self._told:
+            self.wait()
+            self._told = True
+            parts.append(self._suite_text)
+        if self._named is not None and not self._told_named:
+            self._told_named = True
+            parts.append(self._named)
+        return "\n".join(filter(None, parts))
+
+    def wait_named(self) -> None:
+        """Wait for the run of the tests the task names (a small one; the suite may go on)."""
+        self._named_ready.wait()
+        self.flush()
 
     def _hold(self, event: Event) -> None:
         if self._early and isinstance(event, TestsRun):
@@ -143,17 +154,19 @@ class PendingBaseline:
         try:
             named = named_tests_context(parts.ctx, parts.task, self._hold,
                                         evidence=parts.config.traces)
-            named = "" if self._stopped() else named  # a killed run's output is no fact
+            self._named = "" if self._stopped() else named  # a killed run's output is no fact
+            self._named_ready.set()
             self._report = cached_baseline(parts.ctx, parts.workspace, self._hold, self._stopped)
             if self._early:
-                self._context = "\n".join(filter(None, [STOPPED_EARLY, named]))
+                self._suite_text = STOPPED_EARLY
             elif not self._stopped():
-                self._context = task_context(self._report, named)
+                self._suite_text = task_context(self._report)
         except BaseException as error:  # re-raised in the loop's thread by wait()
             if not self._early:
                 self._error = error
         finally:
             self._ended = self._ended or time.monotonic()
+            self._named_ready.set()
             self._done.set()
 
 

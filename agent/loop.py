@@ -219,6 +219,7 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     that do not exist are named to the model once, and that is no debug round."""
     parts.emit(PhaseChanged("code"))
     _show_plan(parts, plan, "running")
+    baseline.wait_named()  # the named tests' facts help the code; the suite may run on
     _tell(conversation, baseline, prompts.render("code", reproduction=reproduction or []))
     parts.ctx.plan_tests = None  # a change of tests before this phase is not this plan's
     report = TestReport.not_run("the model did not finish")
@@ -243,7 +244,7 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
             return report
         debug_round += 1
         parts.emit(PhaseChanged("debug", f"round {debug_round}"))
-        conversation.say(debug_message(parts, report, debug_round))
+        _tell(conversation, baseline, debug_message(parts, report, debug_round))
 
 
 def _take_plan_tests(parts: LoopParts, plan: Plan) -> None:

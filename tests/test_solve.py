@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -343,7 +344,12 @@ def test_worktree_mode_never_touches_the_users_tree(tmp_path):
 
 def test_the_model_starts_from_measured_facts(tmp_path):
     repo = make_repo(tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
-    model = ScriptedModel([plan(), edit(), finish()])
+
+    def plan_once_the_suite_ran(request):  # a slower model: the suite finished meanwhile
+        while not list((repo / ".agent" / "baseline").glob("*.json")):
+            time.sleep(0.05)
+        return plan()
+    model = ScriptedModel([plan_once_the_suite_ran, edit(), finish()])
     task = "tests/test_calc.py::test_clamp_above fails: clamp above the range returns low"
     run_session(SolveOptions(task=task, cwd=repo, model=model), [])
     # The plan request goes out while the suite runs; the facts join the next message.
