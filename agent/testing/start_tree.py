@@ -77,6 +77,8 @@ def run_on_start_tree(ctx, start: str, now: str, ids: list[str],
         ctx.test_env = {**env, **NO_BYTECODE}
         try:
             return run(ctx, " ".join(ids), emit)
+        except ValueError:  # a path changed under us and can no longer be bound: cannot tell
+            return None
         finally:
             ctx.sandbox, ctx.test_env = watch, env
 
