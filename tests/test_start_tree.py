@@ -31,7 +31,7 @@ def whole_suite_runs(events: list) -> list[TestsRun]:
 def asked_of_the_start_tree(events: list) -> list[TestsRun]:
     """The runs right after the loop said it asks the start tree."""
     asked = [i for i, e in enumerate(events) if isinstance(e, PhaseChanged)
-             and "on the start tree" in e.detail]
+             and e.detail.startswith("did they fail before the change?")]
     return [next(e for e in events[i:] if isinstance(e, TestsRun)) for i in asked]
 
 
@@ -59,10 +59,11 @@ def test_a_regression_the_change_caused_is_caught(tmp_path):
     assert end.status == "not_solved"
     assert "Newly failing (passed before the change): tests/test_calc.py::test_add" in end.summary
     assert BROKEN not in end.summary.split("Newly failing")[1]  # failed before: not blamed
-    (suite,) = whole_suite_runs(events)
+    suite, confirmed = whole_suite_runs(events)  # after the change; the start tree's
     assert set(suite.failures) == {"tests/test_calc.py::test_add", BROKEN}
     (asked,) = asked_of_the_start_tree(events)
-    assert asked.failures == (BROKEN,)  # test_add passed on the start tree
+    assert asked.failures == (BROKEN,)  # test_add passed on the start tree, alone
+    assert confirmed.at > asked.at and confirmed.failures == (BROKEN,)  # and in its suite
     assert "return a * b" in (repo / "calc.py").read_text()  # the change itself left as made
 
 

@@ -105,7 +105,9 @@ def test_verify_does_not_run_the_same_tests_twice_on_one_tree(tmp_path):
     events = session(repo, [plan(), wrong, finish(), finish()])
     edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
     after_edit = [r for r in suite_runs(events) if r.at > edited and "::" not in r.command]
-    assert len(after_edit) == 1 and after_edit[0].failed  # round 2 saw the same tree
+    # The suite after the change, then the start tree's, where test_add passed; round 2
+    # saw the same tree and ran neither again.
+    assert len(after_edit) == 2 and after_edit[0].failed and not after_edit[1].failed
     assert any(isinstance(e, PhaseChanged) and e.detail.startswith("already ran on this tree")
                for e in events)
 
