@@ -27,8 +27,8 @@ from agent.events import Event, EventSink, PhaseChanged, TestsRun
 from agent.prompting import named_tests_context, task_context
 from agent.testing.report import TestReport, baseline
 from agent.testing.start_tree import can_check
-from sandbox.process import CommandStopper
-from tools.fileio import atomic_write
+from agent.sandbox.process import CommandStopper
+from agent.tools.textfile import atomic_write
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed

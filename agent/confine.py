@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from sandbox.secrets import secret_in
+from agent.sandbox.secrets import secret_in
 
 
 class LeavesWorkspace(Exception):
@@ -142,7 +142,7 @@ def refuse_home_workspace(root: Path | str, allowed: bool = False) -> None:
     unless the person passed ALLOW_HOME_FLAG: everything in it (keys, mail, other
     projects) would be the sandbox's to read and change, and the index's to send."""
     from agent.errors import UserError
-    from sandbox.mounts import hidden_homes
+    from agent.sandbox.mounts import hidden_homes
 
     if allowed:
         return

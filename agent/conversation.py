@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import prompts
+from agent import prompts
 from agent.budget import Budget, Interrupted
 from agent.events import CostUpdated, EventSink, ModelText, ToolCallFinished, ToolCallStarted
 from agent.extension import ConversationHooks
@@ -22,8 +22,8 @@ from agent.models.tokens import context_window, prefix_blocks, size
 
 if TYPE_CHECKING:
     from agent.models import Model
-    from tools.context import ToolContext
-    from tools.registry import Registry
+    from agent.tools.context import ToolContext
+    from agent.tools.registry import Registry
 
 MAX_NUDGES = 2
 
@@ -112,7 +112,7 @@ class Conversation:
         return response
 
     def _run_tools(self, calls: list[ToolCall]) -> list[ToolResult]:
-        from tools.executor import execute_turn
+        from agent.tools.executor import execute_turn
 
         self._check_cancel()
         approved, rejected = self._reviewed(calls)

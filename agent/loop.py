@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-import prompts
+from agent import prompts
 from agent import test_designer
 from agent.baseline import PendingBaseline
 from agent.budget import Budget, BudgetExhausted, Interrupted
@@ -30,10 +30,10 @@ from agent.testing.verify import Verifier
 
 if TYPE_CHECKING:
     from agent.config import Config
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.models import Model
-    from tools.context import ToolContext
-    from tools.registry import Registry
+    from agent.tools.context import ToolContext
+    from agent.tools.registry import Registry
 
 MAX_PLAN_REVISIONS = 2
 REPRODUCTION_CHOICES = 8  # already-failing tests offered as the reproduction

@@ -5,7 +5,7 @@ Every fact here comes from a run in the sandbox (`agent.testing`), never from th
 
 from __future__ import annotations
 
-import prompts
+from agent import prompts
 from agent.events import EventSink, PhaseChanged
 from agent.testing.report import TestReport, run
 from agent.testing.targets import named_tests
@@ -61,8 +61,8 @@ def _evidence(ctx, test_ids: list[str]) -> tuple[str, str]:
     localizing fails (a non-pytest command, no coverage data); or why nothing was recorded."""
     from agent.debug.report import debug_evidence
     from agent.errors import UserError
-    from tools.debug_tools import trace_test
-    from tools.errors import ToolError
+    from agent.tools.debug_tools import trace_test
+    from agent.tools.errors import ToolError
 
     try:
         return debug_evidence(ctx.root, test_ids, ctx.test_command, backend=ctx.sandbox)

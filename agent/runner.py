@@ -89,8 +89,8 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
     folders read-only unless `writable_envs`, the session's `scratch` folder writable, the
     process-tree bounds."""
     from agent.config import tree_bounds
-    from sandbox import Policy
-    from sandbox.envs import environment_folders
+    from agent.sandbox import Policy
+    from agent.sandbox.envs import environment_folders
 
     read_only = () if config.writable_envs else tuple(environment_folders(root))
     return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
@@ -102,7 +102,7 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
 def sandbox_for(root: Path, config, scratch: Path | None = None):
     """The sandbox for commands in `root` under the repository's policy (and `scratch`
     writable, the session's scratch folder)."""
-    from sandbox import create_sandbox
+    from agent.sandbox import create_sandbox
 
     return create_sandbox(sandbox_policy(root, config, scratch), config.sandbox)
 
@@ -117,7 +117,7 @@ def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None =
     pinned (see `agent.gitops.pin`); both are let go on every way out.
     """
     from agent.confine import refuse_home_workspace
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.gitops.pin import pinned
     from agent.tree_lock import locked_tree
 
@@ -264,9 +264,9 @@ def loop_registry(test_command: str | None = None, root: Path | None = None):
     """The tools of a solve session: the default toolbox (less NOT_IN_SESSIONS) plus the
     loop's phase tools; run_tests states the test-id syntax of the runner detected at the
     start (fixed for the session, so the tool schema stays the same in every request)."""
-    from tools import Registry, default_registry
-    from tools.phases import plan_tests, reproduced, submit_plan
-    from tools.runners import run_tests_for
+    from agent.tools import Registry, default_registry
+    from agent.tools.phases import plan_tests, reproduced, submit_plan
+    from agent.tools.runners import run_tests_for
 
     registry = Registry(run_tests_for(t, test_command, root or Path.cwd())
                         if t.name == "run_tests" else t
@@ -294,7 +294,7 @@ def _session_identity(options: SolveOptions, store, config) -> tuple[str, str]:
 
 def _working_copy(home, options: SolveOptions, session_id: str):
     """The tree the session edits: the user's own (clean, or snapshotted) or a new worktree."""
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     if options.resume:
         return home
@@ -353,7 +353,7 @@ def _final_diff(workspace, session_id: str, delivery: dict) -> str:
 
 
 def _tool_context(root: Path, box, config, scratch: Path):
-    from tools import ToolContext
+    from agent.tools import ToolContext
 
     return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
                        scratch=scratch)

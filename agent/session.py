@@ -123,7 +123,7 @@ class SessionStore:
 
         Writers wait up to `busy_timeout_s` for each other before giving up.
         """
-        from agent.git import exclude_agent_dir
+        from agent.gitops.checkpoints import exclude_agent_dir
 
         directory = Path(root) / ".agent"
         directory.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import prompts
+from agent import prompts
 from agent.confine import LeavesWorkspace, read_text_inside
 from agent.messages import Message, ModelRequest, Text
 from agent.plan import TEST_ID

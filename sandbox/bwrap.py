@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sandbox.env import scrubbed_env
-from sandbox.limits import limit_wrapper
-from sandbox.mounts import mount_args
-from sandbox.process import Launch, run_process
-from sandbox.types import OutputSink, Policy, Result
+from agent.sandbox.env import scrubbed_env
+from agent.sandbox.limits import limit_wrapper
+from agent.sandbox.mounts import mount_args
+from agent.sandbox.process import Launch, run_process
+from agent.sandbox.types import OutputSink, Policy, Result
 
 # Options newer than bubblewrap 0.6 (Ubuntu 22.04), used only when this bwrap has them.
 OPTIONAL = ("--disable-userns", "--size")

@@ -5,7 +5,7 @@ cgroup v2 is used when our own group delegates the memory and pids controllers t
 children; else cgroup v1, when the memory and pids hierarchies are mounted and writable
 (as root, or where they were delegated). Each command's group is made under the group we
 already run in, so any limit placed on us still holds. Where neither works,
-`sandbox.treewatch` samples the tree from /proc instead; `mechanism()` says which applies.
+`agent.sandbox.treewatch` samples the tree from /proc instead; `mechanism()` says which applies.
 """
 
 from __future__ import annotations

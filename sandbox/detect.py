@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from agent.errors import UserError
-from sandbox.types import Policy, Sandbox, SandboxUnavailable
+from agent.sandbox.types import Policy, Sandbox, SandboxUnavailable
 
 BACKENDS = ("auto", "bwrap", "none")
 _lock = threading.Lock()
@@ -48,7 +48,7 @@ def _probe() -> tuple[str | None, str, frozenset[str]]:
     try:
         help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True,
                                    timeout=10, check=False).stdout
-        from sandbox.bwrap import OPTIONAL
+        from agent.sandbox.bwrap import OPTIONAL
 
         options = frozenset(option for option in OPTIONAL if option in help_text)
         error = _try_sandbox(bwrap, options)
@@ -66,7 +66,7 @@ def _probe() -> tuple[str | None, str, frozenset[str]]:
 
 def _try_sandbox(bwrap: str, options: frozenset[str]) -> str | None:
     """Start `true` in a sandbox like the real ones; None if it worked, else bwrap's error."""
-    from sandbox.bwrap import namespace_args
+    from agent.sandbox.bwrap import namespace_args
 
     probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
              "--dev", "/dev", "--proc", "/proc", "--", "true"]
@@ -110,13 +110,13 @@ def create_sandbox(policy: Policy, backend: str = "auto") -> Sandbox:
     if not policy.workspace.is_dir():
         raise UserError(f"sandbox workspace {policy.workspace} is not a folder")
     if backend == "none":
-        from sandbox.unconfined import UnconfinedSandbox
+        from agent.sandbox.unconfined import UnconfinedSandbox
 
         return UnconfinedSandbox(policy)
     found, message, options = _detected()
     if found is None:
         raise SandboxUnavailable(message)
-    from sandbox.bwrap import BwrapSandbox
+    from agent.sandbox.bwrap import BwrapSandbox
 
     return BwrapSandbox(policy, bwrap=shutil.which("bwrap") or "bwrap",
                         options=options)

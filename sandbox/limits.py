@@ -13,7 +13,7 @@ import resource
 import shutil
 from collections.abc import Callable
 
-from sandbox.types import Policy
+from agent.sandbox.types import Policy
 
 MB = 1024 * 1024
 # A process over its soft CPU limit gets SIGXCPU; the hard limit a little later is SIGKILL.

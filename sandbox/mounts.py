@@ -11,10 +11,10 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from sandbox.env import pyenv_root
-from sandbox.secrets import HOME_SECRETS, workspace_secrets
-from sandbox.types import Policy
-from sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, protected_git_paths
+from agent.sandbox.env import pyenv_root
+from agent.sandbox.secrets import HOME_SECRETS, workspace_secrets
+from agent.sandbox.types import Policy
+from agent.sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, protected_git_paths
 
 MB = 1024 * 1024
 # Files only root may read; when the agent runs as root, so does the sandboxed code.

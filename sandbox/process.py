@@ -1,5 +1,5 @@
 """Start a command, feed its stdin, capture both pipes with a cap, and kill the whole process
-tree when the wall clock runs out or the tree passes a limit (`sandbox.treewatch`). Both
+tree when the wall clock runs out or the tree passes a limit (`agent.sandbox.treewatch`). Both
 backends run their commands through here."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from sandbox.capture import CappedBuffer
-from sandbox.treewatch import SAMPLE_S, TreeGuard, TreeLimits
-from sandbox.types import OutputSink, Result
+from agent.sandbox.capture import CappedBuffer
+from agent.sandbox.treewatch import SAMPLE_S, TreeGuard, TreeLimits
+from agent.sandbox.types import OutputSink, Result
 
 CHUNK = 65536
 # After a kill, how long to wait for the pipes to close before giving up on them.

@@ -8,8 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.detect import create_sandbox
-from sandbox.types import Policy, SandboxUnavailable
+from agent.sandbox.detect import create_sandbox
+from agent.sandbox.types import Policy, SandboxUnavailable
 
 # Runs inside the sandbox: write the workspace, write outside it, connect to the host.
 _PROBE = """

@@ -3,7 +3,7 @@ processes, bytes written. `run_process` asks `TreeGuard.over()` every `SAMPLE_S`
 the tree when it names a limit.
 
 Memory and processes are bounded by a cgroup where the machine allows one
-(`sandbox.cgroup`); elsewhere the tree is sampled from /proc (the sum of resident memory,
+(`agent.sandbox.cgroup`); elsewhere the tree is sampled from /proc (the sum of resident memory,
 the count of processes). Bytes written are always sampled: /proc/PID/io `write_bytes`
 counts what a process sent towards storage, and a reaped child's bytes are added to its
 parent's count, so the sum over the live tree is what the tree wrote (tmpfs, which is
@@ -16,7 +16,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from sandbox.cgroup import CommandGroup, hierarchy
+from agent.sandbox.cgroup import CommandGroup, hierarchy
 
 log = logging.getLogger("sandbox")
 MB = 1024 * 1024
@@ -55,7 +55,7 @@ class TreeGuard:
     def over(self, root: int) -> str | None:
         """The limit the tree under `root` passed ("memory limit", "process limit",
         "write limit"), or None."""
-        from sandbox.process import descendants
+        from agent.sandbox.process import descendants
 
         tree = [root, *descendants(root)]
         if self.group is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from agent.errors import UserError
-from sandbox.treewatch import TreeLimits
+from agent.sandbox.treewatch import TreeLimits
 
 # Called with ("stdout" | "stderr", bytes) as output arrives, for front ends that stream it.
 OutputSink = Callable[[str, bytes], None]
@@ -56,7 +56,7 @@ class Policy:
     overlays: tuple[tuple[Path, Path], ...] = ()
 
     def tree_limits(self) -> TreeLimits:
-        """The bounds on one command's whole tree, for `sandbox.process`."""
+        """The bounds on one command's whole tree, for `agent.sandbox.process`."""
         memory = self.memory_mb if self.tree_memory_mb is None else self.tree_memory_mb
         return TreeLimits(memory, self.max_processes, self.write_cap_mb, self.tree_cgroup)
 

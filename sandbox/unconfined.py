@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.env import scrubbed_env
-from sandbox.limits import limit_wrapper
-from sandbox.process import Launch, run_process
-from sandbox.types import OutputSink, Policy, Result
+from agent.sandbox.env import scrubbed_env
+from agent.sandbox.limits import limit_wrapper
+from agent.sandbox.process import Launch, run_process
+from agent.sandbox.types import OutputSink, Policy, Result
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Policy, Result, Sandbox, create_sandbox
+from agent.sandbox import Policy, Result, Sandbox, create_sandbox
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
 

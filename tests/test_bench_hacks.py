@@ -84,7 +84,7 @@ def test_the_session_cannot_read_the_tasks_repository_or_the_tasks_file(area):
 
 
 def test_a_hidden_path_holding_the_workspace_is_let_be_and_one_beside_it_is_hidden(area):
-    from sandbox import Policy, create_sandbox
+    from agent.sandbox import Policy, create_sandbox
 
     workspace = area / "ws"
     workspace.mkdir()

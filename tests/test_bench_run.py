@@ -21,7 +21,7 @@ from agent.bench.results import read_rows
 from agent.bench.run import BenchSettings, slug
 from agent.bench.synth import synthesize
 from agent.bench.workcopy import prepare
-from agent.models.record import RecordingModel
+from agent.models.recording import RecordingModel
 from agent.models.scripted import ScriptedModel
 from tests.bench_run_kit import TEST_COMMAND, correct_fix, make_project, patch_sides, rewrite_tests
 from tests.solve_kit import git, turn

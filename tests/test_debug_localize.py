@@ -135,8 +135,8 @@ def test_cli_localize_and_trace(repo: Path) -> None:
 
 def test_model_tools_trace_and_localize(repo: Path) -> None:
     from agent.messages import ToolCall
-    from sandbox import Policy, create_sandbox
-    from tools import ToolContext, default_registry
+    from agent.sandbox import Policy, create_sandbox
+    from agent.tools import ToolContext, default_registry
 
     registry = default_registry()
     names = [spec.name for spec in registry.specs()]

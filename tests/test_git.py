@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import UserError
-from agent.git import Workspace, exclude_agent_dir
+from agent.gitops.checkpoints import Workspace, exclude_agent_dir
 
 BINARY = bytes(range(256)) * 4
 

@@ -16,7 +16,7 @@ AGENT = [sys.executable, "-c", "from agent.cli import main; main()"]
 EDIT_THEN_HANG = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.session import SessionStore
 
     root = Path(sys.argv[1])
@@ -37,7 +37,7 @@ EDIT_THEN_HANG = textwrap.dedent("""
 EDIT_AND_CHECKPOINT_FOREVER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     root = Path(sys.argv[1])
     workspace = Workspace.open(root)
@@ -87,7 +87,7 @@ def test_sigkill_at_a_random_moment_of_edits_and_checkpoints(tmp_path):
     child.wait(timeout=10)
     assert (root / "new_1.py").exists()
 
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     Workspace.open(root).undo_to_start("loop")
 
@@ -96,7 +96,7 @@ def test_sigkill_at_a_random_moment_of_edits_and_checkpoints(tmp_path):
 
 
 def test_a_ref_lock_left_by_a_killed_process_does_not_block_undo(tmp_path):
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     root = make_repo(tmp_path)
     before = files_state(root)

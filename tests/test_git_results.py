@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import UserError
-from agent.git import Workspace
+from agent.gitops.checkpoints import Workspace
 from tests.test_git import files_state, git, make_repo
 
 

@@ -12,7 +12,7 @@ from agent.mcp.settings import server_specs
 from agent.mcp.trust import approve, is_approved
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
-from sandbox import Policy, create_sandbox
+from agent.sandbox import Policy, create_sandbox
 from tests.mcp_kit import SERVER, mcp_json
 from tests.sandbox_kit import needs_bwrap
 from tests.solve_kit import edit, finish, make_repo, plan, turn

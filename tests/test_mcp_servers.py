@@ -24,8 +24,8 @@ from tests.mcp_kit import (
     write_servers,
 )
 from tests.test_tools_helpers import make_ctx
-from tools import Registry
-from tools.executor import plan_turn
+from agent.tools import Registry
+from agent.tools.executor import plan_turn
 
 
 @pytest.fixture(scope="module")

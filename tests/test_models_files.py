@@ -15,7 +15,7 @@ from agent.messages import Message, ModelRequest, Text, ToolCall, ToolResult, To
 from agent.models import Model, ModelError, load_model
 from agent.models.anthropic import AnthropicModel
 from agent.models.bridge import BridgeModel
-from agent.models.record import RecordingModel
+from agent.models.recording import RecordingModel
 from agent.models.retry import RetryPolicy
 from tests.loopback import LoopbackServer, Reply
 

@@ -14,7 +14,7 @@ from agent.runner import SolveOptions, run_session
 from tests.solve_kit import CALC, CALC_TESTS, QUIET, edit, finish, make_repo, plan, texts, turn
 from tests.test_tools_helpers import make_ctx
 from tests.test_tools_helpers import make_repo as make_plain_repo
-from tools.run import missing_tests
+from agent.tools.run import missing_tests
 
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 INSIDE = "tests/test_calc.py::test_clamp_inside"

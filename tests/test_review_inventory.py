@@ -198,7 +198,7 @@ SNEAKY = {  # a command that hides its change from a cheap look -> the path it c
 def test_the_fast_inventory_sees_what_each_sneaky_command_changed(tmp_path):
     from agent.review import inventory
     from agent.review.watch import WatchedSandbox
-    from sandbox import Policy, create_sandbox
+    from agent.sandbox import Policy, create_sandbox
 
     root = make_repo(tmp_path / "r")
     for n in range(5):

@@ -10,7 +10,7 @@ from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import committed, edit, finish, plan, texts
 from tests.test_tools_helpers import make_ctx
-from tools.run import run_tests_structured
+from agent.tools.run import run_tests_structured
 
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
 

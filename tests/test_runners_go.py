@@ -10,7 +10,7 @@ from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import QUIET, committed, edit, finish, plan
 from tests.test_tools_helpers import make_ctx
-from tools.run import run_tests_structured
+from agent.tools.run import run_tests_structured
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go toolchain")
 

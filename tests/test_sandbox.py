@@ -12,8 +12,8 @@ import time
 import uuid
 from pathlib import Path
 
-from sandbox import Policy, create_sandbox, self_test, unconfined_warning
-from sandbox.capture import CappedBuffer
+from agent.sandbox import Policy, create_sandbox, self_test, unconfined_warning
+from agent.sandbox.capture import CappedBuffer
 from tests import sandbox_kit
 from tests.sandbox_kit import marked_processes, needs_bwrap, run_watched
 
@@ -168,7 +168,7 @@ def test_self_test_passes_for_bwrap_and_fails_for_none():
 @needs_bwrap
 def test_bwrap_without_newer_options_still_confines(workspace):
     # bubblewrap 0.6 (Ubuntu 22.04) has neither --size nor --disable-userns.
-    from sandbox.bwrap import BwrapSandbox
+    from agent.sandbox.bwrap import BwrapSandbox
 
     box = BwrapSandbox(Policy(workspace), bwrap=shutil.which("bwrap"), options=frozenset())
     command, _ = box.command(["true"], workspace, False, None)
@@ -246,7 +246,7 @@ def test_the_agents_own_code_is_reachable_inside_when_it_lives_under_tmp(workspa
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from sandbox import Policy, create_sandbox
+        from agent.sandbox import Policy, create_sandbox
         box = create_sandbox(Policy(Path({str(workspace)!r})), "bwrap")
         result = box.run([sys.executable, "-c", "import sandbox.mounts, os; "
                           "print(sandbox.mounts.__file__, os.path.exists({str(outside)!r}))"],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Policy, create_sandbox
+from agent.sandbox import Policy, create_sandbox
 from tests import sandbox_kit
 from tests.sandbox_kit import (
     SECRET_KEY,

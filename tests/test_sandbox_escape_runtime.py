@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Policy, create_sandbox
+from agent.sandbox import Policy, create_sandbox
 from tests import sandbox_kit
 from tests.sandbox_kit import assert_refused, needs_bwrap, run_python, run_watched, wait_until_gone
 
@@ -180,7 +180,7 @@ def test_cpu_limit_stops_a_busy_loop(workspace):
 MEASURE = """
 import json, sys, tracemalloc
 from pathlib import Path
-from sandbox import Policy, create_sandbox
+from agent.sandbox import Policy, create_sandbox
 box = create_sandbox(Policy(Path(sys.argv[1]), timeout_s=60), "bwrap")
 flood = "import sys\\nfor _ in range(100): sys.stdout.buffer.write(b'x' * 1_000_000)"
 tracemalloc.start()

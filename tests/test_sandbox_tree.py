@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from sandbox import Policy, create_sandbox
-from sandbox.cgroup import hierarchy
+from agent.sandbox import Policy, create_sandbox
+from agent.sandbox.cgroup import hierarchy
 from tests.sandbox_kit import area, needs_bwrap  # noqa: F401 - area is a fixture
 
 MB = 1024 * 1024

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from agent import events as ev
-from agent.git import Workspace
+from agent.gitops.checkpoints import Workspace
 from agent.session import SessionStore
 from tests.test_git import files_state, make_repo, user_state
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from agent import events as ev
-from agent.models.record import RecordingModel
+from agent.models.recording import RecordingModel
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import (CALC, CALC_TESTS, QUIET, edit, finish, git, make_repo, plan, texts,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from agent.events import Finished, PhaseChanged, TestsRun, ToolCallFinished
 from agent.testing.start_tree import run_on_start_tree, start_tree_overlays
-from sandbox import Policy, create_sandbox
+from agent.sandbox import Policy, create_sandbox
 from tests.solve_kit import CALC_TESTS, PYTEST, QUIET, edit, finish, git, make_repo, plan
 from tests.test_testruns import SLOW_TEST, session, suite_runs
-from tools.context import ToolContext
+from agent.tools.context import ToolContext
 
 ONE_ROUND = QUIET + "max_plans = 1\ndebug_rounds = 0\n"
 ALREADY_BROKEN = '''

@@ -7,8 +7,8 @@ import time
 
 from agent.messages import ToolCall
 from tests.test_tools_helpers import make_ctx, make_repo
-from tools import Registry, default_registry, execute_turn, tool
-from tools.executor import plan_turn
+from agent.tools import Registry, default_registry, execute_turn, tool
+from agent.tools.executor import plan_turn
 
 LOG: list[tuple[str, str, float]] = []
 _log_lock = threading.Lock()

@@ -6,8 +6,8 @@ import subprocess
 from pathlib import Path
 
 from agent.messages import ToolCall, ToolResult
-from sandbox import Policy, create_sandbox
-from tools import ToolContext, default_registry
+from agent.sandbox import Policy, create_sandbox
+from agent.tools import ToolContext, default_registry
 
 GIT_ID = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
 

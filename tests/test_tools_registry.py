@@ -6,8 +6,8 @@ from typing import Literal
 
 from agent.messages import ToolCall
 from tests.test_tools_helpers import make_ctx, make_repo
-from tools import Registry, default_registry, tool
-from tools.output import cap
+from agent.tools import Registry, default_registry, tool
+from agent.tools.output import cap
 
 
 @tool(read_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from tests.test_tools_helpers import call, make_ctx, make_repo
-from tools.run import run_tests_structured
+from agent.tools.run import run_tests_structured
 
 PROJECT = {
     "calc.py": "def add(a, b):\n    return a + b\n",

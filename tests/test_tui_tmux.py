@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from agent.models.record import RecordingModel
+from agent.models.recording import RecordingModel
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import edit, finish, make_repo, plan

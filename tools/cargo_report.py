@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from tools.junit import MAX_MESSAGE_CHARS, MAX_TRACEBACK_LINES
-from tools.testrun import TestCase
+from agent.tools.junit import MAX_MESSAGE_CHARS, MAX_TRACEBACK_LINES
+from agent.tools.testrun import TestCase
 
 DOC = "doc"
 _RUNNING = re.compile(r"^\s+Running (?:unittests )?(\S+) \(")

@@ -1,5 +1,5 @@
 """`cargo test` as a test runner: one id, several, or the whole suite, read by
-`tools.cargo_report` from libtest's stable console format.
+`agent.tools.cargo_report` from libtest's stable console format.
 
 An id's source picks the test target (`src/lib.rs` -> `--lib`, `tests/api.rs` -> `--test
 api`, `doc::...` -> `--doc`) and its path runs with `--exact`. Build output goes to the
@@ -16,9 +16,9 @@ import shlex
 import shutil
 from pathlib import Path
 
-from tools.cargo_report import DOC, cargo_cases, listed_ids
-from tools.pytest_runner import nearest_ids
-from tools.testrun import TestRun
+from agent.tools.cargo_report import DOC, cargo_cases, listed_ids
+from agent.tools.pytest_runner import nearest_ids
+from agent.tools.testrun import TestRun
 
 CARGO_ENV = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "0"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.paths import relative, resolve
-from tools.registry import tool
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.paths import relative, resolve
+from agent.tools.registry import tool
 
 MAX_DEFINITIONS = 30
 SHOWN_DEFINITIONS = 2  # this many or fewer: each short one comes with its source
@@ -32,7 +32,7 @@ def find_symbol(ctx: ToolContext, name: str) -> str:
     more = len(symbols) - len(rows)
     tail = f"\n[... {more} more definitions not shown]" if more > 0 else ""
     if len(symbols) <= SHOWN_DEFINITIONS:
-        from tools.files import read_file
+        from agent.tools.files import read_file
 
         tail += "".join(f"\n\n{read_file(ctx, s.path, s.line, s.end_line)}" for s in symbols
                         if s.end_line - s.line < SHOWN_LINES)

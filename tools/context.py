@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tools.output import DEFAULT_MAX_CHARS
+from agent.tools.output import DEFAULT_MAX_CHARS
 
 if TYPE_CHECKING:
     from agent.index import RepoIndex
-    from sandbox import Sandbox
+    from agent.sandbox import Sandbox
 
 DEFAULT_TEST_COMMAND = "python -m pytest -q"
 CACHE_SECONDS = 2.0

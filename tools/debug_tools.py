@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.registry import tool
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.registry import tool
 
 
 @tool(read_only=True, name="trace_test")
@@ -49,7 +49,7 @@ def localize(ctx: ToolContext, test_ids: list[str]) -> str:
 
 def _python_only(ctx: ToolContext, what: str) -> None:
     """Tracing and fault localization run pytest under a tracer: Python projects only."""
-    from tools.runners import runner_name
+    from agent.tools.runners import runner_name
 
     name = runner_name(ctx.test_command, ctx.root)
     if name != "pytest":

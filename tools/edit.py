@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.fileio import (
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.textfile import (
     atomic_write,
     decode,
     encode,
@@ -16,9 +16,9 @@ from tools.fileio import (
     read_for_edit,
     with_newline,
 )
-from tools.output import numbered
-from tools.paths import relative, resolve_for_write
-from tools.registry import tool
+from agent.tools.output import numbered
+from agent.tools.paths import relative, resolve_for_write
+from agent.tools.registry import tool
 
 CONTEXT_LINES = 3
 MAX_FUZZY_SCAN_LINES = 50_000

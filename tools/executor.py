@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.messages import ToolCall, ToolResult
-from tools.errors import ToolError
-from tools.registry import Registry
+from agent.tools.errors import ToolError
+from agent.tools.registry import Registry
 
 MAX_WORKERS = 8
 

@@ -7,10 +7,10 @@ import io
 import os
 from pathlib import Path
 
-from tools.code import format_outline
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.fileio import (
+from agent.tools.code import format_outline
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.textfile import (
     BINARY_SNIFF_BYTES,
     atomic_write,
     encode,
@@ -19,10 +19,10 @@ from tools.fileio import (
     newline_of,
     with_newline,
 )
-from tools.git import workspace_files
-from tools.output import numbered
-from tools.paths import matches_glob, open_checked, relative, resolve, resolve_for_write
-from tools.registry import tool
+from agent.tools.readonly_git import workspace_files
+from agent.tools.output import numbered
+from agent.tools.paths import matches_glob, open_checked, relative, resolve, resolve_for_write
+from agent.tools.registry import tool
 
 WINDOW = 200
 MAX_LINE_CHARS = 1000

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tools.context import ToolContext
-from tools.registry import tool
+from agent.tools.context import ToolContext
+from agent.tools.registry import tool
 
 
 @tool(read_only=True, paths=())

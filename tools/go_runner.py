@@ -11,7 +11,7 @@ import json
 import re
 import shlex
 
-from tools.testrun import SubtestFailure, TestCase, TestRun
+from agent.tools.testrun import SubtestFailure, TestCase, TestRun
 
 GO_ENV = {"GOCACHE": "/tmp/go-cache", "GOPROXY": "off"}
 MAX_OUTPUT_LINES = 30

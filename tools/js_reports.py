@@ -14,8 +14,8 @@ import os
 import re
 from pathlib import Path
 
-from tools.junit import MAX_MESSAGE_CHARS, MAX_TRACEBACK_LINES, ReportUnreadable
-from tools.testrun import SubtestFailure, TestCase
+from agent.tools.junit import MAX_MESSAGE_CHARS, MAX_TRACEBACK_LINES, ReportUnreadable
+from agent.tools.testrun import SubtestFailure, TestCase
 
 SEPARATOR = " > "
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -4,7 +4,7 @@ how to run one test id, several, or the whole suite with a report we can read.
 `npm test` is looked through to package.json's `test` script; a script that is more than one
 runner's command line (`tsc && jest`) is run as it is, judged by its exit status only. The
 report goes to the session's scratch folder (else a hidden file at the root), is read as
-hostile input and deleted. Ids are `FILE::NAME` (see `tools.js_reports`): one id runs its
+hostile input and deleted. Ids are `FILE::NAME` (see `agent.tools.js_reports`): one id runs its
 file (jest and vitest also filter by the test's full name), and only the cases under the
 requested ids are kept; requested ids that did not run are reported missing, not failed.
 """
@@ -20,10 +20,10 @@ import uuid
 from pathlib import Path
 
 from agent.confine import exists_inside
-from tools.js_reports import SEPARATOR, jest_cases, node_cases
-from tools.junit import ReportUnreadable, read_report_file
-from tools.pytest_runner import nearest_ids
-from tools.testrun import TestRun
+from agent.tools.js_reports import SEPARATOR, jest_cases, node_cases
+from agent.tools.junit import ReportUnreadable, read_report_file
+from agent.tools.pytest_runner import nearest_ids
+from agent.tools.testrun import TestRun
 
 JS_ENV = {"CI": "1", "NO_COLOR": "1", "FORCE_COLOR": "0"}
 NODE_REPORTER = Path(__file__).with_name("node_reporter.mjs")

@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from xml.etree import ElementTree
 
-from tools.testrun import SubtestFailure, TestCase
+from agent.tools.testrun import SubtestFailure, TestCase
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 MAX_TRACEBACK_LINES = 30

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from agent.confine import LeavesWorkspace, confine, open_inside
-from tools.errors import ToolError
+from agent.tools.errors import ToolError
 
 
 def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:

@@ -10,10 +10,10 @@ the provider's cache) stays the same from the first turn to the last.
 from __future__ import annotations
 
 from agent.plan import test_ids_in
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.registry import tool
-from tools.run import missing_tests
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.registry import tool
+from agent.tools.run import missing_tests
 
 
 @tool(read_only=True)

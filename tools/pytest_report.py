@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tools.testrun import TestCase, TestRun
+from agent.tools.testrun import TestCase, TestRun
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b")
 _SUMMARY = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+|no tests ran)\s*(?:,.*)?\bin [\d.]+s")

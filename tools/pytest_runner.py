@@ -18,9 +18,9 @@ import uuid
 from pathlib import Path
 
 from agent.confine import LeavesWorkspace, exists_inside, read_text_inside
-from tools.junit import ReportUnreadable, pytest_cases, read_report_file
-from tools.pytest_report import parse_pytest
-from tools.testrun import TestRun
+from agent.tools.junit import ReportUnreadable, pytest_cases, read_report_file
+from agent.tools.pytest_report import parse_pytest
+from agent.tools.testrun import TestRun
 
 PYTEST_FLAGS = "-rfE --tb=short --color=no -p no:cacheprovider"
 USAGE_ERROR = 4  # pytest's exit status for a test id or path it cannot find

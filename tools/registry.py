@@ -26,9 +26,9 @@ from typing import Any, Literal, Union
 from agent.errors import SessionEnding
 from agent.messages import ToolCall, ToolResult, ToolSpec
 from agent.models import arguments_error
-from tools.errors import ToolError
-from tools.output import cap
-from tools.paths import display
+from agent.tools.errors import ToolError
+from agent.tools.output import cap
+from agent.tools.paths import display
 
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 _MISSING = inspect.Parameter.empty

@@ -7,12 +7,12 @@ import shlex
 from pathlib import Path
 
 from agent.confine import exists_inside
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.pytest_runner import PYTEST_FLAGS, missing_ids
-from tools.registry import tool
-from tools.runners import run_with_runner, runner_name
-from tools.testrun import TestRun
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.pytest_runner import PYTEST_FLAGS, missing_ids
+from agent.tools.registry import tool
+from agent.tools.runners import run_with_runner, runner_name
+from agent.tools.testrun import TestRun
 
 DEFAULT_TEST_TIMEOUT = 600
 COLLECT_TIMEOUT = 120

@@ -26,7 +26,7 @@ GENERIC = "Paths or test ids separated by spaces, as the project's test command 
 
 def runner_name(test_command: str | None, root: Path) -> str | None:
     """"pytest", "go", "node", "vitest", "jest" or "cargo"; None for another command."""
-    from tools.js_runner import js_runner
+    from agent.tools.js_runner import js_runner
 
     if not test_command:
         return None
@@ -62,16 +62,16 @@ def run_with_runner(ctx, name: str | None, base: str, targets: list[str], timeou
                     env: dict | None):
     """Run the targets with the named runner's adapter; None when there is no adapter."""
     if name == "pytest":
-        from tools.pytest_runner import run_pytest
+        from agent.tools.pytest_runner import run_pytest
         return run_pytest(ctx, base, targets, timeout, env)
     if name == "go":
-        from tools.go_runner import run_go
+        from agent.tools.go_runner import run_go
         return run_go(ctx, ctx.test_command, targets, timeout, env)
     if name == "cargo":
-        from tools.cargo_runner import run_cargo
+        from agent.tools.cargo_runner import run_cargo
         return run_cargo(ctx, ctx.test_command, targets, timeout, env)
     if name in ("node", "vitest", "jest"):
-        from tools.js_runner import js_runner, run_js
+        from agent.tools.js_runner import js_runner, run_js
         found = js_runner(ctx.test_command, ctx.root)
         if found is not None:
             return run_js(ctx, found[0], found[1], targets, timeout, env)

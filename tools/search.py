@@ -13,12 +13,12 @@ from collections import Counter
 from functools import cache
 
 from agent.confine import LeavesWorkspace, WorkspaceFilter, read_bytes_inside
-from tools.context import ToolContext
-from tools.errors import ToolError
-from tools.fileio import BINARY_SNIFF_BYTES, is_binary
-from tools.git import git, untracked_files
-from tools.paths import matches_glob, relative, resolve
-from tools.registry import tool
+from agent.tools.context import ToolContext
+from agent.tools.errors import ToolError
+from agent.tools.textfile import BINARY_SNIFF_BYTES, is_binary
+from agent.tools.readonly_git import git, untracked_files
+from agent.tools.paths import matches_glob, relative, resolve
+from agent.tools.registry import tool
 
 MAX_TEXT_CHARS = 240
 MAX_FILES_LISTED = 40

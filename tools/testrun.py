@@ -141,7 +141,7 @@ class TestRun:
         return self.exit_code == 0
 
     def render(self) -> str:
-        """A compact report the model can act on (see `tools.testrender`)."""
-        from tools.testrender import render_run
+        """A compact report the model can act on (see `agent.tools.testrender`)."""
+        from agent.tools.testrender import render_run
 
         return render_run(self)

@@ -149,7 +149,7 @@ def _repository(cwd: str, launch: Launch) -> Path:
     """The repository at `cwd`, its config loaded once to refuse a bad one now."""
     from agent.config import load_config
     from agent.confine import refuse_home_workspace
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     if not Path(cwd).is_absolute():
         raise refused(f"cwd {cwd!r} is not an absolute path")

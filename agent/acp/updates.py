@@ -45,8 +45,8 @@ def tool_title(name: str, arguments: dict) -> str:
 
 def tool_locations(root: Path, arguments: dict) -> list[ToolCallLocation] | None:
     """The file a call works on, as the absolute path (and line) an editor can follow."""
-    from tools.errors import ToolError
-    from tools.paths import relative, resolve
+    from agent.tools.errors import ToolError
+    from agent.tools.paths import relative, resolve
 
     path = arguments.get("path")
     if not isinstance(path, str) or not path.strip():

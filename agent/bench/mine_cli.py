@@ -93,7 +93,7 @@ def _read_state(state: Path) -> dict[str, Verdict]:
 
 
 def _write_tasks(out: Path, tasks: list[dict[str, Any]]) -> None:
-    from tools.fileio import atomic_write
+    from agent.tools.textfile import atomic_write
 
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, "".join(json.dumps(t) + "\n" for t in tasks).encode("utf-8"))

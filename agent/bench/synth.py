@@ -56,7 +56,7 @@ def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "au
     A run that leaves no report gives no results: every test counts as not passed.
     """
     from agent.debug.execute import run_command
-    from tools.junit import ReportUnreadable, pytest_cases, read_report_file
+    from agent.tools.junit import ReportUnreadable, pytest_cases, read_report_file
 
     report = root / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
     argv = [sys.executable, "-m", "pytest", *cmd.args, "-q", "--tb=line",

@@ -106,7 +106,7 @@ def prediction(row: dict[str, Any], model: str) -> dict[str, str]:
 
 def write_predictions(out: Path, rows: list[dict[str, Any]], model: str) -> Path:
     """OUT/predictions.jsonl for every row, written whole (temp file + rename)."""
-    from tools.fileio import atomic_write
+    from agent.tools.textfile import atomic_write
 
     target = Path(out) / PREDICTIONS_NAME
     text = "".join(json.dumps(prediction(r, model)) + "\n" for r in rows)

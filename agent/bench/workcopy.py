@@ -75,7 +75,7 @@ def changed_paths(root: Path, commit: str) -> list[str]:
     """Files that differ from `commit`: modified, deleted and new, ignored ones too (a change
     may add a .gitignore line for the conftest.py it adds); new files in the agent's own
     `.agent/` and in environment folders (a package's tests/ inside a new venv) aside."""
-    from sandbox.envs import ENVIRONMENT_NAMES
+    from agent.sandbox.envs import ENVIRONMENT_NAMES
 
     tracked = git(root, "diff", "--name-only", "--no-renames", commit).splitlines()
     new = git(root, "ls-files", "--others").splitlines()

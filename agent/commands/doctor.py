@@ -64,7 +64,7 @@ def _grammar_checks():
 
 
 def _sandbox_checks():
-    from sandbox import detect, self_test
+    from agent.sandbox import detect, self_test
 
     backend, explanation = detect()
     yield "sandbox backend", backend is not None, backend or explanation, True
@@ -76,7 +76,7 @@ def _sandbox_checks():
 
 def _tree_bounds_check():
     """How each command's whole tree is held to its memory and process bounds here."""
-    from sandbox.cgroup import hierarchy, mechanism
+    from agent.sandbox.cgroup import hierarchy, mechanism
 
     return "command tree bounds", hierarchy() is not None, mechanism(), False
 

@@ -216,7 +216,7 @@ def _open_session(session: str | None):
     """The workspace and session record a history command works on."""
     from pathlib import Path
 
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     workspace = Workspace.open(Path.cwd())
     store = _store(workspace.root)
@@ -233,7 +233,7 @@ def _open_session(session: str | None):
 def _store(root=None):
     from pathlib import Path
 
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.session import SessionStore
 
     store = SessionStore.open(root or Workspace.open(Path.cwd()).root)

@@ -42,8 +42,8 @@ def register(app: typer.Typer) -> None:
 
         Exit codes: 0 the tests pass (or nothing to test), 1 they fail, 2 usage error.
         """
-        from agent.hook import CheckOptions
-        from agent.hook import check as run_check
+        from agent.hooks.precommit import CheckOptions
+        from agent.hooks.precommit import check as run_check
         from agent.hooks.fix import FixBudget
 
         options = CheckOptions(files=tuple(files or ()), timeout_s=timeout,
@@ -69,8 +69,8 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 nothing at or above --fail-on (or skipped), 1 a finding is, 2 usage error.
         """
         from agent.errors import UserError
-        from agent.hook import ReviewOptions
-        from agent.hook import review as run_review
+        from agent.hooks.precommit import ReviewOptions
+        from agent.hooks.precommit import review as run_review
         from agent.hooks.review import SEVERITIES
 
         if fail_on not in SEVERITIES:

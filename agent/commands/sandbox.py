@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from sandbox import Result
+    from agent.sandbox import Result
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         from agent.config import load_config
         from agent.errors import UserError
         from agent.runner import sandbox_policy
-        from sandbox import create_sandbox, find_workspace, unconfined_warning
+        from agent.sandbox import create_sandbox, find_workspace, unconfined_warning
 
         if not command:
             raise UserError("give the command to run after --, e.g. agent sandbox -- pytest -q")

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the tool specs as JSON."),
     ) -> None:
         """List the tools the model may call, with their parameters."""
-        from tools import default_registry
+        from agent.tools import default_registry
 
         registry = default_registry()
         if as_json:
@@ -62,8 +62,8 @@ def _run_one(name: str, arguments: dict[str, Any], backend: str | None) -> Any:
     from agent.config import load_config
     from agent.messages import ToolCall
     from agent.runner import sandbox_policy
-    from sandbox import create_sandbox, find_workspace, unconfined_warning
-    from tools import ToolContext, default_registry, execute_turn
+    from agent.sandbox import create_sandbox, find_workspace, unconfined_warning
+    from agent.tools import ToolContext, default_registry, execute_turn
 
     root = find_workspace(Path.cwd())
     config = load_config(root, {"sandbox": backend})

@@ -39,7 +39,7 @@ def launch(model: str | None = None, mode: str = "suggest", sandbox: str | None 
     """Open the TUI on the repository around the current directory."""
     from agent.confine import refuse_home_workspace
     from agent.errors import UserError
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     if mode not in MODES:
         raise UserError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
@@ -57,7 +57,7 @@ def launch(model: str | None = None, mode: str = "suggest", sandbox: str | None 
 
 def replay(session: str) -> None:
     """Show a stored session read-only in the session screen (`agent show ID --tui`)."""
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
     from agent.session import SessionStore
 
     store = SessionStore.open(Workspace.open(Path.cwd()).root)

@@ -47,7 +47,7 @@ def run_command(
         box = backend
     else:
         try:
-            from sandbox import Policy, create_sandbox
+            from agent.sandbox import Policy, create_sandbox
         except ImportError:
             return _run_subprocess(root, argv, timeout, env)
         box = create_sandbox(Policy(workspace=Path(root), timeout_s=timeout), backend=backend)

@@ -21,7 +21,7 @@ from typing import Any
 
 from agent.debug.artifact import fit_bytes, write_atomic
 from agent.debug.calltree import is_test_path
-from agent.debug.record import CallRecord, is_yield, resumed
+from agent.debug.traced_call import CallRecord, is_yield, resumed
 
 __all__ = ["TESTS_ONLY", "TraceLimits", "Tracer", "write_atomic"]
 

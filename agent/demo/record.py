@@ -88,7 +88,7 @@ def answers() -> list:
 
 def main() -> int:
     """Record the demo session into agent/demo/session/."""
-    from agent.models.record import RecordingModel
+    from agent.models.recording import RecordingModel
     from agent.models.scripted import ScriptedModel
     from agent.progress import ProgressPrinter
     from agent.runner import SolveOptions, run_session

@@ -146,7 +146,7 @@ def restore_ignored(root: Path, session_id: str) -> tuple[list[str], list[str]]:
 
 def ignored_now(root: Path, session_id: str, skip: tuple[str, ...]) -> list[str]:
     """The ignored files in the workspace now, judged against the session's start tree."""
-    from agent.git import SESSION_REFS
+    from agent.gitops.checkpoints import SESSION_REFS
 
     start = run_git(root, "rev-list", "--max-parents=0", SESSION_REFS + session_id)
     tree = run_git(root, "rev-parse", start.decode().split()[0] + "^{tree}").decode().strip()
@@ -164,7 +164,7 @@ def _prune_empty_parents(root: Path, path: str) -> None:
 
 
 def _environment_folders(root: Path) -> list[str]:
-    from sandbox.envs import environment_folders
+    from agent.sandbox.envs import environment_folders
 
     return [p.relative_to(root).as_posix() for p in environment_folders(root)]
 

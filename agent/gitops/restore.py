@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent.errors import UserError
 from agent.gitops.plumbing import GITLINK, SYMLINK, Change, diff_trees, read_blobs
-from tools.fileio import atomic_write
+from agent.tools.textfile import atomic_write
 
 
 def restore_tree(root: Path, current: str, target: str) -> list[str]:

@@ -15,7 +15,7 @@ MAX_FAILURES = 20
 
 
 def failure_lines(run, content_root: str) -> list[str]:
-    """`file:line: message` lines for the failing tests of a `tools.testrun.TestRun`."""
+    """`file:line: message` lines for the failing tests of a `agent.tools.testrun.TestRun`."""
     lines: list[str] = []
     for failure in run.failures[:MAX_FAILURES]:
         message = _error_text(failure)

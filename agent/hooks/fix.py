@@ -102,7 +102,7 @@ def _outcome_lines(root: Path, result) -> list[str]:
                 f"agent-check: review it (git diff {files}), then `git add {files}` and "
                 "commit again"]
     if result.files:
-        from agent.git import Workspace
+        from agent.gitops.checkpoints import Workspace
 
         Workspace.open(root).undo_to_start(result.session_id)
     why = outcome.stop_reason or outcome.status

@@ -30,7 +30,7 @@ class Finding:
 
 def review_request(diff: str, files: list[str], pushed: bool):
     """The one request of a review: the instructions and the diff, no tools."""
-    import prompts
+    from agent import prompts
     from agent.messages import Message, ModelRequest, Text
 
     cut = MAX_DIFF_CHARS if len(diff) > MAX_DIFF_CHARS else 0

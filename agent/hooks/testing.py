@@ -56,8 +56,8 @@ def run_affected(target: Target, timeout_s: float, suite_limit_s: float) -> dict
 
 def _run_tests(content: Path, config, tests: list[str], timeout_s: float):
     from agent.runner import sandbox_for
-    from tools import ToolContext
-    from tools.run import run_tests_structured
+    from agent.tools import ToolContext
+    from agent.tools.run import run_tests_structured
 
     box = sandbox_for(content, config)
     ctx = ToolContext(content, box, test_command=config.test_command, test_env=config.test_env)

@@ -24,7 +24,7 @@ from agent.index.files import (
 )
 from agent.index.languages import language_for
 from agent.index.rank import is_secondary
-from sandbox.secrets import secret_in
+from agent.sandbox.secrets import secret_in
 
 Progress = Callable[[int, int], None]
 _PARALLEL_MIN_FILES = 24

@@ -12,8 +12,8 @@ import json
 import re
 from typing import Any
 
-from tools.errors import ToolError
-from tools.registry import Tool
+from agent.tools.errors import ToolError
+from agent.tools.registry import Tool
 
 MAX_NAME = 64  # what the providers accept for a tool name
 MAX_DESCRIPTION = 2000

@@ -53,7 +53,7 @@ _NOT_COVERED = {".git", ".agent", "__pycache__"}
 def _covered_files(root: Path, named: list[str]) -> list[str]:
     """Repo-relative paths of what the named files' approval covers (see the module's
     docstring), sorted."""
-    from sandbox.envs import environment_folders
+    from agent.sandbox.envs import environment_folders
 
     real_root = os.path.realpath(root)
     skipped = {str(p) for p in environment_folders(Path(real_root))}
@@ -116,7 +116,7 @@ def is_approved(spec: ServerSpec, root: Path) -> bool:
 
 def approve(specs: list[ServerSpec], root: Path) -> None:
     """Record the person's approval of `specs` (as they are now) for the repository at `root`."""
-    from tools.fileio import atomic_write
+    from agent.tools.textfile import atomic_write
 
     data = _read()
     entry = data.setdefault(_key(root), {})

@@ -69,7 +69,7 @@ def load_model(spec: str = DEFAULT_MODEL, record: Path | str | None = None) -> M
     module_name, _, function = target.partition(":")
     model = getattr(importlib.import_module(module_name), function)(argument.strip())
     if record is not None:
-        from agent.models.record import RecordingModel
+        from agent.models.recording import RecordingModel
 
         model = RecordingModel(model, Path(record))
     return model

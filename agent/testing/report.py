@@ -47,14 +47,14 @@ class TestReport:
 
     def missing_note(self) -> str:
         """A line per requested test id that does not exist (not run, not a failure)."""
-        from tools.testrender import missing_lines
+        from agent.tools.testrender import missing_lines
 
         return "\n".join(missing_lines(self.missing))
 
 
 def run(ctx, target: str, emit: EventSink) -> TestReport:
     """Run the project's tests (all, or `target`) in the sandbox and report (also as an event)."""
-    from tools.run import run_tests_structured
+    from agent.tools.run import run_tests_structured
 
     result = run_tests_structured(ctx, target)
     # A crash or a hang counts against the change; a test id that does not exist does not.

@@ -170,7 +170,7 @@ def _export(root: Path, tree: str, folder: str, into: Path) -> None:
 def _rebound(box, overlays: tuple[tuple[Path, Path], ...]):
     """The same sandbox with `overlays` bound (None: its backend cannot bind)."""
     from agent.bounds import TimedSandbox
-    from sandbox.bwrap import BwrapSandbox
+    from agent.sandbox.bwrap import BwrapSandbox
 
     if isinstance(box, TimedSandbox):
         inner = _rebound(box.inner, overlays)

@@ -23,7 +23,7 @@ from agent.testing.targets import Targets
 if TYPE_CHECKING:
     from agent.test_designer import DesignedTests
     from agent.testing.start_tree import StartTree
-    from tools.context import ToolContext
+    from agent.tools.context import ToolContext
 
 MOST_OF_SUITE = 0.7  # affected test files at this share of all of them: run the suite once
 QUICK_SUITE_S = 10.0  # a suite this fast runs whole at once, without an affected-tests pass

@@ -6,7 +6,7 @@ They act only while no run is using the working tree (before a run, or once it s
 from __future__ import annotations
 
 from agent.errors import UserError
-from agent.tui import outcome
+from agent.tui import outcome_actions
 from agent.tui.screens.outcome import OutcomeScreen
 
 BUSY = ("running", "stopping")
@@ -52,9 +52,9 @@ class ChangeKeys:
         if choice is None:
             return
         app, (mode, keep, branch) = self.app, choice
-        message = outcome.commit_message(app.session_task, app.summary, app.session_id)
+        message = outcome_actions.commit_message(app.session_task, app.summary, app.session_id)
         try:
-            decision = outcome.decide(app.root, app.session_id, keep, mode, message, branch)
+            decision = outcome_actions.decide(app.root, app.session_id, keep, mode, message, branch)
         except UserError as error:
             app.notify(str(error), severity="error")
             return
@@ -62,7 +62,7 @@ class ChangeKeys:
         await app.view.conversation.add_note(f"outcome: {decision.describe()}", "user")
 
     def _workspace(self):
-        from agent.git import Workspace
+        from agent.gitops.checkpoints import Workspace
 
         return Workspace.open(self.app.root)
 

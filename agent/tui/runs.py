@@ -20,7 +20,7 @@ from agent.errors import UserError
 from agent.extension import Ask
 
 if TYPE_CHECKING:
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
 
 class AgentEvent(Message):
@@ -87,7 +87,7 @@ class SessionRun:
     def _sink(self, event: ev.Event) -> None:
         self.post(AgentEvent(event))
         if isinstance(event, ev.SessionStarted):
-            from agent.git import Workspace
+            from agent.gitops.checkpoints import Workspace
 
             self.session_id = event.session_id
             self._workspace = Workspace.open(event.repo)

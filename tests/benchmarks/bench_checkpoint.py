@@ -20,7 +20,7 @@ from pathlib import Path
 from bench_kit import django_copy
 
 from agent import events as ev
-from agent.git import Workspace
+from agent.gitops.checkpoints import Workspace
 from agent.session import SessionStore
 
 RUNS = 5

@@ -21,7 +21,7 @@ from pathlib import Path
 from agent.confine import WorkspaceFilter
 from agent.index import RepoIndex
 from agent.index.files import list_files
-from sandbox.secrets import workspace_secrets
+from agent.sandbox.secrets import workspace_secrets
 
 GET_REPOS = "/work/shared/bench/get-repos"
 RUNS = 7

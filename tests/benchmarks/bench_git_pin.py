@@ -19,7 +19,7 @@ from bench_kit import django_copy
 
 from agent.gitops.pin import fingerprint, pin_work_tree, unpin
 from agent.gitops.plumbing import run_git
-from sandbox.mounts import _agent_dir_hidden, _git_dir_binds
+from agent.sandbox.mounts import _agent_dir_hidden, _git_dir_binds
 
 # One run_command costs two `git status` (what the command touched) and one checkpoint:
 # two `ls-files`, `update-index`, `write-tree`, `for-each-ref`, `commit-tree`, `update-ref`.

@@ -90,7 +90,7 @@ def in_dialect(name: str, arguments: dict) -> dict:
     """The same call in the words of the code under test: before plan tests were checked,
     submit_plan had no `new_tests` (they went in `tests`) and `reproduced` took one
     `test_id`."""
-    from tools.phases import submit_plan
+    from agent.tools.phases import submit_plan
 
     if any(p.name == "new_tests" for p in submit_plan.params):
         return arguments

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from agent.mcp import session_servers  # noqa: E402
 from agent.messages import ToolCall  # noqa: E402
 from tests.mcp_kit import write_servers  # noqa: E402
-from tools import Registry  # noqa: E402
+from agent.tools import Registry  # noqa: E402
 
 TARGET_MS = 5.0
 

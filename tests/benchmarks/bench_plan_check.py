@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox import Policy, create_sandbox
-from tools import ToolContext
-from tools.pytest_runner import collected_ids
-from tools.run import missing_tests, run_tests_structured
+from agent.sandbox import Policy, create_sandbox
+from agent.tools import ToolContext
+from agent.tools.pytest_runner import collected_ids
+from agent.tools.run import missing_tests, run_tests_structured
 
 REPOS = Path("/work/shared/bench/repos.txt")
 

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox import Policy, create_sandbox
-from tools import ToolContext
-from tools.cargo_runner import CARGO_ENV, cargo_paths
-from tools.run import run_tests_structured
+from agent.sandbox import Policy, create_sandbox
+from agent.tools import ToolContext
+from agent.tools.cargo_runner import CARGO_ENV, cargo_paths
+from agent.tools.run import run_tests_structured
 
 
 def node_project(root: Path, count: int) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sandbox import Policy, create_sandbox  # noqa: E402
+from agent.sandbox import Policy, create_sandbox  # noqa: E402
 
 TARGET_MS = 30.0
 

@@ -50,7 +50,7 @@ def suite_command(command: str, repeat: int) -> str:
 def suite_seconds(task: dict, into: Path, command: str) -> float:
     """One whole-suite run of the task's tree as the loop runs it (its flags; outside the
     sandbox), in seconds; in a copy of its own, so the session's tree stays as prepared."""
-    from tools.run import test_command_line
+    from agent.tools.run import test_command_line
 
     repo = prepared(task, into, command)
     started = time.monotonic()

@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox import Policy, create_sandbox
-from tools import ToolContext
-from tools.pytest_runner import PYTEST_FLAGS, run_pytest
-from tools.run import run_tests_structured
+from agent.sandbox import Policy, create_sandbox
+from agent.tools import ToolContext
+from agent.tools.pytest_runner import PYTEST_FLAGS, run_pytest
+from agent.tools.run import run_tests_structured
 
 PLUGIN = '''
 import json, os

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from agent.messages import ToolCall
-from sandbox import Policy, create_sandbox
-from tools import ToolContext, default_registry, execute_turn
+from agent.sandbox import Policy, create_sandbox
+from agent.tools import ToolContext, default_registry, execute_turn
 
 TURN_TARGET = 1.5
 SEARCH_TARGET_S = 0.5

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from tools.errors import ToolError
+from agent.tools.errors import ToolError
 
 BINARY_SNIFF_BYTES = 8192
 MAX_EDIT_BYTES = 10 * 1024 * 1024  # past this, matching and the syntax check take minutes

@@ -56,7 +56,7 @@ def discard_files(workspace, session_id: str, paths: list[str]) -> list[str]:
 def decide(root: Path, session_id: str, keep: list[str], mode: str, message: str,
            branch: str = "") -> Decision:
     """Drop the changed files not in `keep`, then keep, commit or branch the rest."""
-    from agent.git import Workspace
+    from agent.gitops.checkpoints import Workspace
 
     if mode not in ACCEPT_MODES:
         raise ValueError(f"unknown mode {mode!r}")

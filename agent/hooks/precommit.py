@@ -100,7 +100,7 @@ def _fix_model(target: Target, options: CheckOptions) -> tuple[object | None, st
 
 def _repair(target: Target, model, reason: str, options: CheckOptions, verdict: dict) -> list[str]:
     """The repair step's lines; without a model it is skipped (the check still fails)."""
-    import prompts
+    from agent import prompts
     from agent.hooks.fix import repair
 
     if model is None:

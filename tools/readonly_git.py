@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agent.gitops.pin import git_argv, git_env
 from agent.confine import WorkspaceFilter
-from tools.errors import ToolError
+from agent.tools.errors import ToolError
 
 # A repository's own config could name a program to run (fsmonitor, pager, textconv);
 # the workspace may be written by the model, so `git_argv` switches those off and checks the
