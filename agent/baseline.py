@@ -1,11 +1,16 @@
 """The suite before any change, run beside the plan phase and cached under `.agent/baseline/`.
 
 The model call of the plan phase is network wait; the suite uses the CPU, so the two overlap.
-The baseline must be of the start tree: the loop makes every writing tool call and every
-phase that needs the result `wait()` for it. Events of the run are held and emitted by the
-loop's thread (the session store's connection belongs to it), with their own timestamps.
-A session that ends before the run does calls `stop()`: the run's processes are killed, its
-events emitted before the session's end, and nothing of it is cached.
+The tests the task names run first (a small run whose facts help the model most), then the
+suite. The baseline must be of the start tree: every writing tool call first calls
+`before_change()`. Where the sandbox can run tests on the start tree later
+(agent/testing/start_tree.py) a run still going is stopped then, rather than waited for:
+verify's suite after the change tells whether any test fails at all, and only those that
+do are run on the start tree. Elsewhere the change waits for the run. Events of the run are
+held and emitted by the loop's thread (the session store's connection belongs to it), with
+their own timestamps. A session that ends before the run does calls `stop()`: the run's
+processes are killed, its events emitted before the session's end, and nothing of it is
+cached.
 """
 
 from __future__ import annotations
@@ -13,20 +18,25 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from agent.atomic import atomic_write
-from agent.events import Event, EventSink, PhaseChanged
-from agent.prompting import task_context
+from agent.events import Event, EventSink, PhaseChanged, TestsRun
+from agent.prompting import named_tests_context, task_context
 from agent.sandbox.process import CommandStopper
 from agent.testing.report import TestReport, baseline
+from agent.testing.start_tree import can_check
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
 RUNNING = ("The test suite is being run now, before any change; its result follows in a later "
            "message as soon as it is known.")
+STOPPED_EARLY = ("The run of the test suite before any change was stopped when the first change "
+                 "began; a test that fails after the change is run on the start tree, to tell "
+                 "whether it failed before.")
 
 
 class PendingBaseline:
@@ -34,18 +44,26 @@ class PendingBaseline:
 
     def __init__(self, parts) -> None:
         self._parts = parts
+        self.tree = ""
         self._held: list[Event] = []
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._report: TestReport | None = None
-        self._context = ""
+        self._suite_text = ""  # what the model is told of the suite, once it finished
+        self._named: str | None = None  # ... and of the named tests, once they ran
+        self._named_ready = threading.Event()
+        self._told_named = False
         self._error: BaseException | None = None
         self._told = False
+        self._early = False  # stopped by a change before it finished
+        self._began = time.monotonic()
+        self._ended: float | None = None
         self._stopper = CommandStopper()
         self._thread = threading.Thread(target=self._run, name="baseline", daemon=True)
 
     def start(self) -> PendingBaseline:
-        """Begin the run; returns self."""
+        """Begin the run; returns self. `tree` is the git id of the tree it runs on."""
+        self.tree = self._parts.workspace.write_tree()
         self._thread.start()
         return self
 
@@ -56,6 +74,29 @@ class PendingBaseline:
         if self._error is not None:
             raise self._error
         return self._report
+
+    def known(self) -> TestReport | None:
+        """The baseline report once the run has finished; None when a change stopped it
+        (or there is no test command)."""
+        report = self.wait()
+        return None if self._early else report
+
+    def elapsed_s(self) -> float:
+        """How long the suite ran (until now, or until it ended or was stopped)."""
+        return (self._ended or time.monotonic()) - self._began
+
+    def before_change(self) -> None:
+        """A change of the tree is about to begin: wait for the run, or stop it where the
+        start tree can be asked later."""
+        if not self._done.is_set() and can_check(self._parts.ctx):
+            self._early = True
+            self._ended = time.monotonic()
+            self._stopper.stop()
+            self._thread.join(STOP_WAIT_S)
+            self._hold(PhaseChanged("localize", "the baseline run was stopped: a change "
+                                                "began; failures after it are asked of the "
+                                                "start tree"))
+        self.wait()
 
     def stop(self) -> None:
         """The session ends: kill a run still going, wait for its thread, emit its events."""
@@ -77,20 +118,30 @@ class PendingBaseline:
         """For a new conversation's task message: the measured facts, or that they are coming."""
         if not self._done.is_set():
             return RUNNING
-        self.wait()
-        self._told = True
-        return self._context
+        return self.news()
 
     def news(self) -> str:
-        """The measured facts once known and not told yet (then ""), for the next user message."""
+        """The measured facts not told yet (else ""), for the next user message: the named
+        tests' once they ran, the suite's once it finished."""
         self.flush()
-        if self._told or not self._done.is_set():
-            return ""
-        self.wait()
-        self._told = True
-        return self._context
+        parts = []
+        if self._done.is_set() and not self._told:
+            self.wait()
+            self._told = True
+            parts.append(self._suite_text)
+        if self._named is not None and not self._told_named:
+            self._told_named = True
+            parts.append(self._named)
+        return "\n".join(filter(None, parts))
+
+    def wait_named(self) -> None:
+        """Wait for the run of the tests the task names (a small one; the suite may go on)."""
+        self._named_ready.wait()
+        self.flush()
 
     def _hold(self, event: Event) -> None:
+        if self._early and isinstance(event, TestsRun):
+            return  # the killed run's counts are no result
         with self._lock:
             self._held.append(event)
 
@@ -101,13 +152,21 @@ class PendingBaseline:
         parts = self._parts
         self._stopper.bind()
         try:
+            named = named_tests_context(parts.ctx, parts.task, self._hold,
+                                        evidence=parts.config.traces)
+            self._named = "" if self._stopped() else named  # a killed run's output is no fact
+            self._named_ready.set()
             self._report = cached_baseline(parts.ctx, parts.workspace, self._hold, self._stopped)
-            if not self._stopped():
-                self._context = task_context(parts.ctx, parts.task, self._report, self._hold,
-                                              evidence=parts.config.traces)
+            if self._early:
+                self._suite_text = STOPPED_EARLY
+            elif not self._stopped():
+                self._suite_text = task_context(self._report)
         except BaseException as error:  # re-raised in the loop's thread by wait()
-            self._error = error
+            if not self._early:
+                self._error = error
         finally:
+            self._ended = self._ended or time.monotonic()
+            self._named_ready.set()
             self._done.set()
 
 

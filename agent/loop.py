@@ -23,6 +23,7 @@ from agent.messages import Message, ToolCall, ToolResult
 from agent.plan import Plan
 from agent.prompting import debug_message
 from agent.testing.report import RunMemo, TestReport, run
+from agent.testing.start_tree import StartTree
 from agent.testing.targets import Targets, named_tests, saw_fail
 from agent.testing.verify import Verifier
 
@@ -138,8 +139,10 @@ def _attempts(parts: LoopParts, state: _SoFar) -> Outcome:
         reproduction = (_already_failing(parts, plan, baseline)
                         or reproduce(parts, conversation, baseline)
                         if _wants_reproduction(parts, plan) else None)
-        baseline.wait()  # the designer writes its test file: after the start tree's run
-        designed = test_designer.design_tests(parts, plan) if config.independent_tests else None
+        designed = None
+        if config.independent_tests:
+            baseline.before_change()  # the designer writes its test file
+            designed = test_designer.design_tests(parts, plan)
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
         state.report = report
         if report.ok:
@@ -228,11 +231,13 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     that do not exist are named to the model once, and that is no debug round."""
     parts.emit(PhaseChanged("code"))
     _show_plan(parts, plan, "running")
-    baseline_report = baseline.wait()
+    baseline.wait_named()  # the named tests' facts help the code; the suite may run on
     _tell(conversation, baseline, prompts.render("code", reproduction=reproduction or []))
     parts.ctx.plan_tests = None  # a change of tests before this phase is not this plan's
     report = TestReport.not_run("the model did not finish")
-    verifier = Verifier(parts.ctx, parts.emit, baseline_report, parts.config.full_suite_s,
+    start = StartTree(parts.ctx, parts.emit, baseline.tree,
+                      parts.workspace.write_tree, baseline.known, baseline.elapsed_s)
+    verifier = Verifier(parts.ctx, parts.emit, start, parts.config.full_suite_s,
                         changed=lambda: parts.workspace.changed_files(parts.session_id),
                         memo=RunMemo(parts.workspace.write_tree))
     debug_round, told_missing = 0, False
@@ -251,7 +256,7 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
             return report
         debug_round += 1
         parts.emit(PhaseChanged("debug", f"round {debug_round}"))
-        conversation.say(debug_message(parts, report, debug_round))
+        _tell(conversation, baseline, debug_message(parts, report, debug_round))
 
 
 def _take_plan_tests(parts: LoopParts, plan: Plan) -> None:
@@ -290,10 +295,10 @@ def _new_conversation(parts: LoopParts, repo_map: str, baseline: PendingBaseline
 
 
 def _after_baseline(baseline: PendingBaseline, review_call: ReviewCall | None) -> ReviewCall:
-    """A writing call runs only once the baseline of the start tree has finished, then goes
-    to the person's review (if someone reviews)."""
+    """A writing call runs only once the baseline of the start tree has finished or was
+    stopped, then goes to the person's review (if someone reviews)."""
     def review(call: ToolCall) -> ToolCall | str:
-        baseline.wait()
+        baseline.before_change()
         return call if review_call is None else review_call(call)
     return review
 

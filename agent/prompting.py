@@ -13,10 +13,9 @@ from agent.testing.targets import named_tests
 EVIDENCE_TESTS = 9  # failing tests the evidence is drawn from, three at a time
 
 
-def task_context(ctx, task: str, baseline_report: TestReport | None, emit: EventSink,
-                 evidence: bool = False) -> str:
-    """What the agent measured before the model starts: the suite's state, the named tests
-    and, with `evidence`, where the named failing tests point and what really happened."""
+def task_context(baseline_report: TestReport | None, named: str = "") -> str:
+    """What the agent measured before the model starts: the suite's state, then `named`
+    (what the tests the task names did, from `named_tests_context`)."""
     lines = []
     if baseline_report is None:
         lines.append("No test command was found for this project.")
@@ -25,7 +24,6 @@ def task_context(ctx, task: str, baseline_report: TestReport | None, emit: Event
                      f"{baseline_report.summary_line()}.")
         if baseline_report.failing:
             lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))
-    named = named_tests_context(ctx, task, emit, evidence)
     return "\n".join(lines + ([named] if named else []))
 
 

@@ -138,6 +138,7 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
     writable = [workspace, *((workspace / p).resolve() for p in policy.writable)]
     args += _binds("--ro-bind", keep) + _binds("--bind", writable)
     args += read_only_folder_binds(workspace, policy.read_only)
+    args += overlay_binds(workspace, policy.overlays)
     args += _binds("--ro-bind", protected_git_paths(workspace))
     args += _git_dir_binds(workspace) + _agent_dir_hidden(workspace)
     args += _hide_again(workspace, homes, keep + writable)
@@ -163,6 +164,21 @@ def read_only_folder_binds(workspace: Path, folders: Iterable[Path]) -> list[str
     be swapped for a writable one either."""
     paths = [(workspace / folder).resolve() for folder in folders]
     return _binds("--ro-bind", [p for p in paths if p.is_dir()])
+
+
+def overlay_binds(workspace: Path, overlays: Iterable[tuple[Path, Path]]) -> list[str]:
+    """Bind each overlay's host path over its path in the workspace. Only over one that
+    exists and stays inside the workspace: bwrap would create a missing mount point in the
+    person's tree, and a symlink could lead the mount anywhere."""
+    args: list[str] = []
+    for source, target in overlays:
+        path = workspace / target
+        real = Path(os.path.realpath(path))
+        if not path.exists() or path.is_symlink() or not _under(real, [workspace]) \
+                or real == workspace:
+            raise ValueError(f"cannot overlay {target}: not a file or folder in the workspace")
+        args += ["--bind", str(source), str(real)]
+    return args
 
 
 def _binds(option: str, paths: list[Path]) -> list[str]:

@@ -34,6 +34,8 @@ class Policy:
     processes at once and `write_cap_mb` written to disk; past one, the tree is killed.
     `tree_cgroup` False samples the tree from /proc even where a cgroup could bound it
     (under a cgroup, threads count towards `max_processes` as the kernel counts tasks).
+    `overlays` are (host path, path in the workspace) pairs: each host file or folder is
+    bound over the workspace's own, which exists (e.g. a file's version at session start).
     """
 
     workspace: Path
@@ -51,6 +53,7 @@ class Policy:
     max_processes: int = 512
     write_cap_mb: int = 1024
     tree_cgroup: bool = True
+    overlays: tuple[tuple[Path, Path], ...] = ()
 
     def tree_limits(self) -> TreeLimits:
         """The bounds on one command's whole tree, for `agent.sandbox.process`."""

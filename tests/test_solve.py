@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -340,8 +341,13 @@ def test_worktree_mode_never_touches_the_users_tree(tmp_path):
 
 def test_the_model_starts_from_measured_facts(tmp_path):
     repo = make_repo(tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+
+    def plan_once_the_suite_ran(request):  # a slower model: the suite finished meanwhile
+        while not list((repo / ".agent" / "baseline").glob("*.json")):
+            time.sleep(0.05)
+        return plan()
     task = "tests/test_calc.py::test_clamp_above fails: clamp above the range returns low"
-    _, model, _ = solve(repo, [plan(), edit(), finish()], task=task)
+    _, model, _ = solve(repo, [plan_once_the_suite_ran, edit(), finish()], task=task)
     # The plan request goes out while the suite runs; the facts (the suite's counts, what
     # already fails, the named tests' run) join the next message.
     model.check("solve_measured_facts")

@@ -50,14 +50,32 @@ def test_the_first_model_call_does_not_wait_for_a_slow_baseline(tmp_path):
     assert first_call.at - ready.at < 2
 
 
-def test_a_write_waits_for_the_baseline_of_the_start_tree(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET,
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST})
-    # The model edits during the plan phase, while the baseline runs.
+def early_edit_session(repo: Path, **options) -> list:
+    """A session whose model edits during the plan phase, while the 3 s baseline runs."""
     early_edit = turn("", ("edit_file", {"path": "calc.py", "old": "        return low\n"
                                          "    return value", "new": "        return high\n"
                                          "    return value"}))
-    events = session(repo, [early_edit, plan(), finish()])
+    return session(repo, [early_edit, plan(), finish()], **options)
+
+
+def test_a_write_stops_a_baseline_still_running_rather_than_waiting(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET,
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST})
+    events = early_edit_session(repo)
+    edited = next(e for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
+    stopped = next(e for e in events if isinstance(e, PhaseChanged)
+                   and e.detail.startswith("the baseline run was stopped: a change began"))
+    assert edited.at - stopped.at < 2  # it did not wait out the 3 s suite
+    runs = suite_runs(events)
+    assert len(runs) == 1 and runs[0].at > edited.at and not runs[0].failed  # after the fix
+    assert next(e for e in events if isinstance(e, Finished)).status == "solved"
+    assert list((repo / ".agent" / "baseline").glob("*.json")) == []  # nothing partial kept
+
+
+def test_without_bwrap_a_write_waits_for_the_baseline_of_the_start_tree(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET,
+                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST})
+    events = early_edit_session(repo, overrides={"sandbox": "none"})
     baseline = suite_runs(events)[0]
     edited = next(e for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
     assert "tests/test_calc.py::test_clamp_above" in baseline.failures  # the start tree's
@@ -66,7 +84,12 @@ def test_a_write_waits_for_the_baseline_of_the_start_tree(tmp_path):
 
 def test_a_second_session_on_the_same_tree_does_not_rerun_the_baseline(tmp_path):
     repo = make_repo(tmp_path / "r", ONE_PLAN)
-    quits = [plan(), "I stop here.", "Still stopping.", "Done talking."]
+
+    def once_cached(request):  # a session ending sooner stops its baseline: nothing cached
+        while not list((repo / ".agent" / "baseline").glob("*.json")):
+            time.sleep(0.05)
+        return "I stop here."
+    quits = [plan(), once_cached, "Still stopping.", "Done talking."]
     assert len(suite_runs(session(repo, list(quits)))) == 1
     again = session(repo, list(quits))
     assert suite_runs(again) == []
@@ -80,8 +103,11 @@ def test_verify_does_not_run_the_same_tests_twice_on_one_tree(tmp_path):
     repo = make_repo(tmp_path / "r", ONE_PLAN)
     wrong = edit(old="    return a + b\n", new="    return a - b\n")
     events = session(repo, [plan(), wrong, finish(), finish()])
-    after_edit = suite_runs(events)[1:]
-    assert len(after_edit) == 1 and after_edit[0].failed  # round 2 saw the same tree
+    edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
+    after_edit = [r for r in suite_runs(events) if r.at > edited and "::" not in r.command]
+    # The suite after the change, then the start tree's, where test_add passed; round 2
+    # saw the same tree and ran neither again.
+    assert len(after_edit) == 2 and after_edit[0].failed and not after_edit[1].failed
     assert any(isinstance(e, PhaseChanged) and e.detail.startswith("already ran on this tree")
                for e in events)
 
@@ -91,7 +117,8 @@ def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path)
                      {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST.replace("15", "5")
                       .replace("== 10", "== 5") + SLOW_TEST.replace("(3)", "(1)")})
     events = session(repo, [plan(), edit(), finish()])
-    after_edit = suite_runs(events)[1:]
+    edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
+    after_edit = [r for r in suite_runs(events) if r.at > edited]
     assert len(after_edit) == 1
     assert "tests/test_calc.py" not in after_edit[0].command  # the suite, not a file of it
 

@@ -3,7 +3,8 @@
 The targets (`agent.testing.targets`) must pass even if they failed before. A planned test
 that does not exist is no failure: the passing report lists it as missing. They run in one
 invocation with the designed tests, whose failures do not count. Wider runs are judged
-against the baseline: only new failures count. A suite that ran in under QUICK_SUITE_S before
+against the start tree (`StartTree`: the baseline's report, or a run of just the failing
+tests on the start tree): only new failures count. A suite that ran in under QUICK_SUITE_S before
 simply runs whole; a slower one runs the affected test files first (an earlier, cheaper
 verdict), then whole only if it took at most `full_suite_s`. Affected files that are most of
 the suite's run as the suite, once; with a `RunMemo`, no set of tests reruns on one tree.
@@ -20,6 +21,7 @@ from agent.testing.report import RunMemo, TestReport, run
 from agent.testing.targets import Targets
 
 if TYPE_CHECKING:
+    from agent.testing.start_tree import StartTree
     from agent.tools.context import ToolContext
 
 MOST_OF_SUITE = 0.7  # affected test files at this share of all of them: run the suite once
@@ -43,11 +45,12 @@ class DesignedFile(Protocol):
 
 @dataclass
 class Verifier:
-    """How one plan's change is judged; `changed` gives the files changed so far."""
+    """How one plan's change is judged; `changed` gives the files changed so far, `before`
+    what the start tree's tests did."""
 
     ctx: ToolContext
     emit: EventSink
-    baseline: TestReport | None
+    before: StartTree
     full_suite_s: float = float("inf")
     changed: Callable[[], list[str]] = list
     memo: RunMemo | None = None
@@ -101,24 +104,25 @@ class Verifier:
 
     def _suite(self) -> TestReport:
         """The affected test files (unless the suite is quick), then the whole suite if it
-        is fast enough, each judged against the baseline."""
+        is fast enough, each judged against the start tree."""
         if not self.ctx.test_command:
             return TestReport(ok=True, details="no test command for this project; unverified")
-        took = self.baseline.duration_s if self.baseline else 0.0
-        quick = took <= min(QUICK_SUITE_S, self.full_suite_s)
+        took = self.before.duration_s()  # None: stopped before it finished, so not quick
+        quick = took is not None and took <= min(QUICK_SUITE_S, self.full_suite_s)
+        took = took if took is not None else self.before.elapsed()  # at least that long
         affected = [] if quick else affected_test_files(self.ctx, self.changed())
         if affected and _most_of_suite(self.ctx, affected):
             affected = []  # the suite once, rather than nearly all of it twice
         if affected:
-            suite = _against_baseline(self._run(" ".join(affected)), self.baseline)
+            suite = _against_start(self._run(" ".join(affected)), self.before)
             if not suite.ok:
                 return suite
             if took > self.full_suite_s:
                 suite.details += (f"\nOnly the affected tests ran: the whole suite took "
-                                  f"{took:.0f}s before (over full_suite_s = "
+                                  f"{took:.0f}s or more before (over full_suite_s = "
                                   f"{self.full_suite_s:.0f}).")
                 return suite
-        return _against_baseline(self._run(""), self.baseline)
+        return _against_start(self._run(""), self.before)
 
 
 def affected_test_files(ctx, changed: list[str]) -> list[str]:
@@ -139,9 +143,13 @@ def _most_of_suite(ctx, affected: list[str]) -> bool:
     return len(affected) >= MOST_OF_SUITE * max(len(every), 1)
 
 
-def _against_baseline(report: TestReport, baseline: TestReport | None) -> TestReport:
-    """Judge a wide run by the failures the baseline did not have."""
-    before = set(baseline.failing) if baseline else set()
-    report.new_failures = [t for t in report.failing if t not in before]
+def _against_start(report: TestReport, before: StartTree) -> TestReport:
+    """Judge a wide run by the failures the start tree did not have."""
+    old = before.failed_before(report.failing)
+    if old is None:
+        old = set()
+        report.details += ("\nThe start tree's tests could not be run here: every failure "
+                           "counts as new.")
+    report.new_failures = [t for t in report.failing if t not in old]
     report.ok = not report.new_failures and report.collected
     return report

@@ -9,7 +9,8 @@ undoes the bug, finish; every answer waits `--model-wait` seconds like a network
 `--repeat N` lists the suite's path N times (pytest --keep-duplicates) for a suite that
 takes longer here. `suite_s` is one whole-suite run of the task's tree (the buggy one, which
 the baseline runs) with the loop's pytest flags. From the session's events: wall time, the
-agent's own time (wall minus the model's waits), the test runs, the first model call's start
+agent's own time (wall minus the model's waits), the test runs (`suite_runs`: those that ran
+the whole suite, no test id named), the first model call's start
 after the localize phase began, and `index_s`, the part of that the repo map took (where
 the code reports it).
 """
@@ -126,14 +127,23 @@ def times(task: dict, events: list, calls: list[tuple[float, float]], suite_s: f
     ready = [e.at for e in events if isinstance(e, PhaseChanged) and "repo map ready" in e.detail]
     wall = end.at - begin
     model = sum(b - a for a, b in calls)
+    runs = [e for e in events if isinstance(e, TestsRun)]
     return {"task": task["instance_id"], "status": end.status, "stop": end.stop_reason[:80],
             "last_failures": next((list(e.failures[:3]) for e in reversed(events)
                                    if isinstance(e, TestsRun)), []),
             "suite_s": round(suite_s, 1), "wall_s": round(wall, 1), "model_s": round(model, 1),
-            "own_s": round(wall - model, 1), "test_runs": sum(isinstance(e, TestsRun)
-                                                              for e in events),
+            "own_s": round(wall - model, 1), "test_runs": len(runs),
+            "suite_runs": sum("::" not in r.command for r in runs),
+            "last_suite_in_session_s": _last_suite_s(events),
             "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None,
             "index_s": round(ready[0] - localize, 2) if ready else None}
+
+
+def _last_suite_s(events: list) -> float | None:
+    """How long the session's last whole-suite run took: its TestsRun event's time less
+    that of the event before it (the run began right after that one)."""
+    ends = [i for i, e in enumerate(events) if isinstance(e, TestsRun) and "::" not in e.command]
+    return round(events[ends[-1]].at - events[ends[-1] - 1].at, 1) if ends else None
 
 
 def main() -> None:
