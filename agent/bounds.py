@@ -31,6 +31,11 @@ class TimedModel:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
+    def with_overlays(self, overlays: tuple[tuple[Path, Path], ...]) -> TimedSandbox | None:
+        """The same bounded sandbox with `overlays` bound, if its backend can bind them."""
+        rebind = getattr(self.inner, "with_overlays", None)
+        return None if rebind is None else TimedSandbox(rebind(overlays), self.budget)
+
     def complete(self, request: ModelRequest, on_text: TextSink | None = None
                  ) -> ModelResponse:
         """The wrapped model's answer, awaited no longer than the time left."""

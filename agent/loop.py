@@ -387,4 +387,4 @@ def split_diff(diff: str) -> list[tuple[str, str]]:
 
 def _show_plan(parts: LoopParts, plan: Plan, status: str) -> None:
     plan.mark(status)
-    parts.emit(PlanUpdated(plan.reading, tuple(plan.steps), tuple(plan.statuses), plan.number))
+    parts.emit(PlanUpdated(plan.reading, tuple(plan.steps), plan.statuses, plan.number))

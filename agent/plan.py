@@ -29,7 +29,7 @@ class Plan:
     assumption: str = ""
     check_agrees: bool = True
     walkthrough: str = ""
-    statuses: list[str] = field(default_factory=list)
+    status: str = "pending"  # the loop tracks the plan as one unit of work
     number: int = 1
 
     @classmethod
@@ -49,7 +49,6 @@ class Plan:
             assumption=str(args.get("assumption", "")),
             check_agrees=bool(args.get("check_agrees", True)),
             walkthrough="\n".join(check),
-            statuses=["pending"] * len(steps),
         )
 
     def test_ids(self) -> list[str]:
@@ -58,8 +57,13 @@ class Plan:
         return test_ids_in([*self.tests, *self.new_tests])
 
     def mark(self, status: str) -> None:
-        """Give every step the same status (the loop tracks the plan as one unit of work)."""
-        self.statuses = [status] * len(self.steps)
+        """Give the plan, every step of it, a status: pending, running, done or failed."""
+        self.status = status
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The status of each step, as the plan events carry it."""
+        return (self.status,) * len(self.steps)
 
 
 

@@ -370,7 +370,8 @@ def _last_plan(store: SessionStore, session_id: str) -> Plan | None:
     if not plans:
         return None
     last = plans[-1]
-    return Plan(reading=last.reading, steps=list(last.steps), statuses=list(last.statuses),
+    status = last.statuses[0] if last.statuses else "pending"
+    return Plan(reading=last.reading, steps=list(last.steps), status=status,
                 number=last.plan_number)
 
 

@@ -37,6 +37,10 @@ class BwrapSandbox:
     options: frozenset[str] = frozenset()
     backend: str = field(default="bwrap", init=False)
 
+    def with_overlays(self, overlays: tuple[tuple[Path, Path], ...]) -> BwrapSandbox:
+        """The same sandbox with `overlays` bound over the workspace (see `Policy`)."""
+        return replace(self, policy=replace(self.policy, overlays=overlays))
+
     def command(self, argv: Sequence[str], cwd: Path, network: bool,
                 env: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
         """The full bwrap argv for `argv`, and the environment to start bwrap with."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from agent.events import EventSink, PhaseChanged
@@ -169,15 +168,8 @@ def _export(root: Path, tree: str, folder: str, into: Path) -> None:
 
 def _rebound(box, overlays: tuple[tuple[Path, Path], ...]):
     """The same sandbox with `overlays` bound (None: its backend cannot bind)."""
-    from agent.bounds import TimedSandbox
-    from agent.sandbox.bwrap import BwrapSandbox
-
-    if isinstance(box, TimedSandbox):
-        inner = _rebound(box.inner, overlays)
-        return None if inner is None else TimedSandbox(inner, box.budget)
-    if isinstance(box, BwrapSandbox):
-        return replace(box, policy=replace(box.policy, overlays=overlays))
-    return None
+    rebind = getattr(box, "with_overlays", None)
+    return None if rebind is None else rebind(overlays)
 
 
 class _Watched:
