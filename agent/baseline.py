@@ -15,6 +15,7 @@ cached.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -59,6 +60,7 @@ class PendingBaseline:
         self._began = time.monotonic()
         self._ended: float | None = None
         self._stopper = CommandStopper()
+        self._loop_phase = "localize"  # the phase this run's notes are shown under
         self._thread = threading.Thread(target=self._run, name="baseline", daemon=True)
 
     def start(self) -> PendingBaseline:
@@ -139,9 +141,20 @@ class PendingBaseline:
         self._named_ready.wait()
         self.flush()
 
+    def watching(self, emit: EventSink) -> EventSink:
+        """`emit`, noting the loop's phase: this run's notes (the baseline was stopped, or
+        known from the cache) are shown under the phase the loop is in, not as a new one."""
+        def watched(event: Event) -> None:
+            if isinstance(event, PhaseChanged):
+                self._loop_phase = event.phase
+            emit(event)
+        return watched
+
     def _hold(self, event: Event) -> None:
         if self._early and isinstance(event, TestsRun):
             return  # the killed run's counts are no result
+        if isinstance(event, PhaseChanged):
+            event = dataclasses.replace(event, phase=self._loop_phase)
         with self._lock:
             self._held.append(event)
 

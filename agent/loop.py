@@ -180,7 +180,9 @@ def localize(parts: LoopParts) -> tuple[str, PendingBaseline]:
     repo_map = index.repo_map(focus=focus_terms(parts.task),
                               tokens=parts.config.map_tokens)
     parts.emit(PhaseChanged("localize", "repo map ready; the baseline runs beside the plan"))
-    return repo_map, PendingBaseline(parts).start()
+    baseline = PendingBaseline(parts)
+    parts.emit = baseline.watching(parts.emit)
+    return repo_map, baseline.start()
 
 
 def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number: int,
