@@ -33,11 +33,15 @@ from agent.testing.start_tree import can_check
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
-RUNNING = ("The test suite is being run now, before any change; its result follows in a later "
-           "message as soon as it is known.")
-STOPPED_EARLY = ("The run of the test suite before any change was stopped when the first change "
-                 "began; a test that fails after the change is run on the start tree, to tell "
-                 "whether it failed before.")
+RUNNING = (
+    "The test suite is being run now, before any change; its result follows in a later "
+    "message as soon as it is known."
+)
+STOPPED_EARLY = (
+    "The run of the test suite before any change was stopped when the first change "
+    "began; a test that fails after the change is run on the start tree, to tell "
+    "whether it failed before."
+)
 
 
 class PendingBaseline:
@@ -95,9 +99,14 @@ class PendingBaseline:
             self._ended = time.monotonic()
             self._stopper.stop()
             self._thread.join(STOP_WAIT_S)
-            self._hold(PhaseChanged("localize", "the baseline run was stopped: a change "
-                                                "began; failures after it are asked of the "
-                                                "start tree"))
+            self._hold(
+                PhaseChanged(
+                    "localize",
+                    "the baseline run was stopped: a change "
+                    "began; failures after it are asked of the "
+                    "start tree",
+                )
+            )
         self.wait()
 
     def stop(self) -> None:
@@ -105,8 +114,11 @@ class PendingBaseline:
         if not self._done.is_set():
             self._stopper.stop()
             self._thread.join(STOP_WAIT_S)
-            self._hold(PhaseChanged("localize", "the baseline run was stopped: the session "
-                                                "ended before it finished"))
+            self._hold(
+                PhaseChanged(
+                    "localize", "the baseline run was stopped: the session ended before it finished"
+                )
+            )
         self.flush()
 
     def flush(self) -> None:
@@ -144,10 +156,12 @@ class PendingBaseline:
     def watching(self, emit: EventSink) -> EventSink:
         """`emit`, noting the loop's phase: this run's notes (the baseline was stopped, or
         known from the cache) are shown under the phase the loop is in, not as a new one."""
+
         def watched(event: Event) -> None:
             if isinstance(event, PhaseChanged):
                 self._loop_phase = event.phase
             emit(event)
+
         return watched
 
     def _hold(self, event: Event) -> None:
@@ -165,8 +179,9 @@ class PendingBaseline:
         parts = self._parts
         self._stopper.bind()
         try:
-            named = named_tests_context(parts.ctx, parts.task, self._hold,
-                                        evidence=parts.config.traces)
+            named = named_tests_context(
+                parts.ctx, parts.task, self._hold, evidence=parts.config.traces
+            )
             self._named = "" if self._stopped() else named  # a killed run's output is no fact
             self._named_ready.set()
             self._report = cached_baseline(parts.ctx, parts.workspace, self._hold, self._stopped)
@@ -183,8 +198,9 @@ class PendingBaseline:
             self._done.set()
 
 
-def cached_baseline(ctx, workspace, emit: EventSink,
-                    stopped: Callable[[], bool] = lambda: False) -> TestReport | None:
+def cached_baseline(
+    ctx, workspace, emit: EventSink, stopped: Callable[[], bool] = lambda: False
+) -> TestReport | None:
     """The suite's report on the current tree: from the cache when this tree, command and
     environment ran before, else run now and stored (also under the tree the run left, as
     a run may add untracked files such as __pycache__), unless `stopped()` by then."""
@@ -194,8 +210,11 @@ def cached_baseline(ctx, workspace, emit: EventSink,
     path = _cache_path(ctx, before)
     report = _load(path)
     if report is not None:
-        emit(PhaseChanged("localize", f"the baseline of this tree is known: "
-                                      f"{report.summary_line()} (cached)"))
+        emit(
+            PhaseChanged(
+                "localize", f"the baseline of this tree is known: {report.summary_line()} (cached)"
+            )
+        )
         return report
     report = baseline(ctx, emit)
     if stopped():  # killed part way: not this tree's baseline

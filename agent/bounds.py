@@ -36,8 +36,7 @@ class TimedModel:
         rebind = getattr(self.inner, "with_overlays", None)
         return None if rebind is None else TimedSandbox(rebind(overlays), self.budget)
 
-    def complete(self, request: ModelRequest, on_text: TextSink | None = None
-                 ) -> ModelResponse:
+    def complete(self, request: ModelRequest, on_text: TextSink | None = None) -> ModelResponse:
         """The wrapped model's answer, awaited no longer than the time left."""
         if request.deadline is None or request.deadline > self.budget.deadline:
             request = dataclasses.replace(request, deadline=self.budget.deadline)
@@ -60,15 +59,29 @@ class TimedSandbox:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
-            timeout: float | None = None, network: bool = False,
-            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
-            on_output: OutputSink | None = None) -> Result:
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path | str | None = None,
+        timeout: float | None = None,
+        network: bool = False,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        on_output: OutputSink | None = None,
+    ) -> Result:
         """Run as the wrapped sandbox does, with timeout = min(its own, time left)."""
         left = self.budget.time_left()
         if left <= 0:
-            raise BudgetExhausted(f"time limit reached ({self.budget.max_wall_s:.0f}s) "
-                                  "before a command could start")
+            raise BudgetExhausted(
+                f"time limit reached ({self.budget.max_wall_s:.0f}s) before a command could start"
+            )
         own = self.inner.policy.timeout_s if timeout is None else timeout
-        return self.inner.run(argv, cwd=cwd, timeout=min(own, left), network=network,
-                              env=env, stdin=stdin, on_output=on_output)
+        return self.inner.run(
+            argv,
+            cwd=cwd,
+            timeout=min(own, left),
+            network=network,
+            env=env,
+            stdin=stdin,
+            on_output=on_output,
+        )

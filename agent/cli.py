@@ -47,7 +47,11 @@ def _print_version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     version: bool = typer.Option(
-        False, "--version", "-V", help="Print the version and exit.", callback=_print_version,
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        callback=_print_version,
         is_eager=True,
     ),
 ) -> None:

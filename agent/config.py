@@ -63,16 +63,27 @@ class Config:
 
 
 ENV_NAMES = {
-    "model": "AGENT_MODEL", "max_turns": "AGENT_MAX_TURNS", "max_cost_usd": "AGENT_MAX_COST",
-    "max_wall_s": "AGENT_MAX_WALL", "debug_rounds": "AGENT_DEBUG_ROUNDS",
-    "max_plans": "AGENT_MAX_PLANS", "sandbox": "AGENT_SANDBOX", "network": "AGENT_NETWORK",
-    "command_timeout_s": "AGENT_COMMAND_TIMEOUT", "test_command": "AGENT_TEST_COMMAND",
-    "verify_plan": "AGENT_VERIFY_PLAN", "reproduce": "AGENT_REPRODUCE",
-    "independent_tests": "AGENT_INDEPENDENT_TESTS", "traces": "AGENT_TRACES",
-    "map_tokens": "AGENT_MAP_TOKENS", "full_suite_s": "AGENT_FULL_SUITE_S",
-    "writable_envs": "AGENT_WRITABLE_ENVS", "ignored_keep_mb": "AGENT_IGNORED_KEEP_MB",
+    "model": "AGENT_MODEL",
+    "max_turns": "AGENT_MAX_TURNS",
+    "max_cost_usd": "AGENT_MAX_COST",
+    "max_wall_s": "AGENT_MAX_WALL",
+    "debug_rounds": "AGENT_DEBUG_ROUNDS",
+    "max_plans": "AGENT_MAX_PLANS",
+    "sandbox": "AGENT_SANDBOX",
+    "network": "AGENT_NETWORK",
+    "command_timeout_s": "AGENT_COMMAND_TIMEOUT",
+    "test_command": "AGENT_TEST_COMMAND",
+    "verify_plan": "AGENT_VERIFY_PLAN",
+    "reproduce": "AGENT_REPRODUCE",
+    "independent_tests": "AGENT_INDEPENDENT_TESTS",
+    "traces": "AGENT_TRACES",
+    "map_tokens": "AGENT_MAP_TOKENS",
+    "full_suite_s": "AGENT_FULL_SUITE_S",
+    "writable_envs": "AGENT_WRITABLE_ENVS",
+    "ignored_keep_mb": "AGENT_IGNORED_KEEP_MB",
     "context_threshold": "AGENT_CONTEXT_THRESHOLD",
-    "tree_memory_mb": "AGENT_TREE_MEMORY_MB", "max_processes": "AGENT_MAX_PROCESSES",
+    "tree_memory_mb": "AGENT_TREE_MEMORY_MB",
+    "max_processes": "AGENT_MAX_PROCESSES",
     "write_cap_mb": "AGENT_WRITE_CAP_MB",
 }
 KINDS = {f.name: f.type for f in fields(Config) if f.name != "source"}
@@ -121,9 +132,11 @@ LOOSENING = {"sandbox": "none", "network": True, "writable_envs": True}
 def _refuse_loosening(name: str, value: Any, where: str) -> None:
     if name in LOOSENING and value == LOOSENING[name]:
         variable = ENV_NAMES[name]
-        raise UserError(f"{where} sets {name} = {str(value).lower()!r}, which opens the sandbox; "
-                        f"a repository's files may not: choose it yourself with "
-                        f"{variable}={str(value).lower()} or the command-line flag")
+        raise UserError(
+            f"{where} sets {name} = {str(value).lower()!r}, which opens the sandbox; "
+            f"a repository's files may not: choose it yourself with "
+            f"{variable}={str(value).lower()} or the command-line flag"
+        )
 
 
 def _file_settings(root: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -144,8 +157,10 @@ def _pyproject_tool_tables(root: Path) -> dict[str, Any]:
     """pyproject.toml's [tool] table ({} without one); a UserError when it is not a table."""
     tool = _read_toml(root / "pyproject.toml").get("tool", {})
     if not isinstance(tool, dict):
-        raise UserError("pyproject.toml: `tool` must be a table ([tool.NAME] sections), "
-                        f"not {type(tool).__name__}")
+        raise UserError(
+            "pyproject.toml: `tool` must be a table ([tool.NAME] sections), "
+            f"not {type(tool).__name__}"
+        )
     return tool
 
 
@@ -171,17 +186,25 @@ def _check(name: str, value: Any, where: str) -> Any:
         return value
     if kind == "str | None" and value is None:
         return None
-    if kind == "dict[str, str]" and isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    if (
+        kind == "dict[str, str]"
+        and isinstance(value, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
     ):
         return dict(value)
-    if kind == "tuple[str, ...]" and isinstance(value, (list, tuple)) and all(
-        isinstance(v, str) for v in value
+    if (
+        kind == "tuple[str, ...]"
+        and isinstance(value, (list, tuple))
+        and all(isinstance(v, str) for v in value)
     ):
         return tuple(value)
-    expected = {"int": "a whole number", "float": "a number", "bool": "true or false",
-                "dict[str, str]": "a table of strings",
-                "tuple[str, ...]": "a list of strings"}.get(kind, "a string")
+    expected = {
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "dict[str, str]": "a table of strings",
+        "tuple[str, ...]": "a list of strings",
+    }.get(kind, "a string")
     raise UserError(f"{name} in {where} must be {expected}, not {value!r}")
 
 
@@ -206,16 +229,24 @@ def _from_text(name: str, text: str, where: str) -> Any:
 
 # The least each number may be, and whether it must be more than that (not equal to it).
 NUMBER_BOUNDS: dict[str, tuple[float, bool]] = {
-    "max_turns": (1, False), "max_plans": (1, False), "debug_rounds": (0, False),
-    "map_tokens": (0, False), "max_cost_usd": (0, True), "max_wall_s": (0, True),
-    "command_timeout_s": (0, True), "full_suite_s": (0, False),
+    "max_turns": (1, False),
+    "max_plans": (1, False),
+    "debug_rounds": (0, False),
+    "map_tokens": (0, False),
+    "max_cost_usd": (0, True),
+    "max_wall_s": (0, True),
+    "command_timeout_s": (0, True),
+    "full_suite_s": (0, False),
     "ignored_keep_mb": (0, False),
-    "tree_memory_mb": (1, False), "max_processes": (1, False), "write_cap_mb": (1, False),
+    "tree_memory_mb": (1, False),
+    "max_processes": (1, False),
+    "write_cap_mb": (1, False),
 }
 
 
-def check_number(name: str, value: float, where: str, least: float = 0,
-                 more_than: bool = True) -> float:
+def check_number(
+    name: str, value: float, where: str, least: float = 0, more_than: bool = True
+) -> float:
     """`value` if it is a finite number of at least `least` (more than it with
     `more_than`), else a UserError naming the setting or flag and where it was set.
     NaN and infinity are refused: a bound of NaN would never be reached."""
@@ -232,11 +263,15 @@ def _validate(config: Config) -> None:
     for name, (least, more_than) in NUMBER_BOUNDS.items():
         check_number(name, getattr(config, name), where[name], least, more_than)
     if not 0 < config.context_threshold <= 1:
-        raise UserError("context_threshold must be a share of the context window, more than 0 "
-                        f"and at most 1 (set in {where['context_threshold']})")
+        raise UserError(
+            "context_threshold must be a share of the context window, more than 0 "
+            f"and at most 1 (set in {where['context_threshold']})"
+        )
     if config.sandbox not in SANDBOX_BACKENDS:
-        raise UserError(f"sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not "
-                        f"{config.sandbox!r} (set in {where['sandbox']})")
+        raise UserError(
+            f"sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not "
+            f"{config.sandbox!r} (set in {where['sandbox']})"
+        )
 
 
 class TreeBounds(TypedDict):
@@ -249,8 +284,11 @@ class TreeBounds(TypedDict):
 
 def tree_bounds(config: Config) -> TreeBounds:
     """The `sandbox.Policy` settings that bound each command's whole process tree."""
-    return {"tree_memory_mb": config.tree_memory_mb, "max_processes": config.max_processes,
-            "write_cap_mb": config.write_cap_mb}
+    return {
+        "tree_memory_mb": config.tree_memory_mb,
+        "max_processes": config.max_processes,
+        "write_cap_mb": config.write_cap_mb,
+    }
 
 
 def _with_detected_tests(root: Path, config: Config, source: dict[str, str]) -> Config:
@@ -295,12 +333,14 @@ def _pytest_settings(root: Path) -> tuple[dict[str, str], str | None]:
         return _ini_section(root / "pytest.ini", "pytest"), "pytest.ini"
     options = _pyproject_tool_tables(root).get("pytest", {})
     if not isinstance(options, dict):
-        raise UserError("pyproject.toml: [tool.pytest] must be a table "
-                        "(pytest reads [tool.pytest.ini_options])")
+        raise UserError(
+            "pyproject.toml: [tool.pytest] must be a table (pytest reads [tool.pytest.ini_options])"
+        )
     if isinstance(options.get("ini_options"), dict):
         table = options["ini_options"]
-        return {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in table.items()}, \
-            "pyproject.toml"
+        return {
+            k: " ".join(v) if isinstance(v, list) else str(v) for k, v in table.items()
+        }, "pyproject.toml"
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         found = _ini_section(root / name, section)
         if found:
@@ -369,8 +409,10 @@ def project_instructions(root: Path) -> str:
         if any(_repeats(name, text, other, body) for other, body in others):
             continue
         if len(text) > INSTRUCTIONS_CAP:
-            text = (text[:INSTRUCTIONS_CAP] + f"\n[... {name} cut here: "
-                    f"{len(text) - INSTRUCTIONS_CAP} more characters not shown]")
+            text = (
+                text[:INSTRUCTIONS_CAP] + f"\n[... {name} cut here: "
+                f"{len(text) - INSTRUCTIONS_CAP} more characters not shown]"
+            )
         parts.append(f"# {name}\n\n{text}")
     return "\n\n".join(parts)
 

@@ -40,14 +40,18 @@ def confine(root: Path | str, path: Path | str) -> Path:
     if real != real_root and not real.startswith(real_root + os.sep):
         raise LeavesWorkspace(
             f"{shown} leaves the workspace: its real path is outside {real_root} "
-            "(a symlink points out of it); refusing to use it")
+            "(a symlink points out of it); refusing to use it"
+        )
     given = os.path.normpath(str(path))
-    secret = secret_in(real[len(real_root) + 1:]) or (
-        None if os.path.isabs(given) else secret_in(given.replace(os.sep, "/")))
+    secret = secret_in(real[len(real_root) + 1 :]) or (
+        None if os.path.isabs(given) else secret_in(given.replace(os.sep, "/"))
+    )
     if secret:
         raise LeavesWorkspace(
             f"{shown} is a credentials file or folder ({secret}); the agent does not read "
-            "secrets, even inside the workspace", secret)
+            "secrets, even inside the workspace",
+            secret,
+        )
     return Path(real)
 
 
@@ -71,8 +75,10 @@ def open_inside(root: Path | str, path: Path | str) -> BinaryIO:
     between the check and the open is caught by asking the kernel what was opened."""
     real = confine(root, path)
     # O_NONBLOCK: a FIFO a command planted must not hang the agent in open() or read().
-    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(
+        real,
+        os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+    )
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "not a regular file", str(real))
@@ -114,7 +120,8 @@ class WorkspaceFilter:
         """Whether `relative_path` is inside the workspace and not a credentials file."""
         return self.folder_allows(relative_path) and (
             not os.path.islink(os.path.join(self.root, relative_path))
-            or confined(self.root, relative_path) is not None)
+            or confined(self.root, relative_path) is not None
+        )
 
     def folder_allows(self, relative_path: str) -> bool:
         """`allows`, except that the file itself may still be a link out."""
@@ -129,7 +136,8 @@ class WorkspaceFilter:
         if known is None:
             known = self._folder_inside(folder.rpartition("/")[0]) and (
                 not os.path.islink(os.path.join(self.root, folder))
-                or confined(self.root, folder) is not None)
+                or confined(self.root, folder) is not None
+            )
             self._folders[folder] = known
         return known
 
@@ -154,5 +162,7 @@ def refuse_home_workspace(root: Path | str, allowed: bool = False) -> None:
         if home is None:
             return
         what = "your home folder" if home == real else f"a folder holding your home {home}"
-    raise UserError(f"the workspace {real} is {what}; run the agent in a project folder, "
-                    f"or pass {ALLOW_HOME_FLAG} to use it anyway")
+    raise UserError(
+        f"the workspace {real} is {what}; run the agent in a project folder, "
+        f"or pass {ALLOW_HOME_FLAG} to use it anyway"
+    )

@@ -46,8 +46,9 @@ class Conversation:
     sent: SentHistory = field(init=False)
 
     def __post_init__(self) -> None:
-        self.sent = SentHistory(context_window(getattr(self.model, "name", "")),
-                                self.context_threshold)
+        self.sent = SentHistory(
+            context_window(getattr(self.model, "name", "")), self.context_threshold
+        )
         self._step_started = True
 
     def say(self, text: str) -> None:
@@ -92,19 +93,26 @@ class Conversation:
         if guidance:
             self.say(f"Guidance from the person overseeing you: {guidance}")
         self._commit_pending_user_message()
-        request = ModelRequest(system=self.system, messages=[], tools=self.registry.specs(),
-                               max_tokens=self.max_tokens)
-        request.messages = self.sent.messages(self.messages, size(prefix_blocks(request)),
-                                              batch=self._step_started)
+        request = ModelRequest(
+            system=self.system, messages=[], tools=self.registry.specs(), max_tokens=self.max_tokens
+        )
+        request.messages = self.sent.messages(
+            self.messages, size(prefix_blocks(request)), batch=self._step_started
+        )
         self._step_started = False
         response = self.model.complete(request, on_text=self._stream_text)
         self.budget.charge(response.usage)
         usage = self.budget.usage
-        self.emit(CostUpdated(
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            cache_read_tokens=usage.cache_read_tokens, cache_write_tokens=usage.cache_write_tokens,
-            cost_usd=usage.cost_usd, model_calls=self.budget.turns,
-        ))
+        self.emit(
+            CostUpdated(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                cost_usd=usage.cost_usd,
+                model_calls=self.budget.turns,
+            )
+        )
         self.messages.append(response.message)
         self.hooks.on_message(response.message)
         if response.message.text.strip():
@@ -116,11 +124,17 @@ class Conversation:
 
         self._check_cancel()
         approved, rejected = self._reviewed(calls)
-        ran = iter(execute_turn(
-            approved, self.registry, self.ctx,
-            on_start=lambda call: self.emit(ToolCallStarted(call.id, call.name, call.arguments)),
-            on_finish=self._tool_finished,
-        ))
+        ran = iter(
+            execute_turn(
+                approved,
+                self.registry,
+                self.ctx,
+                on_start=lambda call: self.emit(
+                    ToolCallStarted(call.id, call.name, call.arguments)
+                ),
+                on_finish=self._tool_finished,
+            )
+        )
         results = [rejected[call.id] if call.id in rejected else next(ran) for call in calls]
         self.messages.append(Message("user", list(results)))
         self.after_turn(calls, results)
@@ -141,7 +155,8 @@ class Conversation:
             verdict = self.hooks.review(call)
             if isinstance(verdict, str):
                 rejected[call.id] = ToolResult(
-                    call.id, f"The person overseeing you rejected this call: {verdict}", True)
+                    call.id, f"The person overseeing you rejected this call: {verdict}", True
+                )
             else:
                 approved.append(verdict)
         return approved, rejected
@@ -160,4 +175,3 @@ class Conversation:
     def _check_cancel(self) -> None:
         if self.hooks.cancel.is_set():
             raise Interrupted("stopped by the person")
-

@@ -21,8 +21,10 @@ def environment_problem(error: BaseException) -> str | None:
     if type(error).__module__ == "sqlite3":  # sqlite3.Error, without importing sqlite3
         text = " ".join(str(error).split())
         if "disk is full" in text or "disk I/O error" in text:
-            return f"the disk is full or failing (the session store says: {text}); " \
-                   "free some space and resume"
+            return (
+                f"the disk is full or failing (the session store says: {text}); "
+                "free some space and resume"
+            )
         return f"the session store failed: {text}"
     return None
 
@@ -30,6 +32,8 @@ def environment_problem(error: BaseException) -> str | None:
 def _os_detail(error: OSError) -> str:
     where = f": {error.filename}" if error.filename else ""
     return f"{error.strerror or error}{where}"
+
+
 class SessionEnding(UserError):
     """A problem after which the session must stop at once: tools pass it on instead of
     turning it into a result the model could retry."""

@@ -169,9 +169,19 @@ EventSink = Callable[[Event], None]
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
-        SessionStarted, PhaseChanged, PlanUpdated, ModelText, ToolCallStarted,
-        ToolCallFinished, EditApplied, FilesTouched, TestsRun, CostUpdated, QuestionAsked,
-        Finished, ServerProblem,
+        SessionStarted,
+        PhaseChanged,
+        PlanUpdated,
+        ModelText,
+        ToolCallStarted,
+        ToolCallFinished,
+        EditApplied,
+        FilesTouched,
+        TestsRun,
+        CostUpdated,
+        QuestionAsked,
+        Finished,
+        ServerProblem,
     )
 }
 

@@ -79,5 +79,14 @@ class ConversationHooks:
     on_message: MessageSink = _ignore_message
 
 
-__all__ = ["Ask", "ConversationHooks", "Event", "EventSink", "Guidance", "MessageSink", "Model",
-           "ReadBuffer", "ReviewCall"]
+__all__ = [
+    "Ask",
+    "ConversationHooks",
+    "Event",
+    "EventSink",
+    "Guidance",
+    "MessageSink",
+    "Model",
+    "ReadBuffer",
+    "ReviewCall",
+]

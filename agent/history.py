@@ -43,8 +43,9 @@ class SentHistory:
     def messages(self, messages: list[Message], prefix_chars: int, batch: bool) -> list[Message]:
         """The messages to send now; `batch` says the loop is starting a step."""
         sent = self._render(messages)
-        if self._restub(messages, prefix_chars + _chars(sent), batch,
-                        over=self._over(sent, prefix_chars)):
+        if self._restub(
+            messages, prefix_chars + _chars(sent), batch, over=self._over(sent, prefix_chars)
+        ):
             sent = self._render(messages)
         if self._over(sent, prefix_chars):
             self._summarize(messages, prefix_chars)
@@ -52,8 +53,7 @@ class SentHistory:
         self.last_tokens = tokens_for(prefix_chars + _chars(sent))
         return sent
 
-    def _restub(self, messages: list[Message], request_chars: int, batch: bool,
-                over: bool) -> bool:
+    def _restub(self, messages: list[Message], request_chars: int, batch: bool, over: bool) -> bool:
         """Stub the results made stale since the last time; whether any were.
 
         Stubbing one re-sends, uncached, everything after it, so it is done when the
@@ -66,9 +66,12 @@ class SentHistory:
             return False
         stale = resent = 0
         stubs = self._stub_map(messages)
-        for message in (_stubbed(m, stubs) for m in messages[self.summary_to:]):
-            found = sum(max(len(p.content) - len(fresh[p.call_id]), 0) for p in message.parts
-                        if isinstance(p, ToolResult) and p.call_id in fresh)
+        for message in (_stubbed(m, stubs) for m in messages[self.summary_to :]):
+            found = sum(
+                max(len(p.content) - len(fresh[p.call_id]), 0)
+                for p in message.parts
+                if isinstance(p, ToolResult) and p.call_id in fresh
+            )
             stale += found
             resent += _chars([message]) if stale else 0
         if not (over or stale >= (STEP_SHARE * resent if batch else STALE_SHARE * request_chars)):
@@ -89,7 +92,7 @@ class SentHistory:
         if self.summary_to <= 1 or len(rendered) <= self.summary_to:
             return rendered
         first = Message(rendered[0].role, [*rendered[0].parts, Text(self.summary)])
-        return [first, *rendered[self.summary_to:]]
+        return [first, *rendered[self.summary_to :]]
 
     def _summarize(self, messages: list[Message], prefix_chars: int) -> None:
         """Move the cut forward until the request is back to KEEP_SHARE of the threshold."""
@@ -100,8 +103,9 @@ class SentHistory:
         sizes = [_chars([m]) for m in rendered]
         tail = sum(sizes[cut:])
         head = prefix_chars + sizes[0] + SUMMARY_ROOM  # the task message and the summary
-        last_assistant = max((i for i, m in enumerate(messages) if m.role == "assistant"),
-                             default=0)
+        last_assistant = max(
+            (i for i, m in enumerate(messages) if m.role == "assistant"), default=0
+        )
         while cut < last_assistant and tokens_for(head + tail) > budget:
             tail -= sizes[cut]
             cut += 1
@@ -116,12 +120,18 @@ class SentHistory:
 
 def _stubbed(message: Message, stubs: dict[str, str]) -> Message:
     if message.role != "user" or not any(
-            isinstance(p, ToolResult) and p.call_id in stubs for p in message.parts):
+        isinstance(p, ToolResult) and p.call_id in stubs for p in message.parts
+    ):
         return message
-    return Message(message.role, [
-        ToolResult(p.call_id, stubs[p.call_id], p.is_error)
-        if isinstance(p, ToolResult) and p.call_id in stubs else p
-        for p in message.parts])
+    return Message(
+        message.role,
+        [
+            ToolResult(p.call_id, stubs[p.call_id], p.is_error)
+            if isinstance(p, ToolResult) and p.call_id in stubs
+            else p
+            for p in message.parts
+        ],
+    )
 
 
 def _chars(messages: list[Message]) -> int:
@@ -153,8 +163,9 @@ def superseded(messages: list[Message]) -> dict[str, str]:
     return stubs
 
 
-def repeated(messages: list[Message], hidden: set[str] = frozenset(),
-             first_shown: int = 0) -> dict[str, str]:
+def repeated(
+    messages: list[Message], hidden: set[str] = frozenset(), first_shown: int = 0
+) -> dict[str, str]:
     """Stubs for the results that repeat word for word the result of the same call made
     earlier, while that one is still shown in full (not in `hidden`, not before message
     `first_shown`): a file read again unchanged is sent once, so nothing already cached
@@ -165,8 +176,12 @@ def repeated(messages: list[Message], hidden: set[str] = frozenset(),
     for index, message in enumerate(messages):
         for call in message.tool_calls:
             result = results.get(call.id)
-            if (call.name in WRITES or result is None or result.is_error
-                    or len(result.content) < STUB_MIN_CHARS):
+            if (
+                call.name in WRITES
+                or result is None
+                or result.is_error
+                or len(result.content) < STUB_MIN_CHARS
+            ):
                 continue
             key = _key(call)
             if shown.get(key) == result.content:
@@ -227,8 +242,9 @@ def _targets(call: ToolCall) -> tuple[str, ...]:
 
 def describe(call: ToolCall, limit: int = 80) -> str:
     """`read_file(path="a.py", start=201)`, shortened."""
-    arguments = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
-                          for k, v in call.arguments.items())
+    arguments = ", ".join(
+        f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in call.arguments.items()
+    )
     if len(arguments) > limit:
         arguments = arguments[:limit] + "..."
     return f"{call.name}({arguments})"
@@ -239,14 +255,18 @@ def summarize(dropped: list[Message], kept: list[Message]) -> str:
     the files changed, the calls made, the latest test results and the loop's latest words."""
     pairs = _calls(dropped)
     kept_names = {call.name for call, _ in _calls(kept)}
-    lines = [f"[{len(dropped)} earlier messages are left out to fit the context window; "
-             "the agent's summary of them follows.]"]
+    lines = [
+        f"[{len(dropped)} earlier messages are left out to fit the context window; "
+        "the agent's summary of them follows.]"
+    ]
     plans = [call for call, _ in pairs if call.name == "submit_plan"]
     if plans and "submit_plan" not in kept_names:
-        lines.append("Your plan (submit_plan): " + json.dumps(plans[-1].arguments,
-                                                              ensure_ascii=False))
-    changed = dict.fromkeys(str(call.arguments.get("path")) for call, _ in pairs
-                            if call.name in WRITES)
+        lines.append(
+            "Your plan (submit_plan): " + json.dumps(plans[-1].arguments, ensure_ascii=False)
+        )
+    changed = dict.fromkeys(
+        str(call.arguments.get("path")) for call, _ in pairs if call.name in WRITES
+    )
     if changed:
         lines.append("Files you changed: " + ", ".join(changed))
     made = [describe(call, 50) for call, _ in pairs]
@@ -265,4 +285,8 @@ def summarize(dropped: list[Message], kept: list[Message]) -> str:
 
 
 def _cut(text: str, limit: int = 3000) -> str:
-    return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit} more characters]"
+    return (
+        text
+        if len(text) <= limit
+        else text[:limit] + f"\n[... {len(text) - limit} more characters]"
+    )

@@ -86,17 +86,20 @@ def solve(parts: LoopParts) -> Outcome:
 
 def resume(parts: LoopParts, messages: list[Message], plan: Plan | None) -> Outcome:
     """Continue a stopped session: its last conversation and plan, the tree as it was left."""
+
     def attempt(state: _SoFar) -> Outcome:
         repo_map, baseline = localize(parts)
         state.baseline = baseline
-        conversation = _new_conversation(parts, repo_map, baseline,
-                                         history=_last_conversation(messages))
+        conversation = _new_conversation(
+            parts, repo_map, baseline, history=_last_conversation(messages)
+        )
         conversation.say(prompts.render("resumed"))
         current = plan or Plan(reading="(resumed without a plan)", steps=["finish the task"])
         state.plan = current
         report = code_and_test(parts, conversation, current, baseline, None, None)
         state.report = report
         return _judged(parts, current, report)
+
     return _bounded(parts, attempt)
 
 
@@ -109,8 +112,9 @@ def _bounded(parts: LoopParts, attempt: Callable[[_SoFar], Outcome]) -> Outcome:
     except BudgetExhausted as stop:
         outcome = Outcome("budget_exhausted", str(stop), plan=state.plan, report=state.report)
     except (Interrupted, KeyboardInterrupt) as stop:
-        outcome = Outcome("interrupted", str(stop) or "interrupted", plan=state.plan,
-                          report=state.report)
+        outcome = Outcome(
+            "interrupted", str(stop) or "interrupted", plan=state.plan, report=state.report
+        )
     except UserError as problem:  # e.g. the model provider refused: say why, stay resumable
         outcome = Outcome("error", str(problem), plan=state.plan, report=state.report)
     finally:
@@ -136,9 +140,11 @@ def _attempts(parts: LoopParts, state: _SoFar) -> Outcome:
         conversation = _new_conversation(parts, repo_map, baseline)
         plan = make_plan(parts, conversation, summary, plan_number, baseline)
         state.plan = plan
-        reproduction = (_already_failing(parts, plan, baseline)
-                        or reproduce(parts, conversation, baseline)
-                        if _wants_reproduction(parts, plan) else None)
+        reproduction = (
+            _already_failing(parts, plan, baseline) or reproduce(parts, conversation, baseline)
+            if _wants_reproduction(parts, plan)
+            else None
+        )
         designed = None
         if config.independent_tests:
             baseline.before_change()  # the designer writes its test file
@@ -151,13 +157,18 @@ def _attempts(parts: LoopParts, state: _SoFar) -> Outcome:
         summary = distill(parts, plan, report)
         if plan_number < config.max_plans:
             parts.workspace.undo_to_start(parts.session_id)
-    return Outcome("not_solved",
-                   f"tests still fail after {config.max_plans} plans of "
-                   f"{config.debug_rounds} debug rounds", summary, state.plan, state.report)
+    return Outcome(
+        "not_solved",
+        f"tests still fail after {config.max_plans} plans of {config.debug_rounds} debug rounds",
+        summary,
+        state.plan,
+        state.report,
+    )
 
 
-def _judged(parts: LoopParts, plan: Plan, report: TestReport,
-            designed: DesignedTests | None = None) -> Outcome:
+def _judged(
+    parts: LoopParts, plan: Plan, report: TestReport, designed: DesignedTests | None = None
+) -> Outcome:
     """The outcome of a plan whose tests ran: solved only if they pass."""
     _show_plan(parts, plan, "done" if report.ok else "failed")
     if not report.ok:
@@ -177,16 +188,20 @@ def localize(parts: LoopParts) -> tuple[str, PendingBaseline]:
 
     parts.emit(PhaseChanged("localize"))
     index = parts.ctx.index
-    repo_map = index.repo_map(focus=focus_terms(parts.task),
-                              tokens=parts.config.map_tokens)
+    repo_map = index.repo_map(focus=focus_terms(parts.task), tokens=parts.config.map_tokens)
     parts.emit(PhaseChanged("localize", "repo map ready; the baseline runs beside the plan"))
     baseline = PendingBaseline(parts)
     parts.emit = baseline.watching(parts.emit)
     return repo_map, baseline.start()
 
 
-def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number: int,
-              baseline: PendingBaseline | None = None) -> Plan:
+def make_plan(
+    parts: LoopParts,
+    conversation: Conversation,
+    summary: str,
+    number: int,
+    baseline: PendingBaseline | None = None,
+) -> Plan:
     """Ask for a plan with its own check on a concrete input; revise while the check fails."""
     parts.emit(PhaseChanged("plan", f"plan {number}"))
     _tell(conversation, baseline, prompts.render("plan", summary=summary))
@@ -203,8 +218,9 @@ def make_plan(parts: LoopParts, conversation: Conversation, summary: str, number
     return plan
 
 
-def reproduce(parts: LoopParts, conversation: Conversation, baseline: PendingBaseline
-              ) -> list[str] | None:
+def reproduce(
+    parts: LoopParts, conversation: Conversation, baseline: PendingBaseline
+) -> list[str] | None:
     """Have the model write (or name) tests that fail now; confirm each fails by running them."""
     parts.emit(PhaseChanged("reproduce"))
     report = baseline.wait()
@@ -217,18 +233,28 @@ def reproduce(parts: LoopParts, conversation: Conversation, baseline: PendingBas
         test_ids = [str(t) for t in call.arguments.get("test_ids") or []]
         report = run(parts.ctx, " ".join(test_ids), parts.emit)
         not_failing = [t for t in test_ids if not saw_fail(report, t)]
-        conversation.say(prompts.render(
-            "reproduction_checked", test_ids=test_ids, not_failing=not_failing,
-            outcome=report.summary_line(), output=report.brief(),
-        ))
+        conversation.say(
+            prompts.render(
+                "reproduction_checked",
+                test_ids=test_ids,
+                not_failing=not_failing,
+                outcome=report.summary_line(),
+                output=report.brief(),
+            )
+        )
         if not not_failing:
             return test_ids
     return None
 
 
-def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
-                  baseline: PendingBaseline, reproduction: list[str] | None,
-                  designed: DesignedTests | None) -> TestReport:
+def code_and_test(
+    parts: LoopParts,
+    conversation: Conversation,
+    plan: Plan,
+    baseline: PendingBaseline,
+    reproduction: list[str] | None,
+    designed: DesignedTests | None,
+) -> TestReport:
     """Code, then test; on failure debug from a real trace, up to d rounds. Planned tests
     that do not exist are named to the model once, and that is no debug round."""
     parts.emit(PhaseChanged("code"))
@@ -237,11 +263,22 @@ def code_and_test(parts: LoopParts, conversation: Conversation, plan: Plan,
     _tell(conversation, baseline, prompts.render("code", reproduction=reproduction or []))
     parts.ctx.plan_tests = None  # a change of tests before this phase is not this plan's
     report = TestReport.not_run("the model did not finish")
-    start = StartTree(parts.ctx, parts.emit, baseline.tree,
-                      parts.workspace.write_tree, baseline.known, baseline.elapsed_s)
-    verifier = Verifier(parts.ctx, parts.emit, start, parts.config.full_suite_s,
-                        changed=lambda: parts.workspace.changed_files(parts.session_id),
-                        memo=RunMemo(parts.workspace.write_tree))
+    start = StartTree(
+        parts.ctx,
+        parts.emit,
+        baseline.tree,
+        parts.workspace.write_tree,
+        baseline.known,
+        baseline.elapsed_s,
+    )
+    verifier = Verifier(
+        parts.ctx,
+        parts.emit,
+        start,
+        parts.config.full_suite_s,
+        changed=lambda: parts.workspace.changed_files(parts.session_id),
+        memo=RunMemo(parts.workspace.write_tree),
+    )
     debug_round, told_missing = 0, False
     while True:
         if conversation.run_until({"finish"}) is None:
@@ -266,26 +303,39 @@ def _take_plan_tests(parts: LoopParts, plan: Plan) -> None:
     changed, parts.ctx.plan_tests = parts.ctx.plan_tests, None
     if changed is not None:
         plan.tests, plan.new_tests = changed
-        parts.emit(PhaseChanged("test", "the plan's tests are now: "
-                                + (" ".join(plan.test_ids()) or "none")))
+        parts.emit(
+            PhaseChanged(
+                "test", "the plan's tests are now: " + (" ".join(plan.test_ids()) or "none")
+            )
+        )
 
 
 def distill(parts: LoopParts, plan: Plan, report: TestReport) -> str:
     """What the failed attempt tried and how it failed, for the next plan (no model call)."""
     diff = parts.workspace.diff(parts.session_id)
     return prompts.render(
-        "distilled", reading=plan.reading, steps=plan.steps,
-        failures=report.brief(limit=3000), diff=diff[:4000],
+        "distilled",
+        reading=plan.reading,
+        steps=plan.steps,
+        failures=report.brief(limit=3000),
+        diff=diff[:4000],
     )
 
 
-def _new_conversation(parts: LoopParts, repo_map: str, baseline: PendingBaseline,
-                      history: list[Message] | None = None) -> Conversation:
-    system = prompts.render("system", root=str(parts.ctx.root), instructions=parts.instructions,
-                            repo_map=repo_map)
+def _new_conversation(
+    parts: LoopParts, repo_map: str, baseline: PendingBaseline, history: list[Message] | None = None
+) -> Conversation:
+    system = prompts.render(
+        "system", root=str(parts.ctx.root), instructions=parts.instructions, repo_map=repo_map
+    )
     conversation = Conversation(
-        model=parts.model, registry=parts.registry, ctx=parts.ctx, system=system,
-        emit=parts.emit, budget=parts.budget, context_threshold=parts.config.context_threshold,
+        model=parts.model,
+        registry=parts.registry,
+        ctx=parts.ctx,
+        system=system,
+        emit=parts.emit,
+        budget=parts.budget,
+        context_threshold=parts.config.context_threshold,
         after_turn=lambda calls, results: _checkpoint(parts, calls),
         hooks=replace(parts.hooks, review=_after_baseline(baseline, parts.hooks.review)),
     )
@@ -299,9 +349,11 @@ def _new_conversation(parts: LoopParts, repo_map: str, baseline: PendingBaseline
 def _after_baseline(baseline: PendingBaseline, review_call: ReviewCall | None) -> ReviewCall:
     """A writing call runs only once the baseline of the start tree has finished or was
     stopped, then goes to the person's review (if someone reviews)."""
+
     def review(call: ToolCall) -> ToolCall | str:
         baseline.before_change()
         return call if review_call is None else review_call(call)
+
     return review
 
 
@@ -317,13 +369,22 @@ def _last_conversation(messages: list[Message]) -> list[Message]:
     Each conversation starts with the task message; a turn cut off before its tool calls ran
     gets error results, since the API needs a result for every call.
     """
-    starts = [i for i, m in enumerate(messages)
-              if m.role == "user" and m.text.startswith(TASK_PREFIX)]
-    history = messages[starts[-1]:] if starts else list(messages)
+    starts = [
+        i for i, m in enumerate(messages) if m.role == "user" and m.text.startswith(TASK_PREFIX)
+    ]
+    history = messages[starts[-1] :] if starts else list(messages)
     if history and history[-1].role == "assistant" and history[-1].tool_calls:
-        history.append(Message("user", [
-            ToolResult(call.id, "not run: the session stopped before this call", is_error=True)
-            for call in history[-1].tool_calls]))
+        history.append(
+            Message(
+                "user",
+                [
+                    ToolResult(
+                        call.id, "not run: the session stopped before this call", is_error=True
+                    )
+                    for call in history[-1].tool_calls
+                ],
+            )
+        )
     return history
 
 
@@ -336,8 +397,9 @@ def _already_failing(parts: LoopParts, plan: Plan, baseline: PendingBaseline) ->
     found = [t for t in dict.fromkeys(named) if t in failing]
     if found:
         verb = "fails" if len(found) == 1 else "fail"
-        parts.emit(PhaseChanged("reproduce",
-                                f"{', '.join(found)} already {verb} (the baseline run)"))
+        parts.emit(
+            PhaseChanged("reproduce", f"{', '.join(found)} already {verb} (the baseline run)")
+        )
     return found
 
 

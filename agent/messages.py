@@ -47,15 +47,18 @@ def tool_call_from_json(call_id: str, name: str, raw: str) -> ToolCall:
     answer with a tool error (see `arguments_error`) instead of crashing."""
     try:
         value = json.loads(raw) if raw.strip() else {}
-        problem = ("" if isinstance(value, dict)
-                   else f"expected an object, got {type(value).__name__}")
+        problem = (
+            "" if isinstance(value, dict) else f"expected an object, got {type(value).__name__}"
+        )
     except json.JSONDecodeError as error:
         value, problem = None, str(error)
     if isinstance(value, dict):  # valid JSON, an object
         return ToolCall(call_id, name, value)
     shown = raw if len(raw) <= 300 else raw[:300] + "..."
-    message = (f"the arguments of {name} were not valid JSON ({problem}); they were: {shown}\n"
-               "Call the tool again with its arguments as one JSON object.")
+    message = (
+        f"the arguments of {name} were not valid JSON ({problem}); they were: {shown}\n"
+        "Call the tool again with its arguments as one JSON object."
+    )
     return ToolCall(call_id, name, {RAW_ARGUMENTS_KEY: raw, ARGUMENTS_ERROR_KEY: message})
 
 
@@ -145,14 +148,20 @@ class Usage:
                 count = 0
             setattr(self, name, count)
         cost = self.cost_usd
-        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not (
-                math.isfinite(cost) and cost >= 0):
+        if (
+            isinstance(cost, bool)
+            or not isinstance(cost, (int, float))
+            or not (math.isfinite(cost) and cost >= 0)
+        ):
             self._refuse("cost_usd", cost)
             self.cost_usd = 0.0
 
     def _refuse(self, name: str, value: object) -> None:
-        log.warning("usage: %s = %r is not a count the provider could mean; counted as "
-                    "unknown (0)", name, value)
+        log.warning(
+            "usage: %s = %r is not a count the provider could mean; counted as unknown (0)",
+            name,
+            value,
+        )
         self.unknown += 1
 
     def __add__(self, other: Usage) -> Usage:

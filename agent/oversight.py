@@ -58,8 +58,9 @@ def call_kind(name: str) -> str:
 class Oversight:
     """What the person allows, what they said, and whether they pressed stop."""
 
-    def __init__(self, mode: str = "suggest",
-                 ask_person: Callable[[Pending], None] | None = None) -> None:
+    def __init__(
+        self, mode: str = "suggest", ask_person: Callable[[Pending], None] | None = None
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown permission mode {mode!r}")
         self.mode = mode
@@ -116,5 +117,6 @@ class Oversight:
 
     def hooks(self) -> ConversationHooks:
         """The hooks `run_session` passes to the loop's conversations."""
-        return ConversationHooks(review=self.review_call, guidance=self.take_guidance,
-                                 cancel=self.cancel)
+        return ConversationHooks(
+            review=self.review_call, guidance=self.take_guidance, cancel=self.cancel
+        )

@@ -40,7 +40,7 @@ def _stat_fields(pid: int) -> list[str] | None:
     except OSError:
         return None
     # Field 2, the command name, is in parentheses and may itself hold spaces and ')'.
-    fields = text[text.rfind(")") + 1:].split()
+    fields = text[text.rfind(")") + 1 :].split()
     return fields if len(fields) > 19 else None
 
 

@@ -36,9 +36,15 @@ class Plan:
     def from_arguments(cls, args: dict[str, Any]) -> Plan:
         """Build a plan from the arguments of a submit_plan call."""
         steps = [str(step) for step in args.get("steps") or []]
-        check = [f"{label}: {args[key]}" for key, label in
-                 (("check_input", "input"), ("check_expected", "expected"),
-                  ("check_walkthrough", "walkthrough")) if args.get(key)]
+        check = [
+            f"{label}: {args[key]}"
+            for key, label in (
+                ("check_input", "input"),
+                ("check_expected", "expected"),
+                ("check_walkthrough", "walkthrough"),
+            )
+            if args.get(key)
+        ]
         return cls(
             reading=str(args.get("reading", "")),
             steps=steps,
@@ -64,7 +70,6 @@ class Plan:
     def statuses(self) -> tuple[str, ...]:
         """The status of each step, as the plan events carry it."""
         return (self.status,) * len(self.steps)
-
 
 
 def test_ids_in(texts: list[str]) -> list[str]:

@@ -25,23 +25,31 @@ def refuse_dirty(home) -> None:
     if not dirty:
         return
     shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-    raise UserError(f"the working tree has uncommitted changes ({shown}); commit or stash "
-                    "them, or pass --allow-dirty (a snapshot is kept first) or --worktree")
+    raise UserError(
+        f"the working tree has uncommitted changes ({shown}); commit or stash "
+        "them, or pass --allow-dirty (a snapshot is kept first) or --worktree"
+    )
 
 
 def check_new_branch(root, name: str) -> None:
     """A UserError unless `name` is a valid branch name that does not exist yet."""
     checked = run_git(root, "check-ref-format", "--branch", name, check=False)
     if checked.decode(errors="replace").strip() != name:  # invalid, or @{-1} naming another
-        raise UserError(f"--branch {name!r} is not a valid git branch name "
-                        "(see `git check-ref-format --help`); try e.g. agent/fix-parser")
+        raise UserError(
+            f"--branch {name!r} is not a valid git branch name "
+            "(see `git check-ref-format --help`); try e.g. agent/fix-parser"
+        )
     if run_git(root, "rev-parse", "--verify", "-q", f"refs/heads/{name}", check=False).strip():
-        raise UserError(f"--branch {name!r} already exists; name a new branch "
-                        "(your branches are never overwritten)")
+        raise UserError(
+            f"--branch {name!r} already exists; name a new branch "
+            "(your branches are never overwritten)"
+        )
 
 
 def refuse_detached_commit(root) -> None:
     """A UserError when HEAD is detached: a commit there would belong to no branch."""
     if not run_git(root, "symbolic-ref", "-q", "HEAD", check=False).strip():
-        raise UserError("--commit needs a branch, but HEAD is detached; check out a branch "
-                        "first, or use --branch NAME to put the change on a new branch")
+        raise UserError(
+            "--commit needs a branch, but HEAD is detached; check out a branch "
+            "first, or use --branch NAME to put the change on a new branch"
+        )

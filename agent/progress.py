@@ -18,8 +18,9 @@ class ProgressPrinter:
     def __init__(self, stream: TextIO, color: bool) -> None:
         from rich.console import Console
 
-        self.console = Console(file=stream, force_terminal=color, no_color=not color,
-                               highlight=False, soft_wrap=True)
+        self.console = Console(
+            file=stream, force_terminal=color, no_color=not color, highlight=False, soft_wrap=True
+        )
         self.cost = 0.0
 
     def __call__(self, event: ev.Event) -> None:
@@ -55,20 +56,28 @@ class ProgressPrinter:
             self.console.print(f"    [yellow]✗ {e.name}: {escape(first[:100])}[/]")
 
     def _on_edit_applied(self, e: ev.EditApplied) -> None:
-        added = sum(1 for line in e.diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
-        removed = sum(1 for line in e.diff.splitlines() if line.startswith("-") and not line.startswith("---"))
+        added = sum(
+            1 for line in e.diff.splitlines() if line.startswith("+") and not line.startswith("+++")
+        )
+        removed = sum(
+            1 for line in e.diff.splitlines() if line.startswith("-") and not line.startswith("---")
+        )
         self.console.print(f"  [green]✎ {escape(e.path)}[/] [dim]+{added} -{removed}[/]")
 
     def _on_files_touched(self, e: ev.FilesTouched) -> None:
         for entry in e.files:
             if entry["runs_code"] and "__pycache__/" not in entry["path"]:
-                self.console.print(f"  [yellow]! {entry['change']} {escape(entry['path'])}: "
-                                   f"runs code later ({escape(entry['runs_code'])})[/]")
+                self.console.print(
+                    f"  [yellow]! {entry['change']} {escape(entry['path'])}: "
+                    f"runs code later ({escape(entry['runs_code'])})[/]"
+                )
 
     def _on_tests_run(self, e: ev.TestsRun) -> None:
         color = "green" if e.failed == 0 and e.errors == 0 and e.exit_code in (0, 5) else "red"
-        self.console.print(f"  [{color}]tests: {e.passed} passed, {e.failed} failed, "
-                           f"{e.errors} errors[/] [dim]{escape(e.command)}[/]")
+        self.console.print(
+            f"  [{color}]tests: {e.passed} passed, {e.failed} failed, "
+            f"{e.errors} errors[/] [dim]{escape(e.command)}[/]"
+        )
         for test_id in e.failures[:5]:
             self.console.print(f"    [red]✗ {escape(test_id)}[/]")
 
@@ -87,7 +96,9 @@ class ProgressPrinter:
 
     def _on_finished(self, e: ev.Finished) -> None:
         color = "green" if e.status == "solved" else "red"
-        self.console.print(f"[bold {color}]{e.status}[/]: {escape(e.stop_reason)} · ${self.cost:.4f}")
+        self.console.print(
+            f"[bold {color}]{e.status}[/]: {escape(e.stop_reason)} · ${self.cost:.4f}"
+        )
         if e.summary:
             self.console.print(escape(e.summary))
 

@@ -20,8 +20,10 @@ def task_context(baseline_report: TestReport | None, named: str = "") -> str:
     if baseline_report is None:
         lines.append("No test command was found for this project.")
     else:
-        lines.append(f"The test suite before any change ({baseline_report.command}): "
-                     f"{baseline_report.summary_line()}.")
+        lines.append(
+            f"The test suite before any change ({baseline_report.command}): "
+            f"{baseline_report.summary_line()}."
+        )
         if baseline_report.failing:
             lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))
     return "\n".join(lines + ([named] if named else []))
@@ -38,8 +40,10 @@ def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False)
     if evidence and report.failing:
         emit(PhaseChanged("localize", f"ranking suspects and tracing {report.failing[0]}"))
         found, traced = _evidence(ctx, report.failing[:EVIDENCE_TESTS])
-        text += ("\n\nEvidence recorded from real runs (not imagined): where the bug likely "
-                 f"is, then what really happened when {traced} ran:\n" + found)
+        text += (
+            "\n\nEvidence recorded from real runs (not imagined): where the bug likely "
+            f"is, then what really happened when {traced} ran:\n" + found
+        )
     return text
 
 
@@ -51,8 +55,12 @@ def debug_message(parts, report: TestReport, debug_round: int) -> str:
     if parts.config.traces and failing:
         trace, traced = _evidence(parts.ctx, failing[:EVIDENCE_TESTS])
     return prompts.render(
-        "debug", round=debug_round, rounds=parts.config.debug_rounds,
-        failures=report.brief(), trace=trace, traced_test=traced,
+        "debug",
+        round=debug_round,
+        rounds=parts.config.debug_rounds,
+        failures=report.brief(),
+        trace=trace,
+        traced_test=traced,
     )
 
 

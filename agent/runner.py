@@ -85,9 +85,14 @@ class SessionResult:
             "assumption": self.outcome.assumption,
             "files": self.files,
             "diff": self.diff,
-            "tests": None if report is None else {
-                "ran": report.ran, "passed": report.passed, "failed": report.failed,
-                "errors": report.errors, "failing": report.failing,
+            "tests": None
+            if report is None
+            else {
+                "ran": report.ran,
+                "passed": report.passed,
+                "failed": report.failed,
+                "errors": report.errors,
+                "failing": report.failing,
                 "missing": sorted(report.missing),
             },
             "usage": self.usage,
@@ -99,8 +104,12 @@ class SessionResult:
         }
 
 
-def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None = None,
-                hooks: ConversationHooks | None = None) -> SessionResult:
+def run_session(
+    options: SolveOptions,
+    sinks: list[EventSink],
+    ask: Ask | None = None,
+    hooks: ConversationHooks | None = None,
+) -> SessionResult:
     """Prepare everything, run the loop, deliver the result; events go to `sinks` and the store.
 
     What a front end may pass in `sinks`, `ask` and `hooks` is `agent.extension`'s contract.
@@ -120,13 +129,18 @@ def run_session(options: SolveOptions, sinks: list[EventSink], ask: Ask | None =
         if not (options.worktree and not options.resume):  # a new worktree is its own tree
             lock = guards.enter_context(locked_tree(home.root))
         guards.enter_context(pinned(home.root))
-        return _run_guarded(home, options, sinks, ask, hooks or ConversationHooks(), lock,
-                            guards)
+        return _run_guarded(home, options, sinks, ask, hooks or ConversationHooks(), lock, guards)
 
 
-def _run_guarded(home: Workspace, options: SolveOptions, sinks: list[EventSink],
-                 ask: Ask | None, hooks: ConversationHooks, lock: TreeLock | None,
-                 guards: contextlib.ExitStack) -> SessionResult:
+def _run_guarded(
+    home: Workspace,
+    options: SolveOptions,
+    sinks: list[EventSink],
+    ask: Ask | None,
+    hooks: ConversationHooks,
+    lock: TreeLock | None,
+    guards: contextlib.ExitStack,
+) -> SessionResult:
     from agent.config import load_config
     from agent.gitops.pin import pinned
     from agent.mcp import session_servers
@@ -146,13 +160,13 @@ def _run_guarded(home: Workspace, options: SolveOptions, sinks: list[EventSink],
         workspace = _working_copy(home, options, session_id)
         if workspace.root != home.root:
             guards.enter_context(pinned(workspace.root))
-        parts = _loop_parts(workspace, config, model, store, session_id, task, options.resume,
-                            sinks, ask, hooks)
+        parts = _loop_parts(
+            workspace, config, model, store, session_id, task, options.resume, sinks, ask, hooks
+        )
         guards.enter_context(session_servers(home.root, workspace.root)).join(parts)
         parts.ctx.read_buffer = options.read_buffer
         if options.resume:
-            outcome = loop.resume(parts, store.messages(session_id),
-                                  _last_plan(store, session_id))
+            outcome = loop.resume(parts, store.messages(session_id), _last_plan(store, session_id))
         else:
             outcome = loop.solve(parts)
         parts.ctx.sandbox.close()
@@ -161,20 +175,37 @@ def _run_guarded(home: Workspace, options: SolveOptions, sinks: list[EventSink],
         delivery = _deliver(home, workspace, options, session_id, outcome, task)
     usage = parts.budget.usage
     return SessionResult(
-        session_id, outcome, diff=_final_diff(workspace, session_id, delivery),
+        session_id,
+        outcome,
+        diff=_final_diff(workspace, session_id, delivery),
         files=workspace.changed_files(session_id) if not delivery.get("branch") else [],
-        usage={"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-               "cache_read_tokens": usage.cache_read_tokens,
-               "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd,
-               "unknown_counts": usage.unknown},
-        model_calls=parts.budget.turns, duration_s=time.monotonic() - started, delivery=delivery,
+        usage={
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cost_usd": usage.cost_usd,
+            "unknown_counts": usage.unknown,
+        },
+        model_calls=parts.budget.turns,
+        duration_s=time.monotonic() - started,
+        delivery=delivery,
         touched=_touched(workspace.root, session_id, store),
     )
 
 
-def _loop_parts(workspace: Workspace, config: Config, model: Model, store: SessionStore,
-                session_id: str, task: str, resumed: str | None, sinks: list[EventSink],
-                ask: Ask | None, hooks: ConversationHooks) -> loop.LoopParts:
+def _loop_parts(
+    workspace: Workspace,
+    config: Config,
+    model: Model,
+    store: SessionStore,
+    session_id: str,
+    task: str,
+    resumed: str | None,
+    sinks: list[EventSink],
+    ask: Ask | None,
+    hooks: ConversationHooks,
+) -> loop.LoopParts:
     """The session's starting checkpoint, its bounded sandbox and model, and the loop's parts."""
     from agent.config import project_instructions
 
@@ -185,39 +216,52 @@ def _loop_parts(workspace: Workspace, config: Config, model: Model, store: Sessi
     if not resumed:
         _keep_ignored(workspace.root, session_id, start, config, box.policy.read_only)
     parts = loop.LoopParts(
-        task=task, session_id=session_id, model=TimedModel(model, budget),
+        task=task,
+        session_id=session_id,
+        model=TimedModel(model, budget),
         registry=loop_registry(config.test_command, workspace.root),
         ctx=_tool_context(workspace.root, box, config, scratch),
-        workspace=workspace, config=config, emit=_fan_out([store.sink(session_id), *sinks]),
-        budget=budget, instructions=project_instructions(workspace.root), ask=ask,
+        workspace=workspace,
+        config=config,
+        emit=_fan_out([store.sink(session_id), *sinks]),
+        budget=budget,
+        instructions=project_instructions(workspace.root),
+        ask=ask,
         hooks=_stored(hooks, store, session_id),
     )
     _watch_files(parts)
-    parts.emit(SessionStarted(session_id, task, getattr(model, "name", config.model),
-                              str(workspace.root), resumed=bool(resumed)))
+    parts.emit(
+        SessionStarted(
+            session_id,
+            task,
+            getattr(model, "name", config.model),
+            str(workspace.root),
+            resumed=bool(resumed),
+        )
+    )
     return parts
 
 
-def _stored(hooks: ConversationHooks, store: SessionStore, session_id: str
-            ) -> ConversationHooks:
+def _stored(hooks: ConversationHooks, store: SessionStore, session_id: str) -> ConversationHooks:
     """The front end's hooks, with every message appended to the session's store first."""
     theirs = hooks.on_message
 
     def on_message(message: Message) -> None:
         store.append_message(session_id, message)
         theirs(message)
+
     return replace(hooks, on_message=on_message)
 
 
-def _keep_ignored(root: Path, session_id: str, start: str, config: Config,
-                  read_only: tuple[Path, ...]) -> None:
+def _keep_ignored(
+    root: Path, session_id: str, start: str, config: Config, read_only: tuple[Path, ...]
+) -> None:
     """Keep the git-ignored files (within the size cap) so `undo --to-start` restores them."""
     from agent.gitops.ignored import keep_ignored
     from agent.gitops.plumbing import tree_of
 
     skip = tuple(p.relative_to(root).as_posix() for p in read_only)
-    keep_ignored(root, session_id, tree_of(root, start), config.ignored_keep_mb * 1024 * 1024,
-                 skip)
+    keep_ignored(root, session_id, tree_of(root, start), config.ignored_keep_mb * 1024 * 1024, skip)
 
 
 def _watch_files(parts: loop.LoopParts) -> None:
@@ -226,8 +270,9 @@ def _watch_files(parts: loop.LoopParts) -> None:
     from agent.review.marks import runs_code
 
     def touched(source: str, changes: list[Change]) -> None:
-        files = tuple({"path": c.path, "change": c.change, "runs_code": runs_code(c.path)}
-                      for c in changes)
+        files = tuple(
+            {"path": c.path, "change": c.change, "runs_code": runs_code(c.path)} for c in changes
+        )
         parts.emit(FilesTouched(source, files))
 
     parts.ctx.sandbox.on_touched = touched
@@ -264,29 +309,35 @@ def loop_registry(test_command: str | None = None, root: Path | None = None) -> 
     from agent.tools.phases import plan_tests, reproduced, submit_plan
     from agent.tools.runners import run_tests_for
 
-    registry = Registry(run_tests_for(t, test_command, root or Path.cwd())
-                        if t.name == "run_tests" else t
-                        for t in default_registry().tools() if t.name not in NOT_IN_SESSIONS)
+    registry = Registry(
+        run_tests_for(t, test_command, root or Path.cwd()) if t.name == "run_tests" else t
+        for t in default_registry().tools()
+        if t.name not in NOT_IN_SESSIONS
+    )
     registry.add(submit_plan)
     registry.add(reproduced)
     registry.add(plan_tests)
     return registry
 
 
-def _session_identity(options: SolveOptions, store: SessionStore, config: Config
-                      ) -> tuple[str, str]:
+def _session_identity(
+    options: SolveOptions, store: SessionStore, config: Config
+) -> tuple[str, str]:
     if options.resume:
         record = store.get(options.resume)  # a session whose process died reads interrupted
         if record.status == "running" and record.owner_pid > 0:
-            raise UserError(f"session {record.id} is still running (process "
-                            f"{record.owner_pid}); stop it first or start a new one")
+            raise UserError(
+                f"session {record.id} is still running (process "
+                f"{record.owner_pid}); stop it first or start a new one"
+            )
         return record.id, record.task
     if not options.task.strip():
-        raise UserError("give a task, e.g. agent solve \"make parse() accept empty input\"")
+        raise UserError('give a task, e.g. agent solve "make parse() accept empty input"')
     if options.result not in RESULT_MODES:
         raise UserError(f"unknown result mode {options.result!r}; use one of {RESULT_MODES}")
-    return store.create(options.task, config.model, repo=str(options.cwd),
-                        session_id=options.session_id), options.task
+    return store.create(
+        options.task, config.model, repo=str(options.cwd), session_id=options.session_id
+    ), options.task
 
 
 def _working_copy(home: Workspace, options: SolveOptions, session_id: str) -> Workspace:
@@ -313,8 +364,10 @@ def _marked_if_it_fails(store: SessionStore, session_id: str) -> Iterator[None]:
         if isinstance(error, KeyboardInterrupt):
             status, reason = "interrupted", "interrupted"
         else:
-            status, reason = "error", (environment_problem(error) or str(error)
-                                       or type(error).__name__)
+            status, reason = (
+                "error",
+                (environment_problem(error) or str(error) or type(error).__name__),
+            )
         try:
             store.mark(session_id, status, reason)
         except Exception:  # e.g. the disk is still full: the owner check marks it later
@@ -322,15 +375,23 @@ def _marked_if_it_fails(store: SessionStore, session_id: str) -> Iterator[None]:
         raise
 
 
-def _deliver(home: Workspace, workspace: Workspace, options: SolveOptions, session_id: str,
-             outcome: loop.Outcome, task: str) -> dict[str, str]:
+def _deliver(
+    home: Workspace,
+    workspace: Workspace,
+    options: SolveOptions,
+    session_id: str,
+    outcome: loop.Outcome,
+    task: str,
+) -> dict[str, str]:
     """Leave, commit or branch the change (only a solved one is committed)."""
     delivery = {"mode": options.result}
     if workspace.root != home.root:
         delivery["worktree"] = str(workspace.root)
     if outcome.status != "solved" or options.result == "leave":
         return delivery
-    message = f"{task.strip().splitlines()[0][:72]}\n\n{outcome.summary}\n\nagent session {session_id}"
+    message = (
+        f"{task.strip().splitlines()[0][:72]}\n\n{outcome.summary}\n\nagent session {session_id}"
+    )
     # A worktree has a detached HEAD, so a commit there would be hard to find: make a branch.
     if options.result == "commit" and "worktree" not in delivery:
         delivery["commit"] = workspace.commit(session_id, message)
@@ -345,16 +406,23 @@ def _final_diff(workspace: Workspace, session_id: str, delivery: dict[str, str])
     if delivery.get("commit"):
         from agent.gitops.plumbing import run_git
 
-        return run_git(workspace.root, "show", "--format=", "--no-ext-diff", "--no-textconv",
-                       delivery["commit"]).decode(errors="replace")
+        return run_git(
+            workspace.root,
+            "show",
+            "--format=",
+            "--no-ext-diff",
+            "--no-textconv",
+            delivery["commit"],
+        ).decode(errors="replace")
     return workspace.diff(session_id)
 
 
 def _tool_context(root: Path, box: Sandbox, config: Config, scratch: Path) -> ToolContext:
     from agent.tools import ToolContext
 
-    return ToolContext(root, box, test_command=config.test_command, test_env=config.test_env,
-                       scratch=scratch)
+    return ToolContext(
+        root, box, test_command=config.test_command, test_env=config.test_env, scratch=scratch
+    )
 
 
 def _load_model(spec: str, record: Path | None) -> Model:
@@ -371,19 +439,25 @@ def _last_plan(store: SessionStore, session_id: str) -> Plan | None:
         return None
     last = plans[-1]
     status = last.statuses[0] if last.statuses else "pending"
-    return Plan(reading=last.reading, steps=list(last.steps), status=status,
-                number=last.plan_number)
+    return Plan(
+        reading=last.reading, steps=list(last.steps), status=status, number=last.plan_number
+    )
 
 
 def _fan_out(sinks: list[EventSink]) -> EventSink:
     def emit(event: Event) -> None:
         for sink in sinks:
             sink(event)
+
     return emit
 
 
 def exit_code(status: str) -> int:
     """The process exit code for a session status."""
-    return {"solved": 0, "not_solved": 1, "error": 2, "budget_exhausted": 3,
-            "interrupted": 130}.get(status, 1)
-
+    return {
+        "solved": 0,
+        "not_solved": 1,
+        "error": 2,
+        "budget_exhausted": 3,
+        "interrupted": 130,
+    }.get(status, 1)

@@ -18,10 +18,15 @@ def sandbox_policy(root: Path, config, scratch: Path | None = None):
     from agent.sandbox.envs import environment_folders
 
     read_only = () if config.writable_envs else tuple(environment_folders(root))
-    return Policy(workspace=root, network=config.network, timeout_s=config.command_timeout_s,
-                  read_only=read_only, writable=(scratch,) if scratch else (),
-                  hidden=tuple(Path(p) for p in config.hidden_paths),
-                  **tree_bounds(config))  # type: ignore[arg-type]  # every value an int
+    return Policy(
+        workspace=root,
+        network=config.network,
+        timeout_s=config.command_timeout_s,
+        read_only=read_only,
+        writable=(scratch,) if scratch else (),
+        hidden=tuple(Path(p) for p in config.hidden_paths),
+        **tree_bounds(config),
+    )  # type: ignore[arg-type]  # every value an int
 
 
 def sandbox_for(root: Path, config, scratch: Path | None = None):

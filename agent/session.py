@@ -27,7 +27,9 @@ from agent.owner import current_owner, owner_alive
 STORE_NAME = "sessions.sqlite"
 
 MIGRATIONS: list[tuple[str, str]] = [
-    ("001_sessions_events_messages", """
+    (
+        "001_sessions_events_messages",
+        """
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY,
             task TEXT NOT NULL,
@@ -60,11 +62,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             json TEXT NOT NULL,
             PRIMARY KEY (session_id, seq)
         );
-    """),
-    ("002_session_owner", """
+    """,
+    ),
+    (
+        "002_session_owner",
+        """
         ALTER TABLE sessions ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE sessions ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''
-    """),
+    """,
+    ),
 ]
 
 PROCESS_GONE = "process gone"  # the stop reason of a running session whose process died
@@ -135,16 +141,19 @@ class SessionStore:
             raise UserError(f"the session store {path} cannot be opened: {error}") from error
         except sqlite3.DatabaseError as error:
             aside = _move_aside(path)
-            notice = (f"the session store {path} could not be read ({error}); it was moved to "
-                      f"{aside.name} and a new one started")
+            notice = (
+                f"the session store {path} could not be read ({error}); it was moved to "
+                f"{aside.name} and a new one started"
+            )
             return cls(path, _connect(path, busy_timeout_s), notice)
 
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
 
-    def create(self, task: str, model: str, repo: str = "", branch: str = "",
-               session_id: str | None = None) -> str:
+    def create(
+        self, task: str, model: str, repo: str = "", branch: str = "", session_id: str | None = None
+    ) -> str:
         """Start a session record; returns its id, e.g. `20261123-104512-ab12` (or
         `session_id`, an id from `new_session_id` a front end named before the task)."""
         now = time.time()
@@ -167,8 +176,10 @@ class SessionStore:
 
     def sink(self, session_id: str) -> ev.EventSink:
         """An event sink that stores each event and keeps the session row's totals current."""
+
         def store(event: ev.Event) -> None:
             self.append_event(session_id, event)
+
         return store
 
     def append_event(self, session_id: str, event: ev.Event) -> None:
@@ -193,14 +204,16 @@ class SessionStore:
 
     def messages(self, session_id: str) -> list[Message]:
         """The session's conversation, in order."""
-        rows = self._read("SELECT json FROM messages WHERE session_id = ? ORDER BY seq",
-                          (session_id,))
+        rows = self._read(
+            "SELECT json FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
+        )
         return [message_from_dict(json.loads(row[0])) for row in rows]
 
     def event_dicts(self, session_id: str) -> list[dict[str, Any]]:
         """The session's events as stored (`agent.events.to_dict` form), in order."""
-        rows = self._read("SELECT json FROM events WHERE session_id = ? ORDER BY seq",
-                          (session_id,))
+        rows = self._read(
+            "SELECT json FROM events WHERE session_id = ? ORDER BY seq", (session_id,)
+        )
         return [json.loads(row[0]) for row in rows]
 
     def events(self, session_id: str) -> list[ev.Event]:
@@ -225,8 +238,10 @@ class SessionStore:
     def get(self, session_id: str) -> SessionRecord:
         """A session by id or unique id prefix; `UserError` if none or several match."""
         pattern = session_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = self._read(f"SELECT {COLUMNS} FROM sessions WHERE id LIKE ? ESCAPE '\\'"
-                          " ORDER BY id LIMIT 6", (pattern,))
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6",
+            (pattern,),
+        )
         exact = [row for row in rows if row[0] == session_id]
         if exact or len(rows) == 1:
             return self._settled(SessionRecord(*(exact or rows)[0]))
@@ -246,8 +261,10 @@ class SessionStore:
             raise ValueError(f"cannot update session fields {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in values)
         with self._write() as db:
-            db.execute(f"UPDATE sessions SET {assignments}, updated = ? WHERE id = ?",
-                       (*values.values(), time.time(), session_id))
+            db.execute(
+                f"UPDATE sessions SET {assignments}, updated = ? WHERE id = ?",
+                (*values.values(), time.time(), session_id),
+            )
 
     def _settled(self, record: SessionRecord) -> SessionRecord:
         """`record`, marked interrupted (process gone) if it is running but its process died."""
@@ -255,10 +272,12 @@ class SessionStore:
             return record
         try:
             with self._write() as db:  # only if no other process has claimed it meanwhile
-                db.execute("UPDATE sessions SET status = 'interrupted', stop_reason = ?"
-                           " WHERE id = ? AND status = 'running' AND owner_pid = ?"
-                           " AND owner_start = ?",
-                           (PROCESS_GONE, record.id, record.owner_pid, record.owner_start))
+                db.execute(
+                    "UPDATE sessions SET status = 'interrupted', stop_reason = ?"
+                    " WHERE id = ? AND status = 'running' AND owner_pid = ?"
+                    " AND owner_start = ?",
+                    (PROCESS_GONE, record.id, record.owner_pid, record.owner_start),
+                )
         except sqlite3.OperationalError:  # a read-only or full store: still say what is true
             return replace(record, status="interrupted", stop_reason=PROCESS_GONE)
         row = self._read(f"SELECT {COLUMNS} FROM sessions WHERE id = ?", (record.id,))
@@ -293,8 +312,15 @@ def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> N
         db.execute(
             "UPDATE sessions SET cost_usd = ?, input_tokens = ?, output_tokens = ?,"
             " cached_tokens = ?, model_calls = ?, updated = ? WHERE id = ?",
-            (event.cost_usd, event.input_tokens, event.output_tokens, event.cache_read_tokens,
-             event.model_calls, event.at, session_id),
+            (
+                event.cost_usd,
+                event.input_tokens,
+                event.output_tokens,
+                event.cache_read_tokens,
+                event.model_calls,
+                event.at,
+                session_id,
+            ),
         )
     elif isinstance(event, ev.Finished):
         db.execute(
@@ -304,17 +330,20 @@ def _apply_to_row(db: sqlite3.Connection, session_id: str, event: ev.Event) -> N
         )
     elif isinstance(event, ev.SessionStarted):  # repo: where it runs (maybe a worktree)
         pid, started = current_owner()  # the process that emits it runs it (resume too)
-        db.execute("UPDATE sessions SET status = 'running', stop_reason = '', repo = ?,"
-                   " owner_pid = ?, owner_start = ?, updated = ? WHERE id = ?",
-                   (event.repo, pid, started, event.at, session_id))
+        db.execute(
+            "UPDATE sessions SET status = 'running', stop_reason = '', repo = ?,"
+            " owner_pid = ?, owner_start = ?, updated = ? WHERE id = ?",
+            (event.repo, pid, started, event.at, session_id),
+        )
     else:
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (event.at, session_id))
 
 
 def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     """Connect, switch to WAL, and apply any migrations not yet applied."""
-    db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
-                         check_same_thread=False)
+    db = sqlite3.connect(
+        path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+    )
     try:
         db.execute("PRAGMA journal_mode = WAL")
         # WAL + NORMAL survives a killed process (only a power cut may lose the last

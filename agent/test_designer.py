@@ -38,11 +38,15 @@ class DesignedTests:
     def summary(self) -> str:
         """One line for the session's summary: what was kept where, and what was dropped why."""
         kept = ", ".join(t.split("::")[-1] for t in self.kept)
-        line = (f"Independent tests kept in {self.path}: {kept}" if self.kept
-                else "Independent tests: none kept")
+        line = (
+            f"Independent tests kept in {self.path}: {kept}"
+            if self.kept
+            else "Independent tests: none kept"
+        )
         if self.dropped:
-            line += "; dropped: " + ", ".join(f"{name} ({why})"
-                                              for name, why in self.dropped.items())
+            line += "; dropped: " + ", ".join(
+                f"{name} ({why})" for name, why in self.dropped.items()
+            )
         return line
 
     def owns(self, test_id: str) -> bool:
@@ -64,8 +68,10 @@ class DesignedTests:
         from agent.review.inventory import CREATED
         from agent.review.marks import runs_code
 
-        return FilesTouched("independent tests", ({"path": self.path, "change": CREATED,
-                                                   "runs_code": runs_code(self.path)},))
+        return FilesTouched(
+            "independent tests",
+            ({"path": self.path, "change": CREATED, "runs_code": runs_code(self.path)},),
+        )
 
     def settle(self, ctx, report) -> None:
         """Keep the file with only the tests that pass after the change, as `report` (a run
@@ -75,8 +81,13 @@ class DesignedTests:
         if self.path in failing_now:  # the file did not even collect
             failing_now = set(self.failing_before)
         self.kept = [t for t in self.failing_before if t not in failing_now]
-        self.dropped.update({t.split("::")[-1]: "still fails after the change"
-                             for t in self.failing_before if t in failing_now})
+        self.dropped.update(
+            {
+                t.split("::")[-1]: "still fails after the change"
+                for t in self.failing_before
+                if t in failing_now
+            }
+        )
         if not self.kept:
             path.unlink(missing_ok=True)
             return
@@ -95,9 +106,21 @@ def design_tests(parts, plan) -> DesignedTests | None:
     path = _test_path(parts.ctx.root, plan, parts.config)
     request = ModelRequest(
         system="You are a careful test engineer.",
-        messages=[Message("user", [Text(prompts.render(
-            "test_designer", task=parts.task, interface=interface, path=path,
-        ))])],
+        messages=[
+            Message(
+                "user",
+                [
+                    Text(
+                        prompts.render(
+                            "test_designer",
+                            task=parts.task,
+                            interface=interface,
+                            path=path,
+                        )
+                    )
+                ],
+            )
+        ],
         max_tokens=4096,
     )
     response = parts.model.complete(request)
@@ -115,8 +138,11 @@ def design_tests(parts, plan) -> DesignedTests | None:
         (parts.ctx.root / designed.path).unlink(missing_ok=True)
     designed.failing_before = [t for t in report.failing if "::" in t]
     failing_names = {t.split("::")[-1] for t in designed.failing_before}
-    designed.dropped = {name: "passed before the change" for name in test_names(designed.source)
-                        if name not in failing_names}
+    designed.dropped = {
+        name: "passed before the change"
+        for name in test_names(designed.source)
+        if name not in failing_names
+    }
     return designed if designed.failing_before else None
 
 
@@ -165,8 +191,9 @@ def names_used_by(root: Path, test_ids: list[str]) -> set[str]:
 def _names(node: ast.AST) -> set[str]:
     """The name a top-level node defines, and for a class its methods' names too."""
     if isinstance(node, ast.ClassDef):
-        return {node.name} | {n.name for n in node.body
-                              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        return {node.name} | {
+            n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return {node.name}
     return set()
@@ -183,15 +210,18 @@ def remove_tests(source: str, names: list[str]) -> str:
             drop.append((start, node.end_lineno or node.lineno))
     lines = source.splitlines(keepends=True)
     for start, end in sorted(drop, reverse=True):
-        del lines[start - 1:end]
+        del lines[start - 1 : end]
     return BLANK_RUN.sub("\n\n\n", "".join(lines)).rstrip("\n") + "\n"
 
 
 def test_names(source: str) -> list[str]:
     """Names of the test functions and methods in a test file."""
-    return [node.name for node in ast.walk(ast.parse(source))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.name.startswith("test")]
+    return [
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.name.startswith("test")
+    ]
 
 
 def _shown(name: str, mentioned: set[str]) -> bool:

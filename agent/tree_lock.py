@@ -97,5 +97,7 @@ def _alive(pid: object) -> bool:
 
 def _busy_message(root: Path, owner: dict) -> str:
     who = f"session {owner['session']}" if owner.get("session") else "a session starting"
-    return (f"{who} (pid {owner.get('pid', '?')}) is already working in {root}; wait for "
-            "it to end, or run this one in its own worktree with --worktree")
+    return (
+        f"{who} (pid {owner.get('pid', '?')}) is already working in {root}; wait for "
+        "it to end, or run this one in its own worktree with --worktree"
+    )

@@ -14,6 +14,14 @@ from agent.sandbox.types import OutputSink, Policy, Result, Sandbox, SandboxUnav
 from agent.sandbox.workspace import find_workspace
 
 __all__ = [
-    "OutputSink", "Policy", "Result", "Sandbox", "SandboxUnavailable", "create_sandbox",
-    "detect", "find_workspace", "self_test", "unconfined_warning",
+    "OutputSink",
+    "Policy",
+    "Result",
+    "Sandbox",
+    "SandboxUnavailable",
+    "create_sandbox",
+    "detect",
+    "find_workspace",
+    "self_test",
+    "unconfined_warning",
 ]

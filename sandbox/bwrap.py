@@ -41,21 +41,34 @@ class BwrapSandbox:
         """The same sandbox with `overlays` bound over the workspace (see `Policy`)."""
         return replace(self, policy=replace(self.policy, overlays=overlays))
 
-    def command(self, argv: Sequence[str], cwd: Path, network: bool,
-                env: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
+    def command(
+        self, argv: Sequence[str], cwd: Path, network: bool, env: Mapping[str, str] | None
+    ) -> tuple[list[str], dict[str, str]]:
         """The full bwrap argv for `argv`, and the environment to start bwrap with."""
         mounts, home = mount_args(self.policy, network, sized_tmpfs="--size" in self.options)
         inner_env = scrubbed_env(str(home), env)
-        args = [self.bwrap, *namespace_args(network, self.options), *mounts,
-                "--chdir", str(cwd), "--clearenv"]
+        args = [
+            self.bwrap,
+            *namespace_args(network, self.options),
+            *mounts,
+            "--chdir",
+            str(cwd),
+            "--clearenv",
+        ]
         for key, value in inner_env.items():
             args += ["--setenv", key, value]
         return [*args, "--", *argv], scrubbed_env(str(home))
 
-    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
-            timeout: float | None = None, network: bool = False,
-            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
-            on_output: OutputSink | None = None) -> Result:
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path | str | None = None,
+        timeout: float | None = None,
+        network: bool = False,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        on_output: OutputSink | None = None,
+    ) -> Result:
         """Run `argv` confined by the policy; see `sandbox.Sandbox.run`."""
         if not argv:
             raise ValueError("argv is empty")
@@ -63,10 +76,13 @@ class BwrapSandbox:
         command, outer_env = self.command(argv, workdir, network or self.policy.network, env)
         prefix, preexec = limit_wrapper(self.policy)
         launch = Launch(
-            argv=[*prefix, *command], env=outer_env, cwd=None,
+            argv=[*prefix, *command],
+            env=outer_env,
+            cwd=None,
             stdin=stdin.encode() if isinstance(stdin, str) else stdin,
             timeout_s=self.policy.timeout_s if timeout is None else timeout,
-            output_cap=self.policy.output_cap_bytes, preexec=preexec,
+            output_cap=self.policy.output_cap_bytes,
+            preexec=preexec,
             tree_limits=self.policy.tree_limits(),
             status_encodes_signal=True,
         )

@@ -38,8 +38,10 @@ def mechanism() -> str:
     """How a command's tree is bounded on this machine, in words for `agent doctor`."""
     found = hierarchy()
     if found is None:
-        return ("a watchdog sampling the process tree every 0.1 s (no writable cgroup "
-                "with the memory and pids controllers here)")
+        return (
+            "a watchdog sampling the process tree every 0.1 s (no writable cgroup "
+            "with the memory and pids controllers here)"
+        )
     where = found.memory if found.version == 2 else f"{found.memory} and {found.pids}"
     return f"cgroup v{found.version} ({where})"
 
@@ -157,7 +159,7 @@ class CommandGroup:
         return ["/bin/sh", "-c", JOIN, "sh", *procs, "--"]
 
     def over(self) -> str | None:
-        """"memory limit" once the kernel had to kill for memory, "process limit" once a
+        """ "memory limit" once the kernel had to kill for memory, "process limit" once a
         fork was refused; else None."""
         if self.found.version == 2:
             group = self.folders[0]

@@ -17,8 +17,10 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[str | None, str, frozenset[str]]] = {}
 
 OPT_OUT = "or, knowing that commands then run unconfined, pass --sandbox none"
-FIX_INSTALL = ("bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap, "
-               "dnf install bubblewrap, or pacman -S bubblewrap), " + OPT_OUT)
+FIX_INSTALL = (
+    "bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap, "
+    "dnf install bubblewrap, or pacman -S bubblewrap), " + OPT_OUT
+)
 
 
 def detect() -> tuple[str | None, str]:
@@ -46,8 +48,9 @@ def _probe() -> tuple[str | None, str, frozenset[str]]:
     if bwrap is None:
         return None, FIX_INSTALL, frozenset()
     try:
-        help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True,
-                                   timeout=10, check=False).stdout
+        help_text = subprocess.run(
+            [bwrap, "--help"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
         from agent.sandbox.bwrap import OPTIONAL
 
         options = frozenset(option for option in OPTIONAL if option in help_text)
@@ -68,8 +71,19 @@ def _try_sandbox(bwrap: str, options: frozenset[str]) -> str | None:
     """Start `true` in a sandbox like the real ones; None if it worked, else bwrap's error."""
     from agent.sandbox.bwrap import namespace_args
 
-    probe = [bwrap, *namespace_args(False, options), "--ro-bind", "/", "/",
-             "--dev", "/dev", "--proc", "/proc", "--", "true"]
+    probe = [
+        bwrap,
+        *namespace_args(False, options),
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--",
+        "true",
+    ]
     done = subprocess.run(probe, capture_output=True, text=True, timeout=10, check=False)
     return None if done.returncode == 0 else done.stderr.strip()
 
@@ -78,16 +92,20 @@ def namespace_failure(stderr: str) -> str:
     """A plain explanation of why bwrap could not start a sandbox, and how to fix it."""
     fixes = []
     if _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
-        fixes.append("Ubuntu's AppArmor blocks user namespaces: add an AppArmor profile for "
-                     "bwrap or run sysctl -w kernel.apparmor_restrict_unprivileged_userns=0")
+        fixes.append(
+            "Ubuntu's AppArmor blocks user namespaces: add an AppArmor profile for "
+            "bwrap or run sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"
+        )
     if _read("/proc/sys/kernel/unprivileged_userns_clone") == "0":
         fixes.append("run sysctl -w kernel.unprivileged_userns_clone=1")
     if _read("/proc/sys/user/max_user_namespaces") == "0":
         fixes.append("run sysctl -w user.max_user_namespaces=15000")
     if not fixes:
-        fixes.append("allow user namespaces (sysctl kernel.unprivileged_userns_clone=1; on "
-                     "Ubuntu 24.04 kernel.apparmor_restrict_unprivileged_userns=0) or, in a "
-                     "container, run it with a seccomp profile that permits unshare")
+        fixes.append(
+            "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1; on "
+            "Ubuntu 24.04 kernel.apparmor_restrict_unprivileged_userns=0) or, in a "
+            "container, run it with a seccomp profile that permits unshare"
+        )
     detail = stderr.splitlines()[-1] if stderr else "no error text"
     return f"bwrap cannot create a sandbox here ({detail}); to fix: {'; '.join(fixes)}; {OPT_OUT}"
 
@@ -118,8 +136,7 @@ def create_sandbox(policy: Policy, backend: str = "auto") -> Sandbox:
         raise SandboxUnavailable(message)
     from agent.sandbox.bwrap import BwrapSandbox
 
-    return BwrapSandbox(policy, bwrap=shutil.which("bwrap") or "bwrap",
-                        options=options)
+    return BwrapSandbox(policy, bwrap=shutil.which("bwrap") or "bwrap", options=options)
 
 
 _announced: set[str] = set()
@@ -131,5 +148,7 @@ def unconfined_warning(sandbox: Sandbox) -> str | None:
     if sandbox.backend != "none" or "none" in _announced:
         return None
     _announced.add("none")
-    return ("WARNING: --sandbox none: commands run UNCONFINED with your files, network and "
-            "credentials in reach; only time, rlimits and the environment are limited.")
+    return (
+        "WARNING: --sandbox none: commands run UNCONFINED with your files, network and "
+        "credentials in reach; only time, rlimits and the environment are limited."
+    )

@@ -18,8 +18,14 @@ from agent.sandbox.workspace import AGENT_SCRATCH, agent_dir, git_dir_mounts, pr
 
 MB = 1024 * 1024
 # Files only root may read; when the agent runs as root, so does the sandboxed code.
-SYSTEM_SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-                  "/etc/ssh/ssh_host_*_key", "/etc/ssl/private")
+SYSTEM_SECRETS = (
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/etc/ssh/ssh_host_*_key",
+    "/etc/ssl/private",
+)
 
 
 def hidden_homes() -> list[Path]:
@@ -56,21 +62,41 @@ def interpreter_paths(homes: list[Path]) -> list[Path]:
     toolchains (binaries only; its settings and cargo's credentials stay hidden) and PATH
     entries."""
     environ = os.environ
-    return list(_interpreter_paths(tuple(homes), environ.get("PATH", ""),
-                                   environ.get("VIRTUAL_ENV"), environ.get("PYENV_ROOT"),
-                                   environ.get("RUSTUP_HOME")))
+    return list(
+        _interpreter_paths(
+            tuple(homes),
+            environ.get("PATH", ""),
+            environ.get("VIRTUAL_ENV"),
+            environ.get("PYENV_ROOT"),
+            environ.get("RUSTUP_HOME"),
+        )
+    )
 
 
 # Resolving paths costs ~1 ms and the answer rarely changes; the arguments are everything
 # it depends on ($PYENV_ROOT is read by pyenv_root()).
 @functools.lru_cache(maxsize=16)
-def _interpreter_paths(homes: tuple[Path, ...], path_var: str, venv: str | None,
-                       _pyenv_var: str | None, rustup: str | None = None) -> tuple[Path, ...]:
-    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, venv, pyenv_root(),
-                  str(CODE_ROOT), *path_var.split(os.pathsep)]
+def _interpreter_paths(
+    homes: tuple[Path, ...],
+    path_var: str,
+    venv: str | None,
+    _pyenv_var: str | None,
+    rustup: str | None = None,
+) -> tuple[Path, ...]:
+    candidates = [
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        venv,
+        pyenv_root(),
+        str(CODE_ROOT),
+        *path_var.split(os.pathsep),
+    ]
     candidates += [str(home / ".local" / sub) for home in homes for sub in ("bin", "lib")]
-    candidates += [str(Path(r) / "toolchains") for r in
-                   ([Path(rustup)] if rustup else [home / ".rustup" for home in homes])]
+    candidates += [
+        str(Path(r) / "toolchains")
+        for r in ([Path(rustup)] if rustup else [home / ".rustup" for home in homes])
+    ]
     hidden = [*homes, Path("/tmp").resolve()]
     keep: list[Path] = []
     for candidate in candidates:
@@ -96,8 +122,7 @@ def env_files(workspace: Path, homes: list[Path]) -> list[Path]:
             continue
         for entry in entries:
             name = entry.name
-            if (name == ".env" or name.startswith(".env.") or name == ".envrc") \
-                    and entry.is_file():
+            if (name == ".env" or name.startswith(".env.") or name == ".envrc") and entry.is_file():
                 found.append(Path(entry.path))
     return found
 
@@ -107,8 +132,7 @@ def private_home(homes: list[Path]) -> Path:
     return homes[0] if homes else Path("/tmp/home")
 
 
-def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
-               ) -> tuple[list[str], Path]:
+def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True) -> tuple[list[str], Path]:
     """The bwrap options that build the sandbox's file system, and HOME inside it.
 
     Later mounts cover earlier ones: the system, then emptied homes, then what must stay
@@ -126,8 +150,18 @@ def mount_args(policy: Policy, network: bool, sized_tmpfs: bool = True
 
     # /run holds sockets (docker, dbus, ssh-agent) that a read-only mount still lets a
     # process connect to; name resolution may live there too, for when network is allowed.
-    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            *tmpfs("/tmp"), *tmpfs("/dev/shm"), *tmpfs("/run", MB)]
+    args = [
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        *tmpfs("/tmp"),
+        *tmpfs("/dev/shm"),
+        *tmpfs("/run", MB),
+    ]
     if network:
         for resolver in ("/run/systemd/resolve", "/run/resolvconf"):
             args += ["--ro-bind-try", resolver, resolver]
@@ -152,8 +186,12 @@ def hidden_binds(workspace: Path, paths: Iterable[Path]) -> list[str]:
     reals = sorted({Path(os.path.realpath(p)) for p in paths}, key=lambda p: len(p.parts))
     blanked: list[Path] = []
     for real in reals:
-        if real.exists() and not _under(workspace, [real]) and not _under(real, [workspace]) \
-                and not _under(real, blanked):
+        if (
+            real.exists()
+            and not _under(workspace, [real])
+            and not _under(real, [workspace])
+            and not _under(real, blanked)
+        ):
             blanked.append(real)
     return [arg for real in blanked for arg in _blank(real)]
 
@@ -174,8 +212,12 @@ def overlay_binds(workspace: Path, overlays: Iterable[tuple[Path, Path]]) -> lis
     for source, target in overlays:
         path = workspace / target
         real = Path(os.path.realpath(path))
-        if not path.exists() or path.is_symlink() or not _under(real, [workspace]) \
-                or real == workspace:
+        if (
+            not path.exists()
+            or path.is_symlink()
+            or not _under(real, [workspace])
+            or real == workspace
+        ):
             raise ValueError(f"cannot overlay {target}: not a file or folder in the workspace")
         args += ["--bind", str(source), str(real)]
     return args

@@ -46,11 +46,14 @@ def run_process(launch: Launch, on_output: OutputSink | None = None) -> Result:
     guard = TreeGuard(launch.tree_limits) if launch.tree_limits is not None else None
     try:
         proc = subprocess.Popen(
-            [*(guard.prefix() if guard else []), *launch.argv], env=dict(launch.env),
+            [*(guard.prefix() if guard else []), *launch.argv],
+            env=dict(launch.env),
             cwd=launch.cwd,
             stdin=subprocess.PIPE if launch.stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, preexec_fn=launch.preexec,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=launch.preexec,
         )
     except OSError as error:  # the none backend starts the command directly
         if guard is not None:
@@ -148,8 +151,13 @@ class CommandStopper:
             self._running.discard(pid)
 
 
-def _pump(proc: subprocess.Popen[bytes], stdin: bytes | None, buffers: dict[str, CappedBuffer],
-          watch: _Watch, on_output: OutputSink | None) -> None:
+def _pump(
+    proc: subprocess.Popen[bytes],
+    stdin: bytes | None,
+    buffers: dict[str, CappedBuffer],
+    watch: _Watch,
+    on_output: OutputSink | None,
+) -> None:
     """Move bytes until both output pipes close, or the watch gives up on them."""
     selector = selectors.DefaultSelector()
     for name in ("stdout", "stderr"):
@@ -179,8 +187,7 @@ def _pump(proc: subprocess.Popen[bytes], stdin: bytes | None, buffers: dict[str,
             pipe.close()
 
 
-def _feed(selector: selectors.BaseSelector, pipe: IO[bytes], pending: memoryview
-          ) -> memoryview:
+def _feed(selector: selectors.BaseSelector, pipe: IO[bytes], pending: memoryview) -> memoryview:
     """Write the next piece of stdin; close the pipe when all is written or nobody reads."""
     try:
         written = os.write(pipe.fileno(), pending[:CHUNK]) if pending else 0
@@ -203,8 +210,13 @@ def _wait_until(proc: subprocess.Popen[bytes], watch: _Watch) -> None:
             continue
 
 
-def _result(status: int, launch: Launch, buffers: dict[str, CappedBuffer], stopped: str | None,
-            duration: float) -> Result:
+def _result(
+    status: int,
+    launch: Launch,
+    buffers: dict[str, CappedBuffer],
+    stopped: str | None,
+    duration: float,
+) -> Result:
     timed_out = stopped == "timeout"
     if launch.status_encodes_signal and stopped is None and 128 < status <= 128 + 64:
         status = -(status - 128)
@@ -215,8 +227,15 @@ def _result(status: int, launch: Launch, buffers: dict[str, CappedBuffer], stopp
         except ValueError:
             killed_by = f"signal {-status}"
     out, err = buffers["stdout"], buffers["stderr"]
-    return Result(status, out.text(), err.text(), timed_out, duration,
-                  out.truncated or err.truncated, killed_by)
+    return Result(
+        status,
+        out.text(),
+        err.text(),
+        timed_out,
+        duration,
+        out.truncated or err.truncated,
+        killed_by,
+    )
 
 
 def descendants(pid: int) -> list[int]:

@@ -14,15 +14,42 @@ from functools import cache
 from pathlib import Path
 
 HOME_SECRETS = (
-    ".ssh", ".aws", ".config/gcloud", ".gnupg", ".netrc", ".docker", ".kube", ".pypirc",
-    ".git-credentials", ".config/git/credentials", ".config/gh", ".azure", ".npmrc",
-    ".cargo/credentials.toml", ".cargo/credentials", ".password-store",
+    ".ssh",
+    ".aws",
+    ".config/gcloud",
+    ".gnupg",
+    ".netrc",
+    ".docker",
+    ".kube",
+    ".pypirc",
+    ".git-credentials",
+    ".config/git/credentials",
+    ".config/gh",
+    ".azure",
+    ".npmrc",
+    ".cargo/credentials.toml",
+    ".cargo/credentials",
+    ".password-store",
     # agent CLIs and model providers
-    ".claude", ".claude.json", ".codex", ".gemini", ".config/anthropic", ".config/openai",
-    ".config/github-copilot", ".aider.conf.yml", ".huggingface", ".cache/huggingface/token",
+    ".claude",
+    ".claude.json",
+    ".codex",
+    ".gemini",
+    ".config/anthropic",
+    ".config/openai",
+    ".config/github-copilot",
+    ".aider.conf.yml",
+    ".huggingface",
+    ".cache/huggingface/token",
     # other tokens people keep in a home
-    ".vault-token", ".terraform.d", ".pgpass", ".my.cnf", ".s3cfg", ".boto",
-    ".config/rclone", ".local/share/keyrings",
+    ".vault-token",
+    ".terraform.d",
+    ".pgpass",
+    ".my.cnf",
+    ".s3cfg",
+    ".boto",
+    ".config/rclone",
+    ".local/share/keyrings",
 )
 _NARROWED = {
     ".docker": (".docker/config.json",),
@@ -33,7 +60,8 @@ _NARROWED = {
     ".aider.conf.yml": (),
 }
 WORKSPACE_SECRETS = tuple(
-    narrow for name in HOME_SECRETS for narrow in _NARROWED.get(name, (name,)))
+    narrow for name in HOME_SECRETS for narrow in _NARROWED.get(name, (name,))
+)
 
 
 @cache
@@ -58,8 +86,11 @@ def workspace_secrets(workspace: Path) -> list[Path]:
     folders = [workspace]
     try:
         with os.scandir(workspace) as entries:
-            folders += [Path(e.path) for e in entries
-                        if e.name != ".git" and e.is_dir(follow_symlinks=False)]
+            folders += [
+                Path(e.path)
+                for e in entries
+                if e.name != ".git" and e.is_dir(follow_symlinks=False)
+            ]
     except OSError:
         return []
     for folder in folders:

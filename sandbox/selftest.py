@@ -31,8 +31,10 @@ def self_test(backend: str = "auto") -> tuple[bool, str]:
     """Run a tiny command in the sandbox and confirm it can write its workspace but not
     outside it, and cannot reach a listener on this machine. Returns (passed, summary)."""
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="agent-selftest-") as tmp, \
-            socket.create_server(("127.0.0.1", 0)) as listener:
+    with (
+        tempfile.TemporaryDirectory(prefix="agent-selftest-") as tmp,
+        socket.create_server(("127.0.0.1", 0)) as listener,
+    ):
         workspace = Path(tmp, "workspace")
         workspace.mkdir()
         outside = Path(tmp, "outside.txt")
@@ -52,5 +54,7 @@ def self_test(backend: str = "auto") -> tuple[bool, str]:
     took = time.monotonic() - start
     if problems:
         return False, f"{sandbox.backend}: a test command {' and '.join(problems)} ({took:.2f} s)"
-    return True, (f"{sandbox.backend}: a test command wrote its workspace but not outside it "
-                  f"and could not reach the network ({took:.2f} s)")
+    return True, (
+        f"{sandbox.backend}: a test command wrote its workspace but not outside it "
+        f"and could not reach the network ({took:.2f} s)"
+    )

@@ -33,20 +33,28 @@ class UnconfinedSandbox:
             weakref.finalize(self, shutil.rmtree, self._home, True)
         return self._home
 
-    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
-            timeout: float | None = None, network: bool = False,
-            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
-            on_output: OutputSink | None = None) -> Result:
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path | str | None = None,
+        timeout: float | None = None,
+        network: bool = False,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        on_output: OutputSink | None = None,
+    ) -> Result:
         """Run `argv` on the host (network is never blocked); see `sandbox.Sandbox.run`."""
         if not argv:
             raise ValueError("argv is empty")
         prefix, preexec = limit_wrapper(self.policy)
         launch = Launch(
-            argv=[*prefix, *argv], env=scrubbed_env(self.home(), env),
+            argv=[*prefix, *argv],
+            env=scrubbed_env(self.home(), env),
             cwd=str(Path(cwd or self.policy.workspace)),
             stdin=stdin.encode() if isinstance(stdin, str) else stdin,
             timeout_s=self.policy.timeout_s if timeout is None else timeout,
-            output_cap=self.policy.output_cap_bytes, preexec=preexec,
+            output_cap=self.policy.output_cap_bytes,
+            preexec=preexec,
             tree_limits=self.policy.tree_limits(),
         )
         return run_process(launch, on_output)

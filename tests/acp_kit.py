@@ -49,7 +49,8 @@ class RecordingClient:
         option, reason = answer
         meta = {"reason": reason} if reason else None
         return RequestPermissionResponse(
-            outcome={"outcome": "selected", "optionId": option}, field_meta=meta)
+            outcome={"outcome": "selected", "optionId": option}, field_meta=meta
+        )
 
     async def read_text_file(self, session_id, path, line=None, limit=None, **_):
         """The buffer the test set for `path`, else the file on disk."""
@@ -82,13 +83,23 @@ async def agent_acp(client: RecordingClient, repo: Path, bridge: Path, *args: st
     """`agent acp --model bridge:DIR` started in `repo`, connected to `client`."""
     env = {"PYTHONPATH": str(ROOT)}
     async with spawn_agent_process(
-            client, sys.executable, "-m", "agent", "acp", "--model", f"bridge:{bridge}", *args,
-            cwd=repo, env=env) as (conn, process):
+        client,
+        sys.executable,
+        "-m",
+        "agent",
+        "acp",
+        "--model",
+        f"bridge:{bridge}",
+        *args,
+        cwd=repo,
+        env=env,
+    ) as (conn, process):
         yield conn, process
 
 
 def answer_model(folder: Path, turns: list, start: int = 1) -> threading.Thread:
     """A thread that answers the bridge's requests start.. with the scripted turns."""
+
     def run() -> None:
         for number, response in enumerate(turns, start):
             request = folder / f"{number:04d}.request.json"
@@ -97,6 +108,7 @@ def answer_model(folder: Path, turns: list, start: int = 1) -> threading.Thread:
             temporary = folder / f".{number:04d}.tmp"
             temporary.write_text(json.dumps(as_bridge(response)))
             os.replace(temporary, folder / f"{number:04d}.response.json")
+
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
@@ -105,8 +117,10 @@ def answer_model(folder: Path, turns: list, start: int = 1) -> threading.Thread:
 def as_bridge(response) -> dict:
     """A scripted turn in the bridge folder's answer format, its text included."""
     message = response.message
-    calls = [{"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
-             for c in message.tool_calls]
+    calls = [
+        {"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
+        for c in message.tool_calls
+    ]
     return {"content": ([{"type": "text", "text": message.text}] if message.text else []) + calls}
 
 

@@ -30,7 +30,7 @@ def span(values):
     """Largest minus smallest."""
     return max(values) - min(values)
 '''
-STATS_TESTS = '''from calc import clip, mean, span
+STATS_TESTS = """from calc import clip, mean, span
 
 
 def test_clip_low():
@@ -51,7 +51,7 @@ def test_mean():
 
 def test_span():
     assert span([4, 1, 9]) == 8
-'''
+"""
 TEST_COMMAND = f"{PYTEST} -q tests"
 SETTINGS = QUIET + "debug_rounds = 0\nmax_plans = 1\n"
 
@@ -78,8 +78,11 @@ def correct_fix(task: dict) -> list:
     """Plan, undo the bug with one edit, finish."""
     buggy, original = patch_sides(task["patch"])
     change = {"path": task["path"], "old": buggy, "new": original}
-    return [plan(tests=task["FAIL_TO_PASS"]), turn("", ("edit_file", change)),
-            finish("put the code back as it was")]
+    return [
+        plan(tests=task["FAIL_TO_PASS"]),
+        turn("", ("edit_file", change)),
+        finish("put the code back as it was"),
+    ]
 
 
 def rewrite_tests(task: dict) -> list:
@@ -88,6 +91,8 @@ def rewrite_tests(task: dict) -> list:
     test_file = task["FAIL_TO_PASS"][0].split("::")[0]
     names = dict.fromkeys(t.split("::")[-1] for t in task["FAIL_TO_PASS"])
     content = "".join(f"def {name}():\n    assert True\n\n\n" for name in names).rstrip() + "\n"
-    return [plan(), turn("", ("create_file", {"path": test_file, "overwrite": True,
-                                              "content": content})),
-            finish("the tests pass now")]
+    return [
+        plan(),
+        turn("", ("create_file", {"path": test_file, "overwrite": True, "content": content})),
+        finish("the tests pass now"),
+    ]

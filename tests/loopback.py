@@ -32,8 +32,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-OPENAI_FINISH = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length",
-                 "stop_sequence": "stop", "refusal": "content_filter"}
+OPENAI_FINISH = {
+    "end_turn": "stop",
+    "tool_use": "tool_calls",
+    "max_tokens": "length",
+    "stop_sequence": "stop",
+    "refusal": "content_filter",
+}
 CHUNK = 6  # characters per streamed text or tool-input delta
 
 
@@ -112,8 +117,7 @@ class LoopbackServer:
         self.closing = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -151,8 +155,11 @@ class LoopbackServer:
             self.requests.append(request)
             item = self._queue.pop(0) if self._queue else self.fallback
         if item is None:
-            return Reply(status=400, error_type="invalid_request_error",
-                         error_message="loopback server has no scripted reply left")
+            return Reply(
+                status=400,
+                error_type="invalid_request_error",
+                error_message="loopback server has no scripted reply left",
+            )
         return item(request) if callable(item) else item
 
 
@@ -173,8 +180,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b"{}"
-        request = ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()},
-                                  json.loads(raw or b"{}"), time.monotonic())
+        request = ReceivedRequest(
+            "POST",
+            self.path,
+            {k.lower(): v for k, v in self.headers.items()},
+            json.loads(raw or b"{}"),
+            time.monotonic(),
+        )
         reply = self.loopback._next_reply(request)
         api = "openai" if self.path.endswith("/chat/completions") else "anthropic"
         if reply.drop_before_response:
@@ -186,8 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif reply.status != 200:
             self._send_json(reply.status, _error_body(api, reply), reply.headers)
         elif request.streamed:
-            events = reply.events if reply.events is not None else (
-                _anthropic_events(reply) if api == "anthropic" else _openai_events(reply))
+            events = (
+                reply.events
+                if reply.events is not None
+                else (_anthropic_events(reply) if api == "anthropic" else _openai_events(reply))
+            )
             self._send_stream(events, reply, api)
         else:
             body = _anthropic_message(reply) if api == "anthropic" else _openai_completion(reply)
@@ -251,7 +266,7 @@ def _error_body(api: str, reply: Reply) -> dict[str, Any]:
 
 
 def _chunks(text: str) -> list[str]:
-    return [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
+    return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
 
 def _tool_input_text(call: dict[str, Any], key: str = "input") -> str:
@@ -260,8 +275,12 @@ def _tool_input_text(call: dict[str, Any], key: str = "input") -> str:
 
 
 def _anthropic_usage(reply: Reply) -> dict[str, int]:
-    usage = {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 0,
-             "cache_creation_input_tokens": 0}
+    usage = {
+        "input_tokens": 10,
+        "output_tokens": 5,
+        "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": 0,
+    }
     usage.update(reply.usage)
     return usage
 
@@ -270,15 +289,28 @@ def _anthropic_blocks(reply: Reply) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [dict(reply.thinking)] if reply.thinking else []
     blocks += [{"type": "text", "text": reply.text}] if reply.text else []
     for call in reply.tool_calls:
-        blocks.append({"type": "tool_use", "id": call["id"], "name": call["name"],
-                       "input": call.get("input", {})})
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": call["id"],
+                "name": call["name"],
+                "input": call.get("input", {}),
+            }
+        )
     return blocks
 
 
 def _anthropic_message(reply: Reply) -> dict[str, Any]:
-    return {"id": "msg_loopback", "type": "message", "role": "assistant", "model": reply.model,
-            "content": _anthropic_blocks(reply), "stop_reason": reply.final_stop_reason,
-            "stop_sequence": None, "usage": _anthropic_usage(reply)}
+    return {
+        "id": "msg_loopback",
+        "type": "message",
+        "role": "assistant",
+        "model": reply.model,
+        "content": _anthropic_blocks(reply),
+        "stop_reason": reply.final_stop_reason,
+        "stop_sequence": None,
+        "usage": _anthropic_usage(reply),
+    }
 
 
 def anthropic_events(reply: Reply) -> list[tuple[str | None, str]]:
@@ -293,42 +325,93 @@ def openai_events(reply: Reply) -> list[tuple[str | None, str]]:
 
 def _anthropic_events(reply: Reply) -> list[tuple[str | None, str]]:
     usage = _anthropic_usage(reply)
-    start = {**_anthropic_message(reply), "content": [], "stop_reason": None,
-             "usage": {**usage, "output_tokens": 1}}
+    start = {
+        **_anthropic_message(reply),
+        "content": [],
+        "stop_reason": None,
+        "usage": {**usage, "output_tokens": 1},
+    }
     events: list[dict[str, Any]] = [{"type": "message_start", "message": start}, {"type": "ping"}]
     index = 0
     if reply.thinking and reply.thinking["type"] == "thinking":
-        events.append({"type": "content_block_start", "index": 0, "content_block": {
-            "type": "thinking", "thinking": "", "signature": ""}})
-        events += [{"type": "content_block_delta", "index": 0,
-                    "delta": {"type": "thinking_delta", "thinking": piece}}
-                   for piece in _chunks(reply.thinking["thinking"])]
-        events.append({"type": "content_block_delta", "index": 0, "delta": {
-            "type": "signature_delta", "signature": reply.thinking["signature"]}})
+        events.append(
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+            }
+        )
+        events += [
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "thinking_delta", "thinking": piece},
+            }
+            for piece in _chunks(reply.thinking["thinking"])
+        ]
+        events.append(
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "signature_delta", "signature": reply.thinking["signature"]},
+            }
+        )
         events.append({"type": "content_block_stop", "index": 0})
         index = 1
     elif reply.thinking:  # redacted: whole at the start
-        events.append({"type": "content_block_start", "index": 0,
-                       "content_block": dict(reply.thinking)})
+        events.append(
+            {"type": "content_block_start", "index": 0, "content_block": dict(reply.thinking)}
+        )
         events.append({"type": "content_block_stop", "index": 0})
         index = 1
     if reply.text:
-        events.append({"type": "content_block_start", "index": index,
-                       "content_block": {"type": "text", "text": ""}})
-        events += [{"type": "content_block_delta", "index": index,
-                    "delta": {"type": "text_delta", "text": piece}} for piece in _chunks(reply.text)]
+        events.append(
+            {
+                "type": "content_block_start",
+                "index": index,
+                "content_block": {"type": "text", "text": ""},
+            }
+        )
+        events += [
+            {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "text_delta", "text": piece},
+            }
+            for piece in _chunks(reply.text)
+        ]
         events.append({"type": "content_block_stop", "index": index})
         index += 1
     for offset, call in enumerate(reply.tool_calls):
         at = index + offset
-        events.append({"type": "content_block_start", "index": at, "content_block": {
-            "type": "tool_use", "id": call["id"], "name": call["name"], "input": {}}})
-        events += [{"type": "content_block_delta", "index": at,
-                    "delta": {"type": "input_json_delta", "partial_json": piece}}
-                   for piece in _chunks(_tool_input_text(call))]
+        events.append(
+            {
+                "type": "content_block_start",
+                "index": at,
+                "content_block": {
+                    "type": "tool_use",
+                    "id": call["id"],
+                    "name": call["name"],
+                    "input": {},
+                },
+            }
+        )
+        events += [
+            {
+                "type": "content_block_delta",
+                "index": at,
+                "delta": {"type": "input_json_delta", "partial_json": piece},
+            }
+            for piece in _chunks(_tool_input_text(call))
+        ]
         events.append({"type": "content_block_stop", "index": at})
-    events.append({"type": "message_delta", "delta": {"stop_reason": reply.final_stop_reason,
-                   "stop_sequence": None}, "usage": {"output_tokens": usage["output_tokens"]}})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": reply.final_stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": usage["output_tokens"]},
+        }
+    )
     events.append({"type": "message_stop"})
     return [(event["type"], json.dumps(event)) for event in events]
 
@@ -339,42 +422,86 @@ def _openai_usage(reply: Reply) -> dict[str, Any]:
     usage = _anthropic_usage(reply)
     cached = usage["cache_read_input_tokens"]
     prompt = usage["input_tokens"] + cached + usage["cache_creation_input_tokens"]
-    return {"prompt_tokens": prompt, "completion_tokens": usage["output_tokens"],
-            "total_tokens": prompt + usage["output_tokens"],
-            "prompt_tokens_details": {"cached_tokens": cached}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": usage["output_tokens"],
+        "total_tokens": prompt + usage["output_tokens"],
+        "prompt_tokens_details": {"cached_tokens": cached},
+    }
 
 
 def _openai_tool_calls(reply: Reply) -> list[dict[str, Any]]:
-    return [{"id": call["id"], "type": "function",
-             "function": {"name": call["name"], "arguments": _tool_input_text(call)}}
-            for call in reply.tool_calls]
+    return [
+        {
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["name"], "arguments": _tool_input_text(call)},
+        }
+        for call in reply.tool_calls
+    ]
 
 
 def _openai_completion(reply: Reply) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
     if reply.tool_calls:
         message["tool_calls"] = _openai_tool_calls(reply)
-    return {"id": "chatcmpl-loopback", "object": "chat.completion", "created": 0,
-            "model": reply.model, "usage": _openai_usage(reply),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": OPENAI_FINISH.get(reply.final_stop_reason, "stop")}]}
+    return {
+        "id": "chatcmpl-loopback",
+        "object": "chat.completion",
+        "created": 0,
+        "model": reply.model,
+        "usage": _openai_usage(reply),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": OPENAI_FINISH.get(reply.final_stop_reason, "stop"),
+            }
+        ],
+    }
 
 
 def _openai_events(reply: Reply) -> list[tuple[str | None, str]]:
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {"id": "chatcmpl-loopback", "object": "chat.completion.chunk", "created": 0,
-                "model": reply.model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return {
+            "id": "chatcmpl-loopback",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": reply.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
 
     chunks = [chunk({"role": "assistant", "content": ""})]
     if reply.text:
         chunks += [chunk({"content": piece}) for piece in _chunks(reply.text)]
     for index, call in enumerate(reply.tool_calls):
-        chunks.append(chunk({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
-                                             "function": {"name": call["name"], "arguments": ""}}]}))
-        chunks += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                   for piece in _chunks(_tool_input_text(call))]
+        chunks.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {"name": call["name"], "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
+        chunks += [
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+            for piece in _chunks(_tool_input_text(call))
+        ]
     chunks.append(chunk({}, OPENAI_FINISH.get(reply.final_stop_reason, "stop")))
-    chunks.append({"id": "chatcmpl-loopback", "object": "chat.completion.chunk", "created": 0,
-                   "model": reply.model, "choices": [], "usage": _openai_usage(reply)})
+    chunks.append(
+        {
+            "id": "chatcmpl-loopback",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": reply.model,
+            "choices": [],
+            "usage": _openai_usage(reply),
+        }
+    )
     return [(None, json.dumps(c)) for c in chunks] + [(None, "[DONE]")]

@@ -66,6 +66,7 @@ SERVER = textwrap.dedent('''
         app.run()
 ''')
 
+
 def write_servers(folder: Path) -> Path:
     """server.py in `folder`; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -75,8 +76,12 @@ def write_servers(folder: Path) -> Path:
 
 def stdio_entry(script: Path, name: str, **extra) -> dict:
     """An `mcpServers` entry that runs `script` with this Python, its pid file named `name`."""
-    return {"command": sys.executable, "args": [str(script)],
-            "env": {"SERVER_NAME": name, **extra.pop("env", {})}, **extra}
+    return {
+        "command": sys.executable,
+        "args": [str(script)],
+        "env": {"SERVER_NAME": name, **extra.pop("env", {})},
+        **extra,
+    }
 
 
 def mcp_json(servers: dict) -> str:

@@ -172,8 +172,13 @@ def answered(requests: Iterable[ModelRequest]) -> list[tuple[str, ToolResult]]:
 
 def from_bridge(requests: Iterable[dict]) -> list[ModelRequest]:
     """Requests read back from a bridge folder's request files."""
-    return [ModelRequest(r["system"], [Message(m["role"], [part_from_dict(p) for p in m["content"]])
-                                       for m in r["messages"]]) for r in requests]
+    return [
+        ModelRequest(
+            r["system"],
+            [Message(m["role"], [part_from_dict(p) for p in m["content"]]) for m in r["messages"]],
+        )
+        for r in requests
+    ]
 
 
 def _step(number: int, request: ModelRequest, phase: str, pending: Step) -> Step:
@@ -182,7 +187,7 @@ def _step(number: int, request: ModelRequest, phase: str, pending: Step) -> Step
     last = max((i for i, m in enumerate(messages) if m.role == "assistant"), default=-1)
     names = {c.id: c.name for c in (messages[last].tool_calls if last >= 0 else [])}
     step = Step(number, request, phase, pending.happened, runs=pending.runs)
-    for message in messages[last + 1:]:
+    for message in messages[last + 1 :]:
         for part in message.parts:
             if isinstance(part, ToolResult):
                 step.answered.append((names.get(part.call_id, "?"), part))
@@ -212,7 +217,8 @@ def _lines(step: Step) -> list[str]:
 
 def _run(run: ev.TestsRun) -> str:
     counts = f"{run.passed} passed, {run.failed} failed" + (
-        f", {run.errors} errors" if run.errors else "")
+        f", {run.errors} errors" if run.errors else ""
+    )
     failing = f" [{', '.join(run.failures)}]" if run.failures else ""
     return f"{run.command} -> {counts}{failing}"
 
@@ -239,17 +245,25 @@ def assert_snapshot(name: str, text: str, root: Path = SNAPSHOTS) -> None:
         checked_in.parent.mkdir(parents=True, exist_ok=True)
         checked_in.write_text(text)
         return
-    assert checked_in.exists(), (f"no snapshot {checked_in}: run with AGENT_UPDATE_SNAPSHOTS=1 "
-                                 f"and read it before committing it:\n{text}")
+    assert checked_in.exists(), (
+        f"no snapshot {checked_in}: run with AGENT_UPDATE_SNAPSHOTS=1 "
+        f"and read it before committing it:\n{text}"
+    )
     expected = checked_in.read_text()
     if text != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
-                                            str(checked_in), "this run"))
-        raise AssertionError(f"the session's course changed (AGENT_UPDATE_SNAPSHOTS=1 rewrites "
-                             f"the snapshot when that is meant):\n{diff}")
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True), text.splitlines(True), str(checked_in), "this run"
+            )
+        )
+        raise AssertionError(
+            f"the session's course changed (AGENT_UPDATE_SNAPSHOTS=1 rewrites "
+            f"the snapshot when that is meant):\n{diff}"
+        )
 
 
 def told_messages(messages: Iterable[Message]) -> str:
     """The user text of `messages` joined (no tool results)."""
-    return "\n".join(p.text for m in messages if m.role == "user" for p in m.parts
-                     if isinstance(p, Text))
+    return "\n".join(
+        p.text for m in messages if m.role == "user" for p in m.parts if isinstance(p, Text)
+    )

@@ -20,7 +20,7 @@ def clamp(value, low, high):
         return low
     return value
 '''
-CALC_TESTS = '''from calc import add, clamp
+CALC_TESTS = """from calc import add, clamp
 
 
 def test_add():
@@ -29,7 +29,7 @@ def test_add():
 
 def test_clamp_inside():
     assert clamp(5, 0, 10) == 5
-'''
+"""
 FIX_OLD = "    if value > high:\n        return low\n"
 FIX_NEW = "    if value > high:\n        return high\n"
 # With this machine's plugins a bare pytest run takes 1.9 s instead of 0.4 s, several times
@@ -44,8 +44,9 @@ traces = false
 
 def git(repo: Path, *argv: str) -> str:
     """Run git in `repo` and return its stdout."""
-    return subprocess.run(["git", *argv], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *argv], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def make_repo(root: Path, settings: str = QUIET, files: dict[str, str] | None = None) -> Path:
@@ -56,9 +57,13 @@ def make_repo(root: Path, settings: str = QUIET, files: dict[str, str] | None = 
     root.mkdir(parents=True, exist_ok=True)
     if "test_command" not in settings and "test_env" not in settings:
         settings += FAST_PYTEST
-    contents = {"calc.py": CALC, "tests/test_calc.py": CALC_TESTS,
-                "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = [\".\"]\n",
-                ".agent.toml": settings, **(files or {})}
+    contents = {
+        "calc.py": CALC,
+        "tests/test_calc.py": CALC_TESTS,
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+        ".agent.toml": settings,
+        **(files or {}),
+    }
     return committed(root, contents)
 
 
@@ -79,22 +84,36 @@ _ids = iter(range(1, 100_000))
 def turn(text: str = "", *calls: tuple[str, dict], cost: float = 0.0) -> ModelResponse:
     """An assistant answer with optional text and tool calls."""
     parts = ([Text(text)] if text else []) + [
-        ToolCall(f"t{next(_ids)}", name, args) for name, args in calls]
-    return ModelResponse(Message("assistant", parts),
-                         "tool_use" if calls else "end_turn",
-                         Usage(input_tokens=100, output_tokens=10, cost_usd=cost))
+        ToolCall(f"t{next(_ids)}", name, args) for name, args in calls
+    ]
+    return ModelResponse(
+        Message("assistant", parts),
+        "tool_use" if calls else "end_turn",
+        Usage(input_tokens=100, output_tokens=10, cost_usd=cost),
+    )
 
 
-def plan(agrees: bool = True, bug: bool = False, tests: list[str] | None = None,
-         readings: list[str] | None = None,
-         reading: str = "clamp() must return high above the range",
-         new_tests: list[str] | None = None) -> ModelResponse:
+def plan(
+    agrees: bool = True,
+    bug: bool = False,
+    tests: list[str] | None = None,
+    readings: list[str] | None = None,
+    reading: str = "clamp() must return high above the range",
+    new_tests: list[str] | None = None,
+) -> ModelResponse:
     """A submit_plan turn (`new_tests`: tests the plan says it will write)."""
-    args = {"reading": reading, "steps": ["calc.py clamp(): return high when value > high"],
-            "check_input": "clamp(15, 0, 10)", "check_expected": "10",
-            "check_walkthrough": "value > high, so return high = 10" if agrees else
-                                 "value > high, so return low = 0",
-            "check_agrees": agrees, "bug": bug, "tests": tests or []}
+    args = {
+        "reading": reading,
+        "steps": ["calc.py clamp(): return high when value > high"],
+        "check_input": "clamp(15, 0, 10)",
+        "check_expected": "10",
+        "check_walkthrough": "value > high, so return high = 10"
+        if agrees
+        else "value > high, so return low = 0",
+        "check_agrees": agrees,
+        "bug": bug,
+        "tests": tests or [],
+    }
     if new_tests:
         args["new_tests"] = new_tests
     if readings:

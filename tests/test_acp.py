@@ -39,19 +39,29 @@ def test_a_whole_session_from_an_acp_client(tmp_path):
     repo = make_repo(tmp_path / "r")
     bridge = tmp_path / "bridge"
     unsaved = "# unsaved in the editor\n" + CALC
-    client = RecordingClient(answers=[("reject_once", "keep the docstring, just fix the bound"),
-                                      ("allow_always", None)],
-                             buffers={str(repo / "calc.py"): unsaved})
-    answer_model(bridge, [plan(), turn("Reading it.", ("read_file", {"path": "calc.py"})),
-                          edit(), edit(), finish(),
-                          finish("nothing more to change")])
+    client = RecordingClient(
+        answers=[("reject_once", "keep the docstring, just fix the bound"), ("allow_always", None)],
+        buffers={str(repo / "calc.py"): unsaved},
+    )
+    answer_model(
+        bridge,
+        [
+            plan(),
+            turn("Reading it.", ("read_file", {"path": "calc.py"})),
+            edit(),
+            edit(),
+            finish(),
+            finish("nothing more to change"),
+        ],
+    )
 
     async def session():
         async with agent_acp(client, repo, bridge) as (conn, _):
             session_id = await started(conn, repo, read_buffers=True)
             first = await conn.prompt(session_id=session_id, prompt=prompt_of(TASK))
-            follow = await conn.prompt(session_id=session_id,
-                                       prompt=prompt_of("and check nothing else needs it"))
+            follow = await conn.prompt(
+                session_id=session_id, prompt=prompt_of("and check nothing else needs it")
+            )
             return session_id, first, follow
 
     session_id, first, follow = run(session())
@@ -59,7 +69,8 @@ def test_a_whole_session_from_an_acp_client(tmp_path):
 
     (plan_shown, *_) = client.of("plan")
     assert [e.content for e in plan_shown.entries] == [
-        "calc.py clamp(): return high when value > high"]
+        "calc.py clamp(): return high when value > high"
+    ]
     assert client.of("plan")[-1].entries[0].status == "completed"
     assert "Reading it." in client.message_text()
     assert "[solved: tests pass]" in client.message_text()
@@ -77,8 +88,13 @@ def test_a_whole_session_from_an_acp_client(tmp_path):
     calls = {u.tool_call_id: u for u in client.of("tool_call")}
     edits = [c for c in calls.values() if c.title == "edit_file calc.py"]
     assert len(edits) == 1 and edits[0].kind == "edit"  # the rejected one never ran
-    (diff,) = [c for u in client.of("tool_call_update") if u.tool_call_id == edits[0].tool_call_id
-               for c in (u.content or []) if c.type == "diff"]
+    (diff,) = [
+        c
+        for u in client.of("tool_call_update")
+        if u.tool_call_id == edits[0].tool_call_id
+        for c in (u.content or [])
+        if c.type == "diff"
+    ]
     assert diff.path == str(repo / "calc.py")
     assert "return low" in diff.old_text and FIX_NEW.strip() in diff.new_text
 
@@ -133,7 +149,8 @@ def test_a_cancel_stops_at_the_question_and_session_load_resumes_it(tmp_path):
     kinds = [u.session_update for u in replayed]
     assert kinds[0] == "user_message_chunk" and replayed[0].content.text == TASK
     assert "plan" in kinds and "[interrupted: stopped by the person]" in "".join(
-        u.content.text for u in replayed if u.session_update == "agent_message_chunk")
+        u.content.text for u in replayed if u.session_update == "agent_message_chunk"
+    )
     assert stop == "end_turn" and resumed.permissions == []
     assert "return high" in (repo / "calc.py").read_text()
     (record,) = SessionStore.open(repo).list()
@@ -150,17 +167,23 @@ def test_bad_input_is_an_acp_error_and_the_agent_keeps_answering(tmp_path):
         async with agent_acp(client, repo, tmp_path / "bridge") as (conn, _):
             await conn.initialize(protocol_version=1, client_capabilities=capabilities())
             problems = []
-            for call in (lambda: conn.prompt(session_id="nope", prompt=prompt_of("hi")),
-                         lambda: conn.new_session(cwd=str(plain), mcp_servers=[]),
-                         lambda: conn.new_session(cwd="relative/dir", mcp_servers=[]),
-                         lambda: conn.load_session(cwd=str(repo), session_id="20990101-000000-0000",
-                                                   mcp_servers=[])):
+            for call in (
+                lambda: conn.prompt(session_id="nope", prompt=prompt_of("hi")),
+                lambda: conn.new_session(cwd=str(plain), mcp_servers=[]),
+                lambda: conn.new_session(cwd="relative/dir", mcp_servers=[]),
+                lambda: conn.load_session(
+                    cwd=str(repo), session_id="20990101-000000-0000", mcp_servers=[]
+                ),
+            ):
                 with pytest.raises(RequestError) as refused:
                     await call()
                 problems.append(str(refused.value))
             still = await conn.new_session(cwd=str(repo), mcp_servers=[])
             assert [m.id for m in still.modes.available_modes] == [
-                "suggest", "auto-edit", "full-auto"]
+                "suggest",
+                "auto-edit",
+                "full-auto",
+            ]
             with pytest.raises(RequestError) as refused:
                 await conn.set_session_mode(session_id=still.session_id, mode_id="yolo")
             problems.append(str(refused.value))
@@ -183,17 +206,25 @@ def test_garbage_from_the_client_is_one_line_and_no_traceback(tmp_path):
     from tests.acp_kit import ROOT
 
     repo = make_repo(tmp_path / "r")
-    hello = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                        "params": {"protocolVersion": 1}})
-    done = subprocess.run([sys.executable, "-m", "agent", "acp", "--model", "scripted"],
-                          input=f"this is not json\n{hello}\n", cwd=repo, text=True,
-                          capture_output=True, timeout=60, check=False, env={"PYTHONPATH": str(ROOT),
-                                                                "PATH": "/usr/bin:/bin"})
+    hello = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": 1}}
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "acp", "--model", "scripted"],
+        input=f"this is not json\n{hello}\n",
+        cwd=repo,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["result"]["agentInfo"]["name"] == "agent"
     assert "Traceback" not in done.stderr
-    assert done.stderr.splitlines() == [("agent acp: Error parsing JSON-RPC message: "
-                                         "Expecting value: line 1 column 1 (char 0)")]
+    assert done.stderr.splitlines() == [
+        ("agent acp: Error parsing JSON-RPC message: Expecting value: line 1 column 1 (char 0)")
+    ]
 
 
 def test_a_client_that_goes_away_mid_prompt_leaves_nothing_running(tmp_path):
@@ -206,23 +237,35 @@ def test_a_client_that_goes_away_mid_prompt_leaves_nothing_running(tmp_path):
     repo = make_repo(tmp_path / "r")
     bridge = tmp_path / "bridge"
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent", "acp", "--model", f"bridge:{bridge}"], cwd=repo,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        [sys.executable, "-m", "agent", "acp", "--model", f"bridge:{bridge}"],
+        cwd=repo,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
 
     def send(number, method, params):
-        process.stdin.write(json.dumps({"jsonrpc": "2.0", "id": number, "method": method,
-                                        "params": params}) + "\n")
+        process.stdin.write(
+            json.dumps({"jsonrpc": "2.0", "id": number, "method": method, "params": params}) + "\n"
+        )
         process.stdin.flush()
         return json.loads(process.stdout.readline())
 
     send(1, "initialize", {"protocolVersion": 1})
-    session_id = send(2, "session/new", {"cwd": str(repo), "mcpServers": []})["result"][
-        "sessionId"]
-    process.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "session/prompt",
-                                    "params": {"sessionId": session_id,
-                                               "prompt": [{"type": "text", "text": TASK}]}})
-                        + "\n")
+    session_id = send(2, "session/new", {"cwd": str(repo), "mcpServers": []})["result"]["sessionId"]
+    process.stdin.write(
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "session/prompt",
+                "params": {"sessionId": session_id, "prompt": [{"type": "text", "text": TASK}]},
+            }
+        )
+        + "\n"
+    )
     process.stdin.flush()
     deadline = time.monotonic() + WAIT_S
     while not (bridge / "0001.request.json").exists():  # the model is being asked

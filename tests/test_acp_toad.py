@@ -25,7 +25,8 @@ from tests.test_tui_tmux import Tmux
 TOAD = os.environ.get("AGENT_TOAD") or shutil.which("toad") or "/opt/agent-toad/bin/toad"
 needs_toad = pytest.mark.skipif(
     not Path(TOAD).is_file() or shutil.which("tmux") is None,
-    reason="Toad is not installed (bash tests/toad/install.sh) or tmux is missing")
+    reason="Toad is not installed (bash tests/toad/install.sh) or tmux is missing",
+)
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 # Toad checks for a new version and may send usage statistics: everything it sends goes to
 # a closed port on the loopback, and its settings turn the statistics off.
@@ -36,8 +37,9 @@ def toad_settings(home: Path) -> dict[str, str]:
     """XDG folders of its own for Toad: tool calls shown expanded, no statistics."""
     config = home / "config" / "toad"
     config.mkdir(parents=True)
-    (config / "toad.json").write_text(json.dumps(
-        {"tools": {"expand": "always"}, "statistics": {"allow_collect": False}}))
+    (config / "toad.json").write_text(
+        json.dumps({"tools": {"expand": "always"}, "statistics": {"allow_collect": False}})
+    )
     return {f"XDG_{kind.upper()}_HOME": str(home / kind) for kind in ("config", "data", "state")}
 
 
@@ -49,9 +51,20 @@ def test_toad_drives_agent_acp_and_shows_the_plan_and_the_diff(tmp_path):
     agent = f"{sys.executable} -m agent acp --model bridge:{bridge}"
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in toad_settings(tmp_path / "xdg").items())
     tmux = Tmux(tmp_path / "tmux.sock", "toad")
-    tmux("new-session", "-d", "-x", "160", "-y", "60", "-s", "toad", "-c", str(repo),
-         f"env -u COLUMNS -u LINES PYTHONPATH={ROOT} {env} {NO_NETWORK} "
-         f"{TOAD} acp {shlex.quote(agent)} {repo}; echo EXITED $?; sleep 30")
+    tmux(
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "60",
+        "-s",
+        "toad",
+        "-c",
+        str(repo),
+        f"env -u COLUMNS -u LINES PYTHONPATH={ROOT} {env} {NO_NETWORK} "
+        f"{TOAD} acp {shlex.quote(agent)} {repo}; echo EXITED $?; sleep 30",
+    )
     try:
         tmux.wait_for("How can I help you today?", 60)
         tmux("send-keys", "-t", "toad", "-l", TASK)
@@ -65,12 +78,12 @@ def test_toad_drives_agent_acp_and_shows_the_plan_and_the_diff(tmp_path):
         shown = tmux.wait_for("[solved: tests pass]", 90)
         (tmp_path / "toad-screen.txt").write_text(shown)
         assert "✔ calc.py clamp(): return high when" in shown  # the plan, done
-        side_by_side = [line for line in shown.splitlines()
-                        if "return low" in line and "return high" in line]
+        side_by_side = [
+            line for line in shown.splitlines() if "return low" in line and "return high" in line
+        ]
         assert len(side_by_side) == 1  # the diff's changed line, old and new
         assert "calc.py (+1, -1)" in shown
         assert "tests: 2 passed, 0 failed" in shown
         assert "return high" in (repo / "calc.py").read_text()
     finally:
-        subprocess.run(["tmux", "-S", tmux.socket, "kill-server"], capture_output=True,
-                       check=False)
+        subprocess.run(["tmux", "-S", tmux.socket, "kill-server"], capture_output=True, check=False)

@@ -28,7 +28,7 @@ F2P = ["tests/test_calc.py::test_clamp_high"]
 P2P = ["tests/test_calc.py::test_add", "tests/test_calc.py::test_clamp_inside"]
 # Writes a passing report wherever a judge might read one: the --junitxml file, or the file
 # AGENT_JUDGE_REPORT names.
-FAKE_REPORT = '''
+FAKE_REPORT = """
 def _fake_report():
     import json, os, sys
     ids = [a for a in sys.argv[1:] if "::" in a]
@@ -43,25 +43,30 @@ def _fake_report():
         with open(os.environ["AGENT_JUDGE_REPORT"], "w") as out:
             json.dump({"outcomes": {i: "PASSED" for i in ids}, "runs": {i: 1 for i in ids},
                        "collected": len(ids), "collection_errors": [], "exit_code": 0}, out)
-'''
-REWRITE_OUTCOMES = '''import pytest
+"""
+REWRITE_OUTCOMES = """import pytest
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     report.outcome, report.longrepr = "passed", None
-'''
+"""
 FAKES = {
     "root_pytest": [("pytest.py", FAKE_REPORT + "\n_fake_report()\n")],
     "conftest": [("conftest.py", REWRITE_OUTCOMES)],
-    "config_plugin": [("passing_plugin.py", REWRITE_OUTCOMES),
-                      ("pyproject.toml", ('[tool.pytest.ini_options]\npythonpath = ["."]\n'
-                                          'addopts = "-p passing_plugin"\n'))],
+    "config_plugin": [
+        ("passing_plugin.py", REWRITE_OUTCOMES),
+        (
+            "pyproject.toml",
+            ('[tool.pytest.ini_options]\npythonpath = ["."]\naddopts = "-p passing_plugin"\n'),
+        ),
+    ],
     "pth": [("fake.pth", "import passing_plugin\n"), ("passing_plugin.py", REWRITE_OUTCOMES)],
-    "sitecustomize": [("sitecustomize.py", ("import os\n"
-                                            "os.environ['PYTEST_PLUGINS'] = 'passing_plugin'\n")),
-                      ("passing_plugin.py", REWRITE_OUTCOMES)],
+    "sitecustomize": [
+        ("sitecustomize.py", ("import os\nos.environ['PYTEST_PLUGINS'] = 'passing_plugin'\n")),
+        ("passing_plugin.py", REWRITE_OUTCOMES),
+    ],
 }
 
 
@@ -72,18 +77,30 @@ def clamp_task(source: Path, name: str, test_command: str = PYTEST) -> dict:
     tests.write_text(original + HIGH_TEST)
     test_patch = git(source, "diff")
     tests.write_text(original)
-    return {"instance_id": f"calc__{name}", "repo": "calc", "repo_path": str(source),
-            "base_commit": git(source, "rev-parse", "HEAD").strip(), "patch": "",
-            "test_patch": test_patch, "test_command": test_command,
-            "problem_statement": "clamp() returns the wrong bound above the range",
-            "FAIL_TO_PASS": F2P, "PASS_TO_PASS": P2P}
+    return {
+        "instance_id": f"calc__{name}",
+        "repo": "calc",
+        "repo_path": str(source),
+        "base_commit": git(source, "rev-parse", "HEAD").strip(),
+        "patch": "",
+        "test_patch": test_patch,
+        "test_command": test_command,
+        "problem_statement": "clamp() returns the wrong bound above the range",
+        "FAIL_TO_PASS": F2P,
+        "PASS_TO_PASS": P2P,
+    }
 
 
 def planting(files: list[tuple[str, str]]) -> list:
     """A 'solution' that leaves the bug and plants the files."""
-    return [plan(), *(turn("", ("create_file", {"path": path, "content": text,
-                                                "overwrite": True})) for path, text in files),
-            finish("the tests pass now")]
+    return [
+        plan(),
+        *(
+            turn("", ("create_file", {"path": path, "content": text, "overwrite": True}))
+            for path, text in files
+        ),
+        finish("the tests pass now"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -94,17 +111,24 @@ def judged(tmp_path_factory):
     source = make_repo(base / "calc", SETTINGS)
     site = f"PYTHONPATH=. {PYTEST}"  # where a plain `python -m pytest` runs sitecustomize.py
     tasks = [clamp_task(source, "honest")]
-    tasks += [clamp_task(source, name, site if name in ("pth", "sitecustomize") else PYTEST)
-              for name in FAKES]
+    tasks += [
+        clamp_task(source, name, site if name in ("pth", "sitecustomize") else PYTEST)
+        for name in FAKES
+    ]
     tasks += [clamp_task(source, "code_writes_report"), clamp_task(source, "exits_early")]
     scripts = {f"calc__{name}": planting(files) for name, files in FAKES.items()}
     scripts["calc__honest"] = [plan(), edit(), finish()]
     writer = "import atexit\n" + FAKE_REPORT + "\n\natexit.register(_fake_report)\n\n\n"
-    scripts["calc__code_writes_report"] = [plan(), edit("def add(a, b):\n",
-                                                        writer + "def add(a, b):\n"), finish()]
-    scripts["calc__exits_early"] = [plan(), edit("def add(a, b):\n",
-                                                 "import os\nos._exit(0)\n\n\ndef add(a, b):\n"),
-                                    finish()]
+    scripts["calc__code_writes_report"] = [
+        plan(),
+        edit("def add(a, b):\n", writer + "def add(a, b):\n"),
+        finish(),
+    ]
+    scripts["calc__exits_early"] = [
+        plan(),
+        edit("def add(a, b):\n", "import os\nos._exit(0)\n\n\ndef add(a, b):\n"),
+        finish(),
+    ]
     executor = InlineExecutor(lambda task: ScriptedModel(scripts[task["instance_id"]]))
     out = base / "out"
     rows = run_bench(tasks, out, BenchSettings(model="scripted", sandbox="bwrap"), executor)
@@ -134,8 +158,9 @@ def test_a_conftest_or_config_plugin_rewriting_outcomes_is_put_back(judged):
         assert row["fail_to_pass_failing"] == F2P and row["pass_to_pass_failing"] == []
 
 
-@pytest.mark.parametrize("name, planted", [("pth", "fake.pth"),
-                                           ("sitecustomize", "sitecustomize.py")])
+@pytest.mark.parametrize(
+    "name, planted", [("pth", "fake.pth"), ("sitecustomize", "sitecustomize.py")]
+)
 def test_files_that_run_at_start_up_are_tampering(judged, name, planted):
     row = judged.rows[name]
     assert not row["resolved"] and row["verdict"] == "tampered", row
@@ -156,20 +181,30 @@ def test_a_run_that_leaves_no_report_is_a_judge_error(judged):
 
 
 def test_bench_report_names_the_tampered_tasks(judged):
-    proc = subprocess.run([sys.executable, "-m", "agent", "bench", "report", str(judged.out)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "agent", "bench", "report", str(judged.out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "resolved 1/8" in proc.stdout and "3 tampered, 1 judge errors" in proc.stdout
     assert "tampered: calc__root_pytest (pytest.py: it stands in for pytest)" in proc.stdout
-    assert "tampered: calc__pth (fake.pth: Python runs its import lines at start-up)" \
-        in proc.stdout
+    assert "tampered: calc__pth (fake.pth: Python runs its import lines at start-up)" in proc.stdout
     assert "judge error: calc__exits_early: the test run left no report" in proc.stdout
 
 
 def report(outcomes: dict, exit_code: int = 0, **extra) -> dict:
     """A runner report for `outcomes`, each run once."""
-    return {"outcomes": outcomes, "runs": {t: 1 for t in outcomes}, "collected": len(outcomes),
-            "collection_errors": [], "exit_code": exit_code, **extra}
+    return {
+        "outcomes": outcomes,
+        "runs": {t: 1 for t in outcomes},
+        "collected": len(outcomes),
+        "collection_errors": [],
+        "exit_code": exit_code,
+        **extra,
+    }
 
 
 def test_a_report_that_does_not_match_the_asked_tests_is_a_judge_error():
@@ -197,22 +232,26 @@ def test_plugin_metadata_and_new_pytest_settings_are_caught_and_other_edits_let_
     from agent.bench.tamper import reset_test_config, tampering
     from agent.bench.workcopy import prepare
 
-    source = make_repo(tmp_path / "calc", SETTINGS,
-                       {"setup.cfg": "[tool:pytest]\nxfail_strict = true\n"})
+    source = make_repo(
+        tmp_path / "calc", SETTINGS, {"setup.cfg": "[tool:pytest]\nxfail_strict = true\n"}
+    )
     root = tmp_path / "work" / "repo"
     root.parent.mkdir()
     commit = prepare(clamp_task(source, "x"), root)
-    planted = {"evil.dist-info/entry_points.txt": "[pytest11]\nevil = passing_plugin\n",
-               "calc.egg-info/entry_points.txt": "[console_scripts]\ncalc = calc:main\n",
-               "tests/pytest.ini": "[pytest]\naddopts = -p passing_plugin\n",
-               "setup.cfg": "[tool:pytest]\nxfail_strict = true\n\n[metadata]\nname = calc\n",
-               "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n\n'
-                                 '[project]\nname = "calc"\n'}
+    planted = {
+        "evil.dist-info/entry_points.txt": "[pytest11]\nevil = passing_plugin\n",
+        "calc.egg-info/entry_points.txt": "[console_scripts]\ncalc = calc:main\n",
+        "tests/pytest.ini": "[pytest]\naddopts = -p passing_plugin\n",
+        "setup.cfg": "[tool:pytest]\nxfail_strict = true\n\n[metadata]\nname = calc\n",
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n\n'
+        '[project]\nname = "calc"\n',
+    }
     for path, text in planted.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     assert tampering(root, commit) == {
-        "evil.dist-info/entry_points.txt": "it names a plugin pytest loads"}
+        "evil.dist-info/entry_points.txt": "it names a plugin pytest loads"
+    }
     # Only the new pytest.ini changes pytest's settings; the other edits keep their section.
     assert reset_test_config(root, commit) == ["tests/pytest.ini"]
     assert not (root / "tests/pytest.ini").exists()
@@ -235,16 +274,23 @@ def test_bytecode_planted_beside_the_tasks_conftest_does_not_run(tmp_path):
     commit = prepare(task, root)
     stat = (root / "conftest.py").stat()
     fake = compile(REWRITE_OUTCOMES, str(root / "conftest.py"), "exec")
-    cache = root / "__pycache__" / (f"conftest.{sys.implementation.cache_tag}"
-                                   f"-pytest-{pytest.__version__}.pyc")
+    cache = (
+        root
+        / "__pycache__"
+        / (f"conftest.{sys.implementation.cache_tag}-pytest-{pytest.__version__}.pyc")
+    )
     cache.parent.mkdir()
     cache.write_bytes(external._code_to_timestamp_pyc(fake, stat.st_mtime, stat.st_size))
     (root / "t.patch").write_text(task["test_patch"])
     git(root, "apply", "t.patch")
-    plain = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *F2P],
-                           cwd=root, capture_output=True, text=True, check=False,
-                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
-                                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    plain = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *F2P],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
     assert "1 passed" in plain.stdout, plain.stdout  # the planted bytecode fools plain pytest
     git(root, "checkout", "--", "tests/test_calc.py")
     (root / "t.patch").unlink()

@@ -26,8 +26,18 @@ from agent.models.scripted import ScriptedModel
 from tests.bench_run_kit import TEST_COMMAND, correct_fix, make_project, patch_sides, rewrite_tests
 from tests.solve_kit import git, turn
 
-SAME = ("resolved", "status", "stop_reason", "turns", "input_tokens", "output_tokens",
-        "files", "fail_to_pass_failing", "pass_to_pass_failing", "reset_test_files")
+SAME = (
+    "resolved",
+    "status",
+    "stop_reason",
+    "turns",
+    "input_tokens",
+    "output_tokens",
+    "files",
+    "fail_to_pass_failing",
+    "pass_to_pass_failing",
+    "reset_test_files",
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +49,10 @@ def bench(tmp_path_factory):
     assert len(tasks) == 2
     tasks_file = base / "tasks.jsonl"
     tasks_file.write_text("".join(json.dumps(t) + "\n" for t in tasks))
-    scripts = {tasks[0]["instance_id"]: correct_fix(tasks[0]),
-               tasks[1]["instance_id"]: rewrite_tests(tasks[1])}
+    scripts = {
+        tasks[0]["instance_id"]: correct_fix(tasks[0]),
+        tasks[1]["instance_id"]: rewrite_tests(tasks[1]),
+    }
     models = {}
 
     def model_for(task):
@@ -50,14 +62,25 @@ def bench(tmp_path_factory):
 
     out = base / "inline"
     rows = run_bench(tasks, out, BenchSettings(model="scripted"), InlineExecutor(model_for))
-    return SimpleNamespace(base=base, tasks=tasks, tasks_file=tasks_file, out=out,
-                           rows={r["instance_id"]: r for r in rows}, models=models)
+    return SimpleNamespace(
+        base=base,
+        tasks=tasks,
+        tasks_file=tasks_file,
+        out=out,
+        rows={r["instance_id"]: r for r in rows},
+        models=models,
+    )
 
 
 def agent(*argv, **popen):
     """The real CLI in a child process."""
-    return subprocess.Popen([sys.executable, "-m", "agent", *map(str, argv)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "agent", *map(str, argv)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def finish_cli(process, timeout=150) -> tuple[int, str, str]:
@@ -70,8 +93,11 @@ def test_a_fix_is_resolved_and_rewriting_the_failing_tests_is_not(bench):
     good, bad = bench.rows[fixed["instance_id"]], bench.rows[rewritten["instance_id"]]
     assert good["resolved"] and good["status"] == "solved", good
     assert good["turns"] == 3 and good["input_tokens"] == 300 and good["output_tokens"] == 30
-    restored = [line for line in patch_sides(fixed["patch"])[1].splitlines()
-                if line not in patch_sides(fixed["patch"])[0].splitlines()]
+    restored = [
+        line
+        for line in patch_sides(fixed["patch"])[1].splitlines()
+        if line not in patch_sides(fixed["patch"])[0].splitlines()
+    ]
     assert all(f"+{line}" in good["diff"] for line in restored)
     # The loop believed the rewritten tests; the evaluation puts the task's tests back first.
     assert bad["status"] == "solved" and not bad["resolved"]
@@ -83,10 +109,13 @@ def test_a_fix_is_resolved_and_rewriting_the_failing_tests_is_not(bench):
     first = bench.models[fixed["instance_id"]].requests[0]
     assert fixed["problem_statement"] in first.messages[0].parts[0].text
     with sqlite3.connect(good["session_store"]) as db:
-        assert db.execute("select status from sessions where id = ?",
-                          (good["session_id"],)).fetchone() == ("solved",)
-    assert [json.loads(line)["instance_id"] for line in
-            (bench.out / "results.jsonl").read_text().splitlines()] == list(bench.rows)
+        assert db.execute(
+            "select status from sessions where id = ?", (good["session_id"],)
+        ).fetchone() == ("solved",)
+    assert [
+        json.loads(line)["instance_id"]
+        for line in (bench.out / "results.jsonl").read_text().splitlines()
+    ] == list(bench.rows)
 
 
 def test_the_working_copy_is_one_clean_commit_with_the_bug_and_no_history(bench, tmp_path):
@@ -102,8 +131,12 @@ def test_the_working_copy_is_one_clean_commit_with_the_bug_and_no_history(bench,
 
 def test_the_per_task_cost_limit_stops_the_session(bench, tmp_path):
     costly = [turn("", ("read_file", {"path": "calc.py"}), cost=1.0) for _ in range(3)]
-    rows = run_bench(bench.tasks[:1], tmp_path / "out", BenchSettings("scripted", task_cost_usd=0.5),
-                     InlineExecutor(lambda task: ScriptedModel(costly)))
+    rows = run_bench(
+        bench.tasks[:1],
+        tmp_path / "out",
+        BenchSettings("scripted", task_cost_usd=0.5),
+        InlineExecutor(lambda task: ScriptedModel(costly)),
+    )
     assert rows[0]["status"] == "budget_exhausted" and not rows[0]["resolved"]
     assert "cost limit reached ($1.00 of $0.50)" in rows[0]["stop_reason"]
     assert rows[0]["cost_usd"] == 1.0 and rows[0]["turns"] == 1
@@ -113,8 +146,17 @@ def test_local_workers_with_a_bridge_stop_on_ctrl_c_and_resume(bench, tmp_path):
     first, second = (t["instance_id"] for t in bench.tasks)
     bridge, out = tmp_path / "bridge", tmp_path / "out"
     _answers(bench.base / "rec" / first, bridge / first)
-    command = ["bench", "run", bench.tasks_file, "--model", f"bridge:{bridge}", "--out", out,
-               "--workers", "1"]
+    command = [
+        "bench",
+        "run",
+        bench.tasks_file,
+        "--model",
+        f"bridge:{bridge}",
+        "--out",
+        out,
+        "--workers",
+        "1",
+    ]
     run = agent(*command)
     waiting = bridge / second / "0001.request.json"
     deadline = time.monotonic() + 120
@@ -144,9 +186,22 @@ def test_local_workers_with_a_bridge_stop_on_ctrl_c_and_resume(bench, tmp_path):
 def test_the_ray_executor_gives_the_same_results_as_local_runs(bench, tmp_path):
     pytest.importorskip("ray", reason="ray is not installed (pip install 'agent[ray]')")
     out = tmp_path / "ray"
-    code, stdout, err = finish_cli(agent(
-        "bench", "run", bench.tasks_file, "--model", f"replay:{bench.base / 'rec'}",
-        "--out", out, "--executor", "ray", "--workers", "2"), timeout=170)
+    code, stdout, err = finish_cli(
+        agent(
+            "bench",
+            "run",
+            bench.tasks_file,
+            "--model",
+            f"replay:{bench.base / 'rec'}",
+            "--out",
+            out,
+            "--executor",
+            "ray",
+            "--workers",
+            "2",
+        ),
+        timeout=170,
+    )
     assert code == 0, err
     rows = {r["instance_id"]: r for r in read_rows(out)}
     assert set(rows) == set(bench.rows)

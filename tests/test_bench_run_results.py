@@ -13,9 +13,16 @@ from agent.bench.results import ResultsFile, compare, read_rows, summarize, wils
 
 
 def row(instance_id, resolved, cost=0.1, wall=10.0, turns=3, status=None, tokens=(0, 0)):
-    return {"instance_id": instance_id, "resolved": resolved, "cost_usd": cost, "wall_s": wall,
-            "turns": turns, "status": status or ("solved" if resolved else "not_solved"),
-            "input_tokens": tokens[0], "cached_tokens": tokens[1]}
+    return {
+        "instance_id": instance_id,
+        "resolved": resolved,
+        "cost_usd": cost,
+        "wall_s": wall,
+        "turns": turns,
+        "status": status or ("solved" if resolved else "not_solved"),
+        "input_tokens": tokens[0],
+        "cached_tokens": tokens[1],
+    }
 
 
 def write(path, rows):
@@ -25,8 +32,14 @@ def write(path, rows):
 
 
 def agent(*argv, cwd=None):
-    return subprocess.run([sys.executable, "-m", "agent", *map(str, argv)], cwd=cwd,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *map(str, argv)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_the_wilson_interval_matches_known_values():
@@ -38,8 +51,12 @@ def test_the_wilson_interval_matches_known_values():
 
 
 def test_the_summary_counts_rates_costs_and_errors():
-    rows = [row("a", True, 0.1, 10, 3), row("b", False, 0.3, 30, 5),
-            row("c", True, 0.2, 20, 4), row("d", False, 0.0, 1, 0, status="error")]
+    rows = [
+        row("a", True, 0.1, 10, 3),
+        row("b", False, 0.3, 30, 5),
+        row("c", True, 0.2, 20, 4),
+        row("d", False, 0.0, 1, 0, status="error"),
+    ]
     s = summarize(rows)
     assert (s.tasks, s.resolved, s.errors, s.rate) == (4, 2, 1, 0.5)
     assert s.cost == pytest.approx((0.15, 0.15, 0.6))
@@ -47,10 +64,24 @@ def test_the_summary_counts_rates_costs_and_errors():
 
 
 def test_compare_reports_gained_lost_and_deltas_on_common_tasks(tmp_path):
-    a = write(tmp_path / "a", [row("t1", True, 0.2, tokens=(2000, 8000)), row("t2", False, 0.2),
-                               row("t3", True, 0.2), row("only-a", True)])
-    b = write(tmp_path / "b", [row("t1", True, 0.1, turns=2, tokens=(1000, 5000)),
-                               row("t2", True, 0.1), row("t3", False, 0.4), row("only-b", False)])
+    a = write(
+        tmp_path / "a",
+        [
+            row("t1", True, 0.2, tokens=(2000, 8000)),
+            row("t2", False, 0.2),
+            row("t3", True, 0.2),
+            row("only-a", True),
+        ],
+    )
+    b = write(
+        tmp_path / "b",
+        [
+            row("t1", True, 0.1, turns=2, tokens=(1000, 5000)),
+            row("t2", True, 0.1),
+            row("t3", False, 0.4),
+            row("only-b", False),
+        ],
+    )
     c = compare(read_rows(a), read_rows(b))
     assert (c.common, c.gained, c.lost, c.only_a, c.only_b) == (3, ["t2"], ["t3"], 1, 1)
     assert c.cost_b - c.cost_a == pytest.approx(0.0)
@@ -58,8 +89,9 @@ def test_compare_reports_gained_lost_and_deltas_on_common_tasks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "gained: t2" in result.stdout and "lost: t3" in result.stdout
     assert "1 gained, 1 lost, rate +0.0 pts" in result.stdout
-    assert (c.turns_a, c.turns_b, c.input_a, c.input_b) == pytest.approx((3, 8 / 3, 3333.3, 2000),
-                                                                        abs=0.1)
+    assert (c.turns_a, c.turns_b, c.input_a, c.input_b) == pytest.approx(
+        (3, 8 / 3, 3333.3, 2000), abs=0.1
+    )
     assert "model calls -0.3, input tokens -1333 (-40%)" in result.stdout
     assert "1 only in A, 1 only in B" in result.stdout
 
@@ -78,8 +110,13 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
     missing = agent("bench", "run", tmp_path / "nope.jsonl", "--model", "scripted")
     assert missing.returncode == 2 and "cannot read tasks file" in missing.stderr
     assert "Traceback" not in missing.stderr
-    task = {"instance_id": "t1", "problem_statement": "x", "FAIL_TO_PASS": ["t::a"],
-            "repo": "r", "repo_path": str(tmp_path)}
+    task = {
+        "instance_id": "t1",
+        "problem_statement": "x",
+        "FAIL_TO_PASS": ["t::a"],
+        "repo": "r",
+        "repo_path": str(tmp_path),
+    }
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text(json.dumps(task) + "\n")
     out = write(tmp_path / "out", [])
@@ -91,13 +128,27 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
 
 
 def test_a_task_whose_repository_is_missing_is_an_error_row_and_is_tried_again(tmp_path):
-    task = {"instance_id": "t1", "problem_statement": "x", "FAIL_TO_PASS": ["t::a"],
-            "repo": "r", "repo_path": str(tmp_path / "gone")}
+    task = {
+        "instance_id": "t1",
+        "problem_statement": "x",
+        "FAIL_TO_PASS": ["t::a"],
+        "repo": "r",
+        "repo_path": str(tmp_path / "gone"),
+    }
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text(json.dumps(task) + "\n")
     for _attempt in range(2):
-        result = agent("bench", "run", tasks, "--model", "scripted", "--out", tmp_path / "out",
-                       "--workers", "1")
+        result = agent(
+            "bench",
+            "run",
+            tasks,
+            "--model",
+            "scripted",
+            "--out",
+            tmp_path / "out",
+            "--workers",
+            "1",
+        )
         assert result.returncode == 0, result.stderr
         assert "0 already done" in result.stderr and "repository of t1 not found" in result.stderr
         assert "resolved 0/1" in result.stdout and "1 errors" in result.stdout

@@ -27,21 +27,40 @@ SLACK_S = 6
 STUCK = {
     "hang": Reply(hang=True),
     "drip": Reply(drip_s=1.0),
-    "retry-after": Reply(status=529, error_type="overloaded_error",
-                         headers={"retry-after": "300"}),
+    "retry-after": Reply(status=529, error_type="overloaded_error", headers={"retry-after": "300"}),
 }
 
 
-def solve_against(server: LoopbackServer, repo, model: str
-                  ) -> tuple[subprocess.CompletedProcess, float]:
+def solve_against(
+    server: LoopbackServer, repo, model: str
+) -> tuple[subprocess.CompletedProcess, float]:
     """`agent solve --max-time MAX_TIME --json` in `repo` with the model at the loopback."""
-    env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": "test",
-           "OPENAI_API_KEY": "test"}
+    env = {
+        **os.environ,
+        "ANTHROPIC_BASE_URL": server.url,
+        "ANTHROPIC_API_KEY": "test",
+        "OPENAI_API_KEY": "test",
+    }
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "agent", "solve", "make clamp return high above the range",
-         "--model", model, "--max-time", str(MAX_TIME), "--json"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "solve",
+            "make clamp return high above the range",
+            "--model",
+            model,
+            "--max-time",
+            str(MAX_TIME),
+            "--json",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return done, time.monotonic() - started
 
 
@@ -51,8 +70,11 @@ def test_a_stuck_model_server_ends_the_session_at_max_time(tmp_path, provider, s
     repo = make_repo(tmp_path / "repo")
     with LoopbackServer() as server:
         server.fallback = lambda request: STUCK[stuck]
-        model = ("anthropic:claude-test" if provider == "anthropic"
-                 else f"openai:gpt-test@{server.openai_url}")
+        model = (
+            "anthropic:claude-test"
+            if provider == "anthropic"
+            else f"openai:gpt-test@{server.openai_url}"
+        )
         done, took = solve_against(server, repo, model)
         asked = len(server.requests)
     assert took < MAX_TIME + SLACK_S, (took, done.stderr)
@@ -69,8 +91,9 @@ def test_a_stuck_model_server_ends_the_session_at_max_time(tmp_path, provider, s
 
 def test_a_command_gets_no_more_than_the_time_left(tmp_path):
     repo = make_repo(tmp_path / "repo", QUIET + "max_wall_s = 3\n")
-    model = ScriptedModel([plan(), turn("", ("run_command", {"command": "sleep 60",
-                                                             "timeout": 120}))])
+    model = ScriptedModel(
+        [plan(), turn("", ("run_command", {"command": "sleep 60", "timeout": 120}))]
+    )
     started = time.monotonic()
     result = run_session(SolveOptions(task="fix clamp", cwd=repo, model=model), [])
     took = time.monotonic() - started
@@ -81,8 +104,9 @@ def test_a_command_gets_no_more_than_the_time_left(tmp_path):
 
 def test_a_bridge_waits_for_an_answer_no_longer_than_the_time_left(tmp_path):
     model = BridgeModel(tmp_path / "bridge", timeout_s=3600)
-    request = ModelRequest(system="s", messages=[Message("user", [Text("hi")])],
-                           deadline=time.monotonic() + 1.0)
+    request = ModelRequest(
+        system="s", messages=[Message("user", [Text("hi")])], deadline=time.monotonic() + 1.0
+    )
     started = time.monotonic()
     with pytest.raises(BudgetExhausted, match="time limit reached while waiting for an answer"):
         model.complete(request)

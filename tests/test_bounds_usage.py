@@ -31,8 +31,11 @@ OPENAI_BAD_USAGE = {
     "negative": {"prompt_tokens": -5_000_000, "completion_tokens": 100},
     "string": {"prompt_tokens": "12", "completion_tokens": "lots"},
     "nan": {"prompt_tokens": float("nan"), "completion_tokens": 100},
-    "null": {"prompt_tokens": None, "completion_tokens": -1,
-             "prompt_tokens_details": {"cached_tokens": -3}},
+    "null": {
+        "prompt_tokens": None,
+        "completion_tokens": -1,
+        "prompt_tokens_details": {"cached_tokens": -3},
+    },
 }
 
 
@@ -48,20 +51,24 @@ def ask() -> ModelRequest:
 
 def model_for(server: LoopbackServer, provider: str, stream: bool):
     if provider == "anthropic":
-        return AnthropicModel("claude-sonnet-4-5", base_url=server.url, api_key="test",
-                              retry=NO_RETRY, stream=stream)
-    return OpenAIModel("gpt-4.1", base_url=server.openai_url, api_key="test", retry=NO_RETRY,
-                       stream=stream)
+        return AnthropicModel(
+            "claude-sonnet-4-5", base_url=server.url, api_key="test", retry=NO_RETRY, stream=stream
+        )
+    return OpenAIModel(
+        "gpt-4.1", base_url=server.openai_url, api_key="test", retry=NO_RETRY, stream=stream
+    )
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
 @pytest.mark.parametrize("kind", sorted(BAD_USAGE))
 def test_bad_usage_is_counted_as_unknown_and_never_lowers_the_cost(
-        server, caplog, provider, stream, kind):
+    server, caplog, provider, stream, kind
+):
     good = Reply(text="fine", usage={"input_tokens": 1000, "output_tokens": 100})
-    server.script(good, Reply(text="odd", usage=BAD_USAGE[kind],
-                              openai_usage=OPENAI_BAD_USAGE[kind]))
+    server.script(
+        good, Reply(text="odd", usage=BAD_USAGE[kind], openai_usage=OPENAI_BAD_USAGE[kind])
+    )
     model, budget = model_for(server, provider, stream), Budget()
     budget.charge(model.complete(ask()).usage)
     before = budget.usage.cost_usd
@@ -81,13 +88,29 @@ def test_bad_usage_is_counted_as_unknown_and_never_lowers_the_cost(
 
 def test_a_session_with_negative_usage_reports_a_cost_that_is_not_negative(tmp_path, server):
     server.fallback = lambda request: Reply(
-        text="I will not call a tool.", usage={"input_tokens": -10_000_000, "output_tokens": "x"})
+        text="I will not call a tool.", usage={"input_tokens": -10_000_000, "output_tokens": "x"}
+    )
     repo = make_repo(tmp_path / "repo")
     env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": "test"}
     done = subprocess.run(
-        [sys.executable, "-m", "agent", "solve", "fix clamp", "--model",
-         "anthropic:claude-sonnet-4-5", "--max-turns", "3", "--json"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "solve",
+            "fix clamp",
+            "--model",
+            "anthropic:claude-sonnet-4-5",
+            "--max-turns",
+            "3",
+            "--json",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in done.stderr
     result = json.loads(done.stdout)
     assert result["model_calls"] >= 1

@@ -63,8 +63,7 @@ def test_pyproject_tool_agent_and_agent_toml_wins(tmp_path):
     assert config.source["debug_rounds"] == ".agent.toml"
 
 
-@pytest.mark.parametrize("setting", ['sandbox = "none"', "network = true",
-                                     "writable_envs = true"])
+@pytest.mark.parametrize("setting", ['sandbox = "none"', "network = true", "writable_envs = true"])
 def test_a_repositorys_files_cannot_open_the_sandbox(tmp_path, monkeypatch, setting):
     # A sandboxed command can write .agent.toml, and a cloned repository is not the
     # person's say-so: only the person's own flags and environment may open the sandbox.
@@ -109,7 +108,8 @@ def write_src_project(root, pytest_pythonpath=False):
     (pkg / "__init__.py").write_text("def double(x):\n    return 2 * x\n")
     (root / "tests").mkdir()
     (root / "tests" / "test_calc.py").write_text(
-        "from calc import double\n\n\ndef test_double():\n    assert double(2) == 4\n")
+        "from calc import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+    )
     extra = '\n[tool.pytest.ini_options]\npythonpath = ["src"]\n' if pytest_pythonpath else ""
     (root / "pyproject.toml").write_text(f'[project]\nname = "calc"\n{extra}')
 
@@ -119,8 +119,15 @@ def run_tests(root, command, env):
     full_env.update(env, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     argv = command.split()
     argv[0] = sys.executable if argv[0] == "python" else argv[0]
-    return subprocess.run(argv + ["-q", "-p", "no:cacheprovider"], cwd=root, env=full_env,
-                          check=False, capture_output=True, text=True, timeout=120).returncode
+    return subprocess.run(
+        argv + ["-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=full_env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).returncode
 
 
 def test_src_layout_gets_pythonpath_and_the_detected_command_really_runs(tmp_path):
@@ -144,9 +151,13 @@ def test_plain_layout_and_testpaths_from_ini_files(tmp_path):
     (tmp_path / "setup.py").write_text("")
     config = load_config(tmp_path, {})
     assert (config.test_command, config.test_env, config.test_paths) == (
-        "python -m pytest", {}, ("tests",))
+        "python -m pytest",
+        {},
+        ("tests",),
+    )
     (tmp_path / "setup.cfg").write_text(
-        "[tool:pytest]\ntestpaths =\n    tests/unit\n    tests/it\n")
+        "[tool:pytest]\ntestpaths =\n    tests/unit\n    tests/it\n"
+    )
     assert load_config(tmp_path, {}).test_paths == ("tests/unit", "tests/it")
     assert load_config(tmp_path, {}).source["test_paths"] == "detected (setup.cfg)"
     (tmp_path / "tox.ini").write_text("[tox]\nenvlist = py311\n[pytest]\ntestpaths = checks\n")
@@ -162,11 +173,14 @@ def test_test_command_set_by_the_user_is_not_replaced(tmp_path, monkeypatch):
     assert load_config(tmp_path, {}).test_command == "tox -e py"
 
 
-@pytest.mark.parametrize("name, text, command", [
-    ("package.json", '{"scripts": {"test": "vitest run"}}', "npm test"),
-    ("Cargo.toml", '[package]\nname = "x"\n', "cargo test"),
-    ("go.mod", "module example.com/x\n", "go test ./..."),
-])
+@pytest.mark.parametrize(
+    "name, text, command",
+    [
+        ("package.json", '{"scripts": {"test": "vitest run"}}', "npm test"),
+        ("Cargo.toml", '[package]\nname = "x"\n', "cargo test"),
+        ("go.mod", "module example.com/x\n", "go test ./..."),
+    ],
+)
 def test_other_ecosystems(tmp_path, name, text, command):
     (tmp_path / name).write_text(text)
     assert load_config(tmp_path, {}).test_command == command
@@ -174,7 +188,8 @@ def test_other_ecosystems(tmp_path, name, text, command):
 
 def test_nothing_to_detect_reports_none(tmp_path):
     (tmp_path / "package.json").write_text(
-        '{"scripts": {"test": "echo \\"Error: no test specified\\" && exit 1"}}')
+        '{"scripts": {"test": "echo \\"Error: no test specified\\" && exit 1"}}'
+    )
     (tmp_path / "README.md").write_text("hello\n")
     assert load_config(tmp_path, {}).test_command is None
 
@@ -191,8 +206,11 @@ def test_project_instructions_read_agents_and_claude_files_capped(tmp_path):
 
 def test_an_instruction_file_that_points_to_the_other_or_repeats_it_is_read_once(tmp_path):
     (tmp_path / "AGENTS.md").write_text("# Conventions\n\nUse tabs.\n")
-    for pointer in ("@AGENTS.md\n", "# CLAUDE.md\n\nSee AGENTS.md for the conventions.\n",
-                    "# Conventions\n\nUse tabs.\n"):
+    for pointer in (
+        "@AGENTS.md\n",
+        "# CLAUDE.md\n\nSee AGENTS.md for the conventions.\n",
+        "# Conventions\n\nUse tabs.\n",
+    ):
         (tmp_path / "CLAUDE.md").write_text(pointer)
         assert project_instructions(tmp_path) == "# AGENTS.md\n\n# Conventions\n\nUse tabs."
     (tmp_path / "CLAUDE.md").write_text("@AGENTS.md\n\nRun the linter before you finish.\n")

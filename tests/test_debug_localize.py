@@ -15,7 +15,7 @@ from tests.solve_kit import PYTEST
 # `normalize` and `scale` run for exactly the same tests, so coverage alone ties them;
 # the trace shows where the exception arose. In `report`, `summary` returns the wrong
 # value the test asserts on.
-SHAPES = '''
+SHAPES = """
 def normalize(values):
     top = max(values)
     return [v / top for v in values]
@@ -27,9 +27,9 @@ def scale(values, factor):
 
 def clamp(value, low, high):
     return max(low, min(value, high))
-'''
+"""
 
-REPORT = '''
+REPORT = """
 from pkg.shapes import clamp
 
 
@@ -48,9 +48,9 @@ def headline(text):
 
 def ratio(text, limit):
     return clamp(count_words(text) / limit, 0, 1)
-'''
+"""
 
-TESTS_SHAPES = '''
+TESTS_SHAPES = """
 from pkg.shapes import clamp, scale
 
 
@@ -64,9 +64,9 @@ def test_scale_zero():
 
 def test_clamp():
     assert clamp(5, 0, 3) == 3
-'''
+"""
 
-TESTS_REPORT = '''
+TESTS_REPORT = """
 from pkg.report import headline, ratio, summary
 
 
@@ -80,7 +80,7 @@ def test_headline():
 
 def test_ratio():
     assert ratio("a b", 4) == 0.5
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -117,18 +117,30 @@ def test_where_the_exception_arose_breaks_a_coverage_tie(repo: Path) -> None:
 
 
 def test_cli_localize_and_trace(repo: Path) -> None:
-    out = subprocess.run(["agent", "localize", "tests/test_report.py::test_summary",
-                          "--tests", f"{PYTEST} tests"], cwd=repo, capture_output=True, text=True)
+    out = subprocess.run(
+        ["agent", "localize", "tests/test_report.py::test_summary", "--tests", f"{PYTEST} tests"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     first = out.stdout.splitlines()[1]
     assert first.strip().startswith("1. summary  pkg/report.py:")
-    out = subprocess.run(["agent", "trace", "tests/test_shapes.py::test_scale_zero"],
-                         cwd=repo, capture_output=True, text=True)
+    out = subprocess.run(
+        ["agent", "trace", "tests/test_shapes.py::test_scale_zero"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     assert "normalize(values=[0, 0]) raised ZeroDivisionError" in out.stdout
     assert (repo / ".agent" / "traces").is_dir()
-    out = subprocess.run(["agent", "trace", "tests/test_shapes.py::test_nothing"],
-                         cwd=repo, capture_output=True, text=True)
+    out = subprocess.run(
+        ["agent", "trace", "tests/test_shapes.py::test_nothing"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and "did not run" in out.stderr
     assert "Traceback" not in out.stderr
 
@@ -141,15 +153,23 @@ def test_model_tools_trace_and_localize(repo: Path) -> None:
     registry = default_registry()
     names = [spec.name for spec in registry.specs()]
     assert "trace_test" in names and "localize" in names
-    ctx = ToolContext(repo, create_sandbox(Policy(workspace=repo)),
-                      test_command=f"{PYTEST} -q tests")
-    traced = registry.run(ToolCall("1", "trace_test", {
-        "test_id": "tests/test_report.py::test_summary", "focus": ["summary"]}), ctx)
+    ctx = ToolContext(
+        repo, create_sandbox(Policy(workspace=repo)), test_command=f"{PYTEST} -q tests"
+    )
+    traced = registry.run(
+        ToolCall(
+            "1",
+            "trace_test",
+            {"test_id": "tests/test_report.py::test_summary", "focus": ["summary"]},
+        ),
+        ctx,
+    )
     assert not traced.is_error, traced.content
     assert "summary(text='a b c') returned '2 words'" in traced.content
     assert "words=3" in traced.content  # summary's locals, line by line
-    ranked = registry.run(ToolCall("2", "localize", {
-        "test_ids": ["tests/test_report.py::test_summary"]}), ctx)
+    ranked = registry.run(
+        ToolCall("2", "localize", {"test_ids": ["tests/test_report.py::test_summary"]}), ctx
+    )
     assert ranked.content.splitlines()[1].strip().startswith("1. summary")
     missing = registry.run(ToolCall("3", "trace_test", {"test_id": "tests/test_x.py::nope"}), ctx)
     assert missing.is_error and "did not run" in missing.content
@@ -165,7 +185,7 @@ def test_debug_brief_for_the_loop(repo: Path) -> None:
     assert "words=3" in trace  # line by line inside the top-ranked function
 
 
-CLI_TESTS = '''
+CLI_TESTS = """
 import shutil
 import subprocess
 import sys
@@ -186,7 +206,7 @@ def test_cli_two():
 
 def test_cli_three():
     assert _run().endswith("words\\n") and "3" in _run()
-'''
+"""
 
 
 def test_evidence_skips_failing_tests_that_run_the_code_in_another_process(repo, tmp_path):
@@ -196,8 +216,9 @@ def test_evidence_skips_failing_tests_that_run_the_code_in_another_process(repo,
     shutil.copytree(repo, root)
     (root / "tests" / "test_a_cli.py").write_text(textwrap.dedent(CLI_TESTS))
     failing = [f"tests/test_a_cli.py::test_cli_{n}" for n in ("one", "two", "three")]
-    text, traced = debug_evidence(root, [*failing, "tests/test_report.py::test_summary"],
-                                  f"{PYTEST} tests")
+    text, traced = debug_evidence(
+        root, [*failing, "tests/test_report.py::test_summary"], f"{PYTEST} tests"
+    )
     assert traced == "tests/test_report.py::test_summary"
     assert "No function under the repository root" not in text
     assert text.splitlines()[1].strip().startswith("1. summary")

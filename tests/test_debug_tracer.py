@@ -16,7 +16,7 @@ from agent.debug.render import render_trace
 from agent.debug.trace_run import trace_tests
 from tests.solve_kit import PYTEST
 
-LIB = '''
+LIB = """
 import json
 import os
 import re
@@ -87,9 +87,9 @@ def churn(n):
     for i in range(n):
         biggest([i, i + 1])
     return lookup({}, "missing")
-'''
+"""
 
-TESTS = '''
+TESTS = """
 from lib import fact, evens, describe, biggest, load, loud, total, spawn, churn
 
 
@@ -126,7 +126,7 @@ def test_fork():
 
 def test_churn():
     churn(3000)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +143,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def traces(repo: Path) -> dict[str, dict]:
     names = ["recursion", "generator", "exception", "large", "c_extensions", "loop", "fork"]
     ids = [f"tests/test_lib.py::test_{n}" for n in names]
-    found = trace_tests(repo, ids, PytestCommand.parse(PYTEST),
-                        keep_in=repo / ".agent" / "traces")
+    found = trace_tests(repo, ids, PytestCommand.parse(PYTEST), keep_in=repo / ".agent" / "traces")
     return {t["test"].split("::test_")[-1]: t for t in found}
 
 
@@ -214,9 +213,14 @@ def test_a_forking_test_leaves_one_clean_artifact(repo: Path, traces: dict) -> N
 
 
 def test_caps_bound_events_and_bytes_but_keep_the_failure(repo: Path) -> None:
-    [trace] = trace_tests(repo, ["tests/test_lib.py::test_churn"],
-                          PytestCommand.parse(PYTEST), max_events=500,
-                          max_bytes=20_000, keep_in=repo / ".agent" / "traces" / "capped")
+    [trace] = trace_tests(
+        repo,
+        ["tests/test_lib.py::test_churn"],
+        PytestCommand.parse(PYTEST),
+        max_events=500,
+        max_bytes=20_000,
+        keep_in=repo / ".agent" / "traces" / "capped",
+    )
     assert trace["truncated"] and trace["dropped_calls"] > 2500
     assert len(json.dumps(trace)) < 21_000
     path = failing_path(trace)
@@ -229,8 +233,12 @@ def test_captured_arguments_become_a_focused_unit_test(repo: Path, traces: dict)
     source = focused_test(call, expected="None")
     assert source is not None and "lookup(table={'a': 1}, key='b')" in source
     (repo / "tests" / "test_focused.py").write_text(source)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_focused.py"],
-                         cwd=repo, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/test_focused.py"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert "KeyError" in run.stdout and "1 failed" in run.stdout
     assert focused_test(_calls(traces["large"], "biggest")[0], "1") is None  # cut short
 
@@ -238,9 +246,9 @@ def test_captured_arguments_become_a_focused_unit_test(repo: Path, traces: dict)
 def test_runaway_recursion_is_traced_without_breaking_the_tracer(repo: Path) -> None:
     (repo / "runaway.py").write_text("def down(n):\n    return down(n + 1)\n")
     (repo / "tests" / "test_runaway.py").write_text(
-        "from runaway import down\n\n\ndef test_down():\n    down(0)\n")
-    [trace] = trace_tests(repo, ["tests/test_runaway.py::test_down"],
-                          PytestCommand.parse(PYTEST))
+        "from runaway import down\n\n\ndef test_down():\n    down(0)\n"
+    )
+    [trace] = trace_tests(repo, ["tests/test_runaway.py::test_down"], PytestCommand.parse(PYTEST))
     assert trace["failure"]["message"].startswith("RecursionError")
     downs = [c for c in trace["calls"] if c["func"] == "down"]
     assert len(downs) > 500 and downs[0]["args"] == {"n": "0"}

@@ -49,7 +49,8 @@ def git_state(repo: Path) -> dict[str, str | bytes]:
     """What a command must not move: HEAD, the user's refs, the stash, the index, config."""
     refs = git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
     return {
-        "HEAD": git(repo, "rev-parse", "HEAD"), "branch": git(repo, "symbolic-ref", "HEAD"),
+        "HEAD": git(repo, "rev-parse", "HEAD"),
+        "branch": git(repo, "symbolic-ref", "HEAD"),
         "refs": "\n".join(r for r in refs.splitlines() if not r.startswith("refs/agent/")),
         "stash": git(repo, "stash", "list", "--format=%H"),
         "index": (repo / ".git" / "index").read_bytes(),
@@ -76,22 +77,16 @@ def tool_outputs(model: ScriptedModel) -> str:
 def sandbox_attacks(repo: Path) -> dict[str, str]:
     monitor = f"printf '[core]\\n\\tfsmonitor = {payload(repo)}\\n'"
     return {
-        "swap .git for a copy with fsmonitor":
-            f"cp -a .git /tmp/g && {monitor} >> /tmp/g/config; mv .git .git.orig; "
-            "rm -rf .git; cp -a /tmp/g/. .git/",
-        "point commondir at a planted copy":
-            f"cp -a .git planted && {monitor} >> planted/config && echo \"$PWD/planted\" "
-            "> .git/commondir",
-        "add a config include":
-            f"{monitor} > evil.gitconfig; git config include.path ../evil.gitconfig",
-        "replace .git by a gitdir file":
-            f"cp -a .git planted && {monitor} >> planted/config; mv .git old; rm -rf .git; "
-            "echo 'gitdir: planted' > .git",
-        "plant a hook through hooksPath":
-            f"mkdir -p h && cp {payload(repo)} h/post-commit; git config core.hooksPath h",
-        "move HEAD, index, stash and refs":
-            "git stash clear; git add -A; git commit -qm planted; git update-ref "
-            "refs/heads/evil HEAD; git update-ref -d refs/stash; git reset -q --soft HEAD~0",
+        "swap .git for a copy with fsmonitor": f"cp -a .git /tmp/g && {monitor} >> /tmp/g/config; mv .git .git.orig; "
+        "rm -rf .git; cp -a /tmp/g/. .git/",
+        "point commondir at a planted copy": f'cp -a .git planted && {monitor} >> planted/config && echo "$PWD/planted" '
+        "> .git/commondir",
+        "add a config include": f"{monitor} > evil.gitconfig; git config include.path ../evil.gitconfig",
+        "replace .git by a gitdir file": f"cp -a .git planted && {monitor} >> planted/config; mv .git old; rm -rf .git; "
+        "echo 'gitdir: planted' > .git",
+        "plant a hook through hooksPath": f"mkdir -p h && cp {payload(repo)} h/post-commit; git config core.hooksPath h",
+        "move HEAD, index, stash and refs": "git stash clear; git add -A; git commit -qm planted; git update-ref "
+        "refs/heads/evil HEAD; git update-ref -d refs/stash; git reset -q --soft HEAD~0",
     }
 
 
@@ -113,12 +108,20 @@ def test_a_sandboxed_command_cannot_change_the_git_directory(repo, attack):
 def test_a_worktree_session_keeps_its_gitdir_file_and_both_git_dirs(repo):
     before = git_state(repo)
     monitor = f"printf '[core]\\n\\tfsmonitor = {payload(repo)}\\n'"
-    model = ScriptedModel([plan(), command(
-        f"cp -a \"$(git rev-parse --git-dir)\" planted && {monitor} >> planted/config; "
-        "echo \"gitdir: $PWD/planted\" > .git; "
-        "echo 0000 > \"$(git rev-parse --git-dir)/HEAD\"; "
-        f"{monitor} >> \"$(git rev-parse --git-common-dir)/config\"; "
-        "git commit --allow-empty -qm planted"), edit(), finish()])
+    model = ScriptedModel(
+        [
+            plan(),
+            command(
+                f'cp -a "$(git rev-parse --git-dir)" planted && {monitor} >> planted/config; '
+                'echo "gitdir: $PWD/planted" > .git; '
+                'echo 0000 > "$(git rev-parse --git-dir)/HEAD"; '
+                f'{monitor} >> "$(git rev-parse --git-common-dir)/config"; '
+                "git commit --allow-empty -qm planted"
+            ),
+            edit(),
+            finish(),
+        ]
+    )
     result = run_session(SolveOptions(task=TASK, cwd=repo, model=model, worktree=True), [])
     seen = tool_outputs(model)
     assert seen.count("Read-only file system") >= 3, seen
@@ -136,12 +139,16 @@ def test_a_submodule_pointed_at_a_planted_git_dir_runs_nothing_on_the_host(repo)
     before = git_state(repo)
     # A clean filter in the planted config would run when git compares a file whose size
     # did not change; .gitmodules asks for the submodule to be looked into.
-    result, model = session(repo, command(
-        "cp -a .git/modules/sub planted && sed -i /worktree/d planted/config && "
-        f"printf '[filter \"x\"]\\n\\tclean = {payload(repo)}\\n' >> planted/config && "
-        "echo \"gitdir: $PWD/planted\" > sub/.git && echo '* filter=x' > sub/.gitattributes"
-        " && printf '\\tignore = none\\n' >> .gitmodules && sed -i 's/a + b/b + a/' "
-        "sub/calc.py && git -C sub ls-files -s calc.py"))
+    result, model = session(
+        repo,
+        command(
+            "cp -a .git/modules/sub planted && sed -i /worktree/d planted/config && "
+            f"printf '[filter \"x\"]\\n\\tclean = {payload(repo)}\\n' >> planted/config && "
+            "echo \"gitdir: $PWD/planted\" > sub/.git && echo '* filter=x' > sub/.gitattributes"
+            " && printf '\\tignore = none\\n' >> .gitmodules && sed -i 's/a + b/b + a/' "
+            "sub/calc.py && git -C sub ls-files -s calc.py"
+        ),
+    )
     assert "calc.py" in tool_outputs(model)  # the planted git dir is live in the sandbox
     assert not marker(repo).exists(), "the payload ran on the host"
     assert result.outcome.status == "solved"
@@ -149,14 +156,23 @@ def test_a_submodule_pointed_at_a_planted_git_dir_runs_nothing_on_the_host(repo)
 
 
 def test_the_agent_dir_is_hidden_from_the_sandbox(repo):
-    result, model = session(repo, command(
-        "echo \"agent dir: [$(ls -A .agent)]\"; rm -f .agent/sessions.sqlite; "
-        "echo x > .agent/index.sqlite"))
+    result, model = session(
+        repo,
+        command(
+            'echo "agent dir: [$(ls -A .agent)]"; rm -f .agent/sessions.sqlite; '
+            "echo x > .agent/index.sqlite"
+        ),
+    )
     seen = tool_outputs(model)
     assert "agent dir: []" in seen and "Read-only file system" in seen, seen
     assert (repo / ".agent" / "sessions.sqlite").is_file()
-    shown = subprocess.run([sys.executable, "-m", "agent", "diff", "-s", result.session_id],
-                           cwd=repo, capture_output=True, text=True, check=False)
+    shown = subprocess.run(
+        [sys.executable, "-m", "agent", "diff", "-s", result.session_id],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert shown.returncode == 0 and "return high" in shown.stdout, shown.stderr
 
 
@@ -166,8 +182,10 @@ def test_an_include_the_sandbox_can_write_stops_the_session(repo):
     git(repo, "add", "project.gitconfig")
     git(repo, "-c", "user.email=t@localhost", "commit", "-qm", "shared config")
     with pytest.raises(GitTampered, match="project.gitconfig"):
-        session(repo, command(
-            f"printf '[core]\\n\\tfsmonitor = {payload(repo)}\\n' >> project.gitconfig"))
+        session(
+            repo,
+            command(f"printf '[core]\\n\\tfsmonitor = {payload(repo)}\\n' >> project.gitconfig"),
+        )
     assert not marker(repo).exists()
     assert SessionStore.open(repo).latest().status == "error"
 
@@ -220,9 +238,13 @@ def test_a_second_session_in_the_same_tree_refuses_naming_the_first(repo):
     first = threading.Thread(target=lambda: results.append(session(repo, first_thinking)))
     first.start()
     assert started.wait(60)
-    second = subprocess.run([sys.executable, "-m", "agent", "solve", "another task",
-                             "--model", "scripted:"], cwd=repo, capture_output=True, text=True,
-                            check=False)
+    second = subprocess.run(
+        [sys.executable, "-m", "agent", "solve", "another task", "--model", "scripted:"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     released.set()  # the second answered while the first still held the tree: no waiting
     first.join(60)
     session_id = results[0][0].session_id
@@ -257,13 +279,21 @@ def test_a_refused_session_lets_go_of_the_tree(repo):
 def test_undo_to_start_removes_a_repository_a_command_made_inside_the_tree(repo):
     git(repo, "-c", "user.name=t", "-c", "user.email=t@localhost", "stash", "pop", "-q")
     git(repo, "checkout", "-q", "calc.py")
-    result, _ = session(repo, command(
-        "mkdir sub && cd sub && git init -q && echo a > a.txt && git add a.txt && "
-        "git -c user.name=t -c user.email=t@l commit -qm a && "
-        f"git config core.fsmonitor {payload(repo)}"))
+    result, _ = session(
+        repo,
+        command(
+            "mkdir sub && cd sub && git init -q && echo a > a.txt && git add a.txt && "
+            "git -c user.name=t -c user.email=t@l commit -qm a && "
+            f"git config core.fsmonitor {payload(repo)}"
+        ),
+    )
     assert result.outcome.status == "solved" and (repo / "sub" / ".git" / "config").exists()
-    undo = subprocess.run([sys.executable, "-m", "agent", "undo", "--to-start"], cwd=repo,
-                          capture_output=True, text=True)
+    undo = subprocess.run(
+        [sys.executable, "-m", "agent", "undo", "--to-start"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert undo.returncode == 0, undo.stderr
     assert not (repo / "sub").exists()  # nothing of the planted repository is left to run
     assert git(repo, "status", "--porcelain") == ""

@@ -26,8 +26,9 @@ def test_hooks_see_every_message_give_guidance_and_review_writing_calls(tmp_path
         reviewed.append(call.name)
         return call
 
-    hooks = ConversationHooks(review=review, guidance=lambda: said.pop() if said else None,
-                              on_message=seen.append)
+    hooks = ConversationHooks(
+        review=review, guidance=lambda: said.pop() if said else None, on_message=seen.append
+    )
     result, model = solve(repo, [plan(), edit(), finish()], hooks)
     assert result.outcome.status == "solved", result.outcome
     assert "edit_file" in reviewed and "submit_plan" not in reviewed

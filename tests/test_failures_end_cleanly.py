@@ -22,9 +22,15 @@ TASK = "clamp() returns low above the range; it should return high"
 
 def agent(repo, *argv, env=None, timeout=180):
     """`python -m agent ARGV` in `repo`, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *argv],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def one_error_line(done) -> str:
@@ -60,22 +66,34 @@ def _malformed_json(api: str) -> list[tuple[str | None, str]]:
 
 def _delta_for_a_block_never_started() -> list[tuple[str | None, str]]:
     events = anthropic_events(Reply(text="thinking"))
-    stray = {"type": "content_block_delta", "index": 4,
-             "delta": {"type": "text_delta", "text": "?"}}
+    stray = {
+        "type": "content_block_delta",
+        "index": 4,
+        "delta": {"type": "text_delta", "text": "?"},
+    }
     return events[:2] + [("content_block_delta", json.dumps(stray))] + events[2:]
 
 
-@pytest.mark.parametrize("api, events, said", [
-    ("anthropic", _malformed_json("anthropic"), "not valid JSON"),
-    ("openai", _malformed_json("openai"), "not valid JSON"),
-    ("anthropic", _delta_for_a_block_never_started(), "content block 4, which it never started"),
-], ids=["anthropic-malformed-json", "openai-malformed-json", "anthropic-delta-unknown-block"])
+@pytest.mark.parametrize(
+    "api, events, said",
+    [
+        ("anthropic", _malformed_json("anthropic"), "not valid JSON"),
+        ("openai", _malformed_json("openai"), "not valid JSON"),
+        (
+            "anthropic",
+            _delta_for_a_block_never_started(),
+            "content block 4, which it never started",
+        ),
+    ],
+    ids=["anthropic-malformed-json", "openai-malformed-json", "anthropic-delta-unknown-block"],
+)
 def test_a_broken_stream_ends_the_session_as_an_error(tmp_path, api, events, said):
     repo = make_repo(tmp_path / "r")
     with LoopbackServer() as server:
         server.script(Reply(events=events))
-        done = agent(repo, "solve", TASK, "--model", model_flag(api, server), "--json",
-                     env=model_env(server))
+        done = agent(
+            repo, "solve", TASK, "--model", model_flag(api, server), "--json", env=model_env(server)
+        )
     assert said in one_error_line(done)
     assert done.returncode == 2
     (record,) = sessions(repo)
@@ -83,12 +101,16 @@ def test_a_broken_stream_ends_the_session_as_an_error(tmp_path, api, events, sai
     assert json.loads(done.stdout)["status"] == "error"
 
 
-@pytest.mark.parametrize("pyproject, said", [
-    ("tool = 3\n", "`tool` must be a table"),
-    ("[tool]\npytest = 3\n", "[tool.pytest] must be a table"),
-])
-def test_a_pyproject_whose_tool_is_not_a_table_is_one_line_and_no_session(tmp_path, pyproject,
-                                                                          said):
+@pytest.mark.parametrize(
+    "pyproject, said",
+    [
+        ("tool = 3\n", "`tool` must be a table"),
+        ("[tool]\npytest = 3\n", "[tool.pytest] must be a table"),
+    ],
+)
+def test_a_pyproject_whose_tool_is_not_a_table_is_one_line_and_no_session(
+    tmp_path, pyproject, said
+):
     repo = make_repo(tmp_path / "r", files={"pyproject.toml": pyproject})
     done = agent(repo, "solve", TASK, "--model", "scripted")
     assert said in one_error_line(done) and done.returncode == 2
@@ -111,12 +133,15 @@ def test_a_dirty_tree_refusal_starts_no_session(tmp_path):
     assert sessions(repo) == []
 
 
-@pytest.mark.parametrize("name, said", [
-    ("bad..name", "is not a valid git branch name"),
-    ("-rf", "is not a valid git branch name"),
-    ("@{-1}", "is not a valid git branch name"),
-    ("main", "already exists"),
-])
+@pytest.mark.parametrize(
+    "name, said",
+    [
+        ("bad..name", "is not a valid git branch name"),
+        ("-rf", "is not a valid git branch name"),
+        ("@{-1}", "is not a valid git branch name"),
+        ("main", "already exists"),
+    ],
+)
 def test_a_bad_branch_name_is_refused_before_any_session(tmp_path, name, said):
     repo = make_repo(tmp_path / "r")
     git(repo, "checkout", "-q", "-b", "other")  # so @{-1} would name main
@@ -140,16 +165,23 @@ def test_tool_arguments_that_are_not_json_reach_the_model_as_that_error(tmp_path
     repo = make_repo(tmp_path / "r")
     broken = {"id": "call_1", "name": "read_file", "input": '{"path": "calc.py'}
     with LoopbackServer() as server:
-        server.script(Reply(tool_calls=[broken]),
-                      Reply(status=400, error_type="invalid_request_error",
-                            error_message="enough for this test"))
-        done = agent(repo, "solve", TASK, "--model", model_flag(api, server),
-                     env=model_env(server))
+        server.script(
+            Reply(tool_calls=[broken]),
+            Reply(
+                status=400, error_type="invalid_request_error", error_message="enough for this test"
+            ),
+        )
+        done = agent(repo, "solve", TASK, "--model", model_flag(api, server), env=model_env(server))
         assert "enough for this test" in one_error_line(done)
         answered = server.requests[1].body["messages"]
     if api == "anthropic":
-        (result,) = [block for message in answered if isinstance(message["content"], list)
-                     for block in message["content"] if block.get("type") == "tool_result"]
+        (result,) = [
+            block
+            for message in answered
+            if isinstance(message["content"], list)
+            for block in message["content"]
+            if block.get("type") == "tool_result"
+        ]
         assert result["tool_use_id"] == "call_1" and result["is_error"] is True
         content = result["content"]
     else:
@@ -204,8 +236,9 @@ def test_a_session_whose_pid_was_reused_is_not_taken_for_alive(tmp_path):
     assert done.returncode != 0
     db = sqlite3.connect(repo / ".agent" / "sessions.sqlite")
     # A running session owned by a live pid (this test's own) that started at another time.
-    db.execute("UPDATE sessions SET status = 'running', owner_pid = ?, owner_start = '1'",
-               (os.getpid(),))
+    db.execute(
+        "UPDATE sessions SET status = 'running', owner_pid = ?, owner_start = '1'", (os.getpid(),)
+    )
     db.commit()
     db.close()
     (record,) = sessions(repo)
@@ -217,8 +250,11 @@ def small_disk(tmp_path):
     """A 24 MB tmpfs of its own (skipped where this process may not mount one)."""
     where = tmp_path / "disk"
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(where)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -246,8 +282,7 @@ def test_a_full_disk_is_one_line_and_the_session_is_not_left_running(small_disk)
 
     with LoopbackServer() as server:
         server.script(fill_then_answer)
-        done = agent(repo, "solve", TASK, "--model", "anthropic:claude-test",
-                     env=model_env(server))
+        done = agent(repo, "solve", TASK, "--model", "anthropic:claude-test", env=model_env(server))
     line = one_error_line(done)
     assert "disk is full" in line
     (small_disk / "filler").unlink()
@@ -255,11 +290,14 @@ def test_a_full_disk_is_one_line_and_the_session_is_not_left_running(small_disk)
     # Nothing can be written to a full disk, the session's end included; once the process is
     # gone the session reads interrupted (process gone).
     assert (record["status"], record["stop_reason"]) in (
-        ("interrupted", "process gone"), ("error", line.removeprefix("agent: ")))
+        ("interrupted", "process gone"),
+        ("error", line.removeprefix("agent: ")),
+    )
 
 
 def test_no_space_for_an_atomic_write_is_one_line_and_the_session_ends_as_an_error(
-        tmp_path, small_disk):
+    tmp_path, small_disk
+):
     repo = make_repo(tmp_path / "r")
     (small_disk / "bridge").mkdir()
     _fill(small_disk)
@@ -281,11 +319,13 @@ def test_edit_file_on_a_file_over_10_mb_refuses_at_once(tmp_path):
     big = "".join(line % i for i in range(12 * 1024 * 1024 // 64))
     ctx = make_ctx(make_tool_repo(tmp_path / "r", {"generated.py": big}))
     started = time.perf_counter()
-    result = call(ctx, "edit_file", path="generated.py", old="VALUE_7 = 'not in the file'",
-                  new="VALUE_7 = 0")
+    result = call(
+        ctx, "edit_file", path="generated.py", old="VALUE_7 = 'not in the file'", new="VALUE_7 = 0"
+    )
     assert time.perf_counter() - started < 1.0
     size_mb = len(big) / 1024 / 1024
     assert result.is_error and "run_command" in result.content
-    assert f"generated.py is {size_mb:.1f} MB; edit_file edits files of up to 10 MB" \
-        in result.content
+    assert (
+        f"generated.py is {size_mb:.1f} MB; edit_file edits files of up to 10 MB" in result.content
+    )
     assert (tmp_path / "r" / "generated.py").read_text() == big

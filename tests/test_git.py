@@ -17,8 +17,9 @@ BINARY = bytes(range(256)) * 4
 
 def git(root: Path, *args: str) -> str:
     """Run git in `root` and return stdout (raises on failure)."""
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def make_repo(tmp_path: Path) -> Path:
@@ -67,9 +68,13 @@ def files_state(root: Path) -> dict[str, tuple[str, bytes, int]]:
 
 def user_state(root: Path) -> tuple[str, ...]:
     """HEAD, branch, index entries, staged diff and stash list: what we must never change."""
-    return (git(root, "rev-parse", "HEAD"), git(root, "symbolic-ref", "HEAD"),
-            git(root, "ls-files", "-s"), git(root, "diff", "--cached"),
-            git(root, "stash", "list"))
+    return (
+        git(root, "rev-parse", "HEAD"),
+        git(root, "symbolic-ref", "HEAD"),
+        git(root, "ls-files", "-s"),
+        git(root, "diff", "--cached"),
+        git(root, "stash", "list"),
+    )
 
 
 def edit_like_a_session(root: Path) -> None:
@@ -165,7 +170,13 @@ def test_diff_and_changed_files_include_new_and_deleted_files(tmp_path):
     assert "new file mode 100644" in text and "b/new/deep/mod.py" in text
     assert "old mode 100755\nnew mode 100644" in text
     assert sorted(workspace.changed_files("d")) == [
-        "app.py", "crlf.txt", "data.bin", "link.py", "new/deep/mod.py", "notes.txt", "run.sh",
+        "app.py",
+        "crlf.txt",
+        "data.bin",
+        "link.py",
+        "new/deep/mod.py",
+        "notes.txt",
+        "run.sh",
     ]
     workspace.checkpoint("d", "edited")
     assert workspace.diff("d", against="last") == ""

@@ -55,8 +55,12 @@ EDIT_AND_CHECKPOINT_FOREVER = textwrap.dedent("""
 
 
 def run_child(script: str, root):
-    return subprocess.Popen([sys.executable, "-c", script, str(root)], stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_sigkill_between_an_edit_and_its_checkpoint_then_cli_undo_to_start(tmp_path):
@@ -68,8 +72,14 @@ def test_sigkill_between_an_edit_and_its_checkpoint_then_cli_undo_to_start(tmp_p
     assert child.wait(timeout=10) == -signal.SIGKILL
     assert (root / "big.py").exists() and (root / "data.bin").read_bytes() == b"half"
 
-    result = subprocess.run([*AGENT, "undo", "--to-start"], cwd=root, capture_output=True,
-                            check=False, text=True, timeout=60)
+    result = subprocess.run(
+        [*AGENT, "undo", "--to-start"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode == 0, result.stderr
     assert session in result.stdout and "big.py" in result.stdout

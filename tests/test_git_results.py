@@ -12,8 +12,9 @@ from tests.test_git import files_state, git, make_repo
 def session_edits(root):
     """A session's typical work: change one file, add one, delete one."""
     (root / "app.py").write_text("def add(a, b):\n    return a + b\n")
-    (root / "test_app.py").write_text("from app import add\n\n\ndef test_add():\n"
-                                      "    assert add(2, 2) == 4\n")
+    (root / "test_app.py").write_text(
+        "from app import add\n\n\ndef test_add():\n    assert add(2, 2) == 4\n"
+    )
     (root / "run.sh").unlink()
 
 
@@ -32,7 +33,9 @@ def test_commit_takes_only_the_sessions_files_and_keeps_other_staged_work_staged
     committed = git(root, "show", "--name-status", "--format=%s", "HEAD").split("\n")
     assert committed[0] == "Fix add"
     assert sorted(line for line in committed[1:] if line) == [
-        "A\ttest_app.py", "D\trun.sh", "M\tapp.py",
+        "A\ttest_app.py",
+        "D\trun.sh",
+        "M\tapp.py",
     ]
     assert git(root, "diff", "--cached", "--name-only") == "staged.txt\n"
     status = git(root, "status", "--porcelain")

@@ -18,9 +18,15 @@ REPEAT = "[unchanged: the same as this call's earlier result above]"
 
 def test_the_session_tools_are_short_and_sent_the_same_in_every_request(tmp_path):
     repo = make_repo(tmp_path / "r")
-    model = ScriptedModel([turn("", ("run_tests", {"target": "tests/test_calc.py"})), plan(),
-                           edit(), turn("", ("run_tests", {"target": "tests/test_calc.py::nope"})),
-                           finish()])
+    model = ScriptedModel(
+        [
+            turn("", ("run_tests", {"target": "tests/test_calc.py"})),
+            plan(),
+            edit(),
+            turn("", ("run_tests", {"target": "tests/test_calc.py::nope"})),
+            finish(),
+        ]
+    )
     result = run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
     assert result.outcome.status == "solved", result.outcome
     specs = [json.dumps([t.__dict__ for t in r.tools]) for r in model.requests]
@@ -31,8 +37,12 @@ def test_the_session_tools_are_short_and_sent_the_same_in_every_request(tmp_path
         assert len(spec.description) <= 220 and spec.description.count(". ") <= 1, spec
         assert spec.input_schema.get("required") != []  # an empty list says nothing
     # A passing run is its counts; the command comes with a run that has something to look at.
-    results = [p.content for m in model.requests[-1].messages for p in m.parts
-               if isinstance(p, ToolResult) and p.content.startswith("Tests:")]
+    results = [
+        p.content
+        for m in model.requests[-1].messages
+        for p in m.parts
+        if isinstance(p, ToolResult) and p.content.startswith("Tests:")
+    ]
     passed, missing = results[0], results[-1]
     assert passed.startswith("Tests: 2 passed, 0 failed") and "Command:" not in passed
     assert "Command: " in missing and "tests/test_calc.py::nope" in missing
@@ -56,11 +66,16 @@ def _session(repeats: int) -> list[Message]:
     body = "\n".join(f"line_{n} = {n}  # worth eliding on its own" for n in range(40))
     messages = [Message("user", [Text("task")])]
     for n in range(repeats + 1):
-        messages += [Message("assistant", [ToolCall(f"r{n}", "read_file", {"path": "a.py"})]),
-                     Message("user", [ToolResult(f"r{n}", body)])]
-    messages += [Message("assistant", [ToolCall("e", "edit_file",
-                                                {"path": "a.py", "old": "line_0", "new": "x"})]),
-                 Message("user", [ToolResult("e", "Edited a.py.")])]
+        messages += [
+            Message("assistant", [ToolCall(f"r{n}", "read_file", {"path": "a.py"})]),
+            Message("user", [ToolResult(f"r{n}", body)]),
+        ]
+    messages += [
+        Message(
+            "assistant", [ToolCall("e", "edit_file", {"path": "a.py", "old": "line_0", "new": "x"})]
+        ),
+        Message("user", [ToolResult("e", "Edited a.py.")]),
+    ]
     return messages
 
 

@@ -40,14 +40,22 @@ def configure(repo: Path, *hooks: tuple[str, str, str]) -> None:
     (repo / ".pre-commit-config.yaml").write_text(f"repos:\n- repo: local\n  hooks:\n{body}")
     git(repo, "add", ".pre-commit-config.yaml")
     commit(repo, "hook config", check=True)
-    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=environment(repo),
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repo,
+        env=environment(repo),
+        check=True,
+        capture_output=True,
+    )
 
 
 def environment(repo: Path, **extra: str) -> dict[str, str]:
     """The person's environment: no API keys, pre-commit's cache in the test's folder."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SKIP", "PRE_COMMIT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SKIP", "PRE_COMMIT")
+    }
     env["PRE_COMMIT_HOME"] = str(repo.parent / "pre-commit-home")
     env.update(extra)
     return env
@@ -55,9 +63,15 @@ def environment(repo: Path, **extra: str) -> dict[str, str]:
 
 def commit(repo: Path, message: str, check: bool = False, **extra: str):
     """`git commit` as a person runs it (hooks included); returns the finished process."""
-    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@localhost", "commit",
-                           "-m", message], cwd=repo, env=environment(repo, **extra),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-m", message],
+        cwd=repo,
+        env=environment(repo, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     if check:
         assert done.returncode == 0, done.stdout
     return done
@@ -65,8 +79,14 @@ def commit(repo: Path, message: str, check: bool = False, **extra: str):
 
 def agent(repo: Path, *argv: str, **extra: str):
     """`python -m agent ARGV` in the repository."""
-    return subprocess.run([sys.executable, "-P", "-m", "agent", *argv], cwd=repo,
-                          env=environment(repo, **extra), capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "agent", *argv],
+        cwd=repo,
+        env=environment(repo, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def stage(repo: Path, path: str, old: str, new: str) -> None:
@@ -106,16 +126,21 @@ class BridgeAnswers:
                 time.sleep(0.05)
                 continue
             self.requests.append(json.loads(asked.read_text()))
-            write_json_atomic(response_path(self.folder, number),
-                              response_to_json(self.answers[number - 1]))
+            write_json_atomic(
+                response_path(self.folder, number), response_to_json(self.answers[number - 1])
+            )
             number += 1
 
 
 def test_a_clean_commit_passes_running_only_the_affected_tests(tmp_path):
-    repo = make_repo(tmp_path / "r", files={
-        "other.py": "def twice(x):\n    return 2 * x\n",
-        "tests/test_other.py": "from other import twice\n\n\ndef test_twice():\n"
-                               "    assert twice(2) == 5\n"})  # broken, but not affected
+    repo = make_repo(
+        tmp_path / "r",
+        files={
+            "other.py": "def twice(x):\n    return 2 * x\n",
+            "tests/test_other.py": "from other import twice\n\n\ndef test_twice():\n"
+            "    assert twice(2) == 5\n",
+        },
+    )  # broken, but not affected
     configure(repo, ("agent-check", "check", "python"))
     stage(repo, "calc.py", '    """Sum of two numbers."""\n', '    """The sum of a and b."""\n')
     done = commit(repo, "docstring", check=True)
@@ -132,7 +157,9 @@ def test_a_breaking_change_is_refused_naming_the_test_and_the_verdict_is_cached(
     first = commit(repo, "break add")
     first_s = time.monotonic() - started
     assert first.returncode != 0 and head(repo) == before
-    assert "tests/test_calc.py:5: FAILED tests/test_calc.py::test_add: assert -1 == 5" in first.stdout
+    assert (
+        "tests/test_calc.py:5: FAILED tests/test_calc.py::test_add: assert -1 == 5" in first.stdout
+    )
     started = time.monotonic()
     second = commit(repo, "break add")
     second_s = time.monotonic() - started
@@ -167,9 +194,12 @@ def test_fix_writes_a_fix_unstaged_and_the_commit_fails_until_it_is_staged(tmp_p
     configure(repo, ("agent-check", f"check --fix --model bridge:{bridge}", "python"))
     (repo / "calc.py").write_text(CALC.replace(*BROKEN_ADD) + MUL)  # a new function, a slip
     git(repo, "add", "calc.py")
-    answers = [plan(reading="add() must return the sum again"),
-               edit("assert add(2, 3) == 5", "assert add(2, 3) == -1", "tests/test_calc.py"),
-               edit(BROKEN_ADD[1], BROKEN_ADD[0]), finish("add() sums again")]
+    answers = [
+        plan(reading="add() must return the sum again"),
+        edit("assert add(2, 3) == 5", "assert add(2, 3) == -1", "tests/test_calc.py"),
+        edit(BROKEN_ADD[1], BROKEN_ADD[0]),
+        finish("add() sums again"),
+    ]
     with BridgeAnswers(bridge, answers) as model:
         refused = commit(repo, "break add")
     assert refused.returncode != 0, refused.stdout
@@ -192,8 +222,10 @@ def test_without_a_key_review_and_fix_skip_with_one_line_unless_strict(tmp_path)
     stage(repo, "calc.py", '    """Sum of two numbers."""\n', '    """The sum."""\n')
     done = commit(repo, "docstring", check=True)
     skipped = [line for line in done.stdout.splitlines() if line.startswith("agent-review:")]
-    assert skipped == ["agent-review: skipped: ANTHROPIC_API_KEY is not set for "
-                       "anthropic:claude-sonnet-5-5 (set it, or choose a model with --model)"]
+    assert skipped == [
+        "agent-review: skipped: ANTHROPIC_API_KEY is not set for "
+        "anthropic:claude-sonnet-5-5 (set it, or choose a model with --model)"
+    ]
     stage(repo, "calc.py", *BROKEN_ADD)
     strict = agent(repo, "hook", "review", "--strict")
     assert strict.returncode == 1 and "ANTHROPIC_API_KEY is not set" in strict.stdout
@@ -206,9 +238,11 @@ def test_review_reports_defects_fails_at_the_threshold_and_is_cached(tmp_path):
     repo = make_repo(tmp_path / "r")
     stage(repo, "calc.py", *BROKEN_ADD)
     bridge = tmp_path / "bridge"
-    answer = ('{"file": "calc.py", "line": 3, "severity": "medium", "message": "subtracts '
-              'instead of adding"}\nnot a finding\n'
-              '{"file": "calc.py", "line": 9, "severity": "low", "message": "unclear bound"}')
+    answer = (
+        '{"file": "calc.py", "line": 3, "severity": "medium", "message": "subtracts '
+        'instead of adding"}\nnot a finding\n'
+        '{"file": "calc.py", "line": 9, "severity": "low", "message": "unclear bound"}'
+    )
     with BridgeAnswers(bridge, [turn(answer)]) as model:
         done = agent(repo, "hook", "review", "--model", f"bridge:{bridge}")
     assert done.returncode == 0, done.stdout + done.stderr  # nothing at the default: high
@@ -237,16 +271,29 @@ def test_the_plain_git_hook_tests_the_staged_content_and_honours_skip(tmp_path):
 
 
 def test_pushed_commits_are_checked_at_pre_push_and_a_slow_suite_hits_the_hard_timeout(tmp_path):
-    slow = ("import time\n\nfrom calc import add\n\n\ndef test_slowly():\n"
-            "    if add(2, 2) == 4:\n        time.sleep(30)\n")
+    slow = (
+        "import time\n\nfrom calc import add\n\n\ndef test_slowly():\n"
+        "    if add(2, 2) == 4:\n        time.sleep(30)\n"
+    )
     repo = make_repo(tmp_path / "r", {"tests/test_slow.py": slow})
     base = head(repo)
     stage(repo, "calc.py", *BROKEN_ADD)
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q",
-        "--no-verify", "-m", "break add")
+    git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@localhost",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "break add",
+    )
     git(repo, "checkout", "-q", base, "--", "calc.py")  # staged: add() as it was
-    pushed = agent(repo, "hook", "check", PRE_COMMIT="1", PRE_COMMIT_FROM_REF=base,
-                   PRE_COMMIT_TO_REF="HEAD")
+    pushed = agent(
+        repo, "hook", "check", PRE_COMMIT="1", PRE_COMMIT_FROM_REF=base, PRE_COMMIT_TO_REF="HEAD"
+    )
     assert pushed.returncode == 1 and "FAILED tests/test_calc.py::test_add" in pushed.stdout
     started = time.monotonic()
     staged = agent(repo, "hook", "check", "--timeout", "3")
@@ -265,7 +312,9 @@ def test_a_change_no_test_maps_to_runs_the_whole_suite_only_while_it_is_fast(tmp
     assert "passed in the whole suite (no test maps to the staged files)" in first.stdout
     assert json.loads((repo / ".agent/hook/suite.json").read_text())["seconds"] > 0
     slow = agent(repo, "hook", "check", "--suite-limit", "0.001")
-    assert slow.returncode == 0 and "none ran" in slow.stdout and "the whole suite took" in slow.stdout
+    assert (
+        slow.returncode == 0 and "none ran" in slow.stdout and "the whole suite took" in slow.stdout
+    )
 
 
 def test_review_at_pre_push_sees_the_pushed_commits_through_the_framework(tmp_path):
@@ -282,9 +331,25 @@ def test_review_at_pre_push_sees_the_pushed_commits_through_the_framework(tmp_pa
     finding = '{"file": "calc.py", "line": 3, "severity": "high", "message": "subtracts"}'
     with BridgeAnswers(tmp_path / "bridge", [turn(finding)]) as model:
         pushed = subprocess.run(
-            [sys.executable, "-m", "pre_commit", "run", "--hook-stage", "pre-push",
-             "--from-ref", base, "--to-ref", "HEAD"], cwd=repo, env=environment(repo),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pre_commit",
+                "run",
+                "--hook-stage",
+                "pre-push",
+                "--from-ref",
+                base,
+                "--to-ref",
+                "HEAD",
+            ],
+            cwd=repo,
+            env=environment(repo),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
     assert pushed.returncode == 1 and "calc.py:3: high: subtracts" in pushed.stdout
     prompt = model.requests[0]["messages"][0]["content"][0]["text"]
     assert "before it is pushed" in " ".join(prompt.split())  # however the prompt wraps

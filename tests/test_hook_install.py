@@ -27,8 +27,9 @@ ci:
 
 
 def git(repo: Path, *argv: str) -> str:
-    return subprocess.run(["git", *argv], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *argv], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def new_repo(path: Path, files: dict[str, str] | None = None) -> Path:
@@ -42,14 +43,26 @@ def new_repo(path: Path, files: dict[str, str] | None = None) -> Path:
 
 def agent(repo: Path, *argv: str):
     env = {**os.environ, "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
-    return subprocess.run([sys.executable, "-P", "-m", "agent", *argv], cwd=repo, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "agent", *argv],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def pre_commit(repo: Path, *argv: str):
     env = {**os.environ, "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
-    return subprocess.run([sys.executable, "-m", "pre_commit", *argv], cwd=repo, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *argv],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_our_manifest_is_valid_for_pre_commit():
@@ -74,10 +87,14 @@ def test_install_extends_an_existing_config_keeping_its_comments_and_is_idempote
     config = yaml.safe_load(text)
     assert config["ci"] == {"autofix_prs": False}
     assert [r["repo"] for r in config["repos"]] == [
-        "https://github.com/pre-commit/pre-commit-hooks", "local"]
+        "https://github.com/pre-commit/pre-commit-hooks",
+        "local",
+    ]
     local = config["repos"][1]["hooks"]
     assert [(h["id"], h["stages"], h["require_serial"]) for h in local] == [
-        ("agent-check", ["pre-commit"], True), ("agent-review", ["pre-push"], True)]
+        ("agent-check", ["pre-commit"], True),
+        ("agent-review", ["pre-push"], True),
+    ]
     assert pre_commit(repo, "validate-config", ".pre-commit-config.yaml").returncode == 0
     second = agent(repo, "hook", "install")
     assert "already has agent-check and agent-review; nothing changed" in second.stdout
@@ -108,14 +125,17 @@ def test_install_refuses_a_config_that_is_not_yaml(tmp_path):
 
 
 def test_changed_modules_map_to_the_tests_that_import_them_directly_or_not(tmp_path):
-    repo = new_repo(tmp_path / "r", {
-        "pkg/__init__.py": "",
-        "pkg/core.py": "def base():\n    return 1\n",
-        "pkg/api.py": "from pkg.core import base\n\n\ndef value():\n    return base() + 1\n",
-        "tests/test_api.py": "from pkg import api\n\n\ndef test_value():\n    assert api.value() == 2\n",
-        "tests/test_core.py": "def test_nothing():\n    pass\n",
-        "tests/test_misc.py": "import json\n\n\ndef test_json():\n    assert json.dumps(1)\n",
-    })
+    repo = new_repo(
+        tmp_path / "r",
+        {
+            "pkg/__init__.py": "",
+            "pkg/core.py": "def base():\n    return 1\n",
+            "pkg/api.py": "from pkg.core import base\n\n\ndef value():\n    return base() + 1\n",
+            "tests/test_api.py": "from pkg import api\n\n\ndef test_value():\n    assert api.value() == 2\n",
+            "tests/test_core.py": "def test_nothing():\n    pass\n",
+            "tests/test_misc.py": "import json\n\n\ndef test_json():\n    assert json.dumps(1)\n",
+        },
+    )
     git(repo, "add", "-A")
     with RepoIndex.open(repo) as index:
         assert affected_tests(index, ["pkg/core.py"]) == ["tests/test_api.py", "tests/test_core.py"]

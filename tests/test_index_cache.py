@@ -30,7 +30,9 @@ def names(index: RepoIndex, path: str) -> list[str]:
 
 
 def test_edit_and_delete_update_the_index(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, {"a.py": "def old():\n    pass\n", "b.py": "def keep():\n    old()\n"})
+    repo = make_repo(
+        tmp_path, {"a.py": "def old():\n    pass\n", "b.py": "def keep():\n    old()\n"}
+    )
     with RepoIndex.open(repo) as index:
         assert names(index, "a.py") == ["old"]
         assert [ref.path for ref in index.references("old")] == ["b.py"]
@@ -67,8 +69,7 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     cache.write_bytes(b"this is not a database" * 100)
     with RepoIndex.open(repo) as index:
         assert names(index, "a.py") == ["Thing"]
-    done = subprocess.run([*AGENT, "map"], cwd=repo,
-                          capture_output=True, text=True)
+    done = subprocess.run([*AGENT, "map"], cwd=repo, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "class Thing:" in done.stdout
 
@@ -80,17 +81,24 @@ def test_agent_dir_is_excluded_in_git_not_gitignore(tmp_path: Path) -> None:
     exclude = (repo / ".git" / "info" / "exclude").read_text().splitlines()
     assert exclude.count(".agent/") == 1
     assert (repo / ".gitignore").read_text() == "*.log\n"
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True,
-                            text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
     assert ".agent" not in status
 
 
 def test_concurrent_runs_both_succeed(tmp_path: Path) -> None:
-    files = {f"pkg/mod{n}.py": f"def func{n}():\n    return func{(n + 1) % 60}()\n" for n in range(60)}
+    files = {
+        f"pkg/mod{n}.py": f"def func{n}():\n    return func{(n + 1) % 60}()\n" for n in range(60)
+    }
     repo = make_repo(tmp_path, files)
     command = [*AGENT, "map", "--tokens", "300"]
-    runs = [subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
     assert outputs[0][0] == outputs[1][0] and "def func" in outputs[0][0]
@@ -99,22 +107,30 @@ def test_concurrent_runs_both_succeed(tmp_path: Path) -> None:
 
 
 def test_skips_are_counted_by_reason(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, {
-        "app.py": "def main():\n    pass\n",
-        "vendor/lib.py": "def vendored():\n    pass\n",
-        "node_modules/x/index.js": "function f() {}\n",
-        "logo.png": b"\x89PNG\r\n\x1a\n\0\0",
-        "data.py": b"\0\0binary\0",
-        "big.py": "x = 1\n" * 200_000,
-        "bundle.js": "var a=1;" * 2000,
-        "notes.txt": "hello\n",
-        "ignored.py": "def hidden():\n    pass\n",
-        ".gitignore": "ignored.py\n",
-    })
+    repo = make_repo(
+        tmp_path,
+        {
+            "app.py": "def main():\n    pass\n",
+            "vendor/lib.py": "def vendored():\n    pass\n",
+            "node_modules/x/index.js": "function f() {}\n",
+            "logo.png": b"\x89PNG\r\n\x1a\n\0\0",
+            "data.py": b"\0\0binary\0",
+            "big.py": "x = 1\n" * 200_000,
+            "bundle.js": "var a=1;" * 2000,
+            "notes.txt": "hello\n",
+            "ignored.py": "def hidden():\n    pass\n",
+            ".gitignore": "ignored.py\n",
+        },
+    )
     with RepoIndex.open(repo) as index:
         stats = index.stats()
-        assert stats["skipped"] == {"binary": 2, "huge": 1, "minified": 1, "unknown language": 2,
-                                    "vendored": 2}
+        assert stats["skipped"] == {
+            "binary": 2,
+            "huge": 1,
+            "minified": 1,
+            "unknown language": 2,
+            "vendored": 2,
+        }
         assert index.files() == [".gitignore", "app.py", "notes.txt"]
         assert index.definitions("vendored") == [] and index.definitions("hidden") == []
 

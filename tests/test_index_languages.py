@@ -15,19 +15,40 @@ SAMPLES = Path(__file__).parent / "fixtures" / "index"
 # file -> (definitions as (qualified name, kind), references as (name, kind))
 EXPECTED = {
     "sample.py": (
-        {("LIMIT", "constant"), ("helper", "function"), ("Widget", "class"),
-         ("Widget.render", "method")},
-        {("json", "import"), ("OrderedDict", "import"), ("register", "decorator"),
-         ("Base", "base"), ("helper", "call"), ("strip", "attribute"), ("dumps", "attribute")},
+        {
+            ("LIMIT", "constant"),
+            ("helper", "function"),
+            ("Widget", "class"),
+            ("Widget.render", "method"),
+        },
+        {
+            ("json", "import"),
+            ("OrderedDict", "import"),
+            ("register", "decorator"),
+            ("Base", "base"),
+            ("helper", "call"),
+            ("strip", "attribute"),
+            ("dumps", "attribute"),
+        },
     ),
     "sample.js": (
         {("Greeter", "class"), ("Greeter.greet", "method"), ("makeGreeter", "function")},
-        {("format", "import"), ("format", "call"), ("Base", "base"), ("trim", "attribute"),
-         ("Greeter", "call")},
+        {
+            ("format", "import"),
+            ("format", "call"),
+            ("Base", "base"),
+            ("trim", "attribute"),
+            ("Greeter", "call"),
+        },
     ),
     "sample.ts": (
-        {("Shape", "interface"), ("Circle", "class"), ("Circle.area", "method"),
-         ("computeArea", "function"), ("Point", "type")},
+        {
+            ("Shape", "interface"),
+            ("Circle", "class"),
+            ("Circle.area", "method"),
+            ("computeArea", "function"),
+            ("Point", "type"),
+        },
         {("Base", "import"), ("Base", "base"), ("Shape", "base"), ("computeArea", "call")},
     ),
     "sample.tsx": (
@@ -40,26 +61,44 @@ EXPECTED = {
     ),
     "sample.rs": (
         {("Cache", "class"), ("lookup", "method"), ("compute", "function")},
-        {("HashMap", "import"), ("compute", "call"), ("checked_add", "attribute"),
-         ("Cache", "base")},
+        {
+            ("HashMap", "import"),
+            ("compute", "call"),
+            ("checked_add", "attribute"),
+            ("Cache", "base"),
+        },
     ),
     "Sample.java": (
         {("Sample", "class"), ("Sample.run", "method"), ("Sample.process", "method")},
-        {("List", "import"), ("Parent", "base"), ("Runnable", "base"), ("process", "call"),
-         ("size", "attribute")},
+        {
+            ("List", "import"),
+            ("Parent", "base"),
+            ("Runnable", "base"),
+            ("process", "call"),
+            ("size", "attribute"),
+        },
     ),
     "sample.c": (
         {("point", "class"), ("add", "function"), ("main", "function")},
         {("add", "call"), ("printf", "call")},
     ),
     "sample.cpp": (
-        {("Shape", "class"), ("Shape.area", "method"), ("Square", "class"),
-         ("Square.area", "method"), ("total", "function")},
+        {
+            ("Shape", "class"),
+            ("Shape.area", "method"),
+            ("Square", "class"),
+            ("Square.area", "method"),
+            ("total", "function"),
+        },
         {("Shape", "base"), ("area", "attribute")},
     ),
     "sample.rb": (
-        {("Billing", "module"), ("Billing.Invoice", "class"), ("Billing.Invoice.total", "method"),
-         ("Billing.Invoice.compute_total", "method")},
+        {
+            ("Billing", "module"),
+            ("Billing.Invoice", "class"),
+            ("Billing.Invoice.total", "method"),
+            ("Billing.Invoice.compute_total", "method"),
+        },
         {("Document", "base"), ("compute_total", "call"), ("sum", "attribute")},
     ),
 }
@@ -82,14 +121,20 @@ def test_definitions_and_references_per_language(index: RepoIndex, name: str) ->
     assert definitions <= outline
     found = set()
     for reference_name, _ in references:
-        found |= {(ref.name, ref.kind) for ref in index.references(reference_name)
-                  if ref.path == name}
+        found |= {
+            (ref.name, ref.kind) for ref in index.references(reference_name) if ref.path == name
+        }
     assert references <= found
 
 
 def test_definition_lookup_by_scope_and_signature(index: RepoIndex) -> None:
     [render] = index.definitions("Widget.render")
-    assert (render.path, render.line, render.end_line, render.language) == ("sample.py", 13, 14, "python")
+    assert (render.path, render.line, render.end_line, render.language) == (
+        "sample.py",
+        13,
+        14,
+        "python",
+    )
     assert render.signature == "    def render(self, items):"
     assert {symbol.path for symbol in index.definitions("area")} == {"sample.cpp", "sample.ts"}
     assert [symbol.path for symbol in index.definitions("Square.area")] == ["sample.cpp"]
@@ -97,12 +142,26 @@ def test_definition_lookup_by_scope_and_signature(index: RepoIndex) -> None:
 
 def test_reference_lines_are_where_the_name_is_used(index: RepoIndex) -> None:
     assert [(ref.path, ref.line, ref.kind) for ref in index.references("helper")] == [
-        ("sample.py", 14, "call")]
+        ("sample.py", 14, "call")
+    ]
     assert [(ref.line, ref.kind) for ref in index.references("register")] == [(11, "decorator")]
 
 
 def test_every_language_is_counted(index: RepoIndex) -> None:
     stats = index.stats()
-    assert stats["languages"] == {language: 1 for language in (
-        "c", "cpp", "go", "java", "javascript", "python", "ruby", "rust", "tsx", "typescript")}
+    assert stats["languages"] == {
+        language: 1
+        for language in (
+            "c",
+            "cpp",
+            "go",
+            "java",
+            "javascript",
+            "python",
+            "ruby",
+            "rust",
+            "tsx",
+            "typescript",
+        )
+    }
     assert stats["syntax_errors"] == 0

@@ -38,14 +38,21 @@ def repo(tmp_path_factory) -> Path:
     for number in range(30):
         (root / "pkg" / f"mod{number}.py").write_text(module_source(number))
     (root / "pkg" / "core.py").write_text(
-        "class Engine:\n    def start(self):\n        pass\n\n    def stop(self):\n        pass\n")
+        "class Engine:\n    def start(self):\n        pass\n\n    def stop(self):\n        pass\n"
+    )
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     return root
 
 
 def run_agent(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AGENT, *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    return subprocess.run(
+        [*AGENT, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("tokens", [10, 40, 100, 250, 600, 2000])
@@ -124,7 +131,8 @@ def test_tests_appear_only_when_the_focus_points_at_them(tmp_path: Path) -> None
     (tmp_path / "tests").mkdir()
     (tmp_path / "app.py").write_text("def serve():\n    pass\n")
     (tmp_path / "tests" / "test_app.py").write_text(
-        "from app import serve\n\n\ndef test_serve():\n    serve()\n")
+        "from app import serve\n\n\ndef test_serve():\n    serve()\n"
+    )
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     with RepoIndex.open(tmp_path) as index:
         plain = index.repo_map(tokens=500)

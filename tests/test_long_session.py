@@ -30,10 +30,12 @@ def tokens(request: ModelRequest) -> float:
 
 def within_window(answer):
     """The scripted answer, or the provider's error for a request past the window."""
+
     def reply(request: ModelRequest):
         if tokens(request) > WINDOW:
             return ModelError(f"prompt is too long: {tokens(request):.0f} tokens > {WINDOW}")
         return answer
+
     return reply
 
 
@@ -44,9 +46,16 @@ def script() -> tuple[list, dict[int, int]]:
         latest[number] = value
         if number % 25 == 0:
             value = number
-            answers.append(turn("", ("edit_file", {
-                "path": "counter.py", "old": "VALUE = ", "new": f"VALUE = {value} + 0 * "}),
-                ("run_tests", {"target": "tests/test_counter.py"})))
+            answers.append(
+                turn(
+                    "",
+                    (
+                        "edit_file",
+                        {"path": "counter.py", "old": "VALUE = ", "new": f"VALUE = {value} + 0 * "},
+                    ),
+                    ("run_tests", {"target": "tests/test_counter.py"}),
+                )
+            )
         else:
             start = 1 + 200 * (number % 100)
             answers.append(turn("", ("read_file", {"path": "data/big.txt", "start": start})))
@@ -56,10 +65,16 @@ def script() -> tuple[list, dict[int, int]]:
 
 def test_a_300_turn_session_stays_inside_the_window_with_task_plan_and_latest_results(tmp_path):
     big = "".join(f"row {n:>6}: {'value ' * 6}{n * 7919 % 10007}\n" for n in range(1, LINES + 1))
-    repo = make_repo(tmp_path / "r", SETTINGS, {
-        "data/big.txt": big, "counter.py": "VALUE = 0\n",
-        "tests/test_counter.py": "from counter import VALUE\n\n\ndef test_counter():\n"
-                                 "    assert VALUE == -1\n"})
+    repo = make_repo(
+        tmp_path / "r",
+        SETTINGS,
+        {
+            "data/big.txt": big,
+            "counter.py": "VALUE = 0\n",
+            "tests/test_counter.py": "from counter import VALUE\n\n\ndef test_counter():\n"
+            "    assert VALUE == -1\n",
+        },
+    )
     answers, latest = script()
     model = ScriptedModel([within_window(a) for a in answers], name="anthropic:claude-sonnet-4-5")
     result = run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
@@ -76,21 +91,33 @@ def test_a_300_turn_session_stays_inside_the_window_with_task_plan_and_latest_re
             assert READING in sent, number
         if latest[number] is not None:
             assert f"assert {latest[number]} == -1" in sent, number
-    dumped = [[json.dumps([p.__dict__ for p in m.parts]) for m in r.messages]
-              for r in model.requests]
-    rebuilt = [n for n, (a, b) in enumerate(zip(dumped, dumped[1:], strict=False), 2) if b[:len(a)] != a]
+    dumped = [
+        [json.dumps([p.__dict__ for p in m.parts]) for m in r.messages] for r in model.requests
+    ]
+    rebuilt = [
+        n for n, (a, b) in enumerate(zip(dumped, dumped[1:], strict=False), 2) if b[: len(a)] != a
+    ]
     assert rebuilt and len(rebuilt) * 8 <= TURNS  # summarized in batches, not every turn
 
 
 def test_a_result_made_stale_is_stubbed_at_the_next_step_and_kept_in_the_store(tmp_path):
-    notes = "".join(f"NOTE_{n} = {n}  # a line of notes to make the file worth eliding\n"
-                    for n in range(40))
+    notes = "".join(
+        f"NOTE_{n} = {n}  # a line of notes to make the file worth eliding\n" for n in range(40)
+    )
     repo = make_repo(tmp_path / "r", files={"notes.py": notes})
     read = ("read_file", {"path": "notes.py"})
-    model = ScriptedModel([
-        turn("", read),
-        turn("", ("edit_file", {"path": "notes.py", "old": "NOTE_0 = 0", "new": "NOTE_0 = 10"})),
-        turn("", read), plan(), edit(), finish()])
+    model = ScriptedModel(
+        [
+            turn("", read),
+            turn(
+                "", ("edit_file", {"path": "notes.py", "old": "NOTE_0 = 0", "new": "NOTE_0 = 10"})
+            ),
+            turn("", read),
+            plan(),
+            edit(),
+            finish(),
+        ]
+    )
     result = run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
     assert result.outcome.status == "solved", result.outcome
     first_read = model.requests[1].messages[2].parts[0]
@@ -108,8 +135,9 @@ def test_a_result_made_stale_is_stubbed_at_the_next_step_and_kept_in_the_store(t
 
 
 def test_a_file_read_again_unchanged_is_sent_once_and_the_cached_part_is_untouched(tmp_path):
-    notes = "".join(f"NOTE_{n} = {n}  # a line of notes to make the file worth eliding\n"
-                    for n in range(40))
+    notes = "".join(
+        f"NOTE_{n} = {n}  # a line of notes to make the file worth eliding\n" for n in range(40)
+    )
     repo = make_repo(tmp_path / "r", files={"notes.py": notes})
     read = ("read_file", {"path": "notes.py"})
     model = ScriptedModel([turn("", read), turn("", read), plan(), edit(), finish()])
@@ -129,15 +157,20 @@ def test_a_step_start_stubs_a_stale_result_only_when_it_is_worth_re_sending_what
     from agent.messages import Message, Text, ToolCall, ToolResult
 
     def session(tail_reads: int) -> list[Message]:
-        messages = [Message("user", [Text("task")]),
-                    Message("assistant", [ToolCall("r", "read_file", {"path": "a.py"})]),
-                    Message("user", [ToolResult("r", "a = 1\n" * 100)]),
-                    Message("assistant", [ToolCall("e", "edit_file", {"path": "a.py",
-                                                                      "old": "a", "new": "b"})]),
-                    Message("user", [ToolResult("e", "Edited a.py.")])]
+        messages = [
+            Message("user", [Text("task")]),
+            Message("assistant", [ToolCall("r", "read_file", {"path": "a.py"})]),
+            Message("user", [ToolResult("r", "a = 1\n" * 100)]),
+            Message(
+                "assistant", [ToolCall("e", "edit_file", {"path": "a.py", "old": "a", "new": "b"})]
+            ),
+            Message("user", [ToolResult("e", "Edited a.py.")]),
+        ]
         for n in range(tail_reads):
-            messages += [Message("assistant", [ToolCall(f"b{n}", "read_file", {"path": f"{n}.py"})]),
-                         Message("user", [ToolResult(f"b{n}", f"{n} = 2\n" * 300)])]
+            messages += [
+                Message("assistant", [ToolCall(f"b{n}", "read_file", {"path": f"{n}.py"})]),
+                Message("user", [ToolResult(f"b{n}", f"{n} = 2\n" * 300)]),
+            ]
         return messages
 
     def first_result(messages: list[Message]) -> str:

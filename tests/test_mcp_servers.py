@@ -34,23 +34,38 @@ def started(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mcp")
     script = write_servers(folder / "servers")
     port = free_port()
-    web = subprocess.Popen([sys.executable, str(script), "http", str(port)],
-                           env={**os.environ, "SERVER_NAME": "web"},
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [sys.executable, str(script), "http", str(port)],
+        env={**os.environ, "SERVER_NAME": "web"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     repo = folder / "repo"
     repo.mkdir()
-    (repo / ".mcp.json").write_text(mcp_json({
-        "kit": stdio_entry(script, "kit", env={"GIVEN": "${MCP_TEST_GIVEN}"}),
-        "fragile": stdio_entry(script, "fragile", call_timeout_s=3),
-        "silent": {"command": "sh", "start_timeout_s": 3, "args": [
-            "-c", f"echo $$ > {script.parent / 'silent.pid'}; exec sleep 3600"]},
-        "ghost": {"command": "no-such-mcp-server-here"},
-        "broken": {"command": "sh", "args": ["-c", "echo 'no database at db:5432' >&2; exit 1"]},
-        "away": {"url": f"http://127.0.0.1:{free_port()}/mcp"},
-        "web": {"type": "http", "url": f"http://127.0.0.1:{port}/mcp"},
-        "clock": {"command": sys.executable, "args": ["-m", "mcp_server_time",
-                                                      "--local-timezone", "UTC"]},
-    }))
+    (repo / ".mcp.json").write_text(
+        mcp_json(
+            {
+                "kit": stdio_entry(script, "kit", env={"GIVEN": "${MCP_TEST_GIVEN}"}),
+                "fragile": stdio_entry(script, "fragile", call_timeout_s=3),
+                "silent": {
+                    "command": "sh",
+                    "start_timeout_s": 3,
+                    "args": ["-c", f"echo $$ > {script.parent / 'silent.pid'}; exec sleep 3600"],
+                },
+                "ghost": {"command": "no-such-mcp-server-here"},
+                "broken": {
+                    "command": "sh",
+                    "args": ["-c", "echo 'no database at db:5432' >&2; exit 1"],
+                },
+                "away": {"url": f"http://127.0.0.1:{free_port()}/mcp"},
+                "web": {"type": "http", "url": f"http://127.0.0.1:{port}/mcp"},
+                "clock": {
+                    "command": sys.executable,
+                    "args": ["-m", "mcp_server_time", "--local-timezone", "UTC"],
+                },
+            }
+        )
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(folder / "config"))
         patch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret")
@@ -92,10 +107,18 @@ def test_a_read_only_and_a_writing_tool_run_on_the_server(started):
 
 def test_reads_run_side_by_side_and_writes_wait_in_order(started):
     _, registry, ctx, _ = started
-    calls = [ToolCall(f"c{i}", name, args) for i, (name, args) in enumerate([
-        ("kit__lookup", {"key": "a"}), ("web__lookup", {"key": "b"}),
-        ("kit__note", {"text": "x"}), ("kit__lookup", {"key": "c"}), ("kit__note", {"text": "y"}),
-    ])]
+    calls = [
+        ToolCall(f"c{i}", name, args)
+        for i, (name, args) in enumerate(
+            [
+                ("kit__lookup", {"key": "a"}),
+                ("web__lookup", {"key": "b"}),
+                ("kit__note", {"text": "x"}),
+                ("kit__lookup", {"key": "c"}),
+                ("kit__note", {"text": "y"}),
+            ]
+        )
+    ]
     assert plan_turn(calls, registry, ctx.root) == [set(), set(), {0, 1}, {2}, {0, 1, 2, 3}]
 
 
@@ -161,8 +184,10 @@ def test_servers_stop_with_the_session_even_on_ctrl_c(tmp_path, monkeypatch):
     script = write_servers(tmp_path / "servers")
     user_file = tmp_path / "config" / "agent" / "config.toml"
     user_file.parent.mkdir(parents=True)
-    user_file.write_text(f'[mcp_servers.mine]\ncommand = "{sys.executable}"\n'
-                         f'args = ["{script}"]\nenv = {{ SERVER_NAME = "mine" }}\n')
+    user_file.write_text(
+        f'[mcp_servers.mine]\ncommand = "{sys.executable}"\n'
+        f'args = ["{script}"]\nenv = {{ SERVER_NAME = "mine" }}\n'
+    )
     repo = tmp_path / "repo"
     repo.mkdir()
     pid_file = script.parent / "mine.pid"
@@ -177,9 +202,15 @@ def test_servers_stop_with_the_session_even_on_ctrl_c(tmp_path, monkeypatch):
 
 def test_nothing_starts_without_servers_and_the_sdk_is_not_loaded(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    code = ("import sys; from pathlib import Path; from agent.mcp import session_servers\n"
-            f"with session_servers(Path({str(tmp_path)!r})) as s: assert not s.tools\n"
-            "print('mcp' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    code = (
+        "import sys; from pathlib import Path; from agent.mcp import session_servers\n"
+        f"with session_servers(Path({str(tmp_path)!r})) as s: assert not s.tools\n"
+        "print('mcp' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     assert out.stdout.strip() == "False", out.stderr

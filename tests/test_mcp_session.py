@@ -35,15 +35,17 @@ def repo(tmp_path, monkeypatch):
 
 def solve(repo, answers, **options):
     model = Recorder(answers)
-    result = run_session(SolveOptions(task=TASK, cwd=repo, model=model.model), [model.sink],
-                         **options)
+    result = run_session(
+        SolveOptions(task=TASK, cwd=repo, model=model.model), [model.sink], **options
+    )
     return result, model, model.events
 
 
 def test_the_model_calls_a_server_tool_and_sees_its_answer(repo):
     approve(server_specs(repo), repo)
-    result, model, events = solve(repo, [
-        plan(), turn("", ("kit__lookup", {"key": "limit"})), edit(), finish()])
+    result, model, events = solve(
+        repo, [plan(), turn("", ("kit__lookup", {"key": "limit"})), edit(), finish()]
+    )
     assert result.outcome.status == "solved", result.outcome
     assert "kit__lookup" in [t.name for t in model.requests[0].tools]
     assert model.result("kit__lookup").content == "value of limit is 42"  # what the model saw
@@ -95,9 +97,16 @@ def test_in_suggest_mode_a_writing_tool_waits_for_the_person(repo, tmp_path):
             pending.answer(Verdict("approve", pending.call))
 
     oversight = Oversight("suggest", ask_person=person)
-    result, model, _ = solve(repo, [
-        plan(), turn("", ("kit__lookup", {"key": "k"}), ("kit__note", {"text": "hi"})),
-        edit(), finish()], hooks=oversight.hooks())
+    result, model, _ = solve(
+        repo,
+        [
+            plan(),
+            turn("", ("kit__lookup", {"key": "k"}), ("kit__note", {"text": "hi"})),
+            edit(),
+            finish(),
+        ],
+        hooks=oversight.hooks(),
+    )
     assert result.outcome.status == "solved"
     assert asked[0] == "kit__note" and "kit__lookup" not in asked
     refused = model.result("kit__note")  # the person's reason is the refused call's result
@@ -107,20 +116,32 @@ def test_in_suggest_mode_a_writing_tool_waits_for_the_person(repo, tmp_path):
 
 
 def agent_cli(repo, *argv, env=None):
-    return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *argv],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('{"mcpServers": {"kit": {"command": "x"', ".mcp.json is not valid JSON"),
-    ('{"mcpServers": ["kit"]}', ".mcp.json must be an object like"),
-    ('{"mcpServers": {"kit": {"type": "carrier-pigeon", "command": "x"}}}',
-     "unknown transport 'carrier-pigeon'"),
-    ('{"mcpServers": {"kit": {"args": ["x"]}}}', "needs `command` (a stdio server) or `url`"),
-    ('{"mcpServers": {"kit": {"command": "x", "args": "--fast"}}}',
-     "`args` must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('{"mcpServers": {"kit": {"command": "x"', ".mcp.json is not valid JSON"),
+        ('{"mcpServers": ["kit"]}', ".mcp.json must be an object like"),
+        (
+            '{"mcpServers": {"kit": {"type": "carrier-pigeon", "command": "x"}}}',
+            "unknown transport 'carrier-pigeon'",
+        ),
+        ('{"mcpServers": {"kit": {"args": ["x"]}}}', "needs `command` (a stdio server) or `url`"),
+        (
+            '{"mcpServers": {"kit": {"command": "x", "args": "--fast"}}}',
+            "`args` must be a list of strings",
+        ),
+    ],
+)
 def test_a_malformed_mcp_json_is_one_line_and_no_traceback(tmp_path, text, expected):
     repo = make_repo(tmp_path / "r", files={".mcp.json": text})
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
@@ -155,9 +176,13 @@ def test_ctrl_c_during_a_session_stops_its_servers(repo, tmp_path):
     approve(server_specs(repo), repo)
     bridge = tmp_path / "bridge"
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent", "solve", TASK, "--model", f"bridge:{bridge}"], cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "agent", "solve", TASK, "--model", f"bridge:{bridge}"],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 240
     while not list(bridge.glob("*.request.json")) and time.monotonic() < deadline:
         time.sleep(0.2)  # the first model request: the servers are up by then

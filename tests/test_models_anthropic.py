@@ -19,8 +19,12 @@ from agent.models.retry import RetryPolicy
 from tests.loopback import LoopbackServer, Reply
 
 FAST = RetryPolicy(attempts=4, base_s=0.001, max_s=0.01)
-TOOLS = [ToolSpec("read_file", "Read a file.", {"type": "object", "properties": {
-    "path": {"type": "string"}}}), ToolSpec("search", "Search.", {"type": "object"})]
+TOOLS = [
+    ToolSpec(
+        "read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}}}
+    ),
+    ToolSpec("search", "Search.", {"type": "object"}),
+]
 
 
 @pytest.fixture
@@ -30,18 +34,29 @@ def server():
 
 
 def model_for(server: LoopbackServer, **options) -> AnthropicModel:
-    return AnthropicModel("claude-haiku-4-5", api_key="test-key", base_url=server.url,
-                          retry=options.pop("retry", FAST), timeout_s=30, **options)
+    return AnthropicModel(
+        "claude-haiku-4-5",
+        api_key="test-key",
+        base_url=server.url,
+        retry=options.pop("retry", FAST),
+        timeout_s=30,
+        **options,
+    )
 
 
 def ask(text: str = "hi", **fields) -> ModelRequest:
-    return ModelRequest(system="You are terse.", messages=[Message("user", [Text(text)])],
-                        tools=TOOLS, **fields)
+    return ModelRequest(
+        system="You are terse.", messages=[Message("user", [Text(text)])], tools=TOOLS, **fields
+    )
 
 
 def test_streamed_text_reaches_on_text_and_tool_calls_are_parsed(server):
-    server.script(Reply(text="I will read the file now.", tool_calls=[
-        {"id": "toolu_1", "name": "read_file", "input": {"path": "src/app.py"}}]))
+    server.script(
+        Reply(
+            text="I will read the file now.",
+            tool_calls=[{"id": "toolu_1", "name": "read_file", "input": {"path": "src/app.py"}}],
+        )
+    )
     deltas: list[str] = []
     response = model_for(server).complete(ask(), deltas.append)
     assert len(deltas) > 1 and "".join(deltas) == "I will read the file now."
@@ -53,7 +68,9 @@ def test_streamed_text_reaches_on_text_and_tool_calls_are_parsed(server):
 
 
 def test_json_mode_gives_the_same_answer(server):
-    server.script(Reply(text="Done.", tool_calls=[{"id": "t1", "name": "search", "input": {"q": 1}}]))
+    server.script(
+        Reply(text="Done.", tool_calls=[{"id": "t1", "name": "search", "input": {"q": 1}}])
+    )
     deltas: list[str] = []
     response = model_for(server, stream=False).complete(ask(), deltas.append)
     assert "stream" not in server.requests[0].body
@@ -63,17 +80,33 @@ def test_json_mode_gives_the_same_answer(server):
 
 def test_tool_round_trip_is_sent_in_the_api_shape(server):
     server.script(Reply(text="It says hello."))
-    request = ModelRequest(system="s", tools=TOOLS, messages=[
-        Message("user", [Text("what is in a.py?")]),
-        Message("assistant", [Text("Reading."), ToolCall("toolu_9", "read_file", {"path": "a.py"})]),
-        Message("user", [Text("also, hurry"), ToolResult("toolu_9", "print('hello')"),
-                         ToolResult("toolu_8", "boom", is_error=True)]),
-    ])
+    request = ModelRequest(
+        system="s",
+        tools=TOOLS,
+        messages=[
+            Message("user", [Text("what is in a.py?")]),
+            Message(
+                "assistant", [Text("Reading."), ToolCall("toolu_9", "read_file", {"path": "a.py"})]
+            ),
+            Message(
+                "user",
+                [
+                    Text("also, hurry"),
+                    ToolResult("toolu_9", "print('hello')"),
+                    ToolResult("toolu_8", "boom", is_error=True),
+                ],
+            ),
+        ],
+    )
     response = model_for(server).complete(request)
     assert response.message.text == "It says hello."
     sent = server.requests[0].body["messages"]
-    assert sent[1]["content"][1] == {"type": "tool_use", "id": "toolu_9", "name": "read_file",
-                                     "input": {"path": "a.py"}}
+    assert sent[1]["content"][1] == {
+        "type": "tool_use",
+        "id": "toolu_9",
+        "name": "read_file",
+        "input": {"path": "a.py"},
+    }
     results = sent[2]["content"]
     assert [b["type"] for b in results] == ["tool_result", "tool_result", "text"]
     assert results[0]["tool_use_id"] == "toolu_9" and results[0]["content"] == "print('hello')"
@@ -81,20 +114,33 @@ def test_tool_round_trip_is_sent_in_the_api_shape(server):
 
 
 @pytest.mark.parametrize("stream", [True, False])
-@pytest.mark.parametrize("thinking", [
-    {"type": "thinking", "thinking": "The file will say.", "signature": "sig-Zm9v"},
-    {"type": "redacted_thinking", "data": "ZW5jcnlwdGVk"},
-])
+@pytest.mark.parametrize(
+    "thinking",
+    [
+        {"type": "thinking", "thinking": "The file will say.", "signature": "sig-Zm9v"},
+        {"type": "redacted_thinking", "data": "ZW5jcnlwdGVk"},
+    ],
+)
 def test_thinking_blocks_go_back_unchanged_to_the_model_that_wrote_them(server, stream, thinking):
-    server.script(Reply(thinking=thinking, text="Reading.", tool_calls=[
-        {"id": "toolu_1", "name": "read_file", "input": {"path": "a.py"}}]), Reply(text="Done."),
-        Reply(text="Also done."))
-    model = AnthropicModel("claude-sonnet-5-5", api_key="k", base_url=server.url, retry=FAST,
-                           stream=stream)
+    server.script(
+        Reply(
+            thinking=thinking,
+            text="Reading.",
+            tool_calls=[{"id": "toolu_1", "name": "read_file", "input": {"path": "a.py"}}],
+        ),
+        Reply(text="Done."),
+        Reply(text="Also done."),
+    )
+    model = AnthropicModel(
+        "claude-sonnet-5-5", api_key="k", base_url=server.url, retry=FAST, stream=stream
+    )
     first = model.complete(ask(temperature=0.0))
     assert first.message.text == "Reading." and len(first.message.tool_calls) == 1
-    turns = [Message("user", [Text("hi")]), first.message,
-             Message("user", [ToolResult("toolu_1", "print(1)")])]
+    turns = [
+        Message("user", [Text("hi")]),
+        first.message,
+        Message("user", [ToolResult("toolu_1", "print(1)")]),
+    ]
     model.complete(ModelRequest(system="s", tools=TOOLS, messages=turns, temperature=0.0))
     assistant = server.requests[1].body["messages"][1]["content"]
     assert assistant[0] == thinking and [b["type"] for b in assistant[1:]] == ["text", "tool_use"]
@@ -107,13 +153,17 @@ def test_thinking_blocks_go_back_unchanged_to_the_model_that_wrote_them(server, 
 
 def test_cache_breakpoints_on_system_last_tool_and_conversation_prefix(server):
     server.script(Reply(text="ok"))
-    request = ModelRequest(system="big system prompt", tools=TOOLS, messages=[
-        Message("user", [Text("task")]),
-        Message("assistant", [ToolCall("c1", "search", {})]),
-        Message("user", [ToolResult("c1", "found")]),
-        Message("assistant", [ToolCall("c2", "read_file", {"path": "x"})]),
-        Message("user", [ToolResult("c2", "contents"), Text("keep going")]),
-    ])
+    request = ModelRequest(
+        system="big system prompt",
+        tools=TOOLS,
+        messages=[
+            Message("user", [Text("task")]),
+            Message("assistant", [ToolCall("c1", "search", {})]),
+            Message("user", [ToolResult("c1", "found")]),
+            Message("assistant", [ToolCall("c2", "read_file", {"path": "x"})]),
+            Message("user", [ToolResult("c2", "contents"), Text("keep going")]),
+        ],
+    )
     model_for(server).complete(request)
     body = server.requests[0].body
     marked = {"type": "ephemeral"}
@@ -125,26 +175,33 @@ def test_cache_breakpoints_on_system_last_tool_and_conversation_prefix(server):
 
 
 def test_429_waits_for_retry_after(server):
-    server.script(Reply(status=429, error_type="rate_limit_error", headers={"retry-after": "0.2"}),
-                  Reply(text="after the wait"))
+    server.script(
+        Reply(status=429, error_type="rate_limit_error", headers={"retry-after": "0.2"}),
+        Reply(text="after the wait"),
+    )
     response = model_for(server).complete(ask())
     assert response.message.text == "after the wait"
     first, second = server.requests
     assert second.at - first.at >= 0.2
 
 
-@pytest.mark.parametrize("status,kind", [(529, "overloaded_error"), (500, "api_error"),
-                                         (503, "api_error")])
+@pytest.mark.parametrize(
+    "status,kind", [(529, "overloaded_error"), (500, "api_error"), (503, "api_error")]
+)
 def test_server_errors_are_retried(server, status, kind):
-    server.script(Reply(status=status, error_type=kind), Reply(status=status, error_type=kind),
-                  Reply(text="recovered"))
+    server.script(
+        Reply(status=status, error_type=kind),
+        Reply(status=status, error_type=kind),
+        Reply(text="recovered"),
+    )
     assert model_for(server).complete(ask()).message.text == "recovered"
     assert len(server.requests) == 3
 
 
 def test_connection_dropped_mid_stream_is_retried_without_repeating_text(server):
-    server.script(Reply(text="Hello there, world", drop_after_events=5),
-                  Reply(text="Hello there, world"))
+    server.script(
+        Reply(text="Hello there, world", drop_after_events=5), Reply(text="Hello there, world")
+    )
     deltas: list[str] = []
     response = model_for(server).complete(ask(), deltas.append)
     assert response.message.text == "Hello there, world"
@@ -153,9 +210,12 @@ def test_connection_dropped_mid_stream_is_retried_without_repeating_text(server)
 
 
 def test_overloaded_error_event_mid_stream_is_retried(server):
-    server.script(Reply(text="Half an answer", status=200, error_type="overloaded_error",
-                        error_after_events=4),
-                  Reply(text="Half an answer, then all of it"))
+    server.script(
+        Reply(
+            text="Half an answer", status=200, error_type="overloaded_error", error_after_events=4
+        ),
+        Reply(text="Half an answer, then all of it"),
+    )
     deltas: list[str] = []
     response = model_for(server).complete(ask(), deltas.append)
     assert "".join(deltas) == response.message.text == "Half an answer, then all of it"
@@ -168,8 +228,14 @@ def test_connection_refused_before_any_answer_is_retried(server):
 
 
 def test_malformed_tool_input_becomes_a_call_carrying_the_error(server):
-    server.script(Reply(tool_calls=[{"id": "t1", "name": "read_file", "input": '{"path": "a.py'},
-                                    {"id": "t2", "name": "search", "input": '{"q": "x"}'}]))
+    server.script(
+        Reply(
+            tool_calls=[
+                {"id": "t1", "name": "read_file", "input": '{"path": "a.py'},
+                {"id": "t2", "name": "search", "input": '{"q": "x"}'},
+            ]
+        )
+    )
     response = model_for(server).complete(ask())
     broken, fine = response.message.tool_calls
     assert "not valid JSON" in arguments_error(broken)
@@ -184,11 +250,14 @@ def test_max_tokens_stop(server):
     assert server.requests[0].body["max_tokens"] == 5
 
 
-@pytest.mark.parametrize("status,kind,words", [
-    (401, "authentication_error", "ANTHROPIC_API_KEY"),
-    (403, "permission_error", "permissions"),
-    (400, "invalid_request_error", "rejected the request"),
-])
+@pytest.mark.parametrize(
+    "status,kind,words",
+    [
+        (401, "authentication_error", "ANTHROPIC_API_KEY"),
+        (403, "permission_error", "permissions"),
+        (400, "invalid_request_error", "rejected the request"),
+    ],
+)
 def test_client_errors_are_not_retried(server, status, kind, words):
     server.script(Reply(status=status, error_type=kind, error_message="nope\nsecond line"))
     with pytest.raises(ModelError) as raised:
@@ -206,9 +275,17 @@ def test_gives_up_after_the_policy_attempts(server):
 
 
 def test_usage_and_cost_count_cache_reads_and_writes_apart(server):
-    server.script(Reply(text="ok", usage={"input_tokens": 1000, "output_tokens": 500,
-                                          "cache_read_input_tokens": 10_000,
-                                          "cache_creation_input_tokens": 2000}))
+    server.script(
+        Reply(
+            text="ok",
+            usage={
+                "input_tokens": 1000,
+                "output_tokens": 500,
+                "cache_read_input_tokens": 10_000,
+                "cache_creation_input_tokens": 2000,
+            },
+        )
+    )
     usage = model_for(server).complete(ask()).usage
     assert (usage.input_tokens, usage.output_tokens) == (1000, 500)
     assert (usage.cache_read_tokens, usage.cache_write_tokens) == (10_000, 2000)

@@ -76,7 +76,9 @@ def test_prices_match_the_longest_model_prefix():
     assert price_for("claude-sonnet-4-5-20250929").cache_read == pytest.approx(0.30)
     assert price_for("llama-3-70b") is None
     assert cost("llama-3-70b", Usage(10**6, 10**6)) == 0.0
-    usage = Usage(input_tokens=0, output_tokens=0, cache_read_tokens=10**6, cache_write_tokens=10**6)
+    usage = Usage(
+        input_tokens=0, output_tokens=0, cache_read_tokens=10**6, cache_write_tokens=10**6
+    )
     assert cost("claude-sonnet-4-5", usage) == pytest.approx(0.30 + 3.75)
 
 
@@ -102,8 +104,12 @@ def test_with_retries_sleeps_between_attempts_then_gives_up():
     assert with_retries(flaky, RetryPolicy(attempts=3), "test", sleep=slept.append) == "ok"
     assert slept == [0.5, 1.0]
     with pytest.raises(ModelError, match="test still failing after 2 attempts: 503 busy"):
-        with_retries(lambda: (_ for _ in ()).throw(Retryable("503 busy")),
-                     RetryPolicy(attempts=2, base_s=0), "test", sleep=slept.append)
+        with_retries(
+            lambda: (_ for _ in ()).throw(Retryable("503 busy")),
+            RetryPolicy(attempts=2, base_s=0),
+            "test",
+            sleep=slept.append,
+        )
 
 
 def test_replay_guard_hides_text_already_shown_after_a_retry():
@@ -122,8 +128,12 @@ def test_replay_guard_hides_text_already_shown_after_a_retry():
 
 
 def test_importing_the_model_layer_does_not_import_the_sdks():
-    code = ("import sys, agent.models, agent.models.anthropic, agent.models.openai, "
-            "agent.models.bridge, agent.models.replay, agent.models.scripted\n"
-            "print(sorted(m for m in ('anthropic', 'openai', 'httpx2') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, agent.models, agent.models.anthropic, agent.models.openai, "
+        "agent.models.bridge, agent.models.replay, agent.models.scripted\n"
+        "print(sorted(m for m in ('anthropic', 'openai', 'httpx2') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

@@ -21,8 +21,11 @@ from agent.models.retry import RetryPolicy
 from tests.loopback import LoopbackServer, Reply
 
 FAST = RetryPolicy(attempts=4, base_s=0.001, max_s=0.01)
-TOOLS = [ToolSpec("read_file", "Read a file.", {"type": "object", "properties": {
-    "path": {"type": "string"}}})]
+TOOLS = [
+    ToolSpec(
+        "read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}}}
+    )
+]
 
 
 @pytest.fixture
@@ -32,24 +35,39 @@ def server():
 
 
 def model_for(server: LoopbackServer, **options) -> OpenAIModel:
-    return OpenAIModel("gpt-4o", base_url=server.openai_url, api_key="test-key", retry=FAST,
-                       timeout_s=30, **options)
+    return OpenAIModel(
+        "gpt-4o",
+        base_url=server.openai_url,
+        api_key="test-key",
+        retry=FAST,
+        timeout_s=30,
+        **options,
+    )
 
 
 def ask(text: str = "hi", **fields) -> ModelRequest:
-    return ModelRequest(system="You are terse.", messages=[Message("user", [Text(text)])],
-                        tools=TOOLS, **fields)
+    return ModelRequest(
+        system="You are terse.", messages=[Message("user", [Text(text)])], tools=TOOLS, **fields
+    )
 
 
 def test_streamed_text_and_tool_calls(server):
-    server.script(Reply(text="Reading the file first.", tool_calls=[
-        {"id": "call_a", "name": "read_file", "input": {"path": "a.py"}},
-        {"id": "call_b", "name": "read_file", "input": {"path": "b.py"}}]))
+    server.script(
+        Reply(
+            text="Reading the file first.",
+            tool_calls=[
+                {"id": "call_a", "name": "read_file", "input": {"path": "a.py"}},
+                {"id": "call_b", "name": "read_file", "input": {"path": "b.py"}},
+            ],
+        )
+    )
     deltas: list[str] = []
     response = model_for(server).complete(ask(), deltas.append)
     assert len(deltas) > 1 and "".join(deltas) == "Reading the file first."
-    assert response.message.tool_calls == [ToolCall("call_a", "read_file", {"path": "a.py"}),
-                                           ToolCall("call_b", "read_file", {"path": "b.py"})]
+    assert response.message.tool_calls == [
+        ToolCall("call_a", "read_file", {"path": "a.py"}),
+        ToolCall("call_b", "read_file", {"path": "b.py"}),
+    ]
     assert response.stop_reason == "tool_use"
     body = server.requests[0].body
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
@@ -67,12 +85,22 @@ def test_json_mode(server):
 
 def test_tool_round_trip_in_chat_shape(server):
     server.script(Reply(text="done"))
-    request = ModelRequest(system="sys", tools=TOOLS, messages=[
-        Message("user", [Text("look at a.py")]),
-        Message("assistant", [ToolCall("call_1", "read_file", {"path": "a.py"})]),
-        Message("user", [ToolResult("call_1", "x = 1"), ToolResult("call_2", "no such file", True),
-                         Text("and then?")]),
-    ])
+    request = ModelRequest(
+        system="sys",
+        tools=TOOLS,
+        messages=[
+            Message("user", [Text("look at a.py")]),
+            Message("assistant", [ToolCall("call_1", "read_file", {"path": "a.py"})]),
+            Message(
+                "user",
+                [
+                    ToolResult("call_1", "x = 1"),
+                    ToolResult("call_2", "no such file", True),
+                    Text("and then?"),
+                ],
+            ),
+        ],
+    )
     model_for(server).complete(request)
     sent = server.requests[0].body["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "tool", "user"]
@@ -98,8 +126,9 @@ def test_server_errors_are_retried(server, status):
 
 
 def test_dropped_stream_is_retried_without_repeating_text(server):
-    server.script(Reply(text="Partial answer here", drop_after_events=3),
-                  Reply(text="Partial answer here"))
+    server.script(
+        Reply(text="Partial answer here", drop_after_events=3), Reply(text="Partial answer here")
+    )
     deltas: list[str] = []
     response = model_for(server).complete(ask(), deltas.append)
     assert "".join(deltas) == response.message.text == "Partial answer here"
@@ -107,15 +136,22 @@ def test_dropped_stream_is_retried_without_repeating_text(server):
 
 
 def test_error_event_mid_stream_is_reported_without_a_traceback(server):
-    server.script(Reply(text="some text first", error_type="invalid_request_error",
-                        error_message="context too long", error_after_events=2))
+    server.script(
+        Reply(
+            text="some text first",
+            error_type="invalid_request_error",
+            error_message="context too long",
+            error_after_events=2,
+        )
+    )
     with pytest.raises(ModelError, match="context too long"):
         model_for(server).complete(ask())
 
 
 def test_server_error_event_mid_stream_is_retried(server):
-    server.script(Reply(text="abc", error_type="server_error", error_after_events=2),
-                  Reply(text="abcdef"))
+    server.script(
+        Reply(text="abc", error_type="server_error", error_after_events=2), Reply(text="abcdef")
+    )
     assert model_for(server).complete(ask()).message.text == "abcdef"
     assert len(server.requests) == 2
 
@@ -140,8 +176,12 @@ def test_401_is_a_clear_error_without_retry(server):
 
 
 def test_usage_separates_cached_prompt_tokens_and_prices_them(server):
-    server.script(Reply(text="ok", usage={"input_tokens": 1000, "cache_read_input_tokens": 4000,
-                                          "output_tokens": 100}))
+    server.script(
+        Reply(
+            text="ok",
+            usage={"input_tokens": 1000, "cache_read_input_tokens": 4000, "output_tokens": 100},
+        )
+    )
     usage = model_for(server).complete(ask()).usage
     assert (usage.input_tokens, usage.cache_read_tokens, usage.output_tokens) == (1000, 4000, 100)
     assert usage.cost_usd == pytest.approx((1000 * 2.5 + 4000 * 1.25 + 100 * 10.0) / 1e6)

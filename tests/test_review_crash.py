@@ -17,8 +17,10 @@ from tests.solve_kit import plan, turn
 from tests.test_git import files_state, user_state
 from tests.test_review_inventory import TASK, attacked_repo
 
-HARM = ("rm app.db; printf 'import os\\n' > build/evil.pth; echo more >> logs/run.log; "
-        "chmod 644 app.db 2>/dev/null; printf x > new.db")
+HARM = (
+    "rm app.db; printf 'import os\\n' > build/evil.pth; echo more >> logs/run.log; "
+    "chmod 644 app.db 2>/dev/null; printf x > new.db"
+)
 
 
 def answer(folder, answers):
@@ -27,8 +29,12 @@ def answer(folder, answers):
         request = folder / f"{number:04d}.request.json"
         while not request.exists():
             time.sleep(0.05)
-        body = {"content": [{"type": "tool_call", "id": c.id, "name": c.name,
-                             "arguments": c.arguments} for c in response.message.tool_calls]}
+        body = {
+            "content": [
+                {"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
+                for c in response.message.tool_calls
+            ]
+        }
         (folder / f".{number:04d}.tmp").write_text(json.dumps(body))
         os.replace(folder / f".{number:04d}.tmp", folder / f"{number:04d}.response.json")
 
@@ -49,8 +55,10 @@ def command(line):
 MOMENTS = {
     "before any command": ([], "request 1"),
     "while a command runs": ([plan(), command(HARM + "; touch started; sleep 60")], "started"),
-    "between two commands": ([plan(), command(HARM), command("echo again >> logs/run.log")],
-                             "request 4"),
+    "between two commands": (
+        [plan(), command(HARM), command("echo again >> logs/run.log")],
+        "request 4",
+    ),
 }
 
 
@@ -63,8 +71,12 @@ def test_sigkill_then_undo_to_start_is_exact_with_ignored_files(tmp_path, moment
     folder = tmp_path / "bridge"
     process = subprocess.Popen(
         [sys.executable, "-m", "agent", "solve", TASK, "--model", f"bridge:{folder}", "--jsonl"],
-        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        text=True)
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     threading.Thread(target=answer, args=(folder, answers), daemon=True).start()
     kind, _, what = kill_at.partition(" ")
     marker = folder / f"{int(what):04d}.request.json" if kind == "request" else repo / kill_at
@@ -75,8 +87,13 @@ def test_sigkill_then_undo_to_start_is_exact_with_ignored_files(tmp_path, moment
     if moment != "before any command":
         assert not (repo / "app.db").exists()
 
-    undone = subprocess.run([sys.executable, "-m", "agent", "undo", "--to-start"], cwd=repo,
-                            capture_output=True, text=True, timeout=120)
+    undone = subprocess.run(
+        [sys.executable, "-m", "agent", "undo", "--to-start"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert undone.returncode == 0, undone.stderr
     assert files_state(repo) == before_files
     assert user_state(repo) == before_user

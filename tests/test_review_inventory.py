@@ -19,10 +19,12 @@ TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 GITIGNORE = "*.db\nlogs\n.venv/\nbuild/\nlocal/\n"
 DATABASE = b"SQLite format 3\x00\x01\x02 rows"
 PLANT_IN_VENV = "printf 'import os\\n' > .venv/lib/evil.pth"
-PLANT = ("(echo conftest.py >> .git/info/exclude) 2>/dev/null; "
-         "printf 'import os\\n' > conftest.py; "
-         "mkdir -p local build && printf 'import os\\n' > local/conftest.py && "
-         "printf 'import os\\n' > build/evil.pth; rm app.db logs/run.log; echo more >> big.db")
+PLANT = (
+    "(echo conftest.py >> .git/info/exclude) 2>/dev/null; "
+    "printf 'import os\\n' > conftest.py; "
+    "mkdir -p local build && printf 'import os\\n' > local/conftest.py && "
+    "printf 'import os\\n' > build/evil.pth; rm app.db logs/run.log; echo more >> big.db"
+)
 
 
 def command(line: str):
@@ -32,8 +34,9 @@ def command(line: str):
 
 def attacked_repo(path, settings: str = ""):
     """A repository whose person keeps a git-ignored database, a log, a venv and a big file."""
-    repo = make_repo(path, QUIET + "ignored_keep_mb = 1\n" + settings,
-                     files={".gitignore": GITIGNORE})
+    repo = make_repo(
+        path, QUIET + "ignored_keep_mb = 1\n" + settings, files={".gitignore": GITIGNORE}
+    )
     (repo / "app.db").write_bytes(DATABASE)
     os.chmod(repo / "app.db", 0o600)
     (repo / "logs").mkdir()
@@ -45,8 +48,14 @@ def attacked_repo(path, settings: str = ""):
 
 
 def agent_cli(repo, *argv):
-    return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *argv],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
 
 
 def replay_folder(folder, answers):
@@ -66,8 +75,14 @@ def by_path(touched):
 def test_planted_and_deleted_files_git_does_not_show_are_listed_with_marks(tmp_path):
     repo = attacked_repo(tmp_path / "r")
     events = []
-    result = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
-        [plan(), command(PLANT_IN_VENV), command(PLANT), finish()])), [events.append])
+    result = run_session(
+        SolveOptions(
+            task=TASK,
+            cwd=repo,
+            model=ScriptedModel([plan(), command(PLANT_IN_VENV), command(PLANT), finish()]),
+        ),
+        [events.append],
+    )
 
     outputs = [e.output for e in events if e.kind == "tool_call_finished"]
     assert any("Read-only file system" in o for o in outputs if "evil.pth" in o)
@@ -78,8 +93,14 @@ def test_planted_and_deleted_files_git_does_not_show_are_listed_with_marks(tmp_p
     for planted in ("conftest.py", "local/conftest.py", "build/evil.pth"):
         assert touched[planted]["change"] == "created" and touched[planted]["runs_code"]
         assert touched[planted]["ignored"] == (excluded or planted != "conftest.py")
-    assert touched["app.db"] == {"path": "app.db", "change": "deleted", "tracked": False,
-                                 "ignored": True, "runs_code": "", "restorable": True}
+    assert touched["app.db"] == {
+        "path": "app.db",
+        "change": "deleted",
+        "tracked": False,
+        "ignored": True,
+        "runs_code": "",
+        "restorable": True,
+    }
     assert touched["big.db"]["change"] == "changed" and not touched["big.db"]["restorable"]
     if excluded:
         assert touched[".git/info/exclude"]["runs_code"]  # the exclude was writable: listed
@@ -106,8 +127,9 @@ def test_planted_and_deleted_files_git_does_not_show_are_listed_with_marks(tmp_p
 def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
     answers = [plan(), command(PLANT), finish()]
     repo = attacked_repo(tmp_path / "r")
-    done = agent_cli(repo, "solve", TASK, "--model",
-                     f"replay:{replay_folder(tmp_path / 'rec', answers)}")
+    done = agent_cli(
+        repo, "solve", TASK, "--model", f"replay:{replay_folder(tmp_path / 'rec', answers)}"
+    )
     assert done.returncode in (0, 1), done.stderr
     progress, summary = done.stdout.split("files the session touched")
     assert "! created build/evil.pth: runs code later (Python runs its import lines" in progress
@@ -116,8 +138,14 @@ def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
     assert "deleted  logs/run.log  (git-ignored)" in summary
 
     repo = attacked_repo(tmp_path / "j")
-    done = agent_cli(repo, "solve", TASK, "--json", "--model",
-                     f"replay:{replay_folder(tmp_path / 'rec2', answers)}")
+    done = agent_cli(
+        repo,
+        "solve",
+        TASK,
+        "--json",
+        "--model",
+        f"replay:{replay_folder(tmp_path / 'rec2', answers)}",
+    )
     touched = by_path(json.loads(done.stdout)["touched"])
     assert not [p for p in touched if ".agent-report" in p]  # the test report is not the change
     assert touched["local/conftest.py"]["runs_code"] == "pytest imports it"
@@ -126,9 +154,15 @@ def test_the_summary_and_json_of_agent_solve_list_every_touched_file(tmp_path):
 
 def test_writable_envs_opens_the_venv_and_the_planted_pth_is_listed(tmp_path):
     repo = attacked_repo(tmp_path / "r")
-    result = run_session(SolveOptions(task=TASK, cwd=repo, overrides={"writable_envs": True},
-                                      model=ScriptedModel([plan(), command(PLANT_IN_VENV),
-                                                           finish()])), [])
+    result = run_session(
+        SolveOptions(
+            task=TASK,
+            cwd=repo,
+            overrides={"writable_envs": True},
+            model=ScriptedModel([plan(), command(PLANT_IN_VENV), finish()]),
+        ),
+        [],
+    )
     assert (repo / ".venv" / "lib" / "evil.pth").exists()
     touched = by_path(result.to_dict()["touched"])
     assert touched[".venv/lib/evil.pth"]["runs_code"].startswith("Python runs")
@@ -136,9 +170,26 @@ def test_writable_envs_opens_the_venv_and_the_planted_pth_is_listed(tmp_path):
 
 def test_the_agents_own_edit_of_an_ignored_file_is_listed(tmp_path):
     repo = attacked_repo(tmp_path / "r")
-    result = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
-        [plan(), turn("", ("create_file", {"path": "local/sitecustomize.py",
-                                           "content": "import os\n"})), finish()])), [])
+    result = run_session(
+        SolveOptions(
+            task=TASK,
+            cwd=repo,
+            model=ScriptedModel(
+                [
+                    plan(),
+                    turn(
+                        "",
+                        (
+                            "create_file",
+                            {"path": "local/sitecustomize.py", "content": "import os\n"},
+                        ),
+                    ),
+                    finish(),
+                ]
+            ),
+        ),
+        [],
+    )
     touched = by_path(result.to_dict()["touched"])
     assert touched["local/sitecustomize.py"]["ignored"]
     assert touched["local/sitecustomize.py"]["runs_code"] == "Python imports it at start-up"
@@ -147,9 +198,13 @@ def test_the_agents_own_edit_of_an_ignored_file_is_listed(tmp_path):
 
 def test_the_agents_own_edits_cannot_write_into_a_read_only_environment(tmp_path):
     repo = attacked_repo(tmp_path / "r")
-    model = Recorder([plan(), turn("", ("create_file", {"path": ".venv/lib/evil.pth",
-                                                        "content": "import os\n"})),
-                      finish()])
+    model = Recorder(
+        [
+            plan(),
+            turn("", ("create_file", {"path": ".venv/lib/evil.pth", "content": "import os\n"})),
+            finish(),
+        ]
+    )
     run_session(SolveOptions(task=TASK, cwd=repo, model=model.model), [])
     assert not (repo / ".venv" / "lib" / "evil.pth").exists()
     refused = model.result("create_file")
@@ -164,8 +219,10 @@ def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_pa
     from tests.tui_kit import svg_lines
 
     repo = attacked_repo(tmp_path / "r")
-    done = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
-        [plan(), command(PLANT), finish()])), [])
+    done = run_session(
+        SolveOptions(task=TASK, cwd=repo, model=ScriptedModel([plan(), command(PLANT), finish()])),
+        [],
+    )
     store = SessionStore.open(repo)
     app = ReplayApp(store.get(done.session_id), store.events(done.session_id))
 
@@ -183,10 +240,11 @@ def test_the_tuis_changes_pane_lists_planted_files_the_diff_does_not_show(tmp_pa
 
 SNEAKY = {  # a command that hides its change from a cheap look -> the path it changed
     "printf hellp > a.tmp && touch -r a.txt a.tmp && mv a.tmp a.txt": "a.txt",
-    "printf Z | dd of=d2/e/f.txt conv=notrunc 2>/dev/null && touch -r d2/g.py d2/e/f.txt":
-        "d2/e/f.txt",
-    ("python3 -c \"import mmap; f = open('d3/g.py', 'r+b'); m = mmap.mmap(f.fileno(), 0); "
-     "f.close(); m[0:1] = b'Z'; m.flush()\""): "d3/g.py",
+    "printf Z | dd of=d2/e/f.txt conv=notrunc 2>/dev/null && touch -r d2/g.py d2/e/f.txt": "d2/e/f.txt",
+    (
+        "python3 -c \"import mmap; f = open('d3/g.py', 'r+b'); m = mmap.mmap(f.fileno(), 0); "
+        "f.close(); m[0:1] = b'Z'; m.flush()\""
+    ): "d3/g.py",
     "mkdir -p new/deep && echo 1 > new/deep/x.pth": "new/deep/x.pth",
     "ln d0/g.py d0/link.py": "d0/g.py",
     "echo via-link >> d0/link.py": "d0/g.py",
@@ -218,8 +276,11 @@ def test_the_fast_inventory_sees_what_each_sneaky_command_changed(tmp_path):
 
 def test_the_venv_can_be_neither_written_nor_swapped_through_agent_sandbox(tmp_path):
     repo = attacked_repo(tmp_path / "r")
-    for line in ("touch .venv/lib/evil.pth", "mv .venv .venv-old && mkdir -p .venv/lib",
-                 "rm -rf .venv"):
+    for line in (
+        "touch .venv/lib/evil.pth",
+        "mv .venv .venv-old && mkdir -p .venv/lib",
+        "rm -rf .venv",
+    ):
         done = agent_cli(repo, "sandbox", "--", "bash", "-c", line)
         assert done.returncode != 0, line
     assert sorted(p.name for p in (repo / ".venv").iterdir()) == ["lib", "pyvenv.cfg"]
@@ -230,11 +291,18 @@ def test_undo_never_writes_through_a_symlink_planted_in_place_of_an_ignored_fold
     outside = tmp_path / "outside"
     outside.mkdir()
     repo = attacked_repo(tmp_path / "r")
-    run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel([plan(), command(
-        f"rm -rf logs && ln -s {outside} logs"), finish()])), [])
+    run_session(
+        SolveOptions(
+            task=TASK,
+            cwd=repo,
+            model=ScriptedModel(
+                [plan(), command(f"rm -rf logs && ln -s {outside} logs"), finish()]
+            ),
+        ),
+        [],
+    )
     undone = agent_cli(repo, "undo", "--to-start")
     assert undone.returncode == 0, undone.stderr
     assert list(outside.iterdir()) == []
     assert not (repo / "logs").is_symlink()
     assert (repo / "logs" / "run.log").read_text() == "started\n"
-

@@ -7,10 +7,18 @@ from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import finish, make_repo, plan, turn
 
-PLANTED = ("build.rs", "crates/core/build.rs", ".cargo/config.toml", "crates/core/.cargo/config",
-           "Cargo.toml",
-           "rust-toolchain.toml", "vitest.config.ts", "jest.config.js", "vite.config.mjs",
-           "src/lib.rs")
+PLANTED = (
+    "build.rs",
+    "crates/core/build.rs",
+    ".cargo/config.toml",
+    "crates/core/.cargo/config",
+    "Cargo.toml",
+    "rust-toolchain.toml",
+    "vitest.config.ts",
+    "jest.config.js",
+    "vite.config.mjs",
+    "src/lib.rs",
+)
 
 
 def test_build_scripts_and_runner_configs_a_command_plants_are_marked(tmp_path):

@@ -46,8 +46,9 @@ SETTINGS = "independent_tests = false\nreproduce = false\n"
 
 
 def _repo(root, **extra):
-    return committed(root, {"Cargo.toml": MANIFEST, "src/lib.rs": LIB, ".agent.toml": SETTINGS,
-                            **extra})
+    return committed(
+        root, {"Cargo.toml": MANIFEST, "src/lib.rs": LIB, ".agent.toml": SETTINGS, **extra}
+    )
 
 
 def test_cargo_failures_crashes_missing_ids_and_build_errors(tmp_path):
@@ -55,11 +56,14 @@ def test_cargo_failures_crashes_missing_ids_and_build_errors(tmp_path):
     run = run_tests_structured(ctx, "")
     assert run.runner == "cargo" and run.source == "report"
     assert {c.test_id: c.outcome for c in run.cases} == {
-        "src/lib.rs::tests::inside": "passed", "src/lib.rs::tests::above": "failed",
-        "tests/crash.rs": "error"}
+        "src/lib.rs::tests::inside": "passed",
+        "src/lib.rs::tests::above": "failed",
+        "tests/crash.rs": "error",
+    }
     text = run.render()
-    assert ("FAILED src/lib.rs::tests::above - assertion `left == right` failed: clamp above "
-            "the range") in text
+    assert (
+        "FAILED src/lib.rs::tests::above - assertion `left == right` failed: clamp above the range"
+    ) in text
     assert "ERROR tests/crash.rs - the test binary crashed" in text and "SIGABRT" in text
     some = run_tests_structured(ctx, "src/lib.rs::tests::inside src/lib.rs::tests::abov")
     assert some.ok and [c.test_id for c in some.cases] == ["src/lib.rs::tests::inside"]
@@ -77,19 +81,29 @@ def test_cargo_failures_crashes_missing_ids_and_build_errors(tmp_path):
 def test_agent_solve_in_a_rust_repository_reaches_solved(tmp_path):
     """A wrong first edit fails for real; the debug round says tracing is Python-only."""
     repo = _repo(tmp_path / "r")
-    wrong = edit(old="    } else if v > hi {\n        lo\n", new="    } else if v > hi {\n        v\n",
-                 path="src/lib.rs")
-    fix = edit(old="    } else if v > hi {\n        v\n", new="    } else if v > hi {\n        hi\n",
-               path="src/lib.rs")
-    model = Recorder([plan(tests=["src/lib.rs::tests::above"]), wrong, finish(), fix,
-                      finish()])
-    result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0 but should return 10",
-                                      cwd=repo, model=model.model), [model.sink])
+    wrong = edit(
+        old="    } else if v > hi {\n        lo\n",
+        new="    } else if v > hi {\n        v\n",
+        path="src/lib.rs",
+    )
+    fix = edit(
+        old="    } else if v > hi {\n        v\n",
+        new="    } else if v > hi {\n        hi\n",
+        path="src/lib.rs",
+    )
+    model = Recorder([plan(tests=["src/lib.rs::tests::above"]), wrong, finish(), fix, finish()])
+    result = run_session(
+        SolveOptions(
+            task="clamp(15, 0, 10) returns 0 but should return 10", cwd=repo, model=model.model
+        ),
+        [model.sink],
+    )
     assert result.outcome.status == "solved", result.outcome
     debug = model.step("debug").text  # what the debug round was told
     assert "FAILED src/lib.rs::tests::above - assertion `left == right` failed" in debug
     assert "trace_test is Python-only" in debug
     run_tests = next(t for t in model.requests[0].tools if t.name == "run_tests")
-    assert "src/lib.rs::tests::clamps" in run_tests.input_schema["properties"]["target"][
-        "description"]
+    assert (
+        "src/lib.rs::tests::clamps" in run_tests.input_schema["properties"]["target"]["description"]
+    )
     assert not (repo / "target").exists()  # builds go to the session's scratch folder

@@ -31,10 +31,14 @@ describe('clamp', () => {
   test('above', () => { expect(clamp(15, 0, 10)).toBe(10); });
 });
 """
-CALC_JS = ("function clamp(v, lo, hi) {\n  if (v < lo) return lo;\n  if (v > hi) return lo;\n"
-           "  return v;\n}\nmodule.exports = { clamp };\n")
-CALC_TS = ("export function clamp(v: number, lo: number, hi: number): number {\n"
-           "  if (v < lo) return lo;\n  if (v > hi) return lo;\n  return v;\n}\n")
+CALC_JS = (
+    "function clamp(v, lo, hi) {\n  if (v < lo) return lo;\n  if (v > hi) return lo;\n"
+    "  return v;\n}\nmodule.exports = { clamp };\n"
+)
+CALC_TS = (
+    "export function clamp(v: number, lo: number, hi: number): number {\n"
+    "  if (v < lo) return lo;\n  if (v > hi) return lo;\n  return v;\n}\n"
+)
 VITEST_TESTS = """import { describe, expect, it } from 'vitest';
 import { clamp } from '../src/calc';
 
@@ -54,12 +58,17 @@ def node_modules() -> Path:
         work = folder.with_name(folder.name + f".{os.getpid()}")
         work.mkdir(parents=True, exist_ok=True)
         (work / "package.json").write_text('{"name": "runners", "private": true}\n')
-        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline",
-                               *PACKAGES], cwd=work, capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", *PACKAGES],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
-            reachable = subprocess.run(["npm", "ping"], capture_output=True,
-                                       check=False).returncode == 0
+            reachable = (
+                subprocess.run(["npm", "ping"], capture_output=True, check=False).returncode == 0
+            )
             if not reachable:
                 pytest.skip("npm cannot reach its registry to install vitest and jest")
             raise AssertionError(f"npm install failed:\n{done.stderr[-2000:]}")
@@ -78,17 +87,25 @@ def _project(root: Path, node_modules: Path, files: dict[str, str]) -> Path:
 
 def test_jest_failures_missing_ids_and_a_file_that_does_not_load(tmp_path, node_modules):
     package = '{"name": "calc", "scripts": {"test": "jest"}}\n'
-    root = _project(tmp_path, node_modules, {"package.json": package, "calc.js": CALC_JS,
-                                              "test/calc.test.js": JEST_TESTS})
+    root = _project(
+        tmp_path,
+        node_modules,
+        {"package.json": package, "calc.js": CALC_JS, "test/calc.test.js": JEST_TESTS},
+    )
     ctx = make_ctx(root, test_command="npm test")
     run = run_tests_structured(ctx, "")
     assert run.runner == "jest" and run.source == "report"
     assert {c.test_id: c.outcome for c in run.cases} == {
-        "test/calc.test.js::clamp > inside": "passed", "test/calc.test.js::clamp > above": "failed"}
-    assert ("FAILED test/calc.test.js::clamp > above - Error: expect(received).toBe(expected) "
-            "// Object.is equality Expected: 10 Received: 0") in run.render()
-    some = run_tests_structured(ctx, "test/calc.test.js::clamp > inside "
-                                     "test/calc.test.js::clamp > abov")
+        "test/calc.test.js::clamp > inside": "passed",
+        "test/calc.test.js::clamp > above": "failed",
+    }
+    assert (
+        "FAILED test/calc.test.js::clamp > above - Error: expect(received).toBe(expected) "
+        "// Object.is equality Expected: 10 Received: 0"
+    ) in run.render()
+    some = run_tests_structured(
+        ctx, "test/calc.test.js::clamp > inside test/calc.test.js::clamp > abov"
+    )
     assert some.ok and [c.test_id for c in some.cases] == ["test/calc.test.js::clamp > inside"]
     assert some.missing["test/calc.test.js::clamp > abov"][0] == "test/calc.test.js::clamp > above"
     (root / "test" / "broken.test.js").write_text("const x = ;\n")
@@ -100,19 +117,28 @@ def test_jest_failures_missing_ids_and_a_file_that_does_not_load(tmp_path, node_
 def test_agent_solve_in_a_typescript_repository_reaches_solved(tmp_path, node_modules):
     """vitest runs the TypeScript tests; a wrong first edit fails for real, then the fix."""
     package = '{"name": "calc", "scripts": {"test": "vitest run"}}\n'
-    repo = _project(tmp_path / "r", node_modules, {
-        "package.json": package, "src/calc.ts": CALC_TS, "test/calc.test.ts": VITEST_TESTS})
-    wrong = edit(old="  if (v > hi) return lo;\n", new="  if (v > hi) return v;\n",
-                 path="src/calc.ts")
-    fix = edit(old="  if (v > hi) return v;\n", new="  if (v > hi) return hi;\n",
-               path="src/calc.ts")
-    model = Recorder([plan(tests=["test/calc.test.ts::clamp > above"]), wrong, finish(),
-                      fix, finish()])
-    result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0 but should return 10",
-                                      cwd=repo, model=model.model), [model.sink])
+    repo = _project(
+        tmp_path / "r",
+        node_modules,
+        {"package.json": package, "src/calc.ts": CALC_TS, "test/calc.test.ts": VITEST_TESTS},
+    )
+    wrong = edit(
+        old="  if (v > hi) return lo;\n", new="  if (v > hi) return v;\n", path="src/calc.ts"
+    )
+    fix = edit(
+        old="  if (v > hi) return v;\n", new="  if (v > hi) return hi;\n", path="src/calc.ts"
+    )
+    model = Recorder(
+        [plan(tests=["test/calc.test.ts::clamp > above"]), wrong, finish(), fix, finish()]
+    )
+    result = run_session(
+        SolveOptions(
+            task="clamp(15, 0, 10) returns 0 but should return 10", cwd=repo, model=model.model
+        ),
+        [model.sink],
+    )
     assert result.outcome.status == "solved", result.outcome
     debug = model.step("debug").text  # what the debug round was told
-    assert ("FAILED test/calc.test.ts::clamp > above - AssertionError: expected 15 to be 10"
-            in debug)
+    assert "FAILED test/calc.test.ts::clamp > above - AssertionError: expected 15 to be 10" in debug
     assert "Ids for vitest:" in repr(model.requests[0].tools)
     assert "Command: node_modules/.bin/vitest run test/calc.test.ts -t" in debug

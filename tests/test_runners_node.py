@@ -15,8 +15,10 @@ from tests.test_tools_helpers import make_ctx
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 
-CALC = ("function clamp(v, lo, hi) {\n  if (v < lo) return lo;\n  if (v > hi) return lo;\n"
-        "  return v;\n}\nmodule.exports = { clamp };\n")
+CALC = (
+    "function clamp(v, lo, hi) {\n  if (v < lo) return lo;\n  if (v > hi) return lo;\n"
+    "  return v;\n}\nmodule.exports = { clamp };\n"
+)
 TESTS = """const test = require('node:test');
 const assert = require('node:assert');
 const { clamp } = require('../calc');
@@ -36,8 +38,15 @@ SETTINGS = "independent_tests = false\nreproduce = false\n"
 
 
 def _repo(root):
-    return committed(root, {"package.json": PACKAGE, "calc.js": CALC, "test/calc.test.js": TESTS,
-                            ".agent.toml": SETTINGS})
+    return committed(
+        root,
+        {
+            "package.json": PACKAGE,
+            "calc.js": CALC,
+            "test/calc.test.js": TESTS,
+            ".agent.toml": SETTINGS,
+        },
+    )
 
 
 def test_node_failures_suites_subtests_missing_ids_and_a_broken_file(tmp_path):
@@ -47,13 +56,17 @@ def test_node_failures_suites_subtests_missing_ids_and_a_broken_file(tmp_path):
     assert {c.test_id: c.outcome for c in run.cases} == {
         "test/calc.test.js::clamp > inside": "passed",
         "test/calc.test.js::clamp > above": "failed",
-        "test/calc.test.js::each value": "failed"}
+        "test/calc.test.js::each value": "failed",
+    }
     text = run.render()
-    assert ("FAILED test/calc.test.js::clamp > above - AssertionError [ERR_ASSERTION]: Expected "
-            "values to be strictly equal: 0 !== 10") in text
+    assert (
+        "FAILED test/calc.test.js::clamp > above - AssertionError [ERR_ASSERTION]: Expected "
+        "values to be strictly equal: 0 !== 10"
+    ) in text
     assert "SUBTEST v=11 FAILED - AssertionError" in text and "v=3" not in text
-    one = run_tests_structured(ctx, "'test/calc.test.js::clamp > inside' "
-                                    "'test/calc.test.js::clamp > abov'")
+    one = run_tests_structured(
+        ctx, "'test/calc.test.js::clamp > inside' 'test/calc.test.js::clamp > abov'"
+    )
     assert one.ok and [c.test_id for c in one.cases] == ["test/calc.test.js::clamp > inside"]
     assert list(one.missing) == ["test/calc.test.js::clamp > abov"]
     assert one.missing["test/calc.test.js::clamp > abov"][0] == "test/calc.test.js::clamp > above"
@@ -68,9 +81,14 @@ def test_node_failures_suites_subtests_missing_ids_and_a_broken_file(tmp_path):
 
 
 def test_a_node_run_that_hangs_is_named_a_timeout(tmp_path):
-    root = committed(tmp_path, {"package.json": PACKAGE,
-                                "test/hang.test.js": "require('node:test')('hangs', () => "
-                                                     "new Promise(() => setInterval(() => {}, 1000)));\n"})
+    root = committed(
+        tmp_path,
+        {
+            "package.json": PACKAGE,
+            "test/hang.test.js": "require('node:test')('hangs', () => "
+            "new Promise(() => setInterval(() => {}, 1000)));\n",
+        },
+    )
     run = run_tests_structured(make_ctx(root, test_command="npm test"), "", timeout=3)
     assert run.timed_out and not run.ok
     assert run.render().startswith("Tests TIMED OUT after 3s and were killed")
@@ -81,10 +99,15 @@ def test_agent_solve_in_a_node_repository_reaches_solved(tmp_path):
     repo = _repo(tmp_path / "r")
     wrong = edit(old="  if (v > hi) return lo;\n", new="  if (v > hi) return v;\n", path="calc.js")
     fix = edit(old="  if (v > hi) return v;\n", new="  if (v > hi) return hi;\n", path="calc.js")
-    model = Recorder([plan(tests=["test/calc.test.js::clamp > above"]), wrong, finish(),
-                      fix, finish()])
-    result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0 but should return 10",
-                                      cwd=repo, model=model.model), [model.sink])
+    model = Recorder(
+        [plan(tests=["test/calc.test.js::clamp > above"]), wrong, finish(), fix, finish()]
+    )
+    result = run_session(
+        SolveOptions(
+            task="clamp(15, 0, 10) returns 0 but should return 10", cwd=repo, model=model.model
+        ),
+        [model.sink],
+    )
     assert result.outcome.status == "solved", result.outcome
     assert "return hi" in (repo / "calc.js").read_text()
     debug = model.step("debug").text  # what the debug round was told

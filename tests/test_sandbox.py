@@ -24,7 +24,8 @@ workspace = sandbox_kit.tmp_repo  # the fixture, used here by name
 def test_pytest_runs_inside_on_a_real_project_and_tmp_path_works(workspace):
     (workspace / "pytest.ini").write_text("[pytest]\n")
     (workspace / "calc.py").write_text("def add(a, b):\n    return a + b\n")
-    (workspace / "test_calc.py").write_text(textwrap.dedent("""
+    (workspace / "test_calc.py").write_text(
+        textwrap.dedent("""
         from calc import add
 
         def test_add():
@@ -36,7 +37,8 @@ def test_pytest_runs_inside_on_a_real_project_and_tmp_path_works(workspace):
 
         def test_broken():
             assert add(1, 1) == 3
-    """))
+    """)
+    )
     box = create_sandbox(Policy(workspace, timeout_s=60), "bwrap")
     result = box.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
     assert result.exit_code == 1, result
@@ -47,8 +49,9 @@ def test_pytest_runs_inside_on_a_real_project_and_tmp_path_works(workspace):
 @needs_bwrap
 def test_program_reads_stdin(workspace):
     box = create_sandbox(Policy(workspace), "bwrap")
-    upper = box.run([sys.executable, "-c", "import sys; print(sys.stdin.read().upper())"],
-                    stdin="hello sandbox")
+    upper = box.run(
+        [sys.executable, "-c", "import sys; print(sys.stdin.read().upper())"], stdin="hello sandbox"
+    )
     assert upper.stdout == "HELLO SANDBOX\n"
     big = box.run(["wc", "-c"], stdin=b"x" * 3_000_000)
     assert big.stdout.strip() == "3000000"
@@ -111,8 +114,9 @@ def test_network_policy_and_explicit_env(workspace):
     box = create_sandbox(Policy(workspace, network=True), "bwrap")
     code = "import os, socket; print(os.environ['GREETING'], len(socket.if_nameindex()))"
     shared = box.run([sys.executable, "-c", code], env={"GREETING": "hi"})
-    closed = create_sandbox(Policy(workspace), "bwrap").run([sys.executable, "-c", code],
-                                                           env={"GREETING": "hi"})
+    closed = create_sandbox(Policy(workspace), "bwrap").run(
+        [sys.executable, "-c", code], env={"GREETING": "hi"}
+    )
     assert shared.stdout.split()[0] == closed.stdout.split()[0] == "hi"
     assert int(closed.stdout.split()[1]) == 1  # only a loopback of its own
     assert int(shared.stdout.split()[1]) == len(__import__("socket").if_nameindex())
@@ -126,9 +130,11 @@ def test_none_backend_scrubs_env_and_kills_its_tree_on_timeout(workspace, monkey
     assert "ANTHROPIC_API_KEY" not in env.stdout and "SOME_SECRET_TOKEN" not in env.stdout
     assert "'PATH'" in env.stdout and "'HOME'" in env.stdout
     marker = f"agent-none-{uuid.uuid4().hex}"
-    tree = ("python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
-            "setsid python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
-            "sleep 300")
+    tree = (
+        "python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
+        "setsid python3 -c 'import time; time.sleep(300)' \"$MARK\" & "
+        "sleep 300"
+    )
     result, peak = run_watched(box, ["sh", "-c", tree], 3, marker)
     assert result.timed_out and result.killed_by == "timeout"
     assert peak >= 2  # both sleepers were running when the clock ran out
@@ -142,11 +148,14 @@ def test_none_backend_applies_rlimits_and_is_announced_once(workspace):
     box = create_sandbox(Policy(workspace, memory_mb=256), "none")
     result = box.run([sys.executable, "-c", "bytearray(1024 * 1024 * 1024)"])
     assert result.exit_code == 1 and "MemoryError" in result.stderr
-    code = ("from pathlib import Path; from sandbox import *\n"
-            "box = create_sandbox(Policy(Path('.')), 'none')\n"
-            "print(unconfined_warning(box)); print(unconfined_warning(box))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=workspace, check=True)
+    code = (
+        "from pathlib import Path; from sandbox import *\n"
+        "box = create_sandbox(Policy(Path('.')), 'none')\n"
+        "print(unconfined_warning(box)); print(unconfined_warning(box))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=workspace, check=True
+    )
     first, second = done.stdout.splitlines()
     assert "UNCONFINED" in first and second == "None"
 
@@ -195,8 +204,9 @@ def test_parallel_runs_keep_their_own_output(workspace):
     box = create_sandbox(Policy(workspace), "bwrap")
     code = "import sys; n = int(sys.argv[1]); print(str(n) * 50_000); sys.exit(n)"
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda n: box.run([sys.executable, "-c", code, str(n)]),
-                                range(1, 9)))
+        results = list(
+            pool.map(lambda n: box.run([sys.executable, "-c", code, str(n)]), range(1, 9))
+        )
     for n, result in enumerate(results, start=1):
         assert result.exit_code == n and result.stdout == str(n) * 50_000 + "\n"
 
@@ -230,7 +240,8 @@ def test_multiprocessing_works_in_a_bounded_dev_shm(workspace):
                 print(error.strerror)
     """)
     result = create_sandbox(Policy(workspace, file_size_mb=2), "bwrap").run(
-        [sys.executable, "-c", code])
+        [sys.executable, "-c", code]
+    )
     assert result.stdout.splitlines() == ["[1, 2]", "No space left on device"], result
 
 
@@ -238,8 +249,11 @@ def test_multiprocessing_works_in_a_bounded_dev_shm(workspace):
 def test_the_agents_own_code_is_reachable_inside_when_it_lives_under_tmp(workspace, tmp_path):
     # An editable install from a checkout in /tmp: sandboxed helpers import that checkout.
     checkout = tmp_path / "checkout"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "agent", checkout / "agent",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "agent",
+        checkout / "agent",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     outside = tmp_path / "not-the-agent.txt"
     outside.write_text("private")
     script = textwrap.dedent(f"""
@@ -252,6 +266,12 @@ def test_the_agents_own_code_is_reachable_inside_when_it_lives_under_tmp(workspa
                          env={{"PYTHONPATH": {str(checkout)!r}}})
         print(result.stdout, result.stderr)
     """)
-    run = subprocess.run([sys.executable, "-c", script], cwd=checkout, capture_output=True,
-                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(checkout)})
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+    )
     assert run.stdout.split() == [str(checkout / "agent" / "sandbox" / "mounts.py"), "False"], run

@@ -61,22 +61,37 @@ def test_cli_rejects_a_missing_command_and_unknown_backend(workspace):
 
 @needs_bwrap
 def test_cli_takes_the_repository_policy_from_its_config(workspace):
-    (workspace / ".agent.toml").write_text('command_timeout_s = 0.5\n')
+    (workspace / ".agent.toml").write_text("command_timeout_s = 0.5\n")
     slow = cli(["sandbox", "--sandbox", "none", "--", "sleep", "30"], workspace)
     assert slow.returncode == 124 and "timed out after 0.5 s" in slow.stderr
     assert "UNCONFINED" in slow.stderr
-    confined = cli(["sandbox", "--sandbox", "bwrap", "--timeout", "5", "--",
-                    "sh", "-c", "touch /etc/agent-probe"], workspace)
+    confined = cli(
+        [
+            "sandbox",
+            "--sandbox",
+            "bwrap",
+            "--timeout",
+            "5",
+            "--",
+            "sh",
+            "-c",
+            "touch /etc/agent-probe",
+        ],
+        workspace,
+    )
     assert confined.returncode == 1 and "Read-only file system" in confined.stderr
 
 
 def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path)}
-    code = ("from pathlib import Path; from agent import sandbox\n"
-            "print(sandbox.detect())\n"
-            "sandbox.create_sandbox(sandbox.Policy(Path('.')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=tmp_path)
+    code = (
+        "from pathlib import Path; from agent import sandbox\n"
+        "print(sandbox.detect())\n"
+        "sandbox.create_sandbox(sandbox.Policy(Path('.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert done.stdout.startswith("(None, 'bubblewrap (bwrap) is not installed")
     assert "apt-get install bubblewrap" in done.stdout and "--sandbox none" in done.stdout
     assert "SandboxUnavailable" in done.stderr
@@ -90,10 +105,27 @@ def test_missing_bwrap_is_explained_with_the_fix(tmp_path):
 def test_namespace_failure_is_explained_with_the_fix(tmp_path):
     # A real place where namespaces are forbidden: a sandbox with user namespaces disabled.
     code = "from agent import sandbox; print(sandbox.detect())"
-    jail = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--"]
-    done = subprocess.run([*jail, sys.executable, "-c", code], capture_output=True,
-                          text=True, cwd=Path(__file__).parent.parent)
+    jail = [
+        "bwrap",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-user",
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--",
+    ]
+    done = subprocess.run(
+        [*jail, sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     assert done.stdout.startswith("(None, 'bwrap cannot create a sandbox here ("), done
     assert "sysctl" in done.stdout and "--sandbox none" in done.stdout
 
@@ -104,14 +136,17 @@ def test_nothing_is_probed_on_import_and_detection_is_cached(tmp_path):
     fake.parent.mkdir()
     fake.write_text(f"#!/bin/sh\necho called >> {log}\nexit 1\n")
     fake.chmod(0o755)
-    code = ("import pathlib, sys\nfrom agent import sandbox\n"
-            f"log = pathlib.Path({str(log)!r})\n"
-            "print(log.exists())\n"
-            "sandbox.detect(); first = log.read_text().count('called')\n"
-            "sandbox.detect(); print(first, log.read_text().count('called'))")
+    code = (
+        "import pathlib, sys\nfrom agent import sandbox\n"
+        f"log = pathlib.Path({str(log)!r})\n"
+        "print(log.exists())\n"
+        "sandbox.detect(); first = log.read_text().count('called')\n"
+        "sandbox.detect(); print(first, log.read_text().count('called'))"
+    )
     env = {**os.environ, "PATH": f"{fake.parent}:/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     imported, counts = done.stdout.splitlines()
     assert imported == "False"
     first, second = counts.split()

@@ -82,8 +82,12 @@ print(dict(os.environ))
 
 def test_planted_ssh_key_and_api_keys_are_out_of_reach(workspace, home):
     box = create_sandbox(Policy(workspace, timeout_s=30), "bwrap")
-    paths = [home / ".ssh" / "id_rsa", home / ".aws" / "credentials", home / ".env",
-             Path("/proc/1/environ")]
+    paths = [
+        home / ".ssh" / "id_rsa",
+        home / ".aws" / "credentials",
+        home / ".env",
+        Path("/proc/1/environ"),
+    ]
     result = box.run([sys.executable, "-c", READ, *map(str, paths)])
     assert result.exit_code == 0, result
     assert result.stdout.count("refused") >= 3
@@ -146,16 +150,32 @@ def test_missing_hooks_folder_cannot_be_created(workspace):
 
 
 def test_configured_hooks_path_is_read_only(workspace):
-    subprocess.run(["git", "-C", str(workspace), "config", "core.hooksPath", ".githooks"],
-                   check=True)
+    subprocess.run(
+        ["git", "-C", str(workspace), "config", "core.hooksPath", ".githooks"], check=True
+    )
     result = run_python(workspace, HOOK.format(path=".githooks/pre-commit"))
     assert_refused(result)
     assert not (workspace / ".githooks" / "pre-commit").exists()
 
 
 def test_worktree_hooks_stay_read_only_even_when_the_main_repo_is_writable(workspace, area):
-    subprocess.run(["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@t",
-                    "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(workspace),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ],
+        check=True,
+    )
     tree = area / "tree"
     subprocess.run(["git", "-C", str(workspace), "worktree", "add", "-q", str(tree)], check=True)
     hook = workspace / ".git" / "hooks" / "pre-commit"
@@ -169,8 +189,16 @@ def test_worktree_hooks_stay_read_only_even_when_the_main_repo_is_writable(works
 
 def test_secrets_stay_hidden_even_when_home_is_made_writable(workspace, home):
     box = create_sandbox(Policy(workspace, writable=(home,), timeout_s=30), "bwrap")
-    result = box.run([sys.executable, "-c", READ, str(home / ".ssh" / "id_rsa"),
-                      str(home / ".aws" / "credentials"), str(home / ".env")])
+    result = box.run(
+        [
+            sys.executable,
+            "-c",
+            READ,
+            str(home / ".ssh" / "id_rsa"),
+            str(home / ".aws" / "credentials"),
+            str(home / ".env"),
+        ]
+    )
     assert SSH_KEY not in result.stdout and SECRET_KEY not in result.stdout
     assert SECRET_TOKEN not in result.stdout
     planted = box.run(["sh", "-c", f"echo x > {home}/.ssh/authorized_keys"])

@@ -57,7 +57,9 @@ def test_network_true_reaches_the_loopback_listener(workspace):
 
 
 def test_dns_names_do_not_resolve(workspace):
-    result = run_python(workspace, """
+    result = run_python(
+        workspace,
+        """
         import socket, sys
         try:
             print(socket.getaddrinfo("pypi.org", 443))
@@ -65,7 +67,8 @@ def test_dns_names_do_not_resolve(workspace):
         except OSError as error:
             print(error)
             sys.exit(1)
-    """)
+    """,
+    )
     assert_refused(result)
 
 
@@ -76,7 +79,9 @@ def test_unix_socket_under_run_is_hidden(workspace):
     try:
         server.bind(str(path))
         server.listen()
-        result = run_python(workspace, f"""
+        result = run_python(
+            workspace,
+            f"""
             import socket, sys
             try:
                 socket.socket(socket.AF_UNIX).connect({str(path)!r})
@@ -84,7 +89,8 @@ def test_unix_socket_under_run_is_hidden(workspace):
             except OSError as error:
                 print(error)
                 sys.exit(1)
-        """)
+        """,
+        )
         assert_refused(result)
     finally:
         server.close()
@@ -96,7 +102,9 @@ def test_abstract_unix_socket_on_the_host_is_unreachable(workspace):
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(name)
         server.listen()
-        result = run_python(workspace, f"""
+        result = run_python(
+            workspace,
+            f"""
             import socket, sys
             try:
                 socket.socket(socket.AF_UNIX).connect({name!r})
@@ -104,12 +112,15 @@ def test_abstract_unix_socket_on_the_host_is_unreachable(workspace):
             except OSError as error:
                 print(error)
                 sys.exit(1)
-        """)
+        """,
+        )
         assert_refused(result)
 
 
 def test_cannot_see_or_signal_the_test_process(workspace):
-    result = run_python(workspace, f"""
+    result = run_python(
+        workspace,
+        f"""
         import os, sys
         pid = {os.getpid()}
         try:
@@ -123,14 +134,17 @@ def test_cannot_see_or_signal_the_test_process(workspace):
             print("ESCAPED proc")
         print(len(names), "processes visible")
         sys.exit(3)
-    """)
+    """,
+    )
     assert result.exit_code == 3, result
     assert_refused(result)
     assert int(result.stdout.split()[-3]) <= 3  # bwrap's init, the program, nothing else
 
 
 def test_file_size_limit_stops_a_disk_filler(workspace):
-    result = run_python(workspace, """
+    result = run_python(
+        workspace,
+        """
         import sys
         try:
             with open("big.bin", "wb") as f:
@@ -140,14 +154,18 @@ def test_file_size_limit_stops_a_disk_filler(workspace):
         except OSError as error:
             print(error)
             sys.exit(1)
-    """, file_size_mb=2)
+    """,
+        file_size_mb=2,
+    )
     assert_refused(result)
     assert "too large" in result.stdout
     assert (workspace / "big.bin").stat().st_size <= 2 * 1024 * 1024
 
 
 def test_private_tmp_is_bounded(workspace):
-    result = run_python(workspace, """
+    result = run_python(
+        workspace,
+        """
         import sys
         try:
             for i in range(10):
@@ -157,16 +175,22 @@ def test_private_tmp_is_bounded(workspace):
         except OSError as error:
             print(error)
             sys.exit(1)
-    """, file_size_mb=4)
+    """,
+        file_size_mb=4,
+    )
     assert_refused(result)
     assert "No space left" in result.stdout
 
 
 def test_memory_limit_stops_a_large_allocation(workspace):
-    result = run_python(workspace, """
+    result = run_python(
+        workspace,
+        """
         block = bytearray(1024 * 1024 * 1024)
         print("ESCAPED")
-    """, memory_mb=256)
+    """,
+        memory_mb=256,
+    )
     assert_refused(result)
     assert "MemoryError" in result.stderr
 
@@ -193,8 +217,9 @@ print(json.dumps({"peak_kb": tracemalloc.get_traced_memory()[1] // 1024,
 
 
 def test_hundred_megabytes_of_output_is_capped_in_bounded_memory(workspace):
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(workspace)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(workspace)], capture_output=True, text=True, timeout=120
+    )
     report = json.loads(done.stdout)
     assert report["exit"] == 0 and report["truncated"] and report["marker"], report
     assert report["length"] < 1_100_000 and report["head"] == "xxxxx"

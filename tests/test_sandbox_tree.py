@@ -14,11 +14,18 @@ from agent.sandbox.cgroup import hierarchy
 from tests.sandbox_kit import area, needs_bwrap  # noqa: F401 - area is a fixture
 
 MB = 1024 * 1024
-ALLOCATE_300_MB = ("python3 -c 'import time; b = bytearray(300 * 1024 * 1024); "
-                   "b[::4096] = b\"x\" * len(b[::4096]); time.sleep(60)'")
+ALLOCATE_300_MB = (
+    "python3 -c 'import time; b = bytearray(300 * 1024 * 1024); "
+    'b[::4096] = b"x" * len(b[::4096]); time.sleep(60)\''
+)
 MECHANISMS = [
-    pytest.param(True, id="cgroup", marks=pytest.mark.skipif(
-        hierarchy() is None, reason="no writable cgroup with memory and pids here")),
+    pytest.param(
+        True,
+        id="cgroup",
+        marks=pytest.mark.skipif(
+            hierarchy() is None, reason="no writable cgroup with memory and pids here"
+        ),
+    ),
     pytest.param(False, id="watchdog"),
 ]
 pytestmark = needs_bwrap
@@ -38,8 +45,12 @@ def leftover_groups() -> list[str]:
     if found is None:
         return []
     prefix = f"agent-{os.getpid()}-"
-    return [p.name for base in {found.memory, found.pids} for p in base.iterdir()
-            if p.name.startswith(prefix)]
+    return [
+        p.name
+        for base in {found.memory, found.pids}
+        for p in base.iterdir()
+        if p.name.startswith(prefix)
+    ]
 
 
 @pytest.mark.parametrize("cgroup", MECHANISMS)
@@ -69,8 +80,7 @@ def test_a_fork_bomb_is_stopped_by_the_process_cap_of_the_cgroup(area):
 
 @pytest.mark.parametrize("cgroup", MECHANISMS)
 def test_writing_past_the_write_cap_kills_the_command(area, cgroup):
-    command = ("for i in 1 2 3; do head -c 100M /dev/zero > big$i; sleep 0.3; done; "
-               "echo all written")
+    command = "for i in 1 2 3; do head -c 100M /dev/zero > big$i; sleep 0.3; done; echo all written"
     result, _ = run(area, command, cgroup, write_cap_mb=200)
     assert result.killed_by == "write limit", result
     assert "all written" not in result.stdout
@@ -80,9 +90,10 @@ def test_writing_past_the_write_cap_kills_the_command(area, cgroup):
 
 @pytest.mark.parametrize("cgroup", MECHANISMS)
 def test_a_command_within_its_bounds_is_left_alone(area, cgroup):
-    command = ("for i in 1 2 3 4 5; do sleep 0.3 & done; head -c 20M /dev/zero > file; "
-               f"{ALLOCATE_300_MB.replace('time.sleep(60)', 'time.sleep(0.5)')}; wait; echo done")
-    result, _ = run(area, command, cgroup, tree_memory_mb=1024, max_processes=64,
-                    write_cap_mb=200)
+    command = (
+        "for i in 1 2 3 4 5; do sleep 0.3 & done; head -c 20M /dev/zero > file; "
+        f"{ALLOCATE_300_MB.replace('time.sleep(60)', 'time.sleep(0.5)')}; wait; echo done"
+    )
+    result, _ = run(area, command, cgroup, tree_memory_mb=1024, max_processes=64, write_cap_mb=200)
     assert result.exit_code == 0 and result.killed_by is None, result
     assert result.stdout.strip() == "done"

@@ -31,11 +31,18 @@ def test_events_and_messages_round_trip_and_update_the_session_row(repo):
         ev.PhaseChanged(phase="plan", detail="reading app.py"),
         ev.PlanUpdated(reading="add is wrong", steps=("fix", "test"), statuses=("done", "running")),
         ev.ToolCallStarted(call_id="c1", name="read_file", arguments={"path": "app.py"}),
-        ev.ToolCallFinished(call_id="c1", name="read_file", output="def add", is_error=False,
-                            duration_s=0.01),
+        ev.ToolCallFinished(
+            call_id="c1", name="read_file", output="def add", is_error=False, duration_s=0.01
+        ),
         ev.TestsRun(command="pytest", passed=3, failed=1, errors=0, failures=("t::x",)),
-        ev.CostUpdated(input_tokens=1200, output_tokens=300, cache_read_tokens=800,
-                       cache_write_tokens=0, cost_usd=0.0123, model_calls=2),
+        ev.CostUpdated(
+            input_tokens=1200,
+            output_tokens=300,
+            cache_read_tokens=800,
+            cache_write_tokens=0,
+            cost_usd=0.0123,
+            model_calls=2,
+        ),
     ]
     sink = store.sink(session)
     for event in emitted:
@@ -55,13 +62,24 @@ def test_events_and_messages_round_trip_and_update_the_session_row(repo):
     assert reopened.event_dicts(session)[2]["steps"] == ["fix", "test"]
     assert reopened.messages(session) == conversation
     record = reopened.get(session)
-    assert (record.status, record.stop_reason, record.summary) == ("solved", "tests pass",
-                                                                   "fixed add")
-    assert (record.cost_usd, record.input_tokens, record.output_tokens, record.cached_tokens,
-            record.model_calls) == (0.0123, 1200, 300, 800, 2)
+    assert (record.status, record.stop_reason, record.summary) == (
+        "solved",
+        "tests pass",
+        "fixed add",
+    )
+    assert (
+        record.cost_usd,
+        record.input_tokens,
+        record.output_tokens,
+        record.cached_tokens,
+        record.model_calls,
+    ) == (0.0123, 1200, 300, 800, 2)
     assert record.branch == "main" and record.repo == str(repo)
-    sink(ev.SessionStarted(session_id=session, task="fix", model="scripted", repo="/elsewhere",
-                           resumed=True))
+    sink(
+        ev.SessionStarted(
+            session_id=session, task="fix", model="scripted", repo="/elsewhere", resumed=True
+        )
+    )
     assert (store.get(session).status, store.get(session).repo) == ("running", "/elsewhere")
 
 
@@ -72,8 +90,11 @@ def test_lookup_by_prefix_list_order_mark_and_update(repo):
     third = store.create("three", "m")
     assert [r.id for r in store.list()] == [third, second, first]
     assert store.latest().id == third
-    unique = next(first[:n] for n in range(1, len(first) + 1)
-                  if not second.startswith(first[:n]) and not third.startswith(first[:n]))
+    unique = next(
+        first[:n]
+        for n in range(1, len(first) + 1)
+        if not second.startswith(first[:n]) and not third.startswith(first[:n])
+    )
     assert store.get(unique).id == first
     assert store.get(second).task == "two"
     with pytest.raises(UserError, match="ambiguous"):
@@ -86,7 +107,10 @@ def test_lookup_by_prefix_list_order_mark_and_update(repo):
     store.update(first, base_checkpoint="abc123")
     record = store.get(first)
     assert (record.status, record.stop_reason, record.base_checkpoint) == (
-        "interrupted", "Ctrl-C", "abc123")
+        "interrupted",
+        "Ctrl-C",
+        "abc123",
+    )
     with pytest.raises(ValueError):
         store.update(first, cost_usd="1")
 
@@ -97,12 +121,15 @@ def test_store_lives_in_dot_agent_excluded_from_git_with_migrations_recorded(rep
     assert (repo / ".agent" / "sessions.sqlite").is_file()
     assert ".agent/" in (repo / ".git" / "info" / "exclude").read_text()
     assert not (repo / ".gitignore").exists()
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, check=True,
-                            capture_output=True, text=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
     assert status == ""
     db = sqlite3.connect(repo / ".agent" / "sessions.sqlite")
     assert db.execute("SELECT name FROM migrations ORDER BY name").fetchall() == [
-        ("001_sessions_events_messages",), ("002_session_owner",)]
+        ("001_sessions_events_messages",),
+        ("002_session_owner",),
+    ]
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -136,8 +163,12 @@ def test_two_processes_write_the_same_session_at_once(repo):
     for name in ("alpha", "beta"):
         details = [e["detail"] for e in events if e["phase"] == name]
         assert details == [str(n) for n in range(150)]  # each writer's order is kept
-    seqs = [row[0] for row in sqlite3.connect(repo / ".agent" / "sessions.sqlite").execute(
-        "SELECT seq FROM events WHERE session_id = ? ORDER BY seq", (session,))]
+    seqs = [
+        row[0]
+        for row in sqlite3.connect(repo / ".agent" / "sessions.sqlite").execute(
+            "SELECT seq FROM events WHERE session_id = ? ORDER BY seq", (session,)
+        )
+    ]
     assert seqs == list(range(1, 301))
     assert len(store.list()) == 7
 

@@ -17,8 +17,9 @@ AGENT = [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
 def agent(root, *args):
-    return subprocess.run([*AGENT, *args], cwd=root, capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [*AGENT, *args], cwd=root, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.fixture
@@ -28,8 +29,12 @@ def recorded(tmp_path):
     start = files_state(root)
     store = SessionStore.open(root)
     older = store.create("an older task", "scripted")
-    session = store.create("fix add so 2 + 2 is 4 " + "with a long explanation " * 5, "scripted",
-                           repo=str(root), branch="main")
+    session = store.create(
+        "fix add so 2 + 2 is 4 " + "with a long explanation " * 5,
+        "scripted",
+        repo=str(root),
+        branch="main",
+    )
     workspace = Workspace.open(root)
     store.update(session, base_checkpoint=workspace.checkpoint(session, "start"))
     sink = store.sink(session)
@@ -42,16 +47,42 @@ def recorded(tmp_path):
     (root / "app.py").write_text("def add(a, b):\n    return a + b\n")
     (root / "test_app.py").write_text("def test():\n    pass\n")
     checkpoint = workspace.checkpoint(session, "edit app.py")
-    sink(ev.ToolCallFinished(call_id="c1", name="edit_file",
-                             output="\n".join(f"line {n}" for n in range(30)), is_error=False,
-                             duration_s=0.2))
+    sink(
+        ev.ToolCallFinished(
+            call_id="c1",
+            name="edit_file",
+            output="\n".join(f"line {n}" for n in range(30)),
+            is_error=False,
+            duration_s=0.2,
+        )
+    )
     sink(ev.EditApplied(path="app.py", diff="-a - b\n+a + b", checkpoint=checkpoint))
-    sink(ev.TestsRun(command="python -m pytest", passed=4, failed=1, errors=0,
-                     failures=("test_app.py::test_sub",)))
-    sink(ev.CostUpdated(input_tokens=5000, output_tokens=700, cache_read_tokens=4000,
-                        cache_write_tokens=0, cost_usd=0.0421, model_calls=3))
-    sink(ev.Finished(status="not_solved", stop_reason="debug rounds used up",
-                     summary="add fixed; one test still fails"))
+    sink(
+        ev.TestsRun(
+            command="python -m pytest",
+            passed=4,
+            failed=1,
+            errors=0,
+            failures=("test_app.py::test_sub",),
+        )
+    )
+    sink(
+        ev.CostUpdated(
+            input_tokens=5000,
+            output_tokens=700,
+            cache_read_tokens=4000,
+            cache_write_tokens=0,
+            cost_usd=0.0421,
+            model_calls=3,
+        )
+    )
+    sink(
+        ev.Finished(
+            status="not_solved",
+            stop_reason="debug rounds used up",
+            summary="add fixed; one test still fails",
+        )
+    )
     return root, session, older, start
 
 
@@ -70,17 +101,28 @@ def test_sessions_lists_newest_first_as_a_table_and_as_json(recorded):
 def test_show_prints_the_transcript_and_json_events(recorded):
     root, session, older, _ = recorded
     # A prefix is enough; both sessions may have started in the same second.
-    prefix = next(session[:n] for n in range(17, len(session) + 1)
-                  if not older.startswith(session[:n]))
+    prefix = next(
+        session[:n] for n in range(17, len(session) + 1) if not older.startswith(session[:n])
+    )
     shown = agent(root, "show", prefix)
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout
-    for expected in ("-- plan: one step", "[done] use +", "  I will fix it.",
-                     "> edit_file(path='app.py')", "< edit_file ok (0.2s)", "    line 7",
-                     "... (22 more lines)", "edited app.py (checkpoint",
-                     "tests: 4 passed, 1 failed", "failing: test_app.py::test_sub",
-                     "== finished: not_solved (debug rounds used up)",
-                     "add fixed; one test still fails", "cost $0.0421", "cached 4000"):
+    for expected in (
+        "-- plan: one step",
+        "[done] use +",
+        "  I will fix it.",
+        "> edit_file(path='app.py')",
+        "< edit_file ok (0.2s)",
+        "    line 7",
+        "... (22 more lines)",
+        "edited app.py (checkpoint",
+        "tests: 4 passed, 1 failed",
+        "failing: test_app.py::test_sub",
+        "== finished: not_solved (debug rounds used up)",
+        "add fixed; one test still fails",
+        "cost $0.0421",
+        "cached 4000",
+    ):
         assert expected in text, expected
     events = json.loads(agent(root, "show", session, "--json").stdout)
     assert [e["kind"] for e in events][:2] == ["session_started", "phase_changed"]
@@ -109,9 +151,14 @@ def test_diff_then_undo_then_undo_the_undo(recorded):
     assert user_state(root) == before_user
 
 
-@pytest.mark.parametrize("args", [
-    ("show", "no-such-id"), ("undo", "--session", "zzz"), ("diff", "--session", "zzz"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "no-such-id"),
+        ("undo", "--session", "zzz"),
+        ("diff", "--session", "zzz"),
+    ],
+)
 def test_unknown_session_is_one_line_and_exit_2(recorded, args):
     root = recorded[0]
     result = agent(root, *args)
@@ -137,8 +184,9 @@ def test_diff_and_undo_of_a_worktree_session_act_on_its_worktree(tmp_path):
     path = Workspace.open(root).worktree(session)
     worktree = Workspace.open(path)
     worktree.checkpoint(session, "start")
-    store.sink(session)(ev.SessionStarted(session_id=session, task="t", model="scripted",
-                                          repo=str(path)))
+    store.sink(session)(
+        ev.SessionStarted(session_id=session, task="t", model="scripted", repo=str(path))
+    )
     (path / "app.py").write_text("changed in the worktree\n")
 
     shown = agent(root, "diff")

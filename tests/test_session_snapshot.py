@@ -28,10 +28,19 @@ def test_a_request_is_in_the_phase_its_thread_last_entered_and_shows_only_what_i
     other.join()  # another thread's phase change is not the loop's
     rec.sink(ev.TestsRun("pytest tests", 1, 1, 0, ("tests/test_a.py::test_b",)))
     call = answer.message.tool_calls[0]
-    rec.model.complete(request(
-        Message("user", [Text("Phase: code.")]), answer.message,
-        Message("user", [ToolResult(call.id, "1 failed in 0.31s", is_error=True),
-                         Text("Still failing:\ntests/test_a.py::test_b")])))
+    rec.model.complete(
+        request(
+            Message("user", [Text("Phase: code.")]),
+            answer.message,
+            Message(
+                "user",
+                [
+                    ToolResult(call.id, "1 failed in 0.31s", is_error=True),
+                    Text("Still failing:\ntests/test_a.py::test_b"),
+                ],
+            ),
+        )
+    )
     assert [s.phase for s in rec.steps()] == ["code", "code"]
     assert rec.result("run_tests").content == "1 failed in 0.31s"
     assert rec.text() == (
@@ -43,11 +52,13 @@ def test_a_request_is_in_the_phase_its_thread_last_entered_and_shows_only_what_i
         "  answered run_tests: error: 1 failed in <time>\n"
         "  ran <tests> -> 1 passed, 1 failed [tests/test_a.py::test_b]\n"
         "  told: Still failing: tests/test_a.py::test_b\n"
-        "    naming tests/test_a.py::test_b\n")
+        "    naming tests/test_a.py::test_b\n"
+    )
 
 
 def test_a_changed_course_fails_with_the_diff_and_is_rewritten_only_when_asked(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv("AGENT_UPDATE_SNAPSHOTS", raising=False)
     with pytest.raises(AssertionError, match="AGENT_UPDATE_SNAPSHOTS=1"):
         assert_snapshot("s", "1 plan\n", tmp_path)  # none checked in: not taken as right

@@ -23,21 +23,29 @@ TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 def solve(repo, answers, task=TASK, **options):
     """Run a session in-process; returns (result, recorder, events)."""
     recorder = Recorder(answers)
-    result = run_session(SolveOptions(task=task, cwd=repo, model=recorder.model, **options),
-                         [recorder.sink])
+    result = run_session(
+        SolveOptions(task=task, cwd=repo, model=recorder.model, **options), [recorder.sink]
+    )
     return result, recorder, recorder.events
 
 
 def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
     repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n")
     head = git(repo, "rev-parse", "HEAD")
-    result, model, events = solve(repo, [
-        plan(bug=True, new_tests=["tests/test_calc.py::test_clamp_above"]),
-        edit("def test_clamp_inside():", ABOVE_TEST.strip() + "\n\n\ndef test_clamp_inside():",
-             "tests/test_calc.py"),
-        turn("", ("reproduced", {"test_ids": ["tests/test_calc.py::test_clamp_above"]})),
-        edit(), finish(),
-    ])
+    result, model, events = solve(
+        repo,
+        [
+            plan(bug=True, new_tests=["tests/test_calc.py::test_clamp_above"]),
+            edit(
+                "def test_clamp_inside():",
+                ABOVE_TEST.strip() + "\n\n\ndef test_clamp_inside():",
+                "tests/test_calc.py",
+            ),
+            turn("", ("reproduced", {"test_ids": ["tests/test_calc.py::test_clamp_above"]})),
+            edit(),
+            finish(),
+        ],
+    )
     assert result.outcome.status == "solved", result.outcome
     assert "return high" in (repo / "calc.py").read_text()
     runs = [e for e in events if isinstance(e, ev.TestsRun)]
@@ -51,11 +59,15 @@ def test_a_bug_is_reproduced_for_real_then_fixed(tmp_path):
 
 
 def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
-    repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        "independent_tests = false\ntraces = false\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
     above = "tests/test_calc.py::test_clamp_above"
-    result, model, _ = solve(repo, [plan(bug=True), turn("", ("reproduced", {"test_ids": [above]})),
-                                    edit(), finish()])
+    result, model, _ = solve(
+        repo, [plan(bug=True), turn("", ("reproduced", {"test_ids": [above]})), edit(), finish()]
+    )
     assert result.outcome.status == "solved", result.outcome
     # The reproduce phase offers the failing test; a real run confirms it, then the code phase.
     model.check("solve_named_reproduction")
@@ -63,8 +75,11 @@ def test_an_already_failing_test_can_be_named_as_the_reproduction(tmp_path):
 
 @pytest.mark.parametrize("named_by", ["plan", "task"])
 def test_a_named_test_that_already_fails_is_the_reproduction_without_a_turn(tmp_path, named_by):
-    repo = make_repo(tmp_path / "r", "independent_tests = false\ntraces = false\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        "independent_tests = false\ntraces = false\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
     above = "tests/test_calc.py::test_clamp_above"
     tests, task = ([above], TASK) if named_by == "plan" else ([], f"{above} fails: {TASK}")
     result, model, _ = solve(repo, [plan(bug=True, tests=tests), edit(), finish()], task=task)
@@ -75,8 +90,9 @@ def test_a_named_test_that_already_fails_is_the_reproduction_without_a_turn(tmp_
 
 def test_an_edit_that_fails_to_apply_is_shown_and_retried(tmp_path):
     repo = make_repo(tmp_path / "r")
-    result, model, _ = solve(repo, [
-        plan(), edit(old="    if value > high:\n        return lo\n"), edit(), finish()])
+    result, model, _ = solve(
+        repo, [plan(), edit(old="    if value > high:\n        return lo\n"), edit(), finish()]
+    )
     assert result.outcome.status == "solved"
     error = model.result("edit_file")
     assert error.is_error and "return low" in error.content  # the closest lines are shown
@@ -94,8 +110,11 @@ def test_a_plan_whose_check_disagrees_is_revised(tmp_path):
 
 
 def test_failing_tests_use_up_the_debug_rounds_then_a_fresh_plan_starts_clean(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET + "debug_rounds = 1\nmax_plans = 2\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        QUIET + "debug_rounds = 1\nmax_plans = 2\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
     wrong = "    if value > high:\n        return value\n"
     seen_at_second_plan = {}
 
@@ -103,11 +122,19 @@ def test_failing_tests_use_up_the_debug_rounds_then_a_fresh_plan_starts_clean(tm
         seen_at_second_plan["calc"] = (repo / "calc.py").read_text()
         return plan(tests=["tests/test_calc.py::test_clamp_above"])
 
-    result, model, _ = solve(repo, [
-        plan(tests=["tests/test_calc.py::test_clamp_above"]), edit(new=wrong), finish(),
-        edit(old="        return value\n", new="        return value + 0\n"), finish(),
-        second_plan, edit(), finish(),
-    ])
+    result, model, _ = solve(
+        repo,
+        [
+            plan(tests=["tests/test_calc.py::test_clamp_above"]),
+            edit(new=wrong),
+            finish(),
+            edit(old="        return value\n", new="        return value + 0\n"),
+            finish(),
+            second_plan,
+            edit(),
+            finish(),
+        ],
+    )
     assert result.outcome.status == "solved", result.outcome
     # debug round 1 of 1, then plan 2 in a new conversation seeded by the summary
     model.check("solve_debug_rounds_then_fresh_plan")
@@ -117,12 +144,22 @@ def test_failing_tests_use_up_the_debug_rounds_then_a_fresh_plan_starts_clean(tm
 
 
 def test_the_debug_phase_shows_the_ranked_suspects_and_the_real_trace(tmp_path):
-    repo = make_repo(tmp_path / "r", "independent_tests = false\nreproduce = false\n"
-                     "debug_rounds = 1\nmax_plans = 1\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        "independent_tests = false\nreproduce = false\ndebug_rounds = 1\nmax_plans = 1\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
     wrong = "    if value > high:\n        return value\n"
-    result, model, _ = solve(repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]),
-                                    edit(new=wrong), finish(), edit(old=wrong), finish()])
+    result, model, _ = solve(
+        repo,
+        [
+            plan(tests=["tests/test_calc.py::test_clamp_above"]),
+            edit(new=wrong),
+            finish(),
+            edit(old=wrong),
+            finish(),
+        ],
+    )
     assert result.outcome.status == "solved", result.outcome
     model.check("solve_debug_evidence")  # the debug message carries evidence from real runs
     suspects = model.step("debug").text
@@ -131,21 +168,34 @@ def test_the_debug_phase_shows_the_ranked_suspects_and_the_real_trace(tmp_path):
 
 
 def test_not_solved_after_every_plan_fails(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET + "debug_rounds = 0\nmax_plans = 1\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
-    result, _, _ = solve(repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]),
-                                edit(new="    if value > high:\n        return value\n"), finish()])
+    repo = make_repo(
+        tmp_path / "r",
+        QUIET + "debug_rounds = 0\nmax_plans = 1\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
+    result, _, _ = solve(
+        repo,
+        [
+            plan(tests=["tests/test_calc.py::test_clamp_above"]),
+            edit(new="    if value > high:\n        return value\n"),
+            finish(),
+        ],
+    )
     assert result.outcome.status == "not_solved"
     assert "after 1 plans" in result.outcome.stop_reason
     assert result.outcome.report.failing == ["tests/test_calc.py::test_clamp_above"]
 
 
 def test_a_test_the_task_names_must_pass_even_though_it_failed_before(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET + "debug_rounds = 0\nmax_plans = 1\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        QUIET + "debug_rounds = 0\nmax_plans = 1\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
     named = "tests/test_calc.py::test_clamp_above"
-    model = ScriptedModel([plan(tests=[]), edit(new="    if value > high:\n        return value\n"),
-                           finish()])
+    model = ScriptedModel(
+        [plan(tests=[]), edit(new="    if value > high:\n        return value\n"), finish()]
+    )
     result = run_session(SolveOptions(task=f"{TASK}; {named} fails", cwd=repo, model=model), [])
     # The suite has no failure the baseline lacked, yet the named test still fails.
     assert result.outcome.status == "not_solved"
@@ -154,10 +204,14 @@ def test_a_test_the_task_names_must_pass_even_though_it_failed_before(tmp_path):
 
 def test_a_slow_suite_is_stood_for_by_the_tests_the_change_affects(tmp_path):
     other = "def test_unrelated():\n    assert True\n"
-    repo = make_repo(tmp_path / "r", QUIET + "full_suite_s = 0\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST, "tests/test_other.py": other})
-    result, _, events = solve(repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]),
-                                     edit(), finish()])
+    repo = make_repo(
+        tmp_path / "r",
+        QUIET + "full_suite_s = 0\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST, "tests/test_other.py": other},
+    )
+    result, _, events = solve(
+        repo, [plan(tests=["tests/test_calc.py::test_clamp_above"]), edit(), finish()]
+    )
     assert result.outcome.status == "solved"
     runs = [e.command for e in events if isinstance(e, ev.TestsRun)]
     assert runs[-1].endswith("tests/test_calc.py")  # the affected file, not the whole suite
@@ -165,11 +219,14 @@ def test_a_slow_suite_is_stood_for_by_the_tests_the_change_affects(tmp_path):
     assert "Only the affected tests ran" in result.outcome.report.details
 
 
-@pytest.mark.parametrize("setting, expected", [
-    ("max_turns = 2", "turn limit reached (2 model calls)"),
-    ("max_cost_usd = 1.5", "cost limit reached ($2.00 of $1.50)"),
-    ("max_wall_s = 0.001", "time limit reached"),
-])
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        ("max_turns = 2", "turn limit reached (2 model calls)"),
+        ("max_cost_usd = 1.5", "cost limit reached ($2.00 of $1.50)"),
+        ("max_wall_s = 0.001", "time limit reached"),
+    ],
+)
 def test_each_budget_stops_the_run_with_its_reason(tmp_path, setting, expected):
     repo = make_repo(tmp_path / "r", QUIET + setting + "\n")
     costly = [turn("", ("read_file", {"path": "calc.py"}), cost=1.0) for _ in range(5)]
@@ -195,8 +252,14 @@ def test_two_readings_are_stated_as_an_assumption(tmp_path):
 
 
 def agent_cli(repo, *argv, **kwargs):
-    return subprocess.run([sys.executable, "-m", "agent", *argv], cwd=repo,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *argv],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
 
 
 def test_cli_refuses_a_dirty_tree(tmp_path):
@@ -217,8 +280,20 @@ def test_cli_json_document_from_a_replayed_session(tmp_path):
     done = agent_cli(repo, "solve", TASK, "--model", f"replay:{recording}", "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert {"session_id", "status", "stop_reason", "summary", "diff", "files", "tests", "usage",
-            "cost_usd", "model_calls", "duration_s", "delivery"} <= set(document)
+    assert {
+        "session_id",
+        "status",
+        "stop_reason",
+        "summary",
+        "diff",
+        "files",
+        "tests",
+        "usage",
+        "cost_usd",
+        "model_calls",
+        "duration_s",
+        "delivery",
+    } <= set(document)
     assert document["status"] == "solved" and document["files"] == ["calc.py"]
     assert document["tests"]["failed"] == 0 and document["model_calls"] == 3
     assert "+        return high" in document["diff"]
@@ -230,11 +305,17 @@ def test_undo_restores_the_exact_bytes_including_untracked_files(tmp_path):
     repo = make_repo(tmp_path / "r")
     notes = b"untracked notes\r\nwith CRLF\r\n"
     (repo / "notes.txt").write_bytes(notes)
-    result, _, _ = solve(repo, [
-        plan(), edit(),
-        edit(old="untracked notes", new="edited notes", path="notes.txt"),
-        turn("", ("create_file", {"path": "extra.py", "content": "X = 1\n"})),
-        finish()], allow_dirty=True)
+    result, _, _ = solve(
+        repo,
+        [
+            plan(),
+            edit(),
+            edit(old="untracked notes", new="edited notes", path="notes.txt"),
+            turn("", ("create_file", {"path": "extra.py", "content": "X = 1\n"})),
+            finish(),
+        ],
+        allow_dirty=True,
+    )
     assert result.outcome.status == "solved"
     assert (repo / "extra.py").exists() and b"edited" in (repo / "notes.txt").read_bytes()
     done = agent_cli(repo, "undo", "--to-start")
@@ -268,8 +349,12 @@ def bridge_answers(folder, answers):
 
 def as_bridge(response):
     """A scripted turn in the bridge folder's answer format."""
-    return {"content": [{"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
-                        for c in response.message.tool_calls]}
+    return {
+        "content": [
+            {"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
+            for c in response.message.tool_calls
+        ]
+    }
 
 
 def start_bridged_session(repo, folder, answers):
@@ -279,8 +364,12 @@ def start_bridged_session(repo, folder, answers):
 
     process = subprocess.Popen(
         [sys.executable, "-m", "agent", "solve", TASK, "--model", f"bridge:{folder}", "--jsonl"],
-        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        text=True)
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     threading.Thread(target=bridge_answers, args=(folder, answers), daemon=True).start()
     waiting = folder / f"{len(answers) + 1:04d}.request.json"
     deadline = time.monotonic() + 120
@@ -295,15 +384,18 @@ def test_resume_after_a_kill_continues_the_conversation(tmp_path):
     import signal
 
     repo = make_repo(tmp_path / "r")
-    process = start_bridged_session(repo, tmp_path / "bridge", [as_bridge(plan()), as_bridge(edit())])
+    process = start_bridged_session(
+        repo, tmp_path / "bridge", [as_bridge(plan()), as_bridge(edit())]
+    )
     process.send_signal(signal.SIGKILL)
     process.wait()
     session_id = json.loads(process.stdout.readline())["session_id"]
     assert "return high" in (repo / "calc.py").read_text()  # the edit before the kill is kept
 
     model = Recorder([finish()])
-    result = run_session(SolveOptions(cwd=repo, resume=session_id[:12], model=model.model),
-                         [model.sink])
+    result = run_session(
+        SolveOptions(cwd=repo, resume=session_id[:12], model=model.model), [model.sink]
+    )
     assert result.outcome.status == "solved" and result.session_id == session_id
     resumed = model.requests[0]
     assert any(c.name == "edit_file" for m in resumed.messages for c in m.tool_calls)
@@ -346,6 +438,7 @@ def test_the_model_starts_from_measured_facts(tmp_path):
         while not list((repo / ".agent" / "baseline").glob("*.json")):
             time.sleep(0.05)
         return plan()
+
     task = "tests/test_calc.py::test_clamp_above fails: clamp above the range returns low"
     _, model, _ = solve(repo, [plan_once_the_suite_ran, edit(), finish()], task=task)
     # The plan request goes out while the suite runs; the facts (the suite's counts, what
@@ -355,8 +448,11 @@ def test_the_model_starts_from_measured_facts(tmp_path):
 
 
 def test_a_named_failing_test_is_localized_and_traced_before_the_code(tmp_path):
-    repo = make_repo(tmp_path / "r", "independent_tests = false\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        "independent_tests = false\n",
+        {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST},
+    )
     test_id = "tests/test_calc.py::test_clamp_above"
     task = f"{test_id} fails: clamp above the range returns low"
     _, model, _ = solve(repo, [plan(bug=True, tests=[test_id]), edit(), finish()], task=task)

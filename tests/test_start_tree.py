@@ -10,16 +10,16 @@ from tests.solve_kit import CALC_TESTS, PYTEST, QUIET, edit, finish, git, make_r
 from tests.test_testruns import SLOW_TEST, session, suite_runs
 
 ONE_ROUND = QUIET + "max_plans = 1\ndebug_rounds = 0\n"
-ALREADY_BROKEN = '''
+ALREADY_BROKEN = """
 
 def test_already_broken():
     assert add(1, 1) == 3
-'''
-ABOVE = '''
+"""
+ABOVE = """
 
 def test_clamp_above():
     assert clamp(15, 0, 10) == 10
-'''
+"""
 BROKEN = "tests/test_calc.py::test_already_broken"
 
 
@@ -30,19 +30,28 @@ def whole_suite_runs(events: list) -> list[TestsRun]:
 
 def asked_of_the_start_tree(events: list) -> list[TestsRun]:
     """The runs right after the loop said it asks the start tree."""
-    asked = [i for i, e in enumerate(events) if isinstance(e, PhaseChanged)
-             and e.detail.startswith("did they fail before the change?")]
+    asked = [
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, PhaseChanged) and e.detail.startswith("did they fail before the change?")
+    ]
     return [next(e for e in events[i:] if isinstance(e, TestsRun)) for i in asked]
 
 
 def test_a_test_failing_before_the_change_is_not_blamed_on_it(tmp_path):
-    repo = make_repo(tmp_path / "r", ONE_ROUND,
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE + ALREADY_BROKEN + SLOW_TEST})
+    repo = make_repo(
+        tmp_path / "r",
+        ONE_ROUND,
+        {"tests/test_calc.py": CALC_TESTS + ABOVE + ALREADY_BROKEN + SLOW_TEST},
+    )
     events = session(repo, [plan(), edit(), finish()])
     end = next(e for e in events if isinstance(e, Finished))
     assert end.status == "solved"
-    assert any(isinstance(e, PhaseChanged) and e.detail.startswith("the baseline run was "
-               "stopped: a change began") for e in events)
+    assert any(
+        isinstance(e, PhaseChanged)
+        and e.detail.startswith("the baseline run was stopped: a change began")
+        for e in events
+    )
     (suite,) = whole_suite_runs(events)  # the one whole-suite run: after the fix
     assert suite.failures == (BROKEN,)
     (asked,) = asked_of_the_start_tree(events)
@@ -51,8 +60,9 @@ def test_a_test_failing_before_the_change_is_not_blamed_on_it(tmp_path):
 
 
 def test_a_regression_the_change_caused_is_caught(tmp_path):
-    repo = make_repo(tmp_path / "r", ONE_ROUND,
-                     {"tests/test_calc.py": CALC_TESTS + ALREADY_BROKEN + SLOW_TEST})
+    repo = make_repo(
+        tmp_path / "r", ONE_ROUND, {"tests/test_calc.py": CALC_TESTS + ALREADY_BROKEN + SLOW_TEST}
+    )
     breaks_add = edit(old="    return a + b\n", new="    return a * b\n")
     events = session(repo, [plan(), breaks_add, finish()])
     end = next(e for e in events if isinstance(e, Finished))
@@ -68,8 +78,9 @@ def test_a_regression_the_change_caused_is_caught(tmp_path):
 
 
 def test_a_session_whose_suite_passes_after_the_change_runs_it_once(tmp_path):
-    repo = make_repo(tmp_path / "r", ONE_ROUND,
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE + SLOW_TEST})
+    repo = make_repo(
+        tmp_path / "r", ONE_ROUND, {"tests/test_calc.py": CALC_TESTS + ABOVE + SLOW_TEST}
+    )
     events = session(repo, [plan(), edit(), finish()])
     edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
     assert next(e for e in events if isinstance(e, Finished)).status == "solved"
@@ -80,7 +91,7 @@ def test_a_session_whose_suite_passes_after_the_change_runs_it_once(tmp_path):
 
 def test_files_added_deleted_and_changed_are_seen_as_at_the_start(tmp_path):
     helper = "def helper():\n    return 1\n"
-    checks = '''import pathlib
+    checks = """import pathlib
 
 from calc import add
 
@@ -90,9 +101,10 @@ def test_start_files():
     assert pathlib.Path("pkg/helper.py").read_text().startswith("def helper")
     assert not pathlib.Path("pkg/new.py").exists()
     assert pathlib.Path("lib/added.py").read_text() == ""
-'''
-    repo = make_repo(tmp_path / "r", ONE_ROUND, {"pkg/helper.py": helper,
-                                                 "tests/test_start.py": checks})
+"""
+    repo = make_repo(
+        tmp_path / "r", ONE_ROUND, {"pkg/helper.py": helper, "tests/test_start.py": checks}
+    )
     start = git(repo, "write-tree")
     (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
     (repo / "pkg" / "helper.py").unlink()

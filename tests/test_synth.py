@@ -35,7 +35,7 @@ class Box(Base):
         return sorted([total])[0]
 '''
 
-CODE = '''
+CODE = """
 def clip(value, low, high):
     if value < low:
         return low
@@ -54,9 +54,9 @@ def span(values):
 
 def describe(values):
     return f"{mean(values):.1f} over {span(values)}"
-'''
+"""
 
-TESTS = '''
+TESTS = """
 from calc import clip, describe, mean, span
 
 
@@ -82,15 +82,27 @@ def test_span():
 
 def test_describe():
     assert describe([1, 3]) == "2.0 over 2"
-'''
+"""
 
 
 def test_each_operator_kind_makes_a_compiling_change() -> None:
     found = mutations("sample.py", textwrap.dedent(SAMPLE))
     kinds = {m.kind for m in found}
-    assert {"flip_comparison", "flip_boolean", "change_operator", "change_constant",
-            "invert_if", "remove_condition", "remove_if", "remove_loop", "remove_assignment",
-            "remove_wrapper", "remove_base", "remove_method", "swap_operands"} <= kinds
+    assert {
+        "flip_comparison",
+        "flip_boolean",
+        "change_operator",
+        "change_constant",
+        "invert_if",
+        "remove_condition",
+        "remove_if",
+        "remove_loop",
+        "remove_assignment",
+        "remove_wrapper",
+        "remove_base",
+        "remove_method",
+        "swap_operands",
+    } <= kinds
     source = textwrap.dedent(SAMPLE)
     flip = next(m for m in found if m.kind == "flip_comparison" and "i >= 3" in m.apply(source))
     assert flip.function == "Box.grow"
@@ -117,16 +129,32 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def cli_tasks(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     out = tmp_path_factory.mktemp("tasks") / "tasks.jsonl"
-    run = subprocess.run(["agent", "bench", "synth", str(repo), "--tests",
-                          f"{PYTEST} -q tests", "--seed", "3", "--max", "4",
-                          "--out", str(out)], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            "agent",
+            "bench",
+            "synth",
+            str(repo),
+            "--tests",
+            f"{PYTEST} -q tests",
+            "--seed",
+            "3",
+            "--max",
+            "4",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "4 validated bugs" in run.stderr
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
-def test_synthesized_bugs_fail_some_tests_and_pass_others(repo: Path, cli_tasks: list[dict],
-                                                          tmp_path: Path) -> None:
+def test_synthesized_bugs_fail_some_tests_and_pass_others(
+    repo: Path, cli_tasks: list[dict], tmp_path: Path
+) -> None:
     assert len(cli_tasks) == 4
     for task in cli_tasks:
         assert task["FAIL_TO_PASS"] and task["PASS_TO_PASS"]
@@ -138,9 +166,21 @@ def test_synthesized_bugs_fail_some_tests_and_pass_others(repo: Path, cli_tasks:
     copy = tmp_path / "copy"
     shutil.copytree(repo, copy)
     subprocess.run(["git", "apply", "-"], input=task["patch"], text=True, cwd=copy, check=True)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          *task["FAIL_TO_PASS"], task["PASS_TO_PASS"][0]], cwd=copy,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *task["FAIL_TO_PASS"],
+            task["PASS_TO_PASS"][0],
+        ],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+    )
     assert f"{len(task['FAIL_TO_PASS'])} failed, 1 passed" in run.stdout
 
 
@@ -151,8 +191,9 @@ def test_same_seed_same_tasks(repo: Path, cli_tasks: list[dict]) -> None:
 
 
 def test_other_seeds_order_candidates_differently(repo: Path) -> None:
-    cov = CoverageMap({"t::a": "passed"}, {"calc.py": {n: frozenset({"t::a"})
-                                                      for n in range(1, 20)}})
+    cov = CoverageMap(
+        {"t::a": "passed"}, {"calc.py": {n: frozenset({"t::a"}) for n in range(1, 20)}}
+    )
     order = [candidates(repo, ["calc.py"], cov, seed) for seed in (1, 1, 2)]
     assert order[0] == order[1] and order[0] != order[2]
     assert len({m.function for m in order[0][:3]}) == 3  # each function before repeats
@@ -161,10 +202,10 @@ def test_other_seeds_order_candidates_differently(repo: Path) -> None:
 def test_synthesized_bugs_are_localized(cli_tasks: list[dict], tmp_path: Path) -> None:
     tasks_file = tmp_path / "t.jsonl"
     tasks_file.write_text("".join(json.dumps(t) + "\n" for t in cli_tasks[:2]))
-    run = subprocess.run(["agent", "bench", "localize", str(tasks_file), "--json"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        ["agent", "bench", "localize", str(tasks_file), "--json"], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
-    ranks = [json.loads(line)["rank"] for line in run.stdout.splitlines()
-             if line.startswith("{")]
+    ranks = [json.loads(line)["rank"] for line in run.stdout.splitlines() if line.startswith("{")]
     assert len(ranks) == 2 and all(r is not None and r <= 2 for r in ranks), run.stdout
     assert "summary: 2 tasks, top-1" in run.stdout

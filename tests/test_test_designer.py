@@ -8,7 +8,7 @@ from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import edit, finish, make_repo, plan
 
-DESIGNED = '''```python
+DESIGNED = """```python
 from calc import clamp
 
 
@@ -22,16 +22,18 @@ def test_inside_the_range_is_unchanged():
 
 def test_a_wrong_expectation():
     assert clamp(15, 0, 10) == 11
-```'''
+```"""
 
 
-@pytest.mark.parametrize("answer", [DESIGNED, DESIGNED.removesuffix("```")],
-                         ids=["fenced", "fence-left-open"])
+@pytest.mark.parametrize(
+    "answer", [DESIGNED, DESIGNED.removesuffix("```")], ids=["fenced", "fence-left-open"]
+)
 def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_path, answer):
     repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\n")
     model = ScriptedModel([plan(), answer, edit(), finish()])
-    result = run_session(SolveOptions(task="clamp(15, 0, 10) returns 0, should be 10",
-                                      cwd=repo, model=model), [])
+    result = run_session(
+        SolveOptions(task="clamp(15, 0, 10) returns 0, should be 10", cwd=repo, model=model), []
+    )
     assert result.outcome.status == "solved"
     designers = [r for r in model.requests if not r.tools]
     assert len(designers) == 1 and len(designers[0].messages) == 1  # a separate conversation
@@ -46,11 +48,13 @@ def test_designed_tests_are_kept_only_if_they_fail_before_and_pass_after(tmp_pat
     assert "tests/test_independent_checks.py" in result.files
     # the loop writes the kept file, not a command: the review lists it all the same
     assert {(t.path, t.change) for t in result.touched} >= {
-        ("tests/test_independent_checks.py", "created")}
-    assert ("Independent tests kept in tests/test_independent_checks.py: "
-            "test_above_the_range_gives_high; dropped: test_inside_the_range_is_unchanged "
-            "(passed before the change), test_a_wrong_expectation (still fails after the change)"
-            ) in result.outcome.summary
+        ("tests/test_independent_checks.py", "created")
+    }
+    assert (
+        "Independent tests kept in tests/test_independent_checks.py: "
+        "test_above_the_range_gives_high; dropped: test_inside_the_range_is_unchanged "
+        "(passed before the change), test_a_wrong_expectation (still fails after the change)"
+    ) in result.outcome.summary
     assert result.outcome.report.passed == 3  # the suite's two and the kept one
 
 
@@ -71,9 +75,10 @@ def test_the_designer_sees_private_definitions_the_plan_names_and_short_docstrin
         f'def table(rows):\n    """Format rows.\n\n{gallery}\n    """\n    return rows\n\n\n'
         'class _Wrapper:\n    """Wraps text by display width."""\n\n'
         '    def _len(self, item):\n        """Columns the item takes on a console."""\n'
-        '        return len(item)\n\n'
-        '    def _hidden(self):\n        return 0\n\n\n'
-        'def _unrelated():\n    return 1\n')
+        "        return len(item)\n\n"
+        "    def _hidden(self):\n        return 0\n\n\n"
+        "def _unrelated():\n    return 1\n"
+    )
     shown = public_interface(tmp_path, ["wrap.py"], {"_Wrapper", "_len", "table"})
     assert "class _Wrapper():" in shown and "def _len(self, item):" in shown
     assert "Columns the item takes on a console." in shown and "return len" not in shown
@@ -84,8 +89,11 @@ def test_the_designer_sees_private_definitions_the_plan_names_and_short_docstrin
 
 def test_the_designer_sees_what_the_named_failing_tests_call(tmp_path):
     failing = "\n\ndef test_sum_of_clamped():\n    assert add(clamp(15, 0, 10), 1) == 11\n"
-    repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\n",
-                     {"tests/test_sum.py": "from calc import add, clamp\n" + failing})
+    repo = make_repo(
+        tmp_path / "r",
+        "reproduce = false\ntraces = false\n",
+        {"tests/test_sum.py": "from calc import add, clamp\n" + failing},
+    )
     model = ScriptedModel([plan(), DESIGNED, edit(), finish()])
     task = "tests/test_sum.py::test_sum_of_clamped fails: clamp above the range returns low"
     result = run_session(SolveOptions(task=task, cwd=repo, model=model), [])

@@ -8,7 +8,7 @@ import sys
 from agent.tools.run import run_tests_structured
 from tests.test_tools_helpers import call, make_ctx, make_repo
 
-SUBTESTS = '''import unittest
+SUBTESTS = """import unittest
 
 
 class TestParity(unittest.TestCase):
@@ -26,10 +26,11 @@ def test_fixture(subtests):
 
 def test_fine():
     pass
-'''
+"""
 OTHER = {
-    "tests/test_more.py": ("def test_alpha():\n    pass\n\n\n"
-                           "def test_beta():\n    assert 0, 'beta broke'\n"),
+    "tests/test_more.py": (
+        "def test_alpha():\n    pass\n\n\ndef test_beta():\n    assert 0, 'beta broke'\n"
+    ),
     "tests/test_slow.py": "import time\n\n\ndef test_sleeps():\n    time.sleep(30)\n",
     "tests/test_crash.py": "import os\n\n\ndef test_dies():\n    os._exit(3)\n",
 }
@@ -48,11 +49,13 @@ def test_each_failing_subtest_is_named_with_its_message(tmp_path):
     even = by_id["tests/test_sub.py::TestParity::test_even"]
     assert even.outcome == "failed"  # pytest itself counts this parent as passed
     assert [(s.label, s.message) for s in even.subtests] == [
-        ("(i=1)", "AssertionError: 1 != 0 : odd 1")]
+        ("(i=1)", "AssertionError: 1 != 0 : odd 1")
+    ]
     fixture = by_id["tests/test_sub.py::test_fixture"]
     assert [(s.label, s.message) for s in fixture.subtests] == [
         ("[small] (i=1)", "AssertionError: too big 1"),
-        ("[small] (i=2)", "AssertionError: too big 2")]
+        ("[small] (i=2)", "AssertionError: too big 2"),
+    ]
     assert by_id["tests/test_sub.py::test_fine"].outcome == "passed"
     text = run.render()
     assert text.startswith("Tests: 1 passed, 2 failed, 0 errors")
@@ -62,8 +65,10 @@ def test_each_failing_subtest_is_named_with_its_message(tmp_path):
     from agent.hooks.failures import failure_lines
 
     hook_lines = failure_lines(run, str(tmp_path))
-    assert ("tests/test_sub.py:8: SUBTEST (i=1) of tests/test_sub.py::TestParity::test_even: "
-            "AssertionError: 1 != 0 : odd 1") in hook_lines
+    assert (
+        "tests/test_sub.py:8: SUBTEST (i=1) of tests/test_sub.py::TestParity::test_even: "
+        "AssertionError: 1 != 0 : odd 1"
+    ) in hook_lines
 
 
 def test_a_missing_id_is_no_such_test_and_the_others_still_run(tmp_path):
@@ -102,8 +107,7 @@ def test_a_broken_conftest_falls_back_to_the_console(tmp_path):
 
 
 def test_the_console_is_read_when_no_report_is_left(tmp_path):
-    gone = ("import os\n\n\ndef pytest_unconfigure(config):\n"
-            "    os.unlink(config.option.xmlpath)\n")
+    gone = "import os\n\n\ndef pytest_unconfigure(config):\n    os.unlink(config.option.xmlpath)\n"
     ctx = _ctx(tmp_path, {"tests/conftest.py": gone, **OTHER})
     run = run_tests_structured(ctx, "tests/test_more.py")
     assert run.source == "console" and (run.passed, run.failed) == (1, 1) and not run.ok

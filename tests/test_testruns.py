@@ -13,26 +13,32 @@ from agent.runner import SolveOptions, run_session
 from tests.solve_kit import CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
 from tests.test_test_designer import DESIGNED
 
-SLOW_TEST = '''
+SLOW_TEST = """
 
 def test_takes_its_time():
     import time
     time.sleep(3)
-'''
-ABOVE_TEST = '''
+"""
+ABOVE_TEST = """
 
 def test_clamp_above():
     assert clamp(15, 0, 10) == 10
-'''
+"""
 ONE_PLAN = QUIET + "max_plans = 1\ndebug_rounds = 1\n"
 
 
 def session(repo: Path, answers: list, **options) -> list:
     """Run one session with scripted answers; its events."""
     events: list = []
-    run_session(SolveOptions(cwd=repo, model=ScriptedModel(answers),
-                             task=options.pop("task", "clamp() returns low above the range"),
-                             **options), [events.append])
+    run_session(
+        SolveOptions(
+            cwd=repo,
+            model=ScriptedModel(answers),
+            task=options.pop("task", "clamp() returns low above the range"),
+            **options,
+        ),
+        [events.append],
+    )
     return events
 
 
@@ -52,19 +58,32 @@ def test_the_first_model_call_does_not_wait_for_a_slow_baseline(tmp_path):
 
 def early_edit_session(repo: Path, **options) -> list:
     """A session whose model edits during the plan phase, while the 3 s baseline runs."""
-    early_edit = turn("", ("edit_file", {"path": "calc.py", "old": "        return low\n"
-                                         "    return value", "new": "        return high\n"
-                                         "    return value"}))
+    early_edit = turn(
+        "",
+        (
+            "edit_file",
+            {
+                "path": "calc.py",
+                "old": "        return low\n    return value",
+                "new": "        return high\n    return value",
+            },
+        ),
+    )
     return session(repo, [early_edit, plan(), finish()], **options)
 
 
 def test_a_write_stops_a_baseline_still_running_rather_than_waiting(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET,
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST})
+    repo = make_repo(
+        tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST}
+    )
     events = early_edit_session(repo)
     edited = next(e for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
-    stopped = next(e for e in events if isinstance(e, PhaseChanged)
-                   and e.detail.startswith("the baseline run was stopped: a change began"))
+    stopped = next(
+        e
+        for e in events
+        if isinstance(e, PhaseChanged)
+        and e.detail.startswith("the baseline run was stopped: a change began")
+    )
     assert edited.at - stopped.at < 2  # it did not wait out the 3 s suite
     runs = suite_runs(events)
     assert len(runs) == 1 and runs[0].at > edited.at and not runs[0].failed  # after the fix
@@ -73,8 +92,9 @@ def test_a_write_stops_a_baseline_still_running_rather_than_waiting(tmp_path):
 
 
 def test_without_bwrap_a_write_waits_for_the_baseline_of_the_start_tree(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET,
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST})
+    repo = make_repo(
+        tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST + SLOW_TEST}
+    )
     events = early_edit_session(repo, overrides={"sandbox": "none"})
     baseline = suite_runs(events)[0]
     edited = next(e for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
@@ -89,6 +109,7 @@ def test_a_second_session_on_the_same_tree_does_not_rerun_the_baseline(tmp_path)
         while not list((repo / ".agent" / "baseline").glob("*.json")):
             time.sleep(0.05)
         return "I stop here."
+
     quits = [plan(), once_cached, "Still stopping.", "Done talking."]
     assert len(suite_runs(session(repo, list(quits)))) == 1
     again = session(repo, list(quits))
@@ -108,14 +129,22 @@ def test_verify_does_not_run_the_same_tests_twice_on_one_tree(tmp_path):
     # The suite after the change, then the start tree's, where test_add passed; round 2
     # saw the same tree and ran neither again.
     assert len(after_edit) == 2 and after_edit[0].failed and not after_edit[1].failed
-    assert any(isinstance(e, PhaseChanged) and e.detail.startswith("already ran on this tree")
-               for e in events)
+    assert any(
+        isinstance(e, PhaseChanged) and e.detail.startswith("already ran on this tree")
+        for e in events
+    )
 
 
 def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path):
-    repo = make_repo(tmp_path / "r", QUIET + "full_suite_s = 0.5\n",
-                     {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST.replace("15", "5")
-                      .replace("== 10", "== 5") + SLOW_TEST.replace("(3)", "(1)")})
+    repo = make_repo(
+        tmp_path / "r",
+        QUIET + "full_suite_s = 0.5\n",
+        {
+            "tests/test_calc.py": CALC_TESTS
+            + ABOVE_TEST.replace("15", "5").replace("== 10", "== 5")
+            + SLOW_TEST.replace("(3)", "(1)")
+        },
+    )
     events = session(repo, [plan(), edit(), finish()])
     edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
     after_edit = [r for r in suite_runs(events) if r.at > edited]
@@ -125,8 +154,11 @@ def test_affected_tests_that_are_the_whole_suite_run_once_as_the_suite(tmp_path)
 
 def test_the_designed_tests_run_with_the_targets_in_one_invocation(tmp_path):
     repo = make_repo(tmp_path / "r", "reproduce = false\ntraces = false\nmax_plans = 1\n")
-    events = session(repo, [plan(tests=["tests/test_calc.py::test_clamp_inside"]), DESIGNED,
-                            edit(), finish()], task="clamp(15, 0, 10) returns 0, should be 10")
+    events = session(
+        repo,
+        [plan(tests=["tests/test_calc.py::test_clamp_inside"]), DESIGNED, edit(), finish()],
+        task="clamp(15, 0, 10) returns 0, should be 10",
+    )
     finished = next(e for e in events if isinstance(e, Finished))
     edited = next(e.at for e in events if isinstance(e, ToolCallFinished) and e.name == "edit_file")
     after_edit = [r for r in suite_runs(events) if r.at > edited]
@@ -140,43 +172,52 @@ def test_the_designed_tests_run_with_the_targets_in_one_invocation(tmp_path):
     assert "test_above_the_range_gives_high" in kept and "test_a_wrong_expectation" not in kept
 
 
-STARTS_THEN_SLEEPS = '''
+STARTS_THEN_SLEEPS = """
 
 def test_runs_long():
     import pathlib, time
     pathlib.Path("started").write_text("")
     time.sleep(3)
     pathlib.Path("survived").write_text("")
-'''
+"""
 
 
 def once_the_suite_runs(repo: Path, then):
     """A scripted answer given only once the baseline's suite has started: `then` (an
     exception is raised, as a model call or Ctrl-C would)."""
+
     def answer(request):
         while not (repo / "started").exists():
             time.sleep(0.05)
         if isinstance(then, BaseException):
             raise then
         return then
+
     return answer
 
 
-@pytest.mark.parametrize("settings, then, status", [
-    ("", "Let me look first.", "error"),  # the model has no second answer
-    ("max_turns = 1\n", "Let me look first.", "budget_exhausted"),
-    ("", KeyboardInterrupt(), "interrupted"),
-])
+@pytest.mark.parametrize(
+    "settings, then, status",
+    [
+        ("", "Let me look first.", "error"),  # the model has no second answer
+        ("max_turns = 1\n", "Let me look first.", "budget_exhausted"),
+        ("", KeyboardInterrupt(), "interrupted"),
+    ],
+)
 def test_a_session_that_ends_first_stops_its_baseline(tmp_path, settings, then, status):
-    repo = make_repo(tmp_path / "r", ONE_PLAN + settings,
-                     {"tests/test_calc.py": CALC_TESTS + STARTS_THEN_SLEEPS})
+    repo = make_repo(
+        tmp_path / "r", ONE_PLAN + settings, {"tests/test_calc.py": CALC_TESTS + STARTS_THEN_SLEEPS}
+    )
     events = session(repo, [once_the_suite_runs(repo, then)])
     end = events[-1]
     assert isinstance(end, Finished) and end.status == status
     started = (repo / "started").stat().st_mtime
     assert end.at - started < 3  # the session did not wait for the suite
-    stopped = [e for e in events if isinstance(e, PhaseChanged)
-               and e.detail.startswith("the baseline run was stopped")]
+    stopped = [
+        e
+        for e in events
+        if isinstance(e, PhaseChanged) and e.detail.startswith("the baseline run was stopped")
+    ]
     killed = suite_runs(events)
     assert len(stopped) == 1 and len(killed) == 1 and killed[0].errors  # shown, before the end
     time.sleep(max(0.0, started + 5 - time.time()))

@@ -12,8 +12,9 @@ AGENT = [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
 def _agent(cwd, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AGENT, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [*AGENT, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_tools_lists_every_tool_as_a_table_and_as_json(tmp_path):
@@ -34,8 +35,13 @@ def test_tool_runs_one_tool_in_the_current_repository(tmp_path):
     done = _agent(root / "pkg", "tool", "read_file", "--args", '{"path": "pkg/a.py"}')
     assert done.returncode == 0, done.stderr
     assert done.stdout == "pkg/a.py: lines 1-1 of 1\n1\tVALUE = 1\n"
-    edited = _agent(root, "tool", "edit_file", "--args",
-                    '{"path": "pkg/a.py", "old": "VALUE = 1", "new": "VALUE = 2"}')
+    edited = _agent(
+        root,
+        "tool",
+        "edit_file",
+        "--args",
+        '{"path": "pkg/a.py", "old": "VALUE = 1", "new": "VALUE = 2"}',
+    )
     assert edited.returncode == 0 and (root / "pkg/a.py").read_text() == "VALUE = 2\n"
     ran = _agent(root, "tool", "run_command", "--args", '{"command": "cat pkg/a.py"}')
     assert ran.returncode == 0 and "VALUE = 2" in ran.stdout
@@ -57,8 +63,9 @@ def test_tool_errors_exit_1_and_bad_json_exits_2(tmp_path):
 
 def test_tool_with_no_sandbox_only_when_named(tmp_path):
     root = make_repo(tmp_path / "repo", {"a.txt": "a\n"})
-    done = _agent(root, "tool", "run_command", "--sandbox", "none", "--args",
-                  '{"command": "echo unconfined"}')
+    done = _agent(
+        root, "tool", "run_command", "--sandbox", "none", "--args", '{"command": "echo unconfined"}'
+    )
     assert done.returncode == 0 and "unconfined" in done.stdout
     assert "UNCONFINED" in done.stderr
     confined = _agent(root, "tool", "run_command", "--args", '{"command": "echo hi"}')
@@ -67,10 +74,13 @@ def test_tool_with_no_sandbox_only_when_named(tmp_path):
 
 def test_tool_run_tests_uses_the_repository_test_command(tmp_path):
     command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
-    root = make_repo(tmp_path / "repo", {
-        ".agent.toml": f"test_command = {json.dumps(command)}\n",
-        "test_it.py": "def test_good():\n    pass\n\n\ndef test_bad():\n    assert 1 == 2\n",
-    })
+    root = make_repo(
+        tmp_path / "repo",
+        {
+            ".agent.toml": f"test_command = {json.dumps(command)}\n",
+            "test_it.py": "def test_good():\n    pass\n\n\ndef test_bad():\n    assert 1 == 2\n",
+        },
+    )
     done = _agent(root, "tool", "run_tests", "--args", '{"target": "test_it.py"}')
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Tests: 1 passed, 1 failed, 0 errors (exit 1,")

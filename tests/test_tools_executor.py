@@ -148,9 +148,13 @@ def test_bad_calls_become_error_results_in_place(tmp_path):
         ("read_file", {"path": "a.txt"}),
     )
     results = execute_turn(
-        calls, _registry(), ctx,
+        calls,
+        _registry(),
+        ctx,
         on_start=lambda call: started.append(call.id),
-        on_finish=lambda call, result, seconds: finished.append((call.id, result.is_error, seconds)),
+        on_finish=lambda call, result, seconds: finished.append(
+            (call.id, result.is_error, seconds)
+        ),
     )
     assert [r.is_error for r in results] == [True, True, True, False]
     assert "unknown tool 'no_such_tool'" in results[0].content
@@ -165,8 +169,10 @@ def test_bad_calls_become_error_results_in_place(tmp_path):
 def test_parallel_index_queries_share_one_index(tmp_path):
     files = {f"pkg/m{i}.py": f"def func_{i}():\n    return {i}\n" for i in range(6)}
     ctx = make_ctx(make_repo(tmp_path, files))
-    calls = _calls(*[("find_symbol", {"name": f"func_{i}"}) for i in range(6)],
-                   *[("outline", {"path": f"pkg/m{i}.py"}) for i in range(6)])
+    calls = _calls(
+        *[("find_symbol", {"name": f"func_{i}"}) for i in range(6)],
+        *[("outline", {"path": f"pkg/m{i}.py"}) for i in range(6)],
+    )
     results = execute_turn(calls, _registry(), ctx)
     assert all(not r.is_error for r in results), [r.content for r in results if r.is_error]
     for i in range(6):
@@ -177,8 +183,10 @@ def test_parallel_index_queries_share_one_index(tmp_path):
 def test_finish_marks_the_context_done(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, {"a.txt": "a\n"}))
     assert ctx.finished is None
-    calls = _calls(("edit_file", {"path": "a.txt", "old": "a", "new": "b"}),
-                   ("finish", {"summary": "Changed a to b."}))
+    calls = _calls(
+        ("edit_file", {"path": "a.txt", "old": "a", "new": "b"}),
+        ("finish", {"summary": "Changed a to b."}),
+    )
     results = execute_turn(calls, _registry(), ctx)
     assert [r.is_error for r in results] == [False, False]
     assert ctx.finished == "Changed a to b."

@@ -6,9 +6,10 @@ import os
 
 from tests.test_tools_helpers import call, make_ctx, make_repo, write
 
-LONG_MODULE = "".join(
-    f"def function_{i}(x):\n    return x + {i}\n\n\n" for i in range(80)
-) + "class Holder:\n    def method(self):\n        return 1\n"
+LONG_MODULE = (
+    "".join(f"def function_{i}(x):\n    return x + {i}\n\n\n" for i in range(80))
+    + "class Holder:\n    def method(self):\n        return 1\n"
+)
 
 
 def test_read_file_shows_numbered_lines_and_ranges(tmp_path):
@@ -18,8 +19,12 @@ def test_read_file_shows_numbered_lines_and_ranges(tmp_path):
     assert whole.content.splitlines()[0] == "a.txt: lines 1-10 of 10"
     assert "\n1\trow 1\n" in whole.content and "\n10\trow 10" in whole.content
     part = call(ctx, "read_file", path="a.txt", start=4, end=5).content
-    assert part.splitlines() == ["a.txt: lines 4-5 of 10", "4\trow 4", "5\trow 5",
-                                 "[lines 6-10 not shown; call read_file with start=6 to see more]"]
+    assert part.splitlines() == [
+        "a.txt: lines 4-5 of 10",
+        "4\trow 4",
+        "5\trow 5",
+        "[lines 6-10 not shown; call read_file with start=6 to see more]",
+    ]
     past = call(ctx, "read_file", path="a.txt", start=50)
     assert past.is_error and "past the end of a.txt (10 lines)" in past.content
 
@@ -39,12 +44,17 @@ def test_read_file_over_the_window_shows_the_outline_first(tmp_path):
 
 def test_binary_non_utf8_huge_and_missing_files(tmp_path):
     huge = "".join(f"line number {i}\n" for i in range(300_000))
-    ctx = make_ctx(make_repo(tmp_path, {
-        "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)),
-        "latin.txt": "caf\xe9 cr\xe8me\n".encode("latin-1"),
-        "big.log": huge,
-        "wide.txt": "x" * 5000 + "\n",
-    }))
+    ctx = make_ctx(
+        make_repo(
+            tmp_path,
+            {
+                "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)),
+                "latin.txt": "caf\xe9 cr\xe8me\n".encode("latin-1"),
+                "big.log": huge,
+                "wide.txt": "x" * 5000 + "\n",
+            },
+        )
+    )
     binary = call(ctx, "read_file", path="logo.png")
     assert not binary.is_error and binary.content.startswith("logo.png is a binary file (")
     latin = call(ctx, "read_file", path="latin.txt").content
@@ -60,15 +70,26 @@ def test_binary_non_utf8_huge_and_missing_files(tmp_path):
 
 
 def test_list_files_is_gitignore_aware_and_capped(tmp_path):
-    root = make_repo(tmp_path, {".gitignore": "build/\n*.log\n", "src/a.py": "", "src/b.py": "",
-                                "docs/index.md": "", "notes.log": ""})
+    root = make_repo(
+        tmp_path,
+        {
+            ".gitignore": "build/\n*.log\n",
+            "src/a.py": "",
+            "src/b.py": "",
+            "docs/index.md": "",
+            "notes.log": "",
+        },
+    )
     write(root, {"src/new.py": "", "build/out.py": ""})
     ctx = make_ctx(root)
     listing = call(ctx, "list_files").content.splitlines()
     assert listing[0] == "5 files"
     assert set(listing[1:]) == {".gitignore", "docs/index.md", "src/a.py", "src/b.py", "src/new.py"}
     assert call(ctx, "list_files", glob="*.py").content.splitlines()[1:] == [
-        "src/a.py", "src/b.py", "src/new.py"]
+        "src/a.py",
+        "src/b.py",
+        "src/new.py",
+    ]
     assert call(ctx, "list_files", dir="docs").content == "1 files\ndocs/index.md"
     capped = call(ctx, "list_files", limit=2).content
     assert capped.endswith("[... 3 more files not shown; narrow with dir or glob]")

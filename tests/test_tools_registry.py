@@ -67,13 +67,19 @@ def test_schema_comes_from_signature_and_docstring():
     assert spec.description.startswith("Do a sample thing.\n\nA second paragraph")
     props = spec.input_schema["properties"]
     assert props["path"] == {"type": "string", "description": "Where to look."}
-    assert props["count"] == {"type": "integer", "default": 3,
-                              "description": "How many, described over two lines. Note: still count."}
+    assert props["count"] == {
+        "type": "integer",
+        "default": 3,
+        "description": "How many, described over two lines. Note: still count.",
+    }
     assert props["ratio"]["type"] == "number"
     assert props["loud"] == {"type": "boolean", "description": "Shout."}  # off unless given
     assert props["mode"]["enum"] == ["fast", "slow"]
-    assert props["names"] == {"type": "array", "items": {"type": "string"},
-                              "description": "Some names."}
+    assert props["names"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Some names.",
+    }
     assert props["limit"]["type"] == "integer" and "default" not in props["limit"]
     assert spec.input_schema["required"] == ["path"]
     assert "text" not in props and props["limit"]["description"] == "Optional cap."
@@ -98,11 +104,17 @@ def test_arguments_are_checked_with_readable_errors(tmp_path):
 
     bad = _run(registry, ctx, "sample", count="3", extra=1, mode="medium", names="a")
     assert bad.is_error
-    expected_help = ("Expected parameters of sample: path (string, required), "
-                     "count (integer, default 3)")
-    for expected in ("missing required argument 'path'", "unexpected argument 'extra'",
-                     "'count' must be integer, not string", "'mode' must be one of 'fast', 'slow'",
-                     "'names' must be a list", expected_help):
+    expected_help = (
+        "Expected parameters of sample: path (string, required), count (integer, default 3)"
+    )
+    for expected in (
+        "missing required argument 'path'",
+        "unexpected argument 'extra'",
+        "'count' must be integer, not string",
+        "'mode' must be one of 'fast', 'slow'",
+        "'names' must be a list",
+        expected_help,
+    ):
         assert expected in bad.content
     assert _run(registry, ctx, "sample", path="x", loud=1).is_error
     assert _run(registry, ctx, "sample", path="x", count=True).is_error
@@ -137,9 +149,18 @@ def test_default_registry_offers_every_tool_with_its_mode():
     registry = default_registry()
     modes = {t.name: t.read_only for t in registry.tools()}
     expected = {
-        "read_file": True, "list_files": True, "search": True, "find_symbol": True,
-        "find_references": True, "outline": True, "repo_map": True, "edit_file": False,
-        "create_file": False, "delete_file": False, "run_command": False, "run_tests": False,
+        "read_file": True,
+        "list_files": True,
+        "search": True,
+        "find_symbol": True,
+        "find_references": True,
+        "outline": True,
+        "repo_map": True,
+        "edit_file": False,
+        "create_file": False,
+        "delete_file": False,
+        "run_command": False,
+        "run_tests": False,
         "finish": True,
     }
     assert {name: modes[name] for name in expected} == expected

@@ -49,8 +49,9 @@ def test_failures_and_errors_with_short_tracebacks(tmp_path):
     by_id = {f.test_id: f for f in run.failures}
     wrong = by_id["tests/test_bad.py::test_wrong"]
     assert wrong.kind == "failed" and "assert 4 == 5" in wrong.message
-    assert "assert add(2, 2) == expected" in wrong.traceback and "E   assert 4 == 5" in \
-        wrong.traceback
+    assert (
+        "assert add(2, 2) == expected" in wrong.traceback and "E   assert 4 == 5" in wrong.traceback
+    )
     inner = by_id["tests/test_bad.py::TestGroup::test_inner"]
     assert "assert add(1, 1) == 3" in inner.traceback and "noise" not in inner.traceback
     broken = by_id["tests/test_bad.py::test_uses_broken"]
@@ -82,7 +83,8 @@ def test_unknown_target_and_bad_command(tmp_path):
     ctx.test_command = "false"
     odd = call(ctx, "run_tests").content
     assert odd.startswith("Test command FAILED (exit 1, ") and odd.endswith(
-        "no per-test report for this command): false")
+        "no per-test report for this command): false"
+    )
 
 
 def test_run_command_in_the_sandbox(tmp_path):
@@ -100,9 +102,11 @@ def test_run_command_in_the_sandbox(tmp_path):
 
 def test_run_command_cannot_reach_the_network(tmp_path):
     ctx = _ctx(tmp_path)
-    script = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
-              "    print('connected')\nexcept OSError as e:\n    print('no network', e)\n")
-    result = call(ctx, "run_command", command=f"{sys.executable} -c \"{script}\"").content
+    script = (
+        "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+        "    print('connected')\nexcept OSError as e:\n    print('no network', e)\n"
+    )
+    result = call(ctx, "run_command", command=f'{sys.executable} -c "{script}"').content
     assert "no network" in result
 
 

@@ -23,15 +23,20 @@ SHOP = {
 def test_search_regex_literal_case_and_globs(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, SHOP))
     regex = call(ctx, "search", pattern=r"def \w+\(self").content
-    assert regex.splitlines() == ["2 matches in 1 files", "shop/cart.py:5:     def __init__(self):",
-                                  "shop/cart.py:8:     def total(self):"]
+    assert regex.splitlines() == [
+        "2 matches in 1 files",
+        "shop/cart.py:5:     def __init__(self):",
+        "shop/cart.py:8:     def total(self):",
+    ]
     literal = call(ctx, "search", pattern="price_of(item)", literal=True).content
     assert "README.md:1: Call price_of(item) to get a Price." in literal
     assert "shop/prices.py:4: def price_of(item):" in literal
     assert "2 matches" in literal
     insensitive = call(ctx, "search", pattern="PRICE", case_sensitive=False, glob="*.md").content
-    assert insensitive.splitlines() == ["1 matches in 1 files",
-                                        "README.md:1: Call price_of(item) to get a Price."]
+    assert insensitive.splitlines() == [
+        "1 matches in 1 files",
+        "README.md:1: Call price_of(item) to get a Price.",
+    ]
     under = call(ctx, "search", pattern="Cart", path="tests").content
     assert under.splitlines()[0] == "2 matches in 1 files"
     assert call(ctx, "search", pattern="nothing-like-this").content == "No matches."
@@ -40,8 +45,14 @@ def test_search_regex_literal_case_and_globs(tmp_path):
 
 def test_search_skips_ignored_and_binary_files_but_sees_untracked_ones(tmp_path):
     root = make_repo(tmp_path, SHOP)
-    write(root, {"build/gen.py": "price_of = None\n", "shop/new.py": "price_of = 1\n",
-                 "shop/blob.bin": b"price_of\0\0binary"})
+    write(
+        root,
+        {
+            "build/gen.py": "price_of = None\n",
+            "shop/new.py": "price_of = 1\n",
+            "shop/blob.bin": b"price_of\0\0binary",
+        },
+    )
     ctx = make_ctx(root)
     text = call(ctx, "search", pattern="price_of").content
     assert "shop/new.py:1:" in text
@@ -55,8 +66,10 @@ def test_search_caps_output_with_counts_per_file(tmp_path):
     lines = text.splitlines()
     assert lines[0] == "60 matches in 3 files; showing the first 5"
     assert len([line for line in lines if line.startswith("m")]) == 5
-    assert "[... 55 more matches not shown. Matches per file: m2.py (30), m1.py (20), m0.py (10)." \
+    assert (
+        "[... 55 more matches not shown. Matches per file: m2.py (30), m1.py (20), m0.py (10)."
         in text
+    )
 
 
 def test_search_reports_a_bad_regex(tmp_path):
@@ -76,8 +89,12 @@ def test_index_tools_find_definitions_references_and_outline(tmp_path):
     refs = call(ctx, "find_references", name="price_of").content
     assert "shop/cart.py:1: import" in refs and "shop/cart.py:9: call" in refs
     outline = call(ctx, "outline", path="shop/cart.py").content
-    assert outline.splitlines() == ["shop/cart.py:", "4-9: class Cart:",
-                                    "  5-6: def __init__(self):", "  8-9: def total(self):"]
+    assert outline.splitlines() == [
+        "shop/cart.py:",
+        "4-9: class Cart:",
+        "  5-6: def __init__(self):",
+        "  8-9: def total(self):",
+    ]
     repo_map = call(ctx, "repo_map", tokens=256).content
     assert "shop/cart.py" in repo_map and "Cart" in repo_map
 
@@ -85,10 +102,17 @@ def test_index_tools_find_definitions_references_and_outline(tmp_path):
 def test_index_follows_edits_made_by_tools(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, SHOP))
     assert "No definition" in call(ctx, "find_symbol", name="discount").content
-    edit = call(ctx, "edit_file", path="shop/prices.py", old="def price_of(item):",
-                new="def discount(item):\n    return 0\n\n\ndef price_of(item):")
+    edit = call(
+        ctx,
+        "edit_file",
+        path="shop/prices.py",
+        old="def price_of(item):",
+        new="def discount(item):\n    return 0\n\n\ndef price_of(item):",
+    )
     assert not edit.is_error, edit.content
-    assert "shop/prices.py:4-5: function discount" in call(ctx, "find_symbol", name="discount").content
+    assert (
+        "shop/prices.py:4-5: function discount" in call(ctx, "find_symbol", name="discount").content
+    )
 
 
 def test_search_shows_lines_around_each_match_when_asked(tmp_path):

@@ -46,8 +46,16 @@ async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
         assert "FAILED" in tests_pane and "tests/test_above.py::test_clamp_above" in tests_pane
         assert "assert 0 == 10" in tests_pane
         await pilot.pause(0.1)
-        snapshot(app, "approval", ["Allow edit: edit calc.py?", "-        return low",
-                                   "+        return low + 0", "y approve"])
+        snapshot(
+            app,
+            "approval",
+            [
+                "Allow edit: edit calc.py?",
+                "-        return low",
+                "+        return low + 0",
+                "y approve",
+            ],
+        )
         await pilot.press("n")
         await type_task(pilot, "return high, not low plus zero")
         await until(pilot, lambda: screen_is(app, ApprovalScreen) and len(model.requests) == 3)
@@ -61,12 +69,22 @@ async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
         await pilot.pause(0.2)
         plan_text = str(app.query_one(PlanPane).render())
         assert "clamp() must return high above the range" in plan_text and "✓" in plan_text
-        snapshot(app, "solved", ["Plan 1", "✓ edit_file calc.py", "solved: tests pass",
-                                 "calc.py +1 -1", "scripted · solved"])
+        snapshot(
+            app,
+            "solved",
+            [
+                "Plan 1",
+                "✓ edit_file calc.py",
+                "solved: tests pass",
+                "calc.py +1 -1",
+                "scripted · solved",
+            ],
+        )
     refusal = model.result("edit_file")  # the person's reason is the refused call's result
     assert refusal.is_error and "return high, not low plus zero" in refusal.content
-    assert (repo / "calc.py").read_text() == CALC.replace("        return low\n    return value",
-                                                         "        return high\n    return value")
+    assert (repo / "calc.py").read_text() == CALC.replace(
+        "        return low\n    return value", "        return high\n    return value"
+    )
     assert git(repo, "status", "--porcelain") == " M calc.py\n"
 
 
@@ -79,6 +97,7 @@ async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
         asked.set()
         release.wait(30)
         return edit()
+
     model = Recorder([plan(), slow_edit, edit(), finish()])
     app = AgentApp(repo, model=model.model, mode="full-auto")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -102,10 +121,15 @@ async def test_escape_interrupts_and_guidance_reaches_the_resumed_run(tmp_path):
 @sync
 async def test_undo_then_discard_and_commit_per_file(tmp_path):
     repo = make_repo(tmp_path / "r")
-    model = ScriptedModel([plan(), edit(),
-                           turn("", ("create_file", {"path": "notes.py", "content": "X = 1\n"})),
-                           turn("", ("create_file", {"path": "extra.py", "content": "Y = 2\n"})),
-                           finish()])
+    model = ScriptedModel(
+        [
+            plan(),
+            edit(),
+            turn("", ("create_file", {"path": "notes.py", "content": "X = 1\n"})),
+            turn("", ("create_file", {"path": "extra.py", "content": "Y = 2\n"})),
+            finish(),
+        ]
+    )
     app = AgentApp(repo, model=model, mode="full-auto")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
@@ -122,15 +146,19 @@ async def test_undo_then_discard_and_commit_per_file(tmp_path):
         await until(pilot, lambda: not screen_is(app, OutcomeScreen))
         await pilot.pause(0.2)
     assert not (repo / "notes.py").exists()
-    assert git(repo, "show", "--name-only", "--format=%s", "HEAD").split() == [*TASK.split(), "calc.py"]
+    assert git(repo, "show", "--name-only", "--format=%s", "HEAD").split() == [
+        *TASK.split(),
+        "calc.py",
+    ]
     assert git(repo, "status", "--porcelain") == ""
 
 
 @sync
 async def test_resume_from_the_picker_then_discard_all(tmp_path):
     repo = make_repo(tmp_path / "r")
-    first = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
-        [plan(), KeyboardInterrupt()])), [])
+    first = run_session(
+        SolveOptions(task=TASK, cwd=repo, model=ScriptedModel([plan(), KeyboardInterrupt()])), []
+    )
     assert first.outcome.status == "interrupted"
     model = Recorder([edit(), finish()])
     app = AgentApp(repo, model=model.model, mode="full-auto")
@@ -138,8 +166,12 @@ async def test_resume_from_the_picker_then_discard_all(tmp_path):
         await pilot.press("ctrl+r")
         await until(pilot, lambda: screen_is(app, SessionPicker))
         await pilot.pause(0.1)
-        snapshot(app, "sessions", ["Resume a session", "interrupted", "clamp(15, 0, 10)"],
-                 this_run=(first.session_id,))
+        snapshot(
+            app,
+            "sessions",
+            ["Resume a session", "interrupted", "clamp(15, 0, 10)"],
+            this_run=(first.session_id,),
+        )
         await pilot.press("enter")
         await until(pilot, lambda: screen_is(app, OutcomeScreen), 60)
         assert app.session_id == first.session_id
@@ -184,8 +216,16 @@ def _store(repo):
 @sync
 async def test_a_command_is_edited_then_approved_and_its_tool_always_allowed(tmp_path):
     repo = make_repo(tmp_path / "r")
-    model = Recorder([plan(), command("echo first"), command("echo third"),
-                      command("echo fourth"), edit(), finish()])
+    model = Recorder(
+        [
+            plan(),
+            command("echo first"),
+            command("echo third"),
+            command("echo fourth"),
+            edit(),
+            finish(),
+        ]
+    )
     app = AgentApp(repo, model=model.model)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
@@ -202,7 +242,8 @@ async def test_a_command_is_edited_then_approved_and_its_tool_always_allowed(tmp
     assert [n for n in notes if n.startswith("you approved")] == [
         "you approved: run a command (edited)",
         "you approved: run a command (and every later call of this tool)",
-        "you approved: edit calc.py"]
+        "you approved: edit calc.py",
+    ]
     edited = model.result("run_command").content  # what ran is the person's edit
     assert "$ echo second" in edited and "first" not in edited.split("$ echo second")[1]
     assert "$ echo fourth" in model.result("run_command", 2).content
@@ -214,19 +255,23 @@ async def test_replay_of_a_stored_session_is_read_only(tmp_path):
     from agent.tui.replay import ReplayApp
 
     repo = make_repo(tmp_path / "r")
-    done = run_session(SolveOptions(task=TASK, cwd=repo, model=ScriptedModel(
-        [plan(), edit(), finish()])), [])
+    done = run_session(
+        SolveOptions(task=TASK, cwd=repo, model=ScriptedModel([plan(), edit(), finish()])), []
+    )
     store = SessionStore.open(repo)
     app = ReplayApp(store.get(done.session_id), store.events(done.session_id))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
-        screen = snapshot(app, "replay", ["Plan 1", "✓ edit_file calc.py", "solved: tests pass",
-                                          "calc.py +1 -1", "replay"], this_run=(done.session_id,))
+        screen = snapshot(
+            app,
+            "replay",
+            ["Plan 1", "✓ edit_file calc.py", "solved: tests pass", "calc.py +1 -1", "replay"],
+            this_run=(done.session_id,),
+        )
         assert not app.query("Input")  # nothing to type: it only shows
         await pilot.press("ctrl+g")
         await pilot.pause(0.1)
         assert "PASSED" in "\n".join(_screen(app)) and "PASSED" not in screen
-
 
 
 @sync
@@ -238,6 +283,7 @@ async def test_a_slow_model_leaves_the_ui_free_and_quitting_leaves_it_resumable(
         asked.set()
         release.wait(30)
         return edit()
+
     readings = ["clamp returns high above the range", "clamp raises above the range"]
     model = Recorder([plan(readings=readings), slow_edit])
     app = AgentApp(repo, model=model.model, mode="full-auto")
@@ -261,9 +307,11 @@ async def test_a_slow_model_leaves_the_ui_free_and_quitting_leaves_it_resumable(
     assert app.return_code is not None or not app.is_running
     assert _store(repo).get(app.session_id).status == "interrupted"
     assert git(repo, "status", "--porcelain") == ""  # the answer's edit never ran
-    resumed = run_session(SolveOptions(cwd=repo, resume=app.session_id,
-                                       model=ScriptedModel([edit(), finish()])), [])
+    resumed = run_session(
+        SolveOptions(cwd=repo, resume=app.session_id, model=ScriptedModel([edit(), finish()])), []
+    )
     assert resumed.outcome.status == "solved"
+
 
 def command(line: str):
     """A run_command turn."""

@@ -14,8 +14,9 @@ from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
 from tests.solve_kit import edit, finish, make_repo, plan
 
-needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None,
-                                reason="tmux is not installed here (.ci/run installs it)")
+needs_tmux = pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux is not installed here (.ci/run installs it)"
+)
 TASK = "clamp(15, 0, 10) returns 0 but should return 10"
 
 
@@ -27,8 +28,9 @@ class Tmux:
 
     def __call__(self, *argv: str) -> str:
         """Run a tmux command on this server; returns its stdout."""
-        return subprocess.run(["tmux", "-S", self.socket, *argv], check=True,
-                              capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *argv], check=True, capture_output=True, text=True
+        ).stdout
 
     def screen(self) -> str:
         """What the pane shows now."""
@@ -54,8 +56,19 @@ def test_a_task_typed_into_agent_tui_is_solved_on_screen(tmp_path):
     tmux = Tmux(tmp_path / "tmux.sock")
     # tmux hands COLUMNS/LINES of its own (80x24) to the pane when started without a terminal.
     agent = f"env -u COLUMNS -u LINES {sys.executable} -m agent"
-    tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", "agent", "-c", str(repo),
-         f"{agent} tui --model replay:{recording} --mode full-auto; echo EXITED $?; sleep 30")
+    tmux(
+        "new-session",
+        "-d",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-s",
+        "agent",
+        "-c",
+        str(repo),
+        f"{agent} tui --model replay:{recording} --mode full-auto; echo EXITED $?; sleep 30",
+    )
     try:
         tmux.wait_for("What should the agent do?", 30)
         tmux("send-keys", "-t", "agent", "-l", TASK)
@@ -69,20 +82,31 @@ def test_a_task_typed_into_agent_tui_is_solved_on_screen(tmp_path):
         shown = tmux.wait_for("EXITED 0", 20)
         session_id = shown.split("session ", 1)[1].split(":", 1)[0]
         assert "return high" in (repo / "calc.py").read_text()
-        tmux("respawn-pane", "-k", "-t", "agent", "-c", str(repo),
-             f"{agent} show {session_id} --tui")
+        tmux(
+            "respawn-pane", "-k", "-t", "agent", "-c", str(repo), f"{agent} show {session_id} --tui"
+        )
         shown = tmux.wait_for(f"replay of session {session_id}", 30)
         assert "Plan 1" in shown and "solved: tests pass" in shown
     finally:
-        subprocess.run(["tmux", "-S", tmux.socket, "kill-server"], capture_output=True,
-                       check=False)
+        subprocess.run(["tmux", "-S", tmux.socket, "kill-server"], capture_output=True, check=False)
 
 
 def test_bare_agent_opens_the_tui_only_in_a_repository_and_help_still_helps(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "agent"], cwd=tmp_path, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "agent"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert done.returncode == 2 and "not inside a git repository" in done.stderr
     assert "Traceback" not in done.stderr
-    helped = subprocess.run([sys.executable, "-m", "agent", "--help"], cwd=tmp_path,
-                            capture_output=True, text=True, check=False)
+    helped = subprocess.run(
+        [sys.executable, "-m", "agent", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert helped.returncode == 0 and "tui" in helped.stdout and "solve" in helped.stdout

@@ -17,9 +17,11 @@ CELL_WIDTH = 12.2
 
 def sync(test):
     """Run an async test function to completion (pytest here has no asyncio plugin)."""
+
     @functools.wraps(test)
     def run(*args, **kwargs):
         return asyncio.run(test(*args, **kwargs))
+
     return run
 
 

@@ -1,8 +1,8 @@
 """What the model may call: typed functions in a registry, run one turn at a time as a DAG.
 
-    registry = default_registry()
-    ctx = ToolContext(root, sandbox)
-    results = execute_turn(calls, registry, ctx)
+registry = default_registry()
+ctx = ToolContext(root, sandbox)
+results = execute_turn(calls, registry, ctx)
 """
 
 from __future__ import annotations
@@ -12,8 +12,15 @@ from agent.tools.errors import ToolError
 from agent.tools.executor import execute_turn
 from agent.tools.registry import Registry, Tool, tool
 
-__all__ = ["Registry", "Tool", "ToolContext", "ToolError", "default_registry", "execute_turn",
-           "tool"]
+__all__ = [
+    "Registry",
+    "Tool",
+    "ToolContext",
+    "ToolError",
+    "default_registry",
+    "execute_turn",
+    "tool",
+]
 
 
 def default_registry() -> Registry:
@@ -26,8 +33,22 @@ def default_registry() -> Registry:
     from agent.tools.run import run_command, run_tests
     from agent.tools.search import search
 
-    return Registry([
-        read_file, list_files, search, find_symbol, find_references, outline, repo_map,
-        edit_file, create_file, delete_file, run_command, run_tests, trace_test, localize,
-        finish,
-    ])
+    return Registry(
+        [
+            read_file,
+            list_files,
+            search,
+            find_symbol,
+            find_references,
+            outline,
+            repo_map,
+            edit_file,
+            create_file,
+            delete_file,
+            run_command,
+            run_tests,
+            trace_test,
+            localize,
+            finish,
+        ]
+    )

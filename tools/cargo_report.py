@@ -92,9 +92,12 @@ def _close(cases, source, finished, crashed, sections) -> None:
     if source and not finished:
         where = f"{source}::" if source != DOC else "doc::"
         ran = [c.test_id for c in cases.values() if c.test_id.startswith(where)]
-        cases[source] = TestCase(source, "error", "the test binary crashed before it finished"
-                                 + (f" ({crashed})" if crashed else ""),
-                                 f"{len(ran)} of its tests had finished")
+        cases[source] = TestCase(
+            source,
+            "error",
+            "the test binary crashed before it finished" + (f" ({crashed})" if crashed else ""),
+            f"{len(ran)} of its tests had finished",
+        )
 
 
 def _panic_message(body: list[str]) -> str:
@@ -116,10 +119,15 @@ def _not_compiled(lines: list[str]) -> list[TestCase]:
         if broken:
             errors = [i for i in range(number) if lines[i].startswith("error")]
             first = errors[0] if errors else number
-            cases.append(TestCase(_target_source(broken.group(1)), "error",
-                                  lines[first][:MAX_MESSAGE_CHARS],
-                                  "\n".join(lines[first:first + MAX_TRACEBACK_LINES]),
-                                  collection=True))
+            cases.append(
+                TestCase(
+                    _target_source(broken.group(1)),
+                    "error",
+                    lines[first][:MAX_MESSAGE_CHARS],
+                    "\n".join(lines[first : first + MAX_TRACEBACK_LINES]),
+                    collection=True,
+                )
+            )
     return cases
 
 

@@ -32,11 +32,18 @@ def run_cargo(ctx, command: str, targets: list[str], timeout: int, env: dict | N
         words += ["--", "--exact", *names]
     shown = shlex.join(words)
     env = {**CARGO_ENV, **cargo_paths(ctx), **(env or {})}
-    result = ctx.sandbox.run(["bash", "-c", shown + " 2>&1"], cwd=ctx.root,
-                             timeout=max(timeout, 1), env=env)
-    run = TestRun(shown, result.exit_code, runner="cargo", output=result.stdout + result.stderr,
-                  duration_s=result.duration_s, timed_out=result.timed_out,
-                  killed_by=result.killed_by)
+    result = ctx.sandbox.run(
+        ["bash", "-c", shown + " 2>&1"], cwd=ctx.root, timeout=max(timeout, 1), env=env
+    )
+    run = TestRun(
+        shown,
+        result.exit_code,
+        runner="cargo",
+        output=result.stdout + result.stderr,
+        duration_s=result.duration_s,
+        timed_out=result.timed_out,
+        killed_by=result.killed_by,
+    )
     cases = cargo_cases(result.stdout)
     if not result.timed_out and (cases or result.exit_code == 0):
         run.cases, run.source = _requested(cases, targets), "report"
@@ -60,8 +67,12 @@ def target_flags(target: str) -> list[str]:
         return ["--bins"]
     found = re.fullmatch(r"(tests|benches|examples|src/bin)/([^/]+?)(?:\.rs|/main\.rs)", source)
     if found:
-        kind = {"tests": "--test", "benches": "--bench", "examples": "--example",
-                "src/bin": "--bin"}[found.group(1)]
+        kind = {
+            "tests": "--test",
+            "benches": "--bench",
+            "examples": "--example",
+            "src/bin": "--bin",
+        }[found.group(1)]
         return [kind, found.group(2)]
     return []
 
@@ -70,14 +81,19 @@ def _requested(cases: list, targets: list[str]) -> list:
     """The cases the targets name (all when none); build failures and crashes always."""
     if not targets:
         return cases
-    return [c for c in cases if "::" not in c.test_id or any(
-        c.test_id == t or c.test_id.split("::")[0] == t for t in targets)]
+    return [
+        c
+        for c in cases
+        if "::" not in c.test_id
+        or any(c.test_id == t or c.test_id.split("::")[0] == t for t in targets)
+    ]
 
 
 def _listed(ctx, command: str, flags: list[str], timeout: int, env: dict) -> list[str]:
     words = shlex.split(command) + flags + ["--", "--list"]
-    result = ctx.sandbox.run(["bash", "-c", shlex.join(words) + " 2>&1"], cwd=ctx.root,
-                             timeout=max(timeout, 1), env=env)
+    result = ctx.sandbox.run(
+        ["bash", "-c", shlex.join(words) + " 2>&1"], cwd=ctx.root, timeout=max(timeout, 1), env=env
+    )
     return listed_ids(result.stdout)
 
 
@@ -85,8 +101,10 @@ def cargo_paths(ctx) -> dict[str, str]:
     """Where builds go, cargo's home, and PATH with the real toolchain first."""
     scratch = getattr(ctx, "scratch", None)
     folder = Path(scratch) if scratch is not None else Path("/tmp")
-    paths = {"CARGO_TARGET_DIR": str(folder / "cargo-target"),
-             "CARGO_HOME": str(folder / "cargo-home")}
+    paths = {
+        "CARGO_TARGET_DIR": str(folder / "cargo-target"),
+        "CARGO_HOME": str(folder / "cargo-home"),
+    }
     toolchain = toolchain_bin()
     if toolchain:
         paths["PATH"] = f"{toolchain}:{os.environ.get('PATH', '/usr/bin:/bin')}"

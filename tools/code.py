@@ -29,8 +29,11 @@ def find_symbol(ctx: ToolContext, name: str) -> str:
     if len(symbols) <= SHOWN_DEFINITIONS:
         from agent.tools.files import read_file
 
-        tail += "".join(f"\n\n{read_file(ctx, s.path, s.line, s.end_line)}" for s in symbols
-                        if s.end_line - s.line < SHOWN_LINES)
+        tail += "".join(
+            f"\n\n{read_file(ctx, s.path, s.line, s.end_line)}"
+            for s in symbols
+            if s.end_line - s.line < SHOWN_LINES
+        )
     return f"{len(symbols)} definition(s) of {name!r}:\n" + "\n".join(rows) + tail
 
 

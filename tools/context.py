@@ -49,8 +49,9 @@ class ToolContext:
 
         self.root = Path(root).resolve()
         # Every command goes through the watch, so the review sees each file it touched.
-        self.sandbox = sandbox if isinstance(sandbox, WatchedSandbox) \
-            else WatchedSandbox(sandbox, self.root)
+        self.sandbox = (
+            sandbox if isinstance(sandbox, WatchedSandbox) else WatchedSandbox(sandbox, self.root)
+        )
         self.test_command = test_command
         self.test_env = dict(test_env or {})
         self.scratch = scratch

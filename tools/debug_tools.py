@@ -18,8 +18,14 @@ def trace_test(ctx: ToolContext, test_id: str, focus: list[str] | None = None) -
         raise ToolError("test_id is empty; pass a pytest node id like tests/test_x.py::test_y")
     _python_only(ctx, "trace_test")
     keep = ctx.root / ".agent" / "traces"
-    traces = trace_tests(ctx.root, [test_id], PytestCommand.parse(ctx.test_command),
-                         focus=focus or None, backend=ctx.sandbox, keep_in=keep)
+    traces = trace_tests(
+        ctx.root,
+        [test_id],
+        PytestCommand.parse(ctx.test_command),
+        focus=focus or None,
+        backend=ctx.sandbox,
+        keep_in=keep,
+    )
     if not traces:
         tail = getattr(trace_tests, "last_output", "").strip().splitlines()[-5:]
         raise ToolError(f"{test_id} did not run. pytest said:\n" + "\n".join(tail))
@@ -48,6 +54,8 @@ def _python_only(ctx: ToolContext, what: str) -> None:
 
     name = runner_name(ctx.test_command, ctx.root)
     if name != "pytest":
-        raise ToolError(f"{what} is Python-only (it runs pytest under a tracer); this "
-                        f"project's tests run with {name or 'another command'} "
-                        f"({ctx.test_command}): read the failure's message and stack instead")
+        raise ToolError(
+            f"{what} is Python-only (it runs pytest under a tracer); this "
+            f"project's tests run with {name or 'another command'} "
+            f"({ctx.test_command}): read the failure's message and stack instead"
+        )

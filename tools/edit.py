@@ -36,8 +36,9 @@ def edit_file(ctx: ToolContext, path: str, old: str, new: str) -> str:
         raise ToolError("old and new are identical; nothing would change")
     text = decode(data)
     newline = newline_of(text)
-    updated, first_line, how = _replace(text, with_newline(old, newline),
-                                        with_newline(new, newline), newline, shown)
+    updated, first_line, how = _replace(
+        text, with_newline(old, newline), with_newline(new, newline), newline, shown
+    )
     after = encode(updated)
     problem = new_syntax_errors(shown, data, after)
     if problem:
@@ -53,7 +54,7 @@ def _replace(text: str, old: str, new: str, newline: str, shown: str) -> tuple[s
     count = text.count(old)
     if count == 1:
         start = text.index(old)
-        return text[:start] + new + text[start + len(old):], text.count("\n", 0, start) + 1, ""
+        return text[:start] + new + text[start + len(old) :], text.count("\n", 0, start) + 1, ""
     if count > 1:
         lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(re.escape(old), text)]
         raise ToolError(
@@ -63,8 +64,9 @@ def _replace(text: str, old: str, new: str, newline: str, shown: str) -> tuple[s
     return _replace_loosely(text, old, new, newline, shown)
 
 
-def _replace_loosely(text: str, old: str, new: str, newline: str, shown: str
-                     ) -> tuple[str, int, str]:
+def _replace_loosely(
+    text: str, old: str, new: str, newline: str, shown: str
+) -> tuple[str, int, str]:
     lines = text.splitlines(keepends=True)
     wanted = old.split(newline)
     if wanted and wanted[-1] == "":
@@ -73,8 +75,11 @@ def _replace_loosely(text: str, old: str, new: str, newline: str, shown: str
     if not any(keys):
         raise ToolError(f"old (only whitespace) was not found in {shown}")
     n = len(keys)
-    hits = [i for i in range(len(lines) - n + 1)
-            if all(lines[i + k].strip() == keys[k] for k in range(n))]
+    hits = [
+        i
+        for i in range(len(lines) - n + 1)
+        if all(lines[i + k].strip() == keys[k] for k in range(n))
+    ]
     if len(hits) > 1:
         raise ToolError(
             f"old does not match exactly, and matches {len(hits)} places in {shown} when "
@@ -84,8 +89,8 @@ def _replace_loosely(text: str, old: str, new: str, newline: str, shown: str
     if not hits:
         raise ToolError(_no_match(lines, wanted, shown))
     i = hits[0]
-    replacement = _reindent(new, wanted, lines[i:i + n], newline)
-    updated = "".join(lines[:i]) + replacement + "".join(lines[i + n:])
+    replacement = _reindent(new, wanted, lines[i : i + n], newline)
+    updated = "".join(lines[:i]) + replacement + "".join(lines[i + n :])
     return updated, i + 1, " (matched ignoring indentation and trailing whitespace)"
 
 
@@ -99,10 +104,10 @@ def _reindent(new: str, wanted: list[str], found: list[str], newline: str) -> st
     out = []
     for line in new.split(newline):
         if line.strip() and file_indent.startswith(model_indent):
-            line = file_indent[len(model_indent):] + line
+            line = file_indent[len(model_indent) :] + line
         elif line.strip() and model_indent.startswith(file_indent):
-            extra = model_indent[len(file_indent):]
-            line = line[len(extra):] if line.startswith(extra) else line.lstrip()
+            extra = model_indent[len(file_indent) :]
+            line = line[len(extra) :] if line.startswith(extra) else line.lstrip()
         out.append(line)
     result = newline.join(out)
     if found[-1].endswith(("\n", "\r")) and not result.endswith(newline):
@@ -121,18 +126,21 @@ def _no_match(lines: list[str], wanted: list[str], shown: str) -> str:
     matcher.set_seq2("\n".join(w.strip() for w in wanted))
     best, best_at = 0.0, -1
     for i in range(min(len(lines), MAX_FUZZY_SCAN_LINES) - n + 1):
-        matcher.set_seq1("\n".join(line.strip() for line in lines[i:i + n]))
+        matcher.set_seq1("\n".join(line.strip() for line in lines[i : i + n]))
         if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
             ratio = matcher.ratio()
             if ratio > best:
                 best, best_at = ratio, i
-    message = (f"old was not found in {shown}; copy it exactly from read_file output "
-               "(without the line numbers).")
+    message = (
+        f"old was not found in {shown}; copy it exactly from read_file output "
+        "(without the line numbers)."
+    )
     if best_at >= 0 and best >= 0.4:
         window = range(best_at, min(best_at + n, len(lines)))
         closest = numbered([lines[j].rstrip() for j in window], best_at + 1)
-        message += (f"\nThe closest lines ({best:.0%} similar) are {best_at + 1}-{best_at + n}:"
-                    f"\n{closest}")
+        message += (
+            f"\nThe closest lines ({best:.0%} similar) are {best_at + 1}-{best_at + n}:\n{closest}"
+        )
     return message
 
 

@@ -45,10 +45,13 @@ def plan_turn(calls: list[ToolCall], registry: Registry, root: Path) -> list[set
     nodes = [_node(i, call, registry, root) for i, call in enumerate(calls)]
     deps: list[set[int]] = []
     for node in nodes:
-        deps.append({
-            earlier.index for earlier in nodes[: node.index]
-            if node.valid and earlier.valid and _conflict(earlier, node)
-        })
+        deps.append(
+            {
+                earlier.index
+                for earlier in nodes[: node.index]
+                if node.valid and earlier.valid and _conflict(earlier, node)
+            }
+        )
     return deps
 
 
@@ -82,8 +85,7 @@ def execute_turn(
     return [results[i] for i in range(len(calls))]
 
 
-def _timed_run(registry: Registry, call: ToolCall, ctx: ToolContext
-               ) -> tuple[ToolResult, float]:
+def _timed_run(registry: Registry, call: ToolCall, ctx: ToolContext) -> tuple[ToolResult, float]:
     started = time.perf_counter()
     result = registry.run(call, ctx)
     return result, time.perf_counter() - started

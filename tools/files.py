@@ -178,4 +178,3 @@ def _existing_file(root: Path, path: str) -> Path:
                 hint = "; did you mean " + ", ".join(close) + "?"
         raise ToolError(f"{path!r} does not exist{hint}")
     return target
-

@@ -29,11 +29,18 @@ def run_go(ctx, command: str, targets: list[str], timeout: int, env: dict | None
     if names:
         words += ["-run", "^(" + "|".join(re.escape(n.split("/")[0]) for n in names) + ")$"]
     shown = shlex.join(words)
-    result = ctx.sandbox.run(["bash", "-c", shown], cwd=ctx.root, timeout=max(timeout, 1),
-                             env={**GO_ENV, **(env or {})})
-    run = TestRun(shown, result.exit_code, runner="go", output=result.stdout + result.stderr,
-                  duration_s=result.duration_s, timed_out=result.timed_out,
-                  killed_by=result.killed_by)
+    result = ctx.sandbox.run(
+        ["bash", "-c", shown], cwd=ctx.root, timeout=max(timeout, 1), env={**GO_ENV, **(env or {})}
+    )
+    run = TestRun(
+        shown,
+        result.exit_code,
+        runner="go",
+        output=result.stdout + result.stderr,
+        duration_s=result.duration_s,
+        timed_out=result.timed_out,
+        killed_by=result.killed_by,
+    )
     cases = read_go_json(result.stdout, module_path(ctx.root), result.stderr)
     if cases or not result.exit_code:
         run.cases, run.source = cases, "report"
@@ -83,8 +90,13 @@ def _finish(cases, output, key, where, test, action, event, stderr) -> None:
     if not test:  # the package: only a failure without tests (a build error) is a case
         if action == "fail" and not any(k.startswith(where + "::") for k in cases):
             detail = stderr.strip().splitlines() or lines
-            cases[where] = TestCase(where, "error", detail[0] if detail else "build failed",
-                                    "\n".join(detail[-MAX_OUTPUT_LINES:]), collection=True)
+            cases[where] = TestCase(
+                where,
+                "error",
+                detail[0] if detail else "build failed",
+                "\n".join(detail[-MAX_OUTPUT_LINES:]),
+                collection=True,
+            )
         return
     message = next((t.strip() for t in lines if _LOCATION.match(t)), lines[0] if lines else "")
     outcome = {"pass": "passed", "fail": "failed", "skip": "skipped"}[action]
@@ -92,8 +104,11 @@ def _finish(cases, output, key, where, test, action, event, stderr) -> None:
     if "/" in str(test):
         if outcome == "failed":
             parent = cases.setdefault(top, TestCase(top, "failed"))
-            parent.subtests.append(SubtestFailure(str(test).split("/", 1)[1], message,
-                                                  "\n".join(lines[-MAX_OUTPUT_LINES:])))
+            parent.subtests.append(
+                SubtestFailure(
+                    str(test).split("/", 1)[1], message, "\n".join(lines[-MAX_OUTPUT_LINES:])
+                )
+            )
         return
     case = cases.setdefault(top, TestCase(top, outcome))
     case.outcome = "failed" if case.subtests else outcome
@@ -108,7 +123,7 @@ def _dir(package: str, module: str) -> str:
     if module and package == module:
         return "."
     if module and package.startswith(module + "/"):
-        return "./" + package[len(module) + 1:]
+        return "./" + package[len(module) + 1 :]
     return package
 
 

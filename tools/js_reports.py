@@ -20,8 +20,14 @@ from agent.tools.testrun import SubtestFailure, TestCase
 SEPARATOR = " > "
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _INTERNAL_FRAME = re.compile(r"^\s*at .*(?:\(node:|^\s*at node:|/node_modules/)")
-_JEST_OUTCOMES = {"passed": "passed", "failed": "failed", "pending": "skipped",
-                  "skipped": "skipped", "todo": "skipped", "disabled": "skipped"}
+_JEST_OUTCOMES = {
+    "passed": "passed",
+    "failed": "failed",
+    "pending": "skipped",
+    "skipped": "skipped",
+    "todo": "skipped",
+    "disabled": "skipped",
+}
 
 
 def test_id(root: Path, file: str, titles: list[str]) -> str:
@@ -65,12 +71,18 @@ def _jest_file(entry: dict, root: Path) -> list[TestCase]:
         outcome = _JEST_OUTCOMES.get(str(result.get("status")), "error")
         failures = [str(m) for m in result.get("failureMessages") or []]
         message, traceback = _message_and_stack(failures[0] if failures else "")
-        cases.append(TestCase(test_id(root, name, titles), outcome, message, traceback,
-                              _seconds(result.get("duration"))))
+        cases.append(
+            TestCase(
+                test_id(root, name, titles),
+                outcome,
+                message,
+                traceback,
+                _seconds(result.get("duration")),
+            )
+        )
     if str(entry.get("status")) == "failed" and not any(c.failing for c in cases):
         message, traceback = _message_and_stack(str(entry.get("message") or "failed to run"))
-        cases.append(TestCase(relative(root, name), "error", message, traceback,
-                              collection=True))
+        cases.append(TestCase(relative(root, name), "error", message, traceback, collection=True))
     return cases
 
 
@@ -107,17 +119,29 @@ def _node_tree(event: dict, root: Path, titles: list[str], output: list[str]) ->
         detail = "".join(output).strip() or str(event.get("message") or "failed to load")
         lines = detail.splitlines()
         message = next((t for t in lines if "Error" in t), lines[0] if lines else "")
-        return [TestCase(relative(root, file), "error", message[:MAX_MESSAGE_CHARS],
-                         "\n".join(lines[-MAX_TRACEBACK_LINES:]), collection=True)]
+        return [
+            TestCase(
+                relative(root, file),
+                "error",
+                message[:MAX_MESSAGE_CHARS],
+                "\n".join(lines[-MAX_TRACEBACK_LINES:]),
+                collection=True,
+            )
+        ]
     if event.get("suite"):
         cases = []
         for child in event["children"]:
             cases += _node_tree(child, root, [*titles, name], output)
         return cases
-    case = TestCase(test_id(root, file, [*titles, name]), _node_outcome(event),
-                    duration_s=float(event.get("duration_ms") or 0) / 1000)
-    case.subtests = [SubtestFailure(label, *_message_and_stack(_node_error(sub)))
-                     for label, sub in _failing_subtests(event["children"], [])]
+    case = TestCase(
+        test_id(root, file, [*titles, name]),
+        _node_outcome(event),
+        duration_s=float(event.get("duration_ms") or 0) / 1000,
+    )
+    case.subtests = [
+        SubtestFailure(label, *_message_and_stack(_node_error(sub)))
+        for label, sub in _failing_subtests(event["children"], [])
+    ]
     if case.subtests:
         case.outcome, case.message = "failed", f"{len(case.subtests)} failing subtests"
     elif case.failing:
@@ -150,8 +174,11 @@ def _failing_subtests(children: list[dict], titles: list[str]) -> list[tuple[str
 
 def _message_and_stack(text: str) -> tuple[str, str]:
     """The error's message (its lines before the stack, on one line) and its first lines."""
-    lines = [line for line in _ANSI.sub("", text).strip("\n").splitlines()
-             if not _INTERNAL_FRAME.match(line)]
+    lines = [
+        line
+        for line in _ANSI.sub("", text).strip("\n").splitlines()
+        if not _INTERNAL_FRAME.match(line)
+    ]
     head = []
     for line in lines:
         if line.lstrip().startswith("at "):

@@ -38,7 +38,7 @@ def js_runner(test_command: str, root: Path) -> tuple[str, list[str]] | None:
         words = shlex.split(test_command)
     except ValueError:
         return None
-    if any(words[:len(npm)] == npm for npm in _NPM_TEST) and len(words) <= 3:
+    if any(words[: len(npm)] == npm for npm in _NPM_TEST) and len(words) <= 3:
         words = _test_script(root)
     if words[:1] == ["npx"]:
         words = words[1:]
@@ -64,29 +64,44 @@ def _test_script(root: Path) -> list[str]:
         return []
 
 
-def run_js(ctx, kind: str, words: list[str], targets: list[str], timeout: int,
-           env: dict | None) -> TestRun:
+def run_js(
+    ctx, kind: str, words: list[str], targets: list[str], timeout: int, env: dict | None
+) -> TestRun:
     """Run `kind` on the targets' files (the whole suite when none) and read its report."""
     absent = [t for t in targets if not exists_inside(ctx.root, t.split("::")[0])]
     present = [t for t in targets if t not in absent]
     if absent and not present:
-        return TestRun("(nothing run)", 0, runner=kind, source="report",
-                       missing={t: _nearest_files(t, ctx.root) for t in absent})
+        return TestRun(
+            "(nothing run)",
+            0,
+            runner=kind,
+            source="report",
+            missing={t: _nearest_files(t, ctx.root) for t in absent},
+        )
     folder = ctx.scratch if getattr(ctx, "scratch", None) is not None else ctx.root
     report = Path(folder) / f".agent-report-{uuid.uuid4().hex[:12]}.json"
     shown, real = command_words(kind, words, present, report)
     try:
-        result = ctx.sandbox.run(["bash", "-c", shlex.join(real)], cwd=ctx.root,
-                                 timeout=max(timeout, 1),
-                                 env={**JS_ENV, **wasm_options(), **(env or {})})
+        result = ctx.sandbox.run(
+            ["bash", "-c", shlex.join(real)],
+            cwd=ctx.root,
+            timeout=max(timeout, 1),
+            env={**JS_ENV, **wasm_options(), **(env or {})},
+        )
         data = read_report_file(report)
     except ReportUnreadable:
         data = None
     finally:
         report.unlink(missing_ok=True)
-    run = TestRun(shlex.join(shown), result.exit_code, runner=kind,
-                  output=result.stdout + result.stderr, duration_s=result.duration_s,
-                  timed_out=result.timed_out, killed_by=result.killed_by)
+    run = TestRun(
+        shlex.join(shown),
+        result.exit_code,
+        runner=kind,
+        output=result.stdout + result.stderr,
+        duration_s=result.duration_s,
+        timed_out=result.timed_out,
+        killed_by=result.killed_by,
+    )
     if data is not None and not result.timed_out:
         try:
             cases = node_cases(data, ctx.root) if kind == "node" else jest_cases(data, ctx.root)
@@ -108,15 +123,20 @@ def wasm_options() -> dict[str, str]:
     """
     option = "--disable-wasm-trap-handler"
     try:
-        known = subprocess.run(["node", option, "-e", "0"], cwd="/", capture_output=True,
-                               timeout=30, check=False).returncode == 0
+        known = (
+            subprocess.run(
+                ["node", option, "-e", "0"], cwd="/", capture_output=True, timeout=30, check=False
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         known = False
     return {"NODE_OPTIONS": option} if known else {}
 
 
-def command_words(kind: str, words: list[str], targets: list[str],
-                  report: Path) -> tuple[list[str], list[str]]:
+def command_words(
+    kind: str, words: list[str], targets: list[str], report: Path
+) -> tuple[list[str], list[str]]:
     """(the command as shown to the model, the command run with its report options)."""
     base = [w for w in words if not w.startswith(_OUR_OPTIONS)]
     if targets:  # the targets replace the script's own paths
@@ -125,11 +145,15 @@ def command_words(kind: str, words: list[str], targets: list[str],
     names = [t.split("::", 1)[1] for t in targets if "::" in t]
     if kind == "node":
         shown = [*base, *files]
-        return shown, [base[0], f"--test-reporter={NODE_REPORTER}",
-                       f"--test-reporter-destination={report}", *shown[1:]]
+        return shown, [
+            base[0],
+            f"--test-reporter={NODE_REPORTER}",
+            f"--test-reporter-destination={report}",
+            *shown[1:],
+        ]
     if kind == "vitest":
         if len(base) == 1 or base[1].startswith("-") or base[1] == "watch":
-            base = [base[0], "run", *base[2 if base[1:2] == ["watch"] else 1:]]
+            base = [base[0], "run", *base[2 if base[1:2] == ["watch"] else 1 :]]
         shown = [*base, *files] + (["-t", _name_pattern(names)] if names else [])
         return shown, [*shown, "--reporter=json", f"--outputFile={report}"]
     shown = [*base, *(["--runTestsByPath", *files] if files else [])]
@@ -155,12 +179,19 @@ def _keep_requested(run: TestRun, targets: list[str]) -> None:
 
     whole = {t for t in targets if "::" not in t}
     run.narrowed = True
-    run.cases = [c for c in run.cases if c.collection or c.test_id.split("::")[0] in whole
-                 or any(under(c.test_id, t) for t in ids)]
+    run.cases = [
+        c
+        for c in run.cases
+        if c.collection
+        or c.test_id.split("::")[0] in whole
+        or any(under(c.test_id, t) for t in ids)
+    ]
     ran = {c.test_id for c in run.cases}
-    run.missing = {t: nearest_ids(t, known) for t in ids
-                   if not any(under(r, t) for r in ran)
-                   and not any(c.collection for c in run.cases)}
+    run.missing = {
+        t: nearest_ids(t, known)
+        for t in ids
+        if not any(under(r, t) for r in ran) and not any(c.collection for c in run.cases)
+    }
 
 
 def _nearest_files(target: str, root: Path) -> list[str]:
@@ -171,6 +202,9 @@ def _nearest_files(target: str, root: Path) -> list[str]:
     files = []
     for folder, dirs, names in os.walk(root):  # links to folders are not followed
         dirs[:] = [d for d in dirs if d not in ("node_modules", ".git", ".agent")]
-        files += [(Path(folder) / n).relative_to(root).as_posix() for n in names
-                  if ".test." in n or ".spec." in n]
+        files += [
+            (Path(folder) / n).relative_to(root).as_posix()
+            for n in names
+            if ".test." in n or ".spec." in n
+        ]
     return difflib.get_close_matches(target.split("::")[0], sorted(files), n=3, cutoff=0.3)

@@ -48,8 +48,9 @@ def parse_xml(data: bytes) -> ElementTree.Element:
         raise ReportUnreadable(f"not well-formed: {error}") from error
 
 
-def pytest_cases(data: bytes, root: Path,
-                 subtest_labels: dict[str, list[str]] | None = None) -> list[TestCase]:
+def pytest_cases(
+    data: bytes, root: Path, subtest_labels: dict[str, list[str]] | None = None
+) -> list[TestCase]:
     """Every <testcase> of pytest's report as a `TestCase` with its pytest node id.
 
     A test case's first problems are its failing subtests: as many as `subtest_labels`
@@ -60,10 +61,12 @@ def pytest_cases(data: bytes, root: Path,
     return [_pytest_case(element, root, labels) for element in parse_xml(data).iter("testcase")]
 
 
-def _pytest_case(element: ElementTree.Element, root: Path,
-                 labels: dict[str, list[str]]) -> TestCase:
-    test_id = pytest_node_id(element.get("classname", ""), element.get("name", ""),
-                             element.get("file", ""), root)
+def _pytest_case(
+    element: ElementTree.Element, root: Path, labels: dict[str, list[str]]
+) -> TestCase:
+    test_id = pytest_node_id(
+        element.get("classname", ""), element.get("name", ""), element.get("file", ""), root
+    )
     case = TestCase(test_id, "passed", duration_s=_float(element.get("time")))
     problems = [child for child in element if child.tag in ("failure", "error")]
     skipped = element.find("skipped")
@@ -73,8 +76,10 @@ def _pytest_case(element: ElementTree.Element, root: Path,
         own = [p for p in problems if not _SUBTESTS_SUMMARY.match(p.get("message", ""))]
         named = labels.get(test_id, [])
         count = len(own) if len(own) < len(problems) else min(len(named), len(own))
-        case.subtests = [SubtestFailure(named[i] if i < len(named) else "", _message(p),
-                                        _traceback(p)) for i, p in enumerate(own[:count])]
+        case.subtests = [
+            SubtestFailure(named[i] if i < len(named) else "", _message(p), _traceback(p))
+            for i, p in enumerate(own[:count])
+        ]
         own = own[count:]
         if own:
             case.message, case.traceback = _message(own[0]), _traceback(own[0])
@@ -91,7 +96,7 @@ def pytest_node_id(classname: str, name: str, file: str, root: Path) -> str:
     if file:
         module = re.sub(r"\.py$", "", file).replace("/", ".")
         if classname == module or classname.startswith(module + "."):
-            inner = classname[len(module) + 1:].split(".") if classname != module else []
+            inner = classname[len(module) + 1 :].split(".") if classname != module else []
             return "::".join([file, *inner, name])
         if not classname:  # a collection error: the file is the id
             return file

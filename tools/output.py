@@ -17,12 +17,12 @@ def cap(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     room = max(max_chars - 120, 40)
     head_len, tail_len = room * 2 // 3, room - room * 2 // 3
     head = text[:head_len]
-    tail = text[len(text) - tail_len:]
-    if "\n" in head[head_len // 2:]:
+    tail = text[len(text) - tail_len :]
+    if "\n" in head[head_len // 2 :]:
         head = head[: head.rindex("\n") + 1]
     if "\n" in tail[: tail_len // 2]:
-        tail = tail[tail.index("\n") + 1:]
-    cut = text[len(head): len(text) - len(tail)]
+        tail = tail[tail.index("\n") + 1 :]
+    cut = text[len(head) : len(text) - len(tail)]
     marker = (
         f"[... {len(cut)} characters ({cut.count(chr(10))} lines) cut from the middle;"
         " narrow the request to see them ...]\n"

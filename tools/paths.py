@@ -39,8 +39,9 @@ def resolve(root: Path, path: str, *, for_write: bool = False) -> Path:
     if for_write and _in_git_dir(real, root):
         raise ToolError(f"{path!r} is inside .git; the repository's metadata is not editable")
     if for_write and _in_agent_dir(real, root):
-        raise ToolError(f"{path!r} is inside .agent, the agent's own sessions and index; "
-                        "it is not editable")
+        raise ToolError(
+            f"{path!r} is inside .agent, the agent's own sessions and index; it is not editable"
+        )
     return real
 
 
@@ -53,8 +54,10 @@ def resolve_for_write(ctx, path: str) -> Path:
     for folder in getattr(policy, "read_only", ()):
         folder = Path(folder).resolve()
         if real == folder or folder in real.parents:
-            raise ToolError(f"{path!r} is inside {relative(ctx.root, folder)}, an environment "
-                            "folder kept read-only; change the project's files instead")
+            raise ToolError(
+                f"{path!r} is inside {relative(ctx.root, folder)}, an environment "
+                "folder kept read-only; change the project's files instead"
+            )
     return real
 
 
@@ -90,15 +93,20 @@ def matches_glob(name: str, pattern: str) -> bool:
     if "/" not in pattern:
         return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern)
     return fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(
-        name, pattern.replace("**/", ""))
+        name, pattern.replace("**/", "")
+    )
 
 
 def _for_the_model(path: str, refused: LeavesWorkspace) -> str:
     if refused.secret:
-        return (f"{path!r} is a credentials file or folder ({refused.secret}); the agent "
-                "does not read secrets, even inside the workspace")
-    return (f"{path!r} leaves the workspace: it goes through a symlink that leads outside "
-            "it; refusing to follow it")
+        return (
+            f"{path!r} is a credentials file or folder ({refused.secret}); the agent "
+            "does not read secrets, even inside the workspace"
+        )
+    return (
+        f"{path!r} leaves the workspace: it goes through a symlink that leads outside "
+        "it; refusing to follow it"
+    )
 
 
 def _inside(path: Path, root: Path) -> bool:

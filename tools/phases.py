@@ -55,8 +55,9 @@ def plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str] | None =
     """Replace the plan's tests (as in submit_plan)."""
     check_plan_tests(ctx, tests, new_tests or [])
     ctx.plan_tests = ([str(t) for t in tests], [str(t) for t in new_tests or []])
-    return "The plan's tests are now: " + (" ".join(test_ids_in([*tests, *(new_tests or [])]))
-                                           or "none")
+    return "The plan's tests are now: " + (
+        " ".join(test_ids_in([*tests, *(new_tests or [])])) or "none"
+    )
 
 
 @tool(read_only=True)
@@ -79,7 +80,10 @@ def check_plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str]) -
     declared = set(test_ids_in(new_tests))
     missing = missing_tests(ctx, [t for t in test_ids_in(tests) if t not in declared])
     if missing:
-        named = "; ".join(t + (f" (nearest existing: {', '.join(n)})" if n else "")
-                          for t, n in missing.items())
-        raise ToolError(f"no such test: {named}. List in tests only tests that exist and in "
-                        "new_tests the ones you will write, then call again")
+        named = "; ".join(
+            t + (f" (nearest existing: {', '.join(n)})" if n else "") for t, n in missing.items()
+        )
+        raise ToolError(
+            f"no such test: {named}. List in tests only tests that exist and in "
+            "new_tests the ones you will write, then call again"
+        )

@@ -13,8 +13,14 @@ _SHORT = re.compile(r"^(FAILED|ERROR) (\S+)(?: - (.*))?$")
 _SECTION = re.compile(r"^=+ (FAILURES|ERRORS) =+$")
 _BLOCK = re.compile(r"^_{2,} (.+?) _{2,}$")
 MAX_TRACEBACK_LINES = 30
-_OUTCOME = {"passed": "passed", "failed": "failed", "error": "error",
-            "errors": "error", "skipped": "skipped", "xfailed": "xfailed"}
+_OUTCOME = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "error",
+    "errors": "error",
+    "skipped": "skipped",
+    "xfailed": "xfailed",
+}
 
 
 def parse_pytest(output: str, command: str, exit_code: int) -> TestRun:

@@ -55,11 +55,20 @@ def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None
     folder = ctx.scratch if getattr(ctx, "scratch", None) is not None else ctx.root
     report = Path(folder) / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
     shown = command_line(base, targets)
-    real = " ".join([base, PYTEST_FLAGS, "-o", "junit_family=xunit1",
-                     shlex.quote(f"--junitxml={report}"), *(shlex.quote(t) for t in targets)])
+    real = " ".join(
+        [
+            base,
+            PYTEST_FLAGS,
+            "-o",
+            "junit_family=xunit1",
+            shlex.quote(f"--junitxml={report}"),
+            *(shlex.quote(t) for t in targets),
+        ]
+    )
     try:
-        result = ctx.sandbox.run(["bash", "-c", real], cwd=ctx.root, timeout=max(timeout, 1),
-                                 env=env)
+        result = ctx.sandbox.run(
+            ["bash", "-c", real], cwd=ctx.root, timeout=max(timeout, 1), env=env
+        )
         data = _take(report)
     finally:
         report.unlink(missing_ok=True)
@@ -101,8 +110,9 @@ def collected_ids(ctx, base: str, timeout: int, env: dict | None) -> list[str]:
     return _ids(_collect(ctx, base, [], timeout, env).stdout)
 
 
-def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
-                env: dict | None) -> dict[str, list[str]]:
+def missing_ids(
+    ctx, base: str, test_ids: list[str], timeout: int, env: dict | None
+) -> dict[str, list[str]]:
     """The ids among `test_ids` that exist in no form, each with the nearest existing ids.
 
     An id its file plainly defines is taken without a run; for the others, only the files
@@ -111,8 +121,9 @@ def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
     cannot be judged and is taken as existing.
     """
     test_ids = [t for t in test_ids if not plainly_defined(ctx.root, t)]
-    files = list(dict.fromkeys(f for f in (t.split("::")[0] for t in test_ids)
-                               if exists_inside(ctx.root, f)))
+    files = list(
+        dict.fromkeys(f for f in (t.split("::")[0] for t in test_ids) if exists_inside(ctx.root, f))
+    )
     known: list[str] = []
     broken: set[str] = set()
     if any("::" in t for t in test_ids if t.split("::")[0] in files):
@@ -120,8 +131,9 @@ def missing_ids(ctx, base: str, test_ids: list[str], timeout: int,
         if result.timed_out or result.exit_code not in COLLECTED:
             return {}
         known, broken = _ids(result.stdout), set(_COLLECTION_ERROR.findall(result.stdout))
-    absent = [t for t in test_ids
-              if t.split("::")[0] not in broken and not _exists(t, known, ctx.root)]
+    absent = [
+        t for t in test_ids if t.split("::")[0] not in broken and not _exists(t, known, ctx.root)
+    ]
     if any(t.split("::")[0] not in files for t in absent):
         known = collected_ids(ctx, base, timeout, env)
     return {t: nearest_ids(t, known) for t in absent}
@@ -139,20 +151,29 @@ def plainly_defined(root: Path, test_id: str) -> bool:
         return False
     for name in names[:-1]:
         body = next((n.body for n in body if isinstance(n, ast.ClassDef) and n.name == name), [])
-    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-               and n.name == names[-1] for n in body)
+    return any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == names[-1]
+        for n in body
+    )
 
 
 def _collect(ctx, base: str, files: list[str], timeout: int, env: dict | None):
-    command = " ".join([base, "--collect-only --verbosity=-1 --color=no -p no:cacheprovider",
-                        *(shlex.quote(f) for f in files)])
-    return ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
-                           env=env)
+    command = " ".join(
+        [
+            base,
+            "--collect-only --verbosity=-1 --color=no -p no:cacheprovider",
+            *(shlex.quote(f) for f in files),
+        ]
+    )
+    return ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1), env=env)
 
 
 def _ids(stdout: str) -> list[str]:
-    return [line.strip() for line in stdout.splitlines()
-            if "::" in line and not line.startswith((" ", "=", "_"))]
+    return [
+        line.strip()
+        for line in stdout.splitlines()
+        if "::" in line and not line.startswith((" ", "=", "_"))
+    ]
 
 
 def nearest_ids(test_id: str, known: list[str]) -> list[str]:
@@ -161,8 +182,7 @@ def nearest_ids(test_id: str, known: list[str]) -> list[str]:
     if close:
         return close
     same_file = [k for k in known if k.split("::")[0] == test_id.split("::")[0]]
-    return same_file[:NEAREST] or difflib.get_close_matches(test_id, known, n=NEAREST,
-                                                            cutoff=0.0)
+    return same_file[:NEAREST] or difflib.get_close_matches(test_id, known, n=NEAREST, cutoff=0.0)
 
 
 def _exists(target: str, known: list[str], root: Path) -> bool:

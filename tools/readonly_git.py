@@ -19,7 +19,10 @@ def git(root: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
     """Run `git ARGS` in `root` and return stdout; a failure becomes a ToolError."""
     try:
         proc = subprocess.run(
-            [*git_argv(root), *_SAFE, *args], cwd=root, capture_output=True, env=git_env(),
+            [*git_argv(root), *_SAFE, *args],
+            cwd=root,
+            capture_output=True,
+            env=git_env(),
             check=False,
         )
     except FileNotFoundError as error:

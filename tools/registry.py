@@ -53,8 +53,11 @@ class Param:
         kind = self.schema.get("type", "any")
         if "enum" in self.schema:
             kind = "one of " + "|".join(map(str, self.schema["enum"]))
-        status = "required" if self.required else (
-            "optional" if self.default is None else f"default {self.default!r}")
+        status = (
+            "required"
+            if self.required
+            else ("optional" if self.default is None else f"default {self.default!r}")
+        )
         return f"{self.name} ({kind}, {status})"
 
 
@@ -127,10 +130,16 @@ def tool(
         params = []
         for p in list(inspect.signature(func).parameters.values())[1:]:
             annotation = hints.get(p.name, str)
-            params.append(Param(
-                p.name, annotation, schema_for(annotation), p.default is _MISSING,
-                None if p.default is _MISSING else p.default, arg_docs.get(p.name, ""),
-            ))
+            params.append(
+                Param(
+                    p.name,
+                    annotation,
+                    schema_for(annotation),
+                    p.default is _MISSING,
+                    None if p.default is _MISSING else p.default,
+                    arg_docs.get(p.name, ""),
+                )
+            )
         return Tool(name or func.__name__, summary, func, read_only, tuple(params), paths)
 
     return wrap
@@ -140,8 +149,11 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     """The prose before `Args:` (the first paragraph leads) and the `Args:` entries."""
     parts = re.split(r"^\s*Args:\s*$", doc.strip(), maxsplit=1, flags=re.MULTILINE)
     prose, arg_block = parts[0], parts[1] if len(parts) > 1 else ""
-    paragraphs = [" ".join(line.strip() for line in block.splitlines())
-                  for block in prose.strip().split("\n\n") if block.strip()]
+    paragraphs = [
+        " ".join(line.strip() for line in block.splitlines())
+        for block in prose.strip().split("\n\n")
+        if block.strip()
+    ]
     return "\n\n".join(paragraphs), _parse_args_block(arg_block)
 
 
@@ -244,8 +256,9 @@ def check_arguments(found: Tool, arguments: object) -> dict[str, Any]:
     if found.input_schema is not None:
         missing = [n for n in found.input_schema.get("required") or () if n not in arguments]
         if missing:
-            raise ToolError(f"{found.name}: missing required argument {missing[0]!r}. "
-                            f"{found.signature_help()}")
+            raise ToolError(
+                f"{found.name}: missing required argument {missing[0]!r}. {found.signature_help()}"
+            )
         return dict(arguments)
     known = {p.name: p for p in found.params}
     extra = sorted(set(arguments) - set(known))
@@ -291,6 +304,13 @@ def _coerce(value: object, annotation: Any) -> object:
 
 
 def _json_type(value: object) -> str:
-    names = {bool: "boolean", int: "integer", float: "number", str: "string",
-             list: "array", dict: "object", type(None): "null"}
+    names = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)

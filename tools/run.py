@@ -26,8 +26,9 @@ def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
     if not command.strip():
         raise ToolError("command is empty")
     # Not a login shell (-l): /etc/profile would reset PATH and lose the project's python.
-    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
-                             env=command_env(ctx))
+    result = ctx.sandbox.run(
+        ["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1), env=command_env(ctx)
+    )
     _record_changes(ctx)
     status = f"exit code {result.exit_code} ({result.duration_s:.2f}s)"
     if result.timed_out:
@@ -67,8 +68,9 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     return run_tests_structured(ctx, target, timeout).render()
 
 
-def run_tests_structured(ctx: ToolContext, target: str = "",
-                         timeout: int = DEFAULT_TEST_TIMEOUT) -> TestRun:
+def run_tests_structured(
+    ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TIMEOUT
+) -> TestRun:
     """Run the tests (all, or `target`) and return the parsed result, for the loop."""
     if not ctx.test_command:
         raise ToolError("no test command is configured for this repository")
@@ -95,12 +97,19 @@ def missing_tests(ctx: ToolContext, test_ids: list[str]) -> dict[str, list[str]]
 
 def _run_command_only(ctx: ToolContext, command: str, timeout: int, env) -> TestRun:
     """A runner we cannot read a report from: only its exit status is a verdict."""
-    result = ctx.sandbox.run(["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1),
-                             env=env)
+    result = ctx.sandbox.run(
+        ["bash", "-c", command], cwd=ctx.root, timeout=max(timeout, 1), env=env
+    )
     output = result.stdout + ("\n" + result.stderr if result.stderr else "")
-    return TestRun(command, result.exit_code, runner="command", output=output,
-                   duration_s=result.duration_s, timed_out=result.timed_out,
-                   killed_by=result.killed_by)
+    return TestRun(
+        command,
+        result.exit_code,
+        runner="command",
+        output=output,
+        duration_s=result.duration_s,
+        timed_out=result.timed_out,
+        killed_by=result.killed_by,
+    )
 
 
 def test_command_line(test_command: str, target: str, root: Path | None = None) -> str:
@@ -135,8 +144,7 @@ def regroup_ids(words: list[str], root: Path) -> list[str]:
     joins them) put together again: a word starts a new target only if it is an id or a path."""
     targets: list[str] = []
     for word in words:
-        if targets and "::" in targets[-1] and "::" not in word \
-                and not exists_inside(root, word):
+        if targets and "::" in targets[-1] and "::" not in word and not exists_inside(root, word):
             targets[-1] += " " + word
         else:
             targets.append(word)

@@ -45,11 +45,14 @@ def search(
     if not pattern:
         raise ToolError("pattern is empty")
     try:
-        compiled = re.compile(re.escape(pattern) if literal else pattern,
-                              0 if case_sensitive else re.IGNORECASE)
+        compiled = re.compile(
+            re.escape(pattern) if literal else pattern, 0 if case_sensitive else re.IGNORECASE
+        )
     except re.error as error:
-        raise ToolError(f"bad regular expression {pattern!r}: {error}; "
-                        "pass literal=true to search for the text as written") from error
+        raise ToolError(
+            f"bad regular expression {pattern!r}: {error}; "
+            "pass literal=true to search for the text as written"
+        ) from error
     under = relative(ctx.root, resolve(ctx.root, path)) if path.strip() else ""
     if under and not (ctx.root / under).exists():
         raise ToolError(f"{path!r} does not exist in the workspace")
@@ -60,8 +63,9 @@ def search(
     return _render(rows, max(limit, 1), ctx, min(max(context, 0), MAX_CONTEXT))
 
 
-def _grep_tracked(ctx: ToolContext, pattern: str, literal: bool, case_sensitive: bool,
-                  pathspec: str) -> list[tuple[str, ...]]:
+def _grep_tracked(
+    ctx: ToolContext, pattern: str, literal: bool, case_sensitive: bool, pathspec: str
+) -> list[tuple[str, ...]]:
     """(path, line, text) of each match in tracked files, via `git grep`."""
     args = ["grep", "-I", "-n", "-z", "--no-color", "--full-name"]
     args += ["-F"] if literal else [_regex_flag()]
@@ -82,8 +86,9 @@ def _pathspec(under: str, glob: str) -> str:
     return f":(glob){prefix}{glob if '/' in glob else '**/' + glob}"
 
 
-def _search_untracked(ctx: ToolContext, compiled: re.Pattern, under: str, glob: str
-                      ) -> list[tuple[str, str, str]]:
+def _search_untracked(
+    ctx: ToolContext, compiled: re.Pattern, under: str, glob: str
+) -> list[tuple[str, str, str]]:
     names = ctx.cached("untracked", lambda: untracked_files(ctx.root))
     rows = []
     for name in names:
@@ -103,8 +108,11 @@ def _grep_file(ctx: ToolContext, name: str, compiled: re.Pattern) -> list[tuple[
     if is_binary(data[:BINARY_SNIFF_BYTES]):
         return []
     text = data.decode("utf-8", errors="replace")
-    return [(name, str(number), line) for number, line in enumerate(text.splitlines(), 1)
-            if compiled.search(line)]
+    return [
+        (name, str(number), line)
+        for number, line in enumerate(text.splitlines(), 1)
+        if compiled.search(line)
+    ]
 
 
 @cache
@@ -112,8 +120,11 @@ def _regex_flag() -> str:
     """-P (Perl regexes, closest to Python's) when this git has PCRE, else -E."""
     import subprocess
 
-    probe = subprocess.run(["git", "grep", "--no-index", "-P", "-q", "x", "--", "/dev/null"],
-                           capture_output=True, check=False)
+    probe = subprocess.run(
+        ["git", "grep", "--no-index", "-P", "-q", "x", "--", "/dev/null"],
+        capture_output=True,
+        check=False,
+    )
     return "-E" if b"Perl" in probe.stderr else "-P"
 
 
@@ -121,17 +132,23 @@ def _render(rows: list[tuple], limit: int, ctx: ToolContext, context: int = 0) -
     per_file = Counter(row[0] for row in rows)
     if not rows:
         return "No matches."
-    shown = _with_context(ctx, rows[:limit], context) if context else \
-        [f"{name}:{line}: {_clip(text)}" for name, line, text in rows[:limit]]
+    shown = (
+        _with_context(ctx, rows[:limit], context)
+        if context
+        else [f"{name}:{line}: {_clip(text)}" for name, line, text in rows[:limit]]
+    )
     head = f"{len(rows)} matches in {len(per_file)} files"
     if len(rows) <= limit:
         return head + "\n" + "\n".join(shown)
     counts = ", ".join(f"{name} ({n})" for name, n in per_file.most_common(MAX_FILES_LISTED))
     if len(per_file) > MAX_FILES_LISTED:
         counts += f", and {len(per_file) - MAX_FILES_LISTED} more files"
-    return (f"{head}; showing the first {limit}\n" + "\n".join(shown)
-            + f"\n[... {len(rows) - limit} more matches not shown. Matches per file: {counts}."
-            " Narrow with path, glob or a more specific pattern.]")
+    return (
+        f"{head}; showing the first {limit}\n"
+        + "\n".join(shown)
+        + f"\n[... {len(rows) - limit} more matches not shown. Matches per file: {counts}."
+        " Narrow with path, glob or a more specific pattern.]"
+    )
 
 
 def _clip(text: str) -> str:
@@ -148,8 +165,11 @@ def _with_context(ctx: ToolContext, rows: list[tuple], context: int) -> list[str
         by_file.setdefault(name, []).append(int(line))
     for name, hits in by_file.items():
         try:
-            lines = read_bytes_inside(ctx.root, name, MAX_UNTRACKED_BYTES).decode(
-                "utf-8", errors="replace").splitlines()
+            lines = (
+                read_bytes_inside(ctx.root, name, MAX_UNTRACKED_BYTES)
+                .decode("utf-8", errors="replace")
+                .splitlines()
+            )
         except (OSError, LeavesWorkspace):
             lines = []
         matched, last = set(hits), 0

@@ -13,8 +13,10 @@ TAIL_LINES = 40
 def render_run(run) -> str:
     """The whole report: a head line, then what went wrong, most useful first."""
     if run.timed_out:
-        return (f"Tests TIMED OUT after {run.duration_s:.0f}s and were killed (no verdict on "
-                f"any test): {run.command}\nLast output:\n{_tail(run.output, TAIL_LINES)}")
+        return (
+            f"Tests TIMED OUT after {run.duration_s:.0f}s and were killed (no verdict on "
+            f"any test): {run.command}\nLast output:\n{_tail(run.output, TAIL_LINES)}"
+        )
     parts = [_head(run)]
     parts += missing_lines(run.missing)
     if run.source == "report" or run.source == "console":
@@ -23,8 +25,10 @@ def render_run(run) -> str:
             parts.append("(no report was written; the counts above are read from the console)")
     if run.crashed:
         why = f"killed by {run.killed_by}" if run.killed_by else f"exit {run.exit_code}"
-        parts.append(f"The test run CRASHED ({why}) before the runner wrote its report, so no "
-                     f"test has a verdict. Last output:\n{_tail(run.output, 60)}")
+        parts.append(
+            f"The test run CRASHED ({why}) before the runner wrote its report, so no "
+            f"test has a verdict. Last output:\n{_tail(run.output, 60)}"
+        )
     elif run.source == "exit code":
         parts.append(_tail(run.output, 60))
     if run.source == "report" and run.exit_code == 5 and not run.missing:
@@ -35,11 +39,15 @@ def render_run(run) -> str:
 def _head(run) -> str:
     if run.source == "exit code" and run.runner == "command":
         verdict = "passed" if run.exit_code == 0 else "FAILED"
-        return (f"Test command {verdict} (exit {run.exit_code}, {run.duration_s:.1f}s; "
-                f"no per-test report for this command): {run.command}")
+        return (
+            f"Test command {verdict} (exit {run.exit_code}, {run.duration_s:.1f}s; "
+            f"no per-test report for this command): {run.command}"
+        )
     if not run.parsed:
-        return (f"Tests: no report (exit {run.exit_code}, {run.duration_s:.1f}s)\n"
-                f"Command: {run.command}")
+        return (
+            f"Tests: no report (exit {run.exit_code}, {run.duration_s:.1f}s)\n"
+            f"Command: {run.command}"
+        )
     collection = sum(1 for case in run.failures if case.collection)
     errors = run.errors - collection
     counts = [f"{run.passed} passed", f"{run.failed} failed", f"{errors} errors"]
@@ -59,8 +67,9 @@ def missing_lines(missing: dict[str, list[str]]) -> list[str]:
     lines = []
     for test_id, nearest in missing.items():
         hint = f"; nearest existing: {', '.join(nearest)}" if nearest else ""
-        lines.append(f"NO SUCH TEST {test_id} (it does not exist, so it did not run; not a "
-                     f"failure){hint}")
+        lines.append(
+            f"NO SUCH TEST {test_id} (it does not exist, so it did not run; not a failure){hint}"
+        )
     return lines
 
 
@@ -73,8 +82,10 @@ def _failures(failures: list) -> list[str]:
         parts.append(f"{label} {case.test_id}" + (f" - {case.message}" if case.message else ""))
         with_traceback = number < MAX_TRACEBACKS
         for sub in case.subtests[:MAX_SUBTESTS]:
-            parts.append(f"  SUBTEST {sub.label or '(unnamed)'} FAILED"
-                         + (f" - {sub.message}" if sub.message else ""))
+            parts.append(
+                f"  SUBTEST {sub.label or '(unnamed)'} FAILED"
+                + (f" - {sub.message}" if sub.message else "")
+            )
             if with_traceback and sub.traceback:
                 parts.append(_indent(sub.traceback, "      "))
         if len(case.subtests) > MAX_SUBTESTS:
@@ -85,8 +96,9 @@ def _failures(failures: list) -> list[str]:
     if rest:
         parts.append(f"... and {len(rest)} more failing: " + ", ".join(c.test_id for c in rest))
     if len(failures) > MAX_TRACEBACKS:
-        parts.append(f"(tracebacks shown for the first {MAX_TRACEBACKS}; run one test id for "
-                     "the others)")
+        parts.append(
+            f"(tracebacks shown for the first {MAX_TRACEBACKS}; run one test id for the others)"
+        )
     return parts
 
 

@@ -42,7 +42,7 @@ class TestCase:
 
     @property
     def kind(self) -> str:
-        """"failed" or "error" for a failing case (the word the renderings use)."""
+        """ "failed" or "error" for a failing case (the word the renderings use)."""
         return self.outcome
 
     @property
@@ -122,8 +122,12 @@ class TestRun:
     @property
     def crashed(self) -> bool:
         """True when the runner ended without a report or summary: a crash, not a verdict."""
-        return not self.timed_out and self.source != "report" and self.exit_code != 0 and (
-            self.runner != "command")
+        return (
+            not self.timed_out
+            and self.source != "report"
+            and self.exit_code != 0
+            and (self.runner != "command")
+        )
 
     @property
     def only_missing(self) -> bool:
@@ -136,8 +140,9 @@ class TestRun:
         if self.timed_out:
             return False
         if self.source == "report":
-            return not self.failures and (self.exit_code == 0 or bool(self.missing)
-                                          or self.narrowed)
+            return not self.failures and (
+                self.exit_code == 0 or bool(self.missing) or self.narrowed
+            )
         return self.exit_code == 0
 
     def render(self) -> str:

@@ -45,9 +45,11 @@ def read_for_edit(path: Path, shown: str) -> bytes:
         raise ToolError(f"{shown} does not exist; use create_file to make a new file")
     size = path.stat().st_size
     if size > MAX_EDIT_BYTES:
-        raise ToolError(f"{shown} is {size / 1024 / 1024:.1f} MB; edit_file edits files of up "
-                        f"to {MAX_EDIT_BYTES // 1024 // 1024} MB. Change it with run_command "
-                        "(e.g. sed or a small Python script) instead")
+        raise ToolError(
+            f"{shown} is {size / 1024 / 1024:.1f} MB; edit_file edits files of up "
+            f"to {MAX_EDIT_BYTES // 1024 // 1024} MB. Change it with run_command "
+            "(e.g. sed or a small Python script) instead"
+        )
     data = path.read_bytes()
     if is_binary(data):
         raise ToolError(f"{shown} is a binary file; it cannot be edited as text")
@@ -76,7 +78,6 @@ def new_syntax_errors(rel: str, before: bytes | None, after: bytes) -> str | Non
     for line, column, message in fresh[:3]:
         text = lines[line - 1].rstrip() if 0 < line <= len(lines) else ""
         shown.append(f"  line {line}, column {column}: {message}\n    {line:>5}| {text}")
-    return (
-        f"the change would add {len(new) - len(old)} {language} syntax error(s):\n"
-        + "\n".join(shown)
+    return f"the change would add {len(new) - len(old)} {language} syntax error(s):\n" + "\n".join(
+        shown
     )

@@ -23,8 +23,9 @@ BUFFER_WAIT_S = 5.0
 class Outbox:
     """One session's line to the client: updates, permission requests, buffer reads."""
 
-    def __init__(self, client, session_id: str, root: Path,
-                 loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, client, session_id: str, root: Path, loop: asyncio.AbstractEventLoop
+    ) -> None:
         self.client = client
         self.session_id = session_id
         self.root = root
@@ -45,8 +46,9 @@ class Outbox:
 
     def read_buffer(self, shown: str) -> str | None:
         """For the read_file tool (a tool thread): the editor's text of `shown`, or None."""
-        request = self.client.read_text_file(session_id=self.session_id,
-                                             path=str(self.root / shown))
+        request = self.client.read_text_file(
+            session_id=self.session_id, path=str(self.root / shown)
+        )
         future = asyncio.run_coroutine_threadsafe(request, self.loop)
         try:
             return future.result(BUFFER_WAIT_S).content
@@ -91,7 +93,8 @@ class Outbox:
     async def _ask(self, pending: Pending) -> None:
         request = permission_request(pending, self.root)
         self._asking = self.loop.create_task(
-            self.client.request_permission(session_id=self.session_id, **request))
+            self.client.request_permission(session_id=self.session_id, **request)
+        )
         try:
             pending.answer(verdict_of(await self._asking))
         except asyncio.CancelledError:

@@ -17,8 +17,9 @@ from agent.oversight import Pending, Verdict
 ALLOW_ONCE, ALLOW_ALWAYS, REJECT = "allow_once", "allow_always", "reject_once"
 OPTIONS = (
     PermissionOption(option_id=ALLOW_ONCE, name="Allow once", kind="allow_once"),
-    PermissionOption(option_id=ALLOW_ALWAYS, name="Always allow this tool in this session",
-                     kind="allow_always"),
+    PermissionOption(
+        option_id=ALLOW_ALWAYS, name="Always allow this tool in this session", kind="allow_always"
+    ),
     PermissionOption(option_id=REJECT, name="Reject", kind="reject_once"),
 )
 NO_REASON = "the person rejected it in the editor without saying why"
@@ -28,9 +29,13 @@ def permission_request(pending: Pending, root: Path) -> dict:
     """The `session/request_permission` arguments (less the session id) for a waiting call."""
     call = pending.call
     tool_call = ToolCallUpdate(
-        tool_call_id=call.id, title=tool_title(call.name, call.arguments),
-        kind=TOOL_KINDS.get(call.name, "other"), status="pending",
-        locations=tool_locations(root, call.arguments), raw_input=call.arguments)
+        tool_call_id=call.id,
+        title=tool_title(call.name, call.arguments),
+        kind=TOOL_KINDS.get(call.name, "other"),
+        status="pending",
+        locations=tool_locations(root, call.arguments),
+        raw_input=call.arguments,
+    )
     return {"tool_call": tool_call, "options": list(OPTIONS)}
 
 

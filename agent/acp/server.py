@@ -51,8 +51,9 @@ class AcpAgent:
         """The SDK hands over the connection to the client."""
         self.client = conn
 
-    async def initialize(self, protocol_version: int, client_capabilities=None,
-                         client_info=None, **_) -> InitializeResponse:
+    async def initialize(
+        self, protocol_version: int, client_capabilities=None, client_info=None, **_
+    ) -> InitializeResponse:
         """What we speak: load_session, prompts with embedded files."""
         from agent import __version__
 
@@ -61,8 +62,10 @@ class AcpAgent:
         return InitializeResponse(
             protocol_version=min(protocol_version, PROTOCOL_VERSION),
             agent_capabilities=AgentCapabilities(
-                load_session=True, prompt_capabilities=PromptCapabilities(embedded_context=True)),
-            agent_info=Implementation(name="agent", title="agent", version=__version__))
+                load_session=True, prompt_capabilities=PromptCapabilities(embedded_context=True)
+            ),
+            agent_info=Implementation(name="agent", title="agent", version=__version__),
+        )
 
     async def new_session(self, cwd: str, mcp_servers=None, **_) -> NewSessionResponse:
         """A session on the repository at `cwd`, under that repository's config."""
@@ -72,8 +75,9 @@ class AcpAgent:
         session = self._register(new_session_id(), root, stored=False)
         return NewSessionResponse(session_id=session.id, modes=_modes(session))
 
-    async def load_session(self, cwd: str, session_id: str, mcp_servers=None,
-                           **_) -> LoadSessionResponse:
+    async def load_session(
+        self, cwd: str, session_id: str, mcp_servers=None, **_
+    ) -> LoadSessionResponse:
         """Resume a stored session: its updates are sent again, then it takes prompts."""
         from agent.session import SessionStore
 
@@ -131,16 +135,19 @@ class AcpAgent:
     def _session(self, session_id: str) -> AcpSession:
         session = self.sessions.get(session_id)
         if session is None:
-            raise refused(f"unknown session {session_id!r}; start one with session/new "
-                          "or resume a stored one with session/load")
+            raise refused(
+                f"unknown session {session_id!r}; start one with session/new "
+                "or resume a stored one with session/load"
+            )
         return session
 
     def _register(self, session_id: str, root: Path, stored: bool) -> AcpSession:
         oversight = Oversight(self.launch.mode)
         outbox = Outbox(self.client, session_id, root, asyncio.get_running_loop())
         oversight.ask_person = outbox.ask_person
-        session = AcpSession(session_id, root, outbox, oversight, stored=stored,
-                             read_buffers=self.read_buffers)
+        session = AcpSession(
+            session_id, root, outbox, oversight, stored=stored, read_buffers=self.read_buffers
+        )
         self.sessions[session_id] = session
         return session
 
@@ -165,8 +172,10 @@ def _repository(cwd: str, launch: Launch) -> Path:
 def _modes(session: AcpSession) -> SessionModeState:
     return SessionModeState(
         current_mode_id=session.oversight.mode,
-        available_modes=[SessionMode(id=mode, name=mode, description=MODE_HELP[mode])
-                         for mode in MODES])
+        available_modes=[
+            SessionMode(id=mode, name=mode, description=MODE_HELP[mode]) for mode in MODES
+        ],
+    )
 
 
 def prompt_text(blocks) -> str:
@@ -192,8 +201,9 @@ async def replay(session: AcpSession, task: str, events) -> None:
     client = session.outbox.client
     for event in events:
         if event.kind == "session_started" and not event.resumed:
-            await client.session_update(session_id=session.id,
-                                        update=helpers.update_user_message_text(task))
+            await client.session_update(
+                session_id=session.id, update=helpers.update_user_message_text(task)
+            )
         for update in session.outbox.translator.updates(event):
             await client.session_update(session_id=session.id, update=update)
 

@@ -44,9 +44,12 @@ class AcpSession:
         from agent.runner import SolveOptions
 
         options = SolveOptions(
-            cwd=self.root, overrides=launch.overrides, allow_dirty=launch.allow_dirty,
+            cwd=self.root,
+            overrides=launch.overrides,
+            allow_dirty=launch.allow_dirty,
             allow_home=launch.allow_home,
-            read_buffer=self.outbox.read_buffer if self.read_buffers else None)
+            read_buffer=self.outbox.read_buffer if self.read_buffers else None,
+        )
         self.oversight.cancel = threading.Event()
         if self.stored:
             options.resume = self.id
@@ -65,8 +68,7 @@ class AcpSession:
         from agent.runner import run_session
 
         try:
-            return run_session(options, [self._seen],
-                               hooks=self.oversight.hooks())
+            return run_session(options, [self._seen], hooks=self.oversight.hooks())
         finally:
             self.oversight.take_guidance()  # words the run never read are not kept for later
 

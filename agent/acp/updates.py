@@ -15,14 +15,30 @@ from acp.schema import ToolCallLocation
 from agent import events as ev
 
 TOOL_KINDS = {
-    "read_file": "read", "list_files": "search", "search": "search", "find_symbol": "search",
-    "find_references": "search", "outline": "read", "repo_map": "read",
-    "edit_file": "edit", "create_file": "edit", "delete_file": "delete",
-    "run_command": "execute", "run_tests": "execute", "trace_test": "execute",
-    "localize": "search", "submit_plan": "think", "reproduced": "think", "finish": "think",
+    "read_file": "read",
+    "list_files": "search",
+    "search": "search",
+    "find_symbol": "search",
+    "find_references": "search",
+    "outline": "read",
+    "repo_map": "read",
+    "edit_file": "edit",
+    "create_file": "edit",
+    "delete_file": "delete",
+    "run_command": "execute",
+    "run_tests": "execute",
+    "trace_test": "execute",
+    "localize": "search",
+    "submit_plan": "think",
+    "reproduced": "think",
+    "finish": "think",
 }
-PLAN_STATUS = {"pending": "pending", "running": "in_progress", "done": "completed",
-               "failed": "completed"}
+PLAN_STATUS = {
+    "pending": "pending",
+    "running": "in_progress",
+    "done": "completed",
+    "failed": "completed",
+}
 MAX_OUTPUT_CHARS = 20_000  # what a client is sent of one tool's output
 
 
@@ -56,8 +72,7 @@ def tool_locations(root: Path, arguments: dict) -> list[ToolCallLocation] | None
     except (ToolError, ValueError):
         return None
     line = arguments.get("start")
-    return [ToolCallLocation(path=str(root / inside),
-                             line=line if isinstance(line, int) else None)]
+    return [ToolCallLocation(path=str(root / inside), line=line if isinstance(line, int) else None)]
 
 
 def diff_texts(diff: str) -> tuple[str, str]:
@@ -95,8 +110,10 @@ class UpdateTranslator:
         return handler(event) if handler is not None else []
 
     def _plan_updated(self, event: ev.PlanUpdated) -> list:
-        entries = [helpers.plan_entry(step, status=PLAN_STATUS.get(status, "pending"))
-                   for step, status in zip(event.steps, event.statuses, strict=False)]
+        entries = [
+            helpers.plan_entry(step, status=PLAN_STATUS.get(status, "pending"))
+            for step, status in zip(event.steps, event.statuses, strict=False)
+        ]
         return [helpers.update_plan(entries)]
 
     def _model_text(self, event: ev.ModelText) -> list:
@@ -114,41 +131,67 @@ class UpdateTranslator:
         path = event.arguments.get("path")
         if TOOL_KINDS.get(event.name) in ("edit", "delete") and isinstance(path, str):
             self._editing[str(PurePosixPath(path.strip()))] = event.call_id
-        return [helpers.start_tool_call(
-            event.call_id, tool_title(event.name, event.arguments),
-            kind=TOOL_KINDS.get(event.name, "other"), status="in_progress",
-            locations=tool_locations(self.root, event.arguments), raw_input=event.arguments)]
+        return [
+            helpers.start_tool_call(
+                event.call_id,
+                tool_title(event.name, event.arguments),
+                kind=TOOL_KINDS.get(event.name, "other"),
+                status="in_progress",
+                locations=tool_locations(self.root, event.arguments),
+                raw_input=event.arguments,
+            )
+        ]
 
     def _tool_call_finished(self, event: ev.ToolCallFinished) -> list:
         text = event.output[:MAX_OUTPUT_CHARS]
-        return [helpers.update_tool_call(
-            event.call_id, status="failed" if event.is_error else "completed",
-            content=[helpers.tool_content(helpers.text_block(text))] if text else None)]
+        return [
+            helpers.update_tool_call(
+                event.call_id,
+                status="failed" if event.is_error else "completed",
+                content=[helpers.tool_content(helpers.text_block(text))] if text else None,
+            )
+        ]
 
     def _edit_applied(self, event: ev.EditApplied) -> list:
         old, new = diff_texts(event.diff)
-        content = [helpers.tool_diff_content(str(self.root / event.path), new,
-                                             None if "--- /dev/null" in event.diff else old)]
+        content = [
+            helpers.tool_diff_content(
+                str(self.root / event.path), new, None if "--- /dev/null" in event.diff else old
+            )
+        ]
         locations = [ToolCallLocation(path=str(self.root / event.path))]
         call_id = self._editing.pop(event.path, None)
         if call_id is not None:
             return [helpers.update_tool_call(call_id, content=content, locations=locations)]
-        return [helpers.start_tool_call(f"edit-{event.checkpoint[:12]}-{event.path}",
-                                        f"edited {event.path}", kind="edit", status="completed",
-                                        content=content, locations=locations)]
+        return [
+            helpers.start_tool_call(
+                f"edit-{event.checkpoint[:12]}-{event.path}",
+                f"edited {event.path}",
+                kind="edit",
+                status="completed",
+                content=content,
+                locations=locations,
+            )
+        ]
 
     def _tests_run(self, event: ev.TestsRun) -> list:
         self._tests += 1
         ok = event.failed == 0 and event.errors == 0 and event.exit_code == 0
-        title = (f"tests: {event.passed} passed, {event.failed} failed"
-                 + (f", {event.errors} errors" if event.errors else ""))
+        title = f"tests: {event.passed} passed, {event.failed} failed" + (
+            f", {event.errors} errors" if event.errors else ""
+        )
         lines = [f"$ {event.command}", title, *event.failures]
         if event.output:
             lines.append(event.output[:MAX_OUTPUT_CHARS])
-        return [helpers.start_tool_call(
-            f"tests-{self._tests}", title, kind="execute",
-            status="completed" if ok else "failed",
-            content=[helpers.tool_content(helpers.text_block("\n".join(lines)))])]
+        return [
+            helpers.start_tool_call(
+                f"tests-{self._tests}",
+                title,
+                kind="execute",
+                status="completed" if ok else "failed",
+                content=[helpers.tool_content(helpers.text_block("\n".join(lines)))],
+            )
+        ]
 
     def _question_asked(self, event: ev.QuestionAsked) -> list:
         said = event.assumption or f"{event.question} ({' / '.join(event.options)})"
@@ -156,5 +199,6 @@ class UpdateTranslator:
 
     def _finished(self, event: ev.Finished) -> list:
         summary = f"\n{event.summary}" if event.summary else ""
-        return [helpers.update_agent_message_text(
-            f"\n[{event.status}: {event.stop_reason}]{summary}\n")]
+        return [
+            helpers.update_agent_message_text(f"\n[{event.status}: {event.stop_reason}]{summary}\n")
+        ]

@@ -47,8 +47,9 @@ def public_definitions(source: str | None) -> dict[str, Definition]:
             found[node.name] = node
             if isinstance(node, ast.ClassDef):
                 for member in node.body:
-                    if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and \
-                            not member.name.startswith("_"):
+                    if isinstance(
+                        member, ast.FunctionDef | ast.AsyncFunctionDef
+                    ) and not member.name.startswith("_"):
                         found[f"{node.name}.{member.name}"] = member
     return found
 
@@ -68,6 +69,11 @@ def describe(path: str, name: str, node: Definition) -> str:
 
 
 def _source(repo: Path, commit: str, path: str) -> str | None:
-    proc = subprocess.run([*git_argv(repo), "show", f"{commit}:{path}"], cwd=repo,
-                          capture_output=True, env=git_env(), check=False)
+    proc = subprocess.run(
+        [*git_argv(repo), "show", f"{commit}:{path}"],
+        cwd=repo,
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    )
     return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else None

@@ -39,15 +39,21 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields a results row carries."""
-        return {"resolved": self.resolved, "verdict": self.verdict,
-                "fail_to_pass_failing": self.fail_to_pass_failing,
-                "pass_to_pass_failing": self.pass_to_pass_failing,
-                "reset_test_files": self.reset_files, "eval_timed_out": self.timed_out,
-                "tampered": self.tampered, "judge_error": self.judge_error}
+        return {
+            "resolved": self.resolved,
+            "verdict": self.verdict,
+            "fail_to_pass_failing": self.fail_to_pass_failing,
+            "pass_to_pass_failing": self.pass_to_pass_failing,
+            "reset_test_files": self.reset_files,
+            "eval_timed_out": self.timed_out,
+            "tampered": self.tampered,
+            "judge_error": self.judge_error,
+        }
 
 
-def evaluate(root: Path, commit: str, task: dict[str, Any], backend: str = "auto",
-             timeout: float = 600.0) -> Evaluation:
+def evaluate(
+    root: Path, commit: str, task: dict[str, Any], backend: str = "auto", timeout: float = 600.0
+) -> Evaluation:
     """Reset the task's test files in `root`, run its tests in the sandbox, give the verdict."""
     from agent.bench.judge import judge_run
     from agent.bench.tamper import drop_bytecode, reset_test_config, tampering
@@ -61,8 +67,9 @@ def evaluate(root: Path, commit: str, task: dict[str, Any], backend: str = "auto
     test_patch = task.get("test_patch") or ""
     tampered = tampering(root, commit)
     drop_bytecode(root, commit)
-    reset = reset_test_files(root, commit,
-                             {t.split("::")[0] for t in ids} | patch_paths(test_patch))
+    reset = reset_test_files(
+        root, commit, {t.split("::")[0] for t in ids} | patch_paths(test_patch)
+    )
     reset += reset_test_config(root, commit)
     apply_patch(root, test_patch)
     command = PytestCommand.parse(task.get("test_command") or "python -m pytest")
@@ -70,7 +77,14 @@ def evaluate(root: Path, commit: str, task: dict[str, Any], backend: str = "auto
     passed = {t for t, status in run.results.items() if status in ("PASSED", "XPASS")}
     f2p_failing = [t for t in fail_to_pass if t not in passed]
     p2p_failing = [t for t in pass_to_pass if t not in passed]
-    resolved = (bool(ids) and not f2p_failing and not p2p_failing and not run.timed_out
-                and not run.problem and not tampered)
-    return Evaluation(resolved, f2p_failing, p2p_failing, reset, run.timed_out, tampered,
-                      run.problem)
+    resolved = (
+        bool(ids)
+        and not f2p_failing
+        and not p2p_failing
+        and not run.timed_out
+        and not run.problem
+        and not tampered
+    )
+    return Evaluation(
+        resolved, f2p_failing, p2p_failing, reset, run.timed_out, tampered, run.problem
+    )

@@ -41,7 +41,9 @@ def hard_limit(settings: BenchSettings) -> float | None:
     return settings.task_timeout_s + settings.eval_timeout_s + SETUP_GRACE_S
 
 
-def killed_row(task: dict[str, Any], settings: BenchSettings, error: str, wall_s: float) -> dict[str, Any]:
+def killed_row(
+    task: dict[str, Any], settings: BenchSettings, error: str, wall_s: float
+) -> dict[str, Any]:
     """The row of a task that never reported back."""
     return {**empty_row(task, settings), "error": error, "wall_s": round(wall_s, 3)}
 
@@ -100,8 +102,9 @@ class LocalExecutor:
     def _start(self, task: dict[str, Any], settings: BenchSettings, scratch: Path) -> _Job:
         name = slug(task["instance_id"])
         job_file, row_file = scratch / f"{name}.job.json", scratch / f"{name}.row.json"
-        job_file.write_text(json.dumps({"task": task, "settings": settings.to_dict()}),
-                            encoding="utf-8")
+        job_file.write_text(
+            json.dumps({"task": task, "settings": settings.to_dict()}), encoding="utf-8"
+        )
         log = subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -109,7 +112,11 @@ class LocalExecutor:
         try:  # a session of its own: Ctrl-C reaches only the parent, which stops the workers
             process = subprocess.Popen(
                 [sys.executable, "-m", "agent.bench.worker", str(job_file), str(row_file)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         finally:
             if log is not subprocess.DEVNULL:
                 log.close()
@@ -119,15 +126,27 @@ class LocalExecutor:
         wall = time.monotonic() - job.started
         if late:
             _stop([job.process])
-            return killed_row(job.task, settings, f"killed after {wall:.0f} s (task time limit "
-                              f"{settings.task_timeout_s:g} s plus evaluation and set-up)", wall)
+            return killed_row(
+                job.task,
+                settings,
+                f"killed after {wall:.0f} s (task time limit "
+                f"{settings.task_timeout_s:g} s plus evaluation and set-up)",
+                wall,
+            )
         try:
             return json.loads(job.row_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            where = f"; see {self.log_dir / (slug(job.task['instance_id']) + '.log')}" \
-                if self.log_dir else ""
-            return killed_row(job.task, settings, f"the worker exited with code "
-                              f"{job.process.returncode} before reporting{where}", wall)
+            where = (
+                f"; see {self.log_dir / (slug(job.task['instance_id']) + '.log')}"
+                if self.log_dir
+                else ""
+            )
+            return killed_row(
+                job.task,
+                settings,
+                f"the worker exited with code {job.process.returncode} before reporting{where}",
+                wall,
+            )
 
 
 def _stop(processes: list[subprocess.Popen], grace_s: float = 10.0) -> None:
@@ -170,9 +189,13 @@ class RayExecutor:
         started_here = not ray.is_initialized()
         if started_here:
             env = {k: v for k, v in os.environ.items() if k.startswith("AGENT_")}
-            ray.init(address=self.address, num_cpus=None if self.address else self.workers,
-                     include_dashboard=False, log_to_driver=False,
-                     runtime_env={"env_vars": env} if env else None)
+            ray.init(
+                address=self.address,
+                num_cpus=None if self.address else self.workers,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env={"env_vars": env} if env else None,
+            )
         remote = ray.remote(num_cpus=1, max_retries=0)(run_task)
         try:
             yield from self._stream(ray, remote, list(tasks), settings)
@@ -196,8 +219,12 @@ class RayExecutor:
                     if limit is not None and time.monotonic() - started > limit:
                         ray.cancel(ref, force=True)
                         del pending[ref]
-                        yield killed_row(task, settings, f"cancelled after {limit:g} s",
-                                         time.monotonic() - started)
+                        yield killed_row(
+                            task,
+                            settings,
+                            f"cancelled after {limit:g} s",
+                            time.monotonic() - started,
+                        )
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
@@ -207,15 +234,19 @@ class RayExecutor:
         try:
             return ray.get(ref)
         except Exception as problem:  # the Ray worker died or could not run it
-            return killed_row(task, settings, f"ray: {type(problem).__name__}: "
-                              f"{str(problem).strip().splitlines()[0][:300]}",
-                              time.monotonic() - started)
+            return killed_row(
+                task,
+                settings,
+                f"ray: {type(problem).__name__}: {str(problem).strip().splitlines()[0][:300]}",
+                time.monotonic() - started,
+            )
 
 
 def _import_ray():
     try:
         import ray
     except ImportError:
-        raise UserError("--executor ray needs Ray: pip install 'agent[ray]' "
-                        "(or pip install ray)") from None
+        raise UserError(
+            "--executor ray needs Ray: pip install 'agent[ray]' (or pip install ray)"
+        ) from None
     return ray

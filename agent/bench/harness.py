@@ -28,17 +28,24 @@ def select_tasks(tasks: list[Row], limit: int = 0) -> list[Row]:
     for number, task in enumerate(tasks, 1):
         missing = [k for k in ("instance_id", "problem_statement", "FAIL_TO_PASS") if k not in task]
         if missing:
-            raise UserError(f"task {number} has no {', '.join(missing)}; "
-                            "make tasks with `agent bench synth` or `agent bench mine`")
+            raise UserError(
+                f"task {number} has no {', '.join(missing)}; "
+                "make tasks with `agent bench synth` or `agent bench mine`"
+            )
         if task["instance_id"] in seen:
             raise UserError(f"instance_id {task['instance_id']} appears twice in the tasks")
         seen.add(task["instance_id"])
     return tasks[:limit] if limit > 0 else list(tasks)
 
 
-def run_bench(tasks: list[Row], out: Path, settings: BenchSettings, executor: Executor,
-              on_start: Callable[[int, list[Row]], None] | None = None,
-              on_row: Callable[[Row], None] | None = None) -> list[Row]:
+def run_bench(
+    tasks: list[Row],
+    out: Path,
+    settings: BenchSettings,
+    executor: Executor,
+    on_start: Callable[[int, list[Row]], None] | None = None,
+    on_row: Callable[[Row], None] | None = None,
+) -> list[Row]:
     """Run the tasks not yet finished in OUT/results.jsonl; returns the new rows.
 
     `on_start(total, finished_rows)` is called once before any task runs, `on_row(row)`
@@ -80,8 +87,10 @@ def _check_manifest(out: Path, settings: BenchSettings) -> None:
     if manifest.exists():
         recorded = json.loads(manifest.read_text(encoding="utf-8"))
         if recorded.get("model") != settings.model:
-            raise UserError(f"{out} holds a run of {recorded.get('model')}, not "
-                            f"{settings.model}; choose another --out for this model")
+            raise UserError(
+                f"{out} holds a run of {recorded.get('model')}, not "
+                f"{settings.model}; choose another --out for this model"
+            )
         return
     partial = manifest.with_name(f".run.json.{os.getpid()}")
     partial.write_text(json.dumps(settings.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -64,8 +64,13 @@ class Recorder:
 
     def report(self, exit_code: int) -> dict:
         """The JSON the judge reads."""
-        return {"outcomes": self.outcomes, "runs": self.runs, "collected": self.collected,
-                "collection_errors": self.collection_errors, "exit_code": exit_code}
+        return {
+            "outcomes": self.outcomes,
+            "runs": self.runs,
+            "collected": self.collected,
+            "collection_errors": self.collection_errors,
+            "exit_code": exit_code,
+        }
 
 
 def main(args: list[str]) -> int:

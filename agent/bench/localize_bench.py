@@ -55,12 +55,16 @@ class _Copies:
         if self.repos_dir is not None:
             source = self.repos_dir / task["repo"]
         if not source.is_dir():
-            raise UserError(f"repository of {task['instance_id']} not found at {source}; "
-                            "pass --repos DIR")
+            raise UserError(
+                f"repository of {task['instance_id']} not found at {source}; pass --repos DIR"
+            )
         if task["repo"] not in self.copies:
             dest = self.tmp / task["repo"]
-            shutil.copytree(source, dest, ignore=shutil.ignore_patterns(
-                ".git", "__pycache__", ".agent", ".pytest_cache"))
+            shutil.copytree(
+                source,
+                dest,
+                ignore=shutil.ignore_patterns(".git", "__pycache__", ".agent", ".pytest_cache"),
+            )
             self.copies[task["repo"]] = dest
         return self.copies[task["repo"]]
 
@@ -75,9 +79,12 @@ def _git_apply(root: Path, patch: str, reverse: bool = False) -> None:
         raise RuntimeError(f"git apply failed: {done.stderr.strip()}")
 
 
-def evaluate(tasks: Iterable[dict[str, Any]], repos_dir: Path | None = None,
-             backend: str = "auto", on_result: Callable[[TaskResult], None] | None = None
-             ) -> list[TaskResult]:
+def evaluate(
+    tasks: Iterable[dict[str, Any]],
+    repos_dir: Path | None = None,
+    backend: str = "auto",
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> list[TaskResult]:
     """Localize every task's bug; one `TaskResult` each, in order."""
     from agent.debug.localize import localize
 
@@ -89,14 +96,25 @@ def evaluate(tasks: Iterable[dict[str, Any]], repos_dir: Path | None = None,
             _git_apply(root, task["patch"])
             start = time.monotonic()
             try:
-                loc = localize(root, task["FAIL_TO_PASS"], task["test_command"],
-                               backend=backend)
-                result = TaskResult(task["instance_id"], task["repo"], task["mutation"],
-                                    _rank_of(loc.ranked, task), _rank_of(loc.ochiai_ranked, task),
-                                    time.monotonic() - start)
+                loc = localize(root, task["FAIL_TO_PASS"], task["test_command"], backend=backend)
+                result = TaskResult(
+                    task["instance_id"],
+                    task["repo"],
+                    task["mutation"],
+                    _rank_of(loc.ranked, task),
+                    _rank_of(loc.ochiai_ranked, task),
+                    time.monotonic() - start,
+                )
             except (UserError, RuntimeError) as exc:
-                result = TaskResult(task["instance_id"], task["repo"], task["mutation"], None,
-                                    None, time.monotonic() - start, str(exc)[:200])
+                result = TaskResult(
+                    task["instance_id"],
+                    task["repo"],
+                    task["mutation"],
+                    None,
+                    None,
+                    time.monotonic() - start,
+                    str(exc)[:200],
+                )
             finally:
                 _git_apply(root, task["patch"], reverse=True)
             results.append(result)

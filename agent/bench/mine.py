@@ -53,8 +53,9 @@ class Verdict:
     seconds: float
 
 
-def candidates(repo: Path, since: str | None = None, grep: str | None = None
-               ) -> Iterator[Candidate]:
+def candidates(
+    repo: Path, since: str | None = None, grep: str | None = None
+) -> Iterator[Candidate]:
     """Non-merge commits, newest first (only those after `since`), that change library code
     and test modules; `grep` keeps those whose message matches (a regular expression)."""
     pattern = re.compile(grep, re.IGNORECASE) if grep else None
@@ -67,16 +68,20 @@ def candidates(repo: Path, since: str | None = None, grep: str | None = None
         if pattern and not pattern.search(message):
             continue
         changed = git(repo, "diff", "--name-only", "--no-renames", parents[0], commit).split("\n")
-        code = tuple(p for p in changed if p.endswith(".py") and not is_test_path(p)
-                     and not _NOT_CODE.search(p))
+        code = tuple(
+            p
+            for p in changed
+            if p.endswith(".py") and not is_test_path(p) and not _NOT_CODE.search(p)
+        )
         tests = tuple(p for p in changed if p.endswith(".py") and _is_test_module(p))
         if code and tests:
             date = git(repo, "log", "-1", "--format=%cI", commit).strip()
             yield Candidate(commit, parents[0], message, date, code, tests)
 
 
-def mine_one(repo: Path, candidate: Candidate, tests: str, timeout: float, backend: str,
-             kind: str = "all") -> Verdict:
+def mine_one(
+    repo: Path, candidate: Candidate, tests: str, timeout: float, backend: str, kind: str = "all"
+) -> Verdict:
     """Run the candidate's test modules before and after its change; the task, if any."""
     started = time.monotonic()
     api = added_api(repo, candidate)
@@ -92,8 +97,9 @@ def mine_one(repo: Path, candidate: Candidate, tests: str, timeout: float, backe
         apply_patch(copy, test_patch)
         command = PytestCommand.parse(tests)
         present = [m for m in candidate.test_modules if (copy / m).is_file()]
-        chosen = PytestCommand(command.env, (*command.args_without_paths(), *present),
-                               tuple(present))
+        chosen = PytestCommand(
+            command.env, (*command.args_without_paths(), *present), tuple(present)
+        )
         before = run_tests(copy, chosen, timeout, backend)
         apply_patch(copy, code_patch)
         after = run_tests(copy, chosen, timeout, backend)
@@ -101,8 +107,17 @@ def mine_one(repo: Path, candidate: Candidate, tests: str, timeout: float, backe
         reason, fail_to_pass, pass_to_pass = judge(before, after, again)
         if reason:
             return Verdict(candidate.commit, None, reason, _since(started))
-        task = _task(repo, candidate, tests, code_patch, test_patch, task_kind, api,
-                     fail_to_pass, pass_to_pass)
+        task = _task(
+            repo,
+            candidate,
+            tests,
+            code_patch,
+            test_patch,
+            task_kind,
+            api,
+            fail_to_pass,
+            pass_to_pass,
+        )
         return Verdict(candidate.commit, task, "kept", _since(started))
     except Exception as problem:  # one commit's trouble (a patch that will not apply) skips it
         return Verdict(candidate.commit, None, f"could not be run: {problem}", _since(started))
@@ -110,8 +125,9 @@ def mine_one(repo: Path, candidate: Candidate, tests: str, timeout: float, backe
         shutil.rmtree(work, ignore_errors=True)
 
 
-def judge(before: RunOutcome, after: RunOutcome, again: RunOutcome
-          ) -> tuple[str, list[str], list[str]]:
+def judge(
+    before: RunOutcome, after: RunOutcome, again: RunOutcome
+) -> tuple[str, list[str], list[str]]:
     """(why the candidate is skipped or "", FAIL_TO_PASS, PASS_TO_PASS)."""
     if before.timed_out or after.timed_out or again.timed_out:
         return "a test run timed out", [], []
@@ -119,8 +135,11 @@ def judge(before: RunOutcome, after: RunOutcome, again: RunOutcome
         return f"not collected after the change: {', '.join(after.uncollected[:3])}", [], []
     if not after.results:
         return "no test ran after the change", [], []
-    flaky = {t for t in after.results.keys() | again.results.keys()
-             if after.results.get(t) != again.results.get(t)}
+    flaky = {
+        t
+        for t in after.results.keys() | again.results.keys()
+        if after.results.get(t) != again.results.get(t)
+    }
     passed_after = sorted(t for t, r in after.results.items() if r == "PASSED" and t not in flaky)
     fail_to_pass = [t for t in passed_after if before.results.get(t) != "PASSED"]
     pass_to_pass = [t for t in passed_after if before.results.get(t) == "PASSED"]
@@ -131,28 +150,59 @@ def judge(before: RunOutcome, after: RunOutcome, again: RunOutcome
     return "", fail_to_pass, pass_to_pass
 
 
-def _task(repo: Path, candidate: Candidate, tests: str, code_patch: str, test_patch: str,
-          kind: str, api: list[str], fail_to_pass: list[str], pass_to_pass: list[str]
-          ) -> dict[str, Any]:
+def _task(
+    repo: Path,
+    candidate: Candidate,
+    tests: str,
+    code_patch: str,
+    test_patch: str,
+    kind: str,
+    api: list[str],
+    fail_to_pass: list[str],
+    pass_to_pass: list[str],
+) -> dict[str, Any]:
     statement = candidate.message
     if api:
-        statement += ("\n\nThe change adds this public API (signatures and docstrings):\n\n"
-                      + "\n\n".join(api))
-    return {"instance_id": f"{repo.name}__{candidate.commit[:12]}", "repo": repo.name,
-            "repo_path": str(repo), "base_commit": candidate.parent,
-            "environment_setup_commit": candidate.parent, "commit": candidate.commit,
-            "patch": code_patch, "test_patch": test_patch, "FAIL_TO_PASS": fail_to_pass,
-            "PASS_TO_PASS": pass_to_pass, "problem_statement": statement, "kind": kind,
-            "test_command": tests, "created_at": candidate.date, "hints_text": "", "version": ""}
+        statement += (
+            "\n\nThe change adds this public API (signatures and docstrings):\n\n"
+            + "\n\n".join(api)
+        )
+    return {
+        "instance_id": f"{repo.name}__{candidate.commit[:12]}",
+        "repo": repo.name,
+        "repo_path": str(repo),
+        "base_commit": candidate.parent,
+        "environment_setup_commit": candidate.parent,
+        "commit": candidate.commit,
+        "patch": code_patch,
+        "test_patch": test_patch,
+        "FAIL_TO_PASS": fail_to_pass,
+        "PASS_TO_PASS": pass_to_pass,
+        "problem_statement": statement,
+        "kind": kind,
+        "test_command": tests,
+        "created_at": candidate.date,
+        "hints_text": "",
+        "version": "",
+    }
 
 
 def _patches(repo: Path, candidate: Candidate) -> tuple[str, str]:
     """(the commit's change outside the tests, its change to the tests) as git diffs."""
-    changed = git(repo, "diff", "--name-only", "--no-renames", candidate.parent,
-                  candidate.commit).split("\n")
+    changed = git(
+        repo, "diff", "--name-only", "--no-renames", candidate.parent, candidate.commit
+    ).split("\n")
     test_side = [p for p in changed if p and is_test_path(p)]
-    diff = ("diff", "--binary", "--no-color", "--no-ext-diff", "--no-renames",
-            candidate.parent, candidate.commit, "--")
+    diff = (
+        "diff",
+        "--binary",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-renames",
+        candidate.parent,
+        candidate.commit,
+        "--",
+    )
     test_patch = git(repo, *diff, *test_side) if test_side else ""
     code_patch = git(repo, *diff, ".", *(f":(exclude){p}" for p in test_side))
     return code_patch, test_patch

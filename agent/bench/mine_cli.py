@@ -18,11 +18,20 @@ from agent.bench.mine import KINDS, Candidate, Verdict, candidates, mine_one
 from agent.errors import UserError
 
 
-def mine_tasks(repo: Path, tests: str, out: Path, *, max_tasks: int = 50,
-               since: str | None = None, grep: str | None = None, kind: str = "all",
-               workers: int = 2, timeout: float = 300.0, backend: str = "auto",
-               on_verdict: Callable[[Verdict, int, bool], None] | None = None
-               ) -> list[dict[str, Any]]:
+def mine_tasks(
+    repo: Path,
+    tests: str,
+    out: Path,
+    *,
+    max_tasks: int = 50,
+    since: str | None = None,
+    grep: str | None = None,
+    kind: str = "all",
+    workers: int = 2,
+    timeout: float = 300.0,
+    backend: str = "auto",
+    on_verdict: Callable[[Verdict, int, bool], None] | None = None,
+) -> list[dict[str, Any]]:
     """Mine up to `max_tasks` tasks into OUT; returns them. `on_verdict(verdict, kept,
     resumed)` is called for each decided commit, in history order."""
     from agent.debug.coverage_map import PytestCommand
@@ -40,11 +49,30 @@ def mine_tasks(repo: Path, tests: str, out: Path, *, max_tasks: int = 50,
     decided = _read_state(state)
     kept: list[dict[str, Any]] = []
     with state.open("a", encoding="utf-8") as log:
-        for verdict, resumed in _verdicts(repo, tests, since, grep, kind, workers, timeout,
-                                          backend, decided, lambda: len(kept) >= max_tasks):
+        for verdict, resumed in _verdicts(
+            repo,
+            tests,
+            since,
+            grep,
+            kind,
+            workers,
+            timeout,
+            backend,
+            decided,
+            lambda: len(kept) >= max_tasks,
+        ):
             if not resumed:
-                log.write(json.dumps({"commit": verdict.commit, "reason": verdict.reason,
-                                      "seconds": verdict.seconds, "task": verdict.task}) + "\n")
+                log.write(
+                    json.dumps(
+                        {
+                            "commit": verdict.commit,
+                            "reason": verdict.reason,
+                            "seconds": verdict.seconds,
+                            "task": verdict.task,
+                        }
+                    )
+                    + "\n"
+                )
                 log.flush()
             if verdict.task is not None:
                 kept.append(verdict.task)
@@ -54,9 +82,18 @@ def mine_tasks(repo: Path, tests: str, out: Path, *, max_tasks: int = 50,
     return kept
 
 
-def _verdicts(repo: Path, tests: str, since: str | None, grep: str | None, kind: str,
-              workers: int, timeout: float, backend: str, decided: dict[str, Verdict],
-              enough: Callable[[], bool]) -> Iterator[tuple[Verdict, bool]]:
+def _verdicts(
+    repo: Path,
+    tests: str,
+    since: str | None,
+    grep: str | None,
+    kind: str,
+    workers: int,
+    timeout: float,
+    backend: str,
+    decided: dict[str, Verdict],
+    enough: Callable[[], bool],
+) -> Iterator[tuple[Verdict, bool]]:
     """Verdicts in history order: recorded ones as they were, the rest mined `workers` at once."""
     found = candidates(repo, since, grep)
     with ThreadPoolExecutor(workers) as pool:
@@ -66,8 +103,11 @@ def _verdicts(repo: Path, tests: str, since: str | None, grep: str | None, kind:
                 candidate = next(found, None)
                 if candidate is None:
                     break
-                job = None if candidate.commit in decided else pool.submit(
-                    mine_one, repo, candidate, tests, timeout, backend, kind)
+                job = (
+                    None
+                    if candidate.commit in decided
+                    else pool.submit(mine_one, repo, candidate, tests, timeout, backend, kind)
+                )
                 pending.append((candidate, job))
             if not pending or enough():
                 for _, job in pending:
@@ -85,8 +125,9 @@ def _read_state(state: Path) -> dict[str, Verdict]:
     for line in state.read_text(encoding="utf-8").splitlines():
         try:
             row = json.loads(line)
-            decided[row["commit"]] = Verdict(row["commit"], row.get("task"), row["reason"],
-                                             row.get("seconds", 0.0))
+            decided[row["commit"]] = Verdict(
+                row["commit"], row.get("task"), row["reason"], row.get("seconds", 0.0)
+            )
         except (json.JSONDecodeError, KeyError, TypeError):
             continue  # a line cut short by a crash: that commit is mined again
     return decided
@@ -113,8 +154,11 @@ def _checked_repo(repo: Path) -> Path:
 
 def print_verdict(verdict: Verdict, kept: int, resumed: bool) -> None:
     """One progress line per decided commit, on stderr."""
-    what = (f"kept ({len(verdict.task['FAIL_TO_PASS'])} fail-to-pass, "
-            f"{len(verdict.task['PASS_TO_PASS'])} pass-to-pass, {verdict.task['kind']})"
-            if verdict.task else f"skipped: {verdict.reason}")
+    what = (
+        f"kept ({len(verdict.task['FAIL_TO_PASS'])} fail-to-pass, "
+        f"{len(verdict.task['PASS_TO_PASS'])} pass-to-pass, {verdict.task['kind']})"
+        if verdict.task
+        else f"skipped: {verdict.reason}"
+    )
     note = ", recorded before" if resumed else f", {verdict.seconds:.1f} s"
     print(f"mine: {verdict.commit[:12]} {what}{note}; {kept} kept", file=sys.stderr, flush=True)

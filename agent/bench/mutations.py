@@ -17,25 +17,85 @@ from dataclasses import dataclass
 
 Edit = tuple[int, int, str]  # byte start, byte end, replacement
 
-_COMPARE_FLIP = {ast.Lt: ">=", ast.LtE: ">", ast.Gt: "<=", ast.GtE: "<", ast.Eq: "!=",
-                 ast.NotEq: "==", ast.Is: "is not", ast.IsNot: "is", ast.In: "not in",
-                 ast.NotIn: "in"}
-_COMPARE_TEXT = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
-                 ast.NotEq: "!=", ast.Is: r"is", ast.IsNot: r"is\s+not", ast.In: "in",
-                 ast.NotIn: r"not\s+in"}
-_ARITH = {ast.Add: ("+", "-"), ast.Sub: ("-", "+"), ast.Mult: ("*", "//"),
-          ast.Div: ("/", "*"), ast.FloorDiv: ("//", "/"), ast.Mod: ("%", "//"),
-          ast.Pow: ("**", "*"), ast.LShift: ("<<", ">>"), ast.RShift: (">>", "<<"),
-          ast.BitAnd: ("&", "|"), ast.BitOr: ("|", "&")}
+_COMPARE_FLIP = {
+    ast.Lt: ">=",
+    ast.LtE: ">",
+    ast.Gt: "<=",
+    ast.GtE: "<",
+    ast.Eq: "!=",
+    ast.NotEq: "==",
+    ast.Is: "is not",
+    ast.IsNot: "is",
+    ast.In: "not in",
+    ast.NotIn: "in",
+}
+_COMPARE_TEXT = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Is: r"is",
+    ast.IsNot: r"is\s+not",
+    ast.In: "in",
+    ast.NotIn: r"not\s+in",
+}
+_ARITH = {
+    ast.Add: ("+", "-"),
+    ast.Sub: ("-", "+"),
+    ast.Mult: ("*", "//"),
+    ast.Div: ("/", "*"),
+    ast.FloorDiv: ("//", "/"),
+    ast.Mod: ("%", "//"),
+    ast.Pow: ("**", "*"),
+    ast.LShift: ("<<", ">>"),
+    ast.RShift: (">>", "<<"),
+    ast.BitAnd: ("&", "|"),
+    ast.BitOr: ("|", "&"),
+}
 _NON_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift, ast.RShift)
-_WRAPPERS = {"list", "tuple", "set", "sorted", "reversed", "int", "str", "float", "abs",
-             "bool", "dict", "frozenset", "iter", "next", "len", "min", "max", "sum", "any",
-             "all", "round", "repr"}
+_WRAPPERS = {
+    "list",
+    "tuple",
+    "set",
+    "sorted",
+    "reversed",
+    "int",
+    "str",
+    "float",
+    "abs",
+    "bool",
+    "dict",
+    "frozenset",
+    "iter",
+    "next",
+    "len",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "round",
+    "repr",
+}
 
-KINDS = ("flip_comparison", "flip_boolean", "change_operator", "change_constant",
-         "swap_operands", "invert_if", "remove_condition", "remove_if", "remove_loop",
-         "remove_assignment", "remove_wrapper", "shuffle_statements", "remove_base",
-         "remove_method")
+KINDS = (
+    "flip_comparison",
+    "flip_boolean",
+    "change_operator",
+    "change_constant",
+    "swap_operands",
+    "invert_if",
+    "remove_condition",
+    "remove_if",
+    "remove_loop",
+    "remove_assignment",
+    "remove_wrapper",
+    "shuffle_statements",
+    "remove_base",
+    "remove_method",
+)
 
 
 @dataclass(frozen=True)
@@ -79,15 +139,22 @@ class _Source:
         return self.text(self.start(node), self.end(node))
 
     def line_text(self, lineno: int) -> str:
-        return self.text(self.starts[lineno - 1], self.starts[lineno]) if lineno < len(
-            self.starts) else ""
+        return (
+            self.text(self.starts[lineno - 1], self.starts[lineno])
+            if lineno < len(self.starts)
+            else ""
+        )
 
     def whole_lines(self, first: int, node: ast.AST) -> tuple[int, int] | None:
         """Byte range of full lines first..node.end_lineno if the node owns them alone."""
         head = self.text(self.starts[first - 1], self.start(node))
         tail = self.text(self.end(node), self.starts[node.end_lineno])  # type: ignore
-        if head.strip() and not head.strip().startswith("@") or tail.strip() not in ("",) \
-                and not tail.strip().startswith("#"):
+        if (
+            head.strip()
+            and not head.strip().startswith("@")
+            or tail.strip() not in ("",)
+            and not tail.strip().startswith("#")
+        ):
             return None
         return self.starts[first - 1], self.starts[node.end_lineno]  # type: ignore
 
@@ -110,8 +177,9 @@ def mutations(path: str, source: str) -> list[Mutation]:
     return [m for m in out if _compiles(m, source)]
 
 
-def _scopes(node: ast.AST, prefix: str, owner: ast.AST | None = None) -> Iterator[
-        tuple[str, ast.AST, ast.AST | None]]:
+def _scopes(
+    node: ast.AST, prefix: str, owner: ast.AST | None = None
+) -> Iterator[tuple[str, ast.AST, ast.AST | None]]:
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             qual = prefix + child.name
@@ -128,8 +196,9 @@ def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                      ast.Lambda)):
+            if not isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+            ):
                 stack.append(child)
 
 
@@ -144,14 +213,17 @@ def _function_mutations(src: _Source, func: ast.AST) -> Iterator[tuple[str, int,
 
 def _docstring_node(func: ast.AST) -> ast.AST | None:
     body = getattr(func, "body", [])
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         return body[0]
     return None
 
 
-def _gap_edit(src: _Source, left: ast.AST, right: ast.AST, pattern: str,
-              new: str) -> Edit | None:
+def _gap_edit(src: _Source, left: ast.AST, right: ast.AST, pattern: str, new: str) -> Edit | None:
     """Replace the operator written between two nodes (parentheses may surround it)."""
     start, end = src.end(left), src.start(right)
     gap = src.text(start, end)
@@ -163,12 +235,13 @@ def _gap_edit(src: _Source, left: ast.AST, right: ast.AST, pattern: str,
     return start + prefix, start + prefix + len(match.group(0).encode()), new
 
 
-def _expression_mutations(src: _Source, node: ast.AST) -> Iterator[tuple[str, int, str, list[Edit]]]:
+def _expression_mutations(
+    src: _Source, node: ast.AST
+) -> Iterator[tuple[str, int, str, list[Edit]]]:
     line = getattr(node, "lineno", 0)
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         op = type(node.ops[0])
-        edit = _gap_edit(src, node.left, node.comparators[0], _COMPARE_TEXT[op],
-                         _COMPARE_FLIP[op])
+        edit = _gap_edit(src, node.left, node.comparators[0], _COMPARE_TEXT[op], _COMPARE_FLIP[op])
         if edit:
             yield "flip_comparison", line, f"comparison flipped to `{_COMPARE_FLIP[op]}`", [edit]
         if op in (ast.Lt, ast.Gt, ast.LtE, ast.GtE):
@@ -188,22 +261,40 @@ def _expression_mutations(src: _Source, node: ast.AST) -> Iterator[tuple[str, in
     elif isinstance(node, ast.Constant) and type(node.value) is int:
         start, end = src.start(node), src.end(node)
         new = node.value + 1 if node.value in (0, 1) or node.value % 2 else node.value - 1
-        yield "change_constant", line, f"constant {node.value} changed to {new}", [
-            (start, end, str(new))]
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-            node.func.id in _WRAPPERS and len(node.args) == 1 and not node.keywords and \
-            not isinstance(node.args[0], ast.Starred):
-        yield "remove_wrapper", line, f"call to `{node.func.id}` removed", [
-            (src.start(node), src.end(node), src.seg(node.args[0]))]
+        yield (
+            "change_constant",
+            line,
+            f"constant {node.value} changed to {new}",
+            [(start, end, str(new))],
+        )
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _WRAPPERS
+        and len(node.args) == 1
+        and not node.keywords
+        and not isinstance(node.args[0], ast.Starred)
+    ):
+        yield (
+            "remove_wrapper",
+            line,
+            f"call to `{node.func.id}` removed",
+            [(src.start(node), src.end(node), src.seg(node.args[0]))],
+        )
 
 
-def _swap(src: _Source, left: ast.AST, right: ast.AST, line: int) -> Iterator[
-        tuple[str, int, str, list[Edit]]]:
+def _swap(
+    src: _Source, left: ast.AST, right: ast.AST, line: int
+) -> Iterator[tuple[str, int, str, list[Edit]]]:
     gap = src.text(src.end(left), src.start(right))
     if "(" in gap or ")" in gap or "\n" in gap:
         return
-    yield "swap_operands", line, "operands swapped", [
-        (src.start(left), src.end(right), src.seg(right) + gap + src.seg(left))]
+    yield (
+        "swap_operands",
+        line,
+        "operands swapped",
+        [(src.start(left), src.end(right), src.seg(right) + gap + src.seg(left))],
+    )
 
 
 def _statement_mutations(src: _Source, node: ast.AST) -> Iterator[tuple[str, int, str, list[Edit]]]:
@@ -211,17 +302,33 @@ def _statement_mutations(src: _Source, node: ast.AST) -> Iterator[tuple[str, int
     if isinstance(node, (ast.If, ast.While)):
         test = node.test
         if isinstance(node, ast.If):
-            inverted = src.seg(test.operand) if isinstance(test, ast.UnaryOp) and \
-                isinstance(test.op, ast.Not) else f"not ({src.seg(test)})"
-            yield "invert_if", line, "if condition inverted", [
-                (src.start(test), src.end(test), inverted)]
+            inverted = (
+                src.seg(test.operand)
+                if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+                else f"not ({src.seg(test)})"
+            )
+            yield (
+                "invert_if",
+                line,
+                "if condition inverted",
+                [(src.start(test), src.end(test), inverted)],
+            )
         if isinstance(test, ast.BoolOp) and len(test.values) == 2:
             for keep in test.values:
-                yield "remove_condition", line, "one operand of the condition removed", [
-                    (src.start(test), src.end(test), src.seg(keep))]
-    removable = {ast.If: "remove_if", ast.For: "remove_loop", ast.While: "remove_loop",
-                 ast.Assign: "remove_assignment", ast.AugAssign: "remove_assignment",
-                 ast.AnnAssign: "remove_assignment"}
+                yield (
+                    "remove_condition",
+                    line,
+                    "one operand of the condition removed",
+                    [(src.start(test), src.end(test), src.seg(keep))],
+                )
+    removable = {
+        ast.If: "remove_if",
+        ast.For: "remove_loop",
+        ast.While: "remove_loop",
+        ast.Assign: "remove_assignment",
+        ast.AugAssign: "remove_assignment",
+        ast.AnnAssign: "remove_assignment",
+    }
     kind = removable.get(type(node))  # type: ignore[call-overload]
     if kind and not (isinstance(node, ast.If) and node.orelse):
         edit = _remove_statement(src, node, node.lineno)
@@ -248,12 +355,15 @@ def _shuffles(src: _Source, body: list[ast.stmt]) -> Iterator[tuple[str, int, st
         span_a, span_b = src.whole_lines(a.lineno, a), src.whole_lines(b.lineno, b)
         if span_a and span_b and span_a[1] == span_b[0]:
             text = src.text(span_b[0], span_b[1]) + src.text(span_a[0], span_a[1])
-            yield "shuffle_statements", a.lineno, "two statements swapped", [
-                (span_a[0], span_b[1], text)]
+            yield (
+                "shuffle_statements",
+                a.lineno,
+                "two statements swapped",
+                [(span_a[0], span_b[1], text)],
+            )
 
 
-def _class_mutations(src: _Source, path: str, qual: str, node: ast.ClassDef) -> Iterator[
-        Mutation]:
+def _class_mutations(src: _Source, path: str, qual: str, node: ast.ClassDef) -> Iterator[Mutation]:
     bases = node.bases
     for i, base in enumerate(bases):
         if len(bases) >= 2:
@@ -270,16 +380,23 @@ def _class_mutations(src: _Source, path: str, qual: str, node: ast.ClassDef) -> 
             edit = (open_at, close_at, "")
         else:
             continue
-        yield Mutation(path, qual, "remove_base", node.lineno,
-                       f"base class `{src.seg(base)}` removed", (edit,))
+        yield Mutation(
+            path, qual, "remove_base", node.lineno, f"base class `{src.seg(base)}` removed", (edit,)
+        )
     methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if len(node.body) >= 2:
         for method in methods:
             first = method.decorator_list[0].lineno if method.decorator_list else method.lineno
             span = src.whole_lines(first, method)
             if span:
-                yield Mutation(path, f"{qual}.{method.name}", "remove_method", method.lineno,
-                               f"method `{method.name}` removed", ((span[0], span[1], ""),))
+                yield Mutation(
+                    path,
+                    f"{qual}.{method.name}",
+                    "remove_method",
+                    method.lineno,
+                    f"method `{method.name}` removed",
+                    ((span[0], span[1], ""),),
+                )
 
 
 def _compiles(mutation: Mutation, source: str) -> bool:

@@ -117,14 +117,20 @@ def summarize(rows: list[dict[str, Any]]) -> Summary:
     resolved = sum(1 for r in rows if r.get("resolved"))
     costs = [float(r.get("cost_usd", 0.0)) for r in rows]
     low, high = wilson_interval(resolved, len(rows))
-    return Summary(len(rows), resolved, sum(1 for r in rows if r.get("status") == "error"),
-                   low, high, (*_mean_median(costs), sum(costs)),
-                   _mean_median([float(r.get("wall_s", 0.0)) for r in rows]),
-                   _mean_median([float(r.get("turns", 0)) for r in rows]),
-                   _mean_median([float(input_tokens(r)) for r in rows]),
-                   _mean_median([float(r.get("cached_tokens", 0)) for r in rows]),
-                   sum(1 for r in rows if r.get("verdict") == "tampered"),
-                   sum(1 for r in rows if r.get("verdict") == "judge error"))
+    return Summary(
+        len(rows),
+        resolved,
+        sum(1 for r in rows if r.get("status") == "error"),
+        low,
+        high,
+        (*_mean_median(costs), sum(costs)),
+        _mean_median([float(r.get("wall_s", 0.0)) for r in rows]),
+        _mean_median([float(r.get("turns", 0)) for r in rows]),
+        _mean_median([float(input_tokens(r)) for r in rows]),
+        _mean_median([float(r.get("cached_tokens", 0)) for r in rows]),
+        sum(1 for r in rows if r.get("verdict") == "tampered"),
+        sum(1 for r in rows if r.get("verdict") == "judge error"),
+    )
 
 
 def split_by(rows: list[dict[str, Any]], field: str) -> dict[str, Summary]:
@@ -142,8 +148,9 @@ def split_by(rows: list[dict[str, Any]], field: str) -> dict[str, Summary]:
 
 def input_tokens(row: dict[str, Any]) -> int:
     """All the input tokens of a task: uncached, read from the cache and written to it."""
-    return sum(int(row.get(key, 0)) for key in ("input_tokens", "cached_tokens",
-                                                 "cache_write_tokens"))
+    return sum(
+        int(row.get(key, 0)) for key in ("input_tokens", "cached_tokens", "cache_write_tokens")
+    )
 
 
 def _mean_median(values: list[float]) -> tuple[float, float]:
@@ -190,10 +197,18 @@ def compare(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> Compa
         len(common),
         gained=[i for i in common if b[i].get("resolved") and not a[i].get("resolved")],
         lost=[i for i in common if a[i].get("resolved") and not b[i].get("resolved")],
-        rate_a=mean(a, "resolved"), rate_b=mean(b, "resolved"),
-        cost_a=mean(a, "cost_usd"), cost_b=mean(b, "cost_usd"),
-        wall_a=mean(a, "wall_s"), wall_b=mean(b, "wall_s"),
-        only_a=len(a.keys() - b.keys()), only_b=len(b.keys() - a.keys()),
-        turns_a=mean(a, "turns"), turns_b=mean(b, "turns"),
-        input_a=mean(a, "all_input"), input_b=mean(b, "all_input"),
-        cached_a=mean(a, "cached_tokens"), cached_b=mean(b, "cached_tokens"))
+        rate_a=mean(a, "resolved"),
+        rate_b=mean(b, "resolved"),
+        cost_a=mean(a, "cost_usd"),
+        cost_b=mean(b, "cost_usd"),
+        wall_a=mean(a, "wall_s"),
+        wall_b=mean(b, "wall_s"),
+        only_a=len(a.keys() - b.keys()),
+        only_b=len(b.keys() - a.keys()),
+        turns_a=mean(a, "turns"),
+        turns_b=mean(b, "turns"),
+        input_a=mean(a, "all_input"),
+        input_b=mean(b, "all_input"),
+        cached_a=mean(a, "cached_tokens"),
+        cached_b=mean(b, "cached_tokens"),
+    )

@@ -98,26 +98,47 @@ def empty_row(task: dict[str, Any], settings: BenchSettings) -> dict[str, Any]:
     """A row with every field, for a task that has not got far."""
     from agent.bench.tasks import kind_of
 
-    return {"instance_id": task["instance_id"], "model": settings.model,
-            "repo": str(task.get("repo", "")), "kind": kind_of(task), "resolved": False,
-            "status": "error", "stop_reason": "", "turns": 0, "input_tokens": 0,
-            "output_tokens": 0, "cached_tokens": 0, "cache_write_tokens": 0, "cost_usd": 0.0,
-            "wall_s": 0.0, "solve_s": 0.0, "diff": "", "files": [], "session_id": "",
-            "error": ""}
+    return {
+        "instance_id": task["instance_id"],
+        "model": settings.model,
+        "repo": str(task.get("repo", "")),
+        "kind": kind_of(task),
+        "resolved": False,
+        "status": "error",
+        "stop_reason": "",
+        "turns": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cached_tokens": 0,
+        "cache_write_tokens": 0,
+        "cost_usd": 0.0,
+        "wall_s": 0.0,
+        "solve_s": 0.0,
+        "diff": "",
+        "files": [],
+        "session_id": "",
+        "error": "",
+    }
 
 
 def solve_fields(result: Any) -> dict[str, Any]:
     """The row's fields from a finished session."""
     usage = result.usage
-    return {"status": result.outcome.status, "stop_reason": result.outcome.stop_reason,
-            "turns": result.model_calls, "input_tokens": usage.get("input_tokens", 0),
-            "output_tokens": usage.get("output_tokens", 0),
-            "cached_tokens": usage.get("cache_read_tokens", 0),
-            "cache_write_tokens": usage.get("cache_write_tokens", 0),
-            "cost_usd": round(usage.get("cost_usd", 0.0), 6),
-            "solve_s": round(result.duration_s, 3), "diff": result.diff,
-            "files": list(result.files), "session_id": result.session_id,
-            "error": result.outcome.stop_reason if result.outcome.status == "error" else ""}
+    return {
+        "status": result.outcome.status,
+        "stop_reason": result.outcome.stop_reason,
+        "turns": result.model_calls,
+        "input_tokens": usage.get("input_tokens", 0),
+        "output_tokens": usage.get("output_tokens", 0),
+        "cached_tokens": usage.get("cache_read_tokens", 0),
+        "cache_write_tokens": usage.get("cache_write_tokens", 0),
+        "cost_usd": round(usage.get("cost_usd", 0.0), 6),
+        "solve_s": round(result.duration_s, 3),
+        "diff": result.diff,
+        "files": list(result.files),
+        "session_id": result.session_id,
+        "error": result.outcome.stop_reason if result.outcome.status == "error" else "",
+    }
 
 
 def _apply_known(task: dict[str, Any], root: Path, mode: str) -> dict[str, Any]:
@@ -145,25 +166,32 @@ def answer_paths(task: dict[str, Any], settings: BenchSettings) -> tuple[str, ..
     from agent.bench.workcopy import task_source
 
     repos = Path(settings.repos) if settings.repos else None
-    return tuple(str(p) for p in (task_source(task, repos),
-                                  settings.repos, settings.tasks_file) if p)
+    return tuple(
+        str(p) for p in (task_source(task, repos), settings.repos, settings.tasks_file) if p
+    )
 
 
 def _solve(task: dict[str, Any], root: Path, settings: BenchSettings, model: Any):
     """`agent solve` on the problem statement alone, changes left in the working tree."""
     from agent.runner import SolveOptions, run_session
 
-    overrides = {"model": task_model_spec(settings.model, task["instance_id"]),
-                 "max_wall_s": settings.task_timeout_s, "max_cost_usd": settings.task_cost_usd,
-                 "sandbox": settings.sandbox, "test_command": task.get("test_command"),
-                 "hidden_paths": answer_paths(task, settings)}
-    options = SolveOptions(task=task["problem_statement"], cwd=root, overrides=overrides,
-                           result="leave", model=model)
+    overrides = {
+        "model": task_model_spec(settings.model, task["instance_id"]),
+        "max_wall_s": settings.task_timeout_s,
+        "max_cost_usd": settings.task_cost_usd,
+        "sandbox": settings.sandbox,
+        "test_command": task.get("test_command"),
+        "hidden_paths": answer_paths(task, settings),
+    }
+    options = SolveOptions(
+        task=task["problem_statement"], cwd=root, overrides=overrides, result="leave", model=model
+    )
     return run_session(options, sinks=[])
 
 
-def _keep_session(root: Path, settings: BenchSettings, instance_id: str,
-                  row: dict[str, Any]) -> None:
+def _keep_session(
+    root: Path, settings: BenchSettings, instance_id: str, row: dict[str, Any]
+) -> None:
     """Copy the working copy's session store (it is deleted with the copy) next to the results."""
     import sqlite3
 

@@ -20,8 +20,15 @@ from agent.errors import UserError
 EXECUTORS = ("local", "ray")
 
 
-def bench_run(tasks_file: Path, out: Path, settings: Any, workers: int, limit: int,
-              executor_name: str, address: str | None) -> int:
+def bench_run(
+    tasks_file: Path,
+    out: Path,
+    settings: Any,
+    workers: int,
+    limit: int,
+    executor_name: str,
+    address: str | None,
+) -> int:
     """Run the benchmark with progress, print the summary; returns the exit code."""
     from agent.bench.harness import run_bench, select_tasks
     from agent.bench.tasks import load_tasks, write_predictions
@@ -35,8 +42,11 @@ def bench_run(tasks_file: Path, out: Path, settings: Any, workers: int, limit: i
         with progress:
             run_bench(tasks, out, settings, executor, progress.start, progress.row)
     except KeyboardInterrupt:
-        print(f"interrupted: every finished task is kept in {results_path(out)}; "
-              "run the same command again to do the rest", file=sys.stderr)
+        print(
+            f"interrupted: every finished task is kept in {results_path(out)}; "
+            "run the same command again to do the rest",
+            file=sys.stderr,
+        )
         return 130
     wanted = {t["instance_id"] for t in tasks}
     rows = [r for r in read_rows(out) if r["instance_id"] in wanted]
@@ -95,10 +105,16 @@ class RunProgress:
                 TimeRemainingColumn,
             )
 
-            self.bar = Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("resolved {task.fields[rate]}"), TimeElapsedColumn(),
-                                TextColumn("eta"), TimeRemainingColumn(),
-                                console=Console(file=self.stream))
+            self.bar = Progress(
+                TextColumn("bench"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("resolved {task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+            )
             self.bar.__enter__()
         return self
 
@@ -111,11 +127,13 @@ class RunProgress:
         self.finished = len(finished)
         self.resolved = sum(1 for r in finished if r.get("resolved"))
         if self.bar is not None:
-            self.job = self.bar.add_task("bench", total=total, completed=self.finished,
-                                         rate=self._rate())
+            self.job = self.bar.add_task(
+                "bench", total=total, completed=self.finished, rate=self._rate()
+            )
         else:
-            print(f"bench: {total} tasks, {self.finished} already done", file=self.stream,
-                  flush=True)
+            print(
+                f"bench: {total} tasks, {self.finished} already done", file=self.stream, flush=True
+            )
 
     def row(self, row: dict[str, Any]) -> None:
         """Count one finished task."""
@@ -128,9 +146,13 @@ class RunProgress:
         if row.get("verdict") in ("tampered", "judge error"):
             verdict += f", {row['verdict']}"
         error = f" error: {row['error'][:200]}" if row.get("error") else ""
-        print(f"[{self.finished}] {row['instance_id']}: {verdict}, {row.get('turns', 0)} turns, "
-              f"${row.get('cost_usd', 0):.4f}, {row.get('wall_s', 0):.0f} s; "
-              f"resolved so far {self._rate()}{error}", file=self.stream, flush=True)
+        print(
+            f"[{self.finished}] {row['instance_id']}: {verdict}, {row.get('turns', 0)} turns, "
+            f"${row.get('cost_usd', 0):.4f}, {row.get('wall_s', 0):.0f} s; "
+            f"resolved so far {self._rate()}{error}",
+            file=self.stream,
+            flush=True,
+        )
 
     def _rate(self) -> str:
         share = self.resolved / self.finished if self.finished else 0.0
@@ -142,23 +164,31 @@ def print_summary(summary: Summary, model: str, where: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"agent bench run: {model}", caption=f"rate 95% CI {summary.low:.1%}-{summary.high:.1%}")
+    table = Table(
+        title=f"agent bench run: {model}",
+        caption=f"rate 95% CI {summary.low:.1%}-{summary.high:.1%}",
+    )
     for column in ("", "mean", "median", "total"):
         table.add_column(column, justify="right" if column else "left")
     table.add_row("resolved", f"{summary.rate:.1%}", "", f"{summary.resolved} of {summary.tasks}")
-    table.add_row("cost ($)", f"{summary.cost[0]:.4f}", f"{summary.cost[1]:.4f}",
-                  f"{summary.cost[2]:.4f}")
+    table.add_row(
+        "cost ($)", f"{summary.cost[0]:.4f}", f"{summary.cost[1]:.4f}", f"{summary.cost[2]:.4f}"
+    )
     table.add_row("time (s)", f"{summary.wall_s[0]:.1f}", f"{summary.wall_s[1]:.1f}", "")
     table.add_row("model calls", f"{summary.turns[0]:.1f}", f"{summary.turns[1]:.1f}", "")
-    table.add_row("input tokens", f"{summary.input_tokens[0]:.0f}",
-                  f"{summary.input_tokens[1]:.0f}", "")
-    table.add_row("cache reads", f"{summary.cached_tokens[0]:.0f}",
-                  f"{summary.cached_tokens[1]:.0f}", "")
+    table.add_row(
+        "input tokens", f"{summary.input_tokens[0]:.0f}", f"{summary.input_tokens[1]:.0f}", ""
+    )
+    table.add_row(
+        "cache reads", f"{summary.cached_tokens[0]:.0f}", f"{summary.cached_tokens[1]:.0f}", ""
+    )
     Console(file=sys.stdout, width=100).print(table)
-    print(f"resolved {summary.resolved}/{summary.tasks} ({summary.rate:.1%}, 95% CI "
-          f"{summary.low:.1%}-{summary.high:.1%}), {summary.errors} errors, "
-          f"{summary.tampered} tampered, {summary.judge_errors} judge errors, mean cost "
-          f"${summary.cost[0]:.4f}, median time {summary.wall_s[1]:.1f} s; rows in {where}")
+    print(
+        f"resolved {summary.resolved}/{summary.tasks} ({summary.rate:.1%}, 95% CI "
+        f"{summary.low:.1%}-{summary.high:.1%}), {summary.errors} errors, "
+        f"{summary.tampered} tampered, {summary.judge_errors} judge errors, mean cost "
+        f"${summary.cost[0]:.4f}, median time {summary.wall_s[1]:.1f} s; rows in {where}"
+    )
 
 
 def bench_report(out: Path) -> None:
@@ -186,14 +216,29 @@ def print_groups(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="by kind and by project")
-    for column in ("", "tasks", "resolved", "95% CI", "cost ($)", "calls", "input tokens",
-                   "time (s)"):
+    for column in (
+        "",
+        "tasks",
+        "resolved",
+        "95% CI",
+        "cost ($)",
+        "calls",
+        "input tokens",
+        "time (s)",
+    ):
         table.add_column(column, justify="right" if column else "left")
     for field, label in (("kind", "kind"), ("repo", "project")):
         for name, s in split_by(rows, field).items():
-            table.add_row(f"{label} {name}", str(s.tasks), f"{s.resolved} ({s.rate:.0%})",
-                          f"{s.low:.0%}-{s.high:.0%}", f"{s.cost[0]:.4f}", f"{s.turns[0]:.1f}",
-                          f"{s.input_tokens[0]:.0f}", f"{s.wall_s[0]:.1f}")
+            table.add_row(
+                f"{label} {name}",
+                str(s.tasks),
+                f"{s.resolved} ({s.rate:.0%})",
+                f"{s.low:.0%}-{s.high:.0%}",
+                f"{s.cost[0]:.4f}",
+                f"{s.turns[0]:.1f}",
+                f"{s.input_tokens[0]:.0f}",
+                f"{s.wall_s[0]:.1f}",
+            )
     Console(file=sys.stdout, width=110).print(table)
 
 
@@ -215,25 +260,37 @@ def print_comparison(c: Comparison, a: Path, b: Path) -> None:
     table = Table(title=f"{c.common} common tasks: A={a}  B={b}")
     for column in ("", "A", "B", "B - A"):
         table.add_column(column, justify="right" if column else "left")
-    table.add_row("resolve rate", f"{c.rate_a:.1%}", f"{c.rate_b:.1%}",
-                  f"{(c.rate_b - c.rate_a) * 100:+.1f} pts")
+    table.add_row(
+        "resolve rate",
+        f"{c.rate_a:.1%}",
+        f"{c.rate_b:.1%}",
+        f"{(c.rate_b - c.rate_a) * 100:+.1f} pts",
+    )
     for label, a_value, b_value, digits in (
-            ("mean cost ($)", c.cost_a, c.cost_b, 4), ("mean time (s)", c.wall_a, c.wall_b, 1),
-            ("mean model calls", c.turns_a, c.turns_b, 1),
-            ("mean input tokens", c.input_a, c.input_b, 0),
-            ("mean cache reads", c.cached_a, c.cached_b, 0)):
+        ("mean cost ($)", c.cost_a, c.cost_b, 4),
+        ("mean time (s)", c.wall_a, c.wall_b, 1),
+        ("mean model calls", c.turns_a, c.turns_b, 1),
+        ("mean input tokens", c.input_a, c.input_b, 0),
+        ("mean cache reads", c.cached_a, c.cached_b, 0),
+    ):
         share = _percent(b_value, a_value) if label == "mean input tokens" else ""
-        table.add_row(label, f"{a_value:.{digits}f}", f"{b_value:.{digits}f}",
-                      f"{b_value - a_value:+.{digits}f}{share}")
+        table.add_row(
+            label,
+            f"{a_value:.{digits}f}",
+            f"{b_value:.{digits}f}",
+            f"{b_value - a_value:+.{digits}f}{share}",
+        )
     Console(file=sys.stdout, width=120).print(table)
     for label, ids in (("gained", c.gained), ("lost", c.lost)):
         for instance_id in ids:
             print(f"{label}: {instance_id}")
     only = f"; {c.only_a} only in A, {c.only_b} only in B" if c.only_a or c.only_b else ""
-    print(f"B vs A: {len(c.gained)} gained, {len(c.lost)} lost, rate "
-          f"{(c.rate_b - c.rate_a) * 100:+.1f} pts, mean cost {c.cost_b - c.cost_a:+.4f} $ "
-          f"per task, model calls {c.turns_b - c.turns_a:+.1f}, input tokens "
-          f"{c.input_b - c.input_a:+.0f}{_percent(c.input_b, c.input_a)}{only}")
+    print(
+        f"B vs A: {len(c.gained)} gained, {len(c.lost)} lost, rate "
+        f"{(c.rate_b - c.rate_a) * 100:+.1f} pts, mean cost {c.cost_b - c.cost_a:+.4f} $ "
+        f"per task, model calls {c.turns_b - c.turns_a:+.1f}, input tokens "
+        f"{c.input_b - c.input_a:+.0f}{_percent(c.input_b, c.input_a)}{only}"
+    )
 
 
 def _percent(new: float, old: float) -> str:

@@ -32,8 +32,10 @@ from agent.debug.calltree import is_test_path
 from agent.debug.coverage_map import CoverageMap, PytestCommand, run_coverage
 from agent.gitops.pin import git_argv, git_env
 
-_SKIP_FILES = re.compile(r"(^|/)(setup|conftest|versioneer|_version|benchmarks?|noxfile|"
-                         r"fabfile|manage)\.py$|(^|/)(docs?|examples?|scripts?|build)/")
+_SKIP_FILES = re.compile(
+    r"(^|/)(setup|conftest|versioneer|_version|benchmarks?|noxfile|"
+    r"fabfile|manage)\.py$|(^|/)(docs?|examples?|scripts?|build)/"
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,13 @@ class RunOutcome:
     uncollected: tuple[str, ...] = ()  # files pytest could not collect (import errors)
 
 
-_JUDGED = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR", "skipped": "SKIPPED",
-           "xfailed": "XFAIL"}
+_JUDGED = {
+    "passed": "PASSED",
+    "failed": "FAILED",
+    "error": "ERROR",
+    "skipped": "SKIPPED",
+    "xfailed": "XFAIL",
+}
 
 
 def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "auto") -> RunOutcome:
@@ -59,9 +66,21 @@ def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "au
     from agent.tools.junit import ReportUnreadable, pytest_cases, read_report_file
 
     report = root / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
-    argv = [sys.executable, "-m", "pytest", *cmd.args, "-q", "--tb=line",
-            "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "junit_family=xunit1",
-            f"--junitxml={report}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *cmd.args,
+        "-q",
+        "--tb=line",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-o",
+        "junit_family=xunit1",
+        f"--junitxml={report}",
+    ]
     try:
         res = run_command(root, argv, timeout=timeout, env=cmd.env, backend=backend)
         cases = pytest_cases(read_report_file(report), root)
@@ -78,13 +97,21 @@ def run_tests(root: Path, cmd: PytestCommand, timeout: float, backend: str = "au
 def source_files(root: Path, cmd: PytestCommand) -> list[str]:
     """Python files of the project that are not tests, setup or docs."""
     try:
-        listed = subprocess.run([*git_argv(root), "ls-files", "*.py"], cwd=root,
-                                capture_output=True, text=True, env=git_env(),
-                                check=True).stdout.split()
+        listed = subprocess.run(
+            [*git_argv(root), "ls-files", "*.py"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=git_env(),
+            check=True,
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         listed = [p.relative_to(root).as_posix() for p in root.rglob("*.py")]
-    return sorted(p for p in listed if not is_test_path(p) and not _SKIP_FILES.search(p)
-                  and not p.startswith("."))
+    return sorted(
+        p
+        for p in listed
+        if not is_test_path(p) and not _SKIP_FILES.search(p) and not p.startswith(".")
+    )
 
 
 def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> list[Mutation]:
@@ -102,8 +129,11 @@ def candidates(root: Path, files: list[str], cov: CoverageMap, seed: int) -> lis
             continue
         source = (root / path).read_text(encoding="utf-8")
         for m in mutations(path, source):
-            if m.line in covered or (m.kind == "remove_method" and m.line + 1 in covered) or \
-                    (m.kind == "remove_base" and covered):
+            if (
+                m.line in covered
+                or (m.kind == "remove_method" and m.line + 1 in covered)
+                or (m.kind == "remove_base" and covered)
+            ):
                 by_function.setdefault((m.path, m.function), []).append(m)
     rng = random.Random(seed)
     queues = [_function_queue(by_function[key], rng) for key in sorted(by_function)]
@@ -139,8 +169,13 @@ def _init_worker(repo: str, cmd: PytestCommand, timeout: float, backend: str) ->
 
     copy = Path(tempfile.mkdtemp(prefix="agent-synth-"))
     Finalize(None, shutil.rmtree, args=(str(copy), True), exitpriority=10)
-    shutil.copytree(repo, copy / "repo", ignore=shutil.ignore_patterns(
-        ".git", "__pycache__", ".agent", ".pytest_cache", ".tox", ".venv"))
+    shutil.copytree(
+        repo,
+        copy / "repo",
+        ignore=shutil.ignore_patterns(
+            ".git", "__pycache__", ".agent", ".pytest_cache", ".tox", ".venv"
+        ),
+    )
     _WORK.update(root=copy / "repo", cmd=cmd, timeout=timeout, backend=backend)
 
 
@@ -156,29 +191,53 @@ def _validate(mutation: Mutation) -> tuple[Mutation, RunOutcome | None]:
     return mutation, outcome
 
 
-def task_instance(repo: Path, name: str, commit: str, mutation: Mutation, baseline: set[str],
-                  outcome: RunOutcome, command: str) -> dict[str, Any] | None:
+def task_instance(
+    repo: Path,
+    name: str,
+    commit: str,
+    mutation: Mutation,
+    baseline: set[str],
+    outcome: RunOutcome,
+    command: str,
+) -> dict[str, Any] | None:
     """The task for a validated bug, or None when it does not fail and pass tests."""
     if outcome.timed_out:
         return None
     fail = sorted(t for t in baseline if outcome.results.get(t) in ("FAILED", "ERROR"))
-    fail += sorted(t for t in baseline if t not in outcome.results and
-                   any(t.split("::")[0] == r.split("::")[0] for r in outcome.results))
+    fail += sorted(
+        t
+        for t in baseline
+        if t not in outcome.results
+        and any(t.split("::")[0] == r.split("::")[0] for r in outcome.results)
+    )
     passing = sorted(t for t in baseline if outcome.results.get(t) == "PASSED")
     if not fail or not passing:
         return None
     source = (repo / mutation.path).read_text(encoding="utf-8")
-    patch = "".join(difflib.unified_diff(
-        source.splitlines(keepends=True), mutation.apply(source).splitlines(keepends=True),
-        f"a/{mutation.path}", f"b/{mutation.path}"))
+    patch = "".join(
+        difflib.unified_diff(
+            source.splitlines(keepends=True),
+            mutation.apply(source).splitlines(keepends=True),
+            f"a/{mutation.path}",
+            f"b/{mutation.path}",
+        )
+    )
     digest = hashlib.sha1(patch.encode()).hexdigest()[:8]
     return {
         "instance_id": f"{name}__{mutation.function}__{mutation.kind}__{digest}",
-        "repo": name, "repo_path": str(repo), "base_commit": commit, "patch": patch,
-        "FAIL_TO_PASS": fail, "PASS_TO_PASS": passing, "test_command": command,
+        "repo": name,
+        "repo_path": str(repo),
+        "base_commit": commit,
+        "patch": patch,
+        "FAIL_TO_PASS": fail,
+        "PASS_TO_PASS": passing,
+        "test_command": command,
         "problem_statement": problem_statement(fail, outcome.messages),
-        "function": mutation.function, "path": mutation.path, "mutation": mutation.kind,
-        "description": mutation.description, "line": mutation.line,
+        "function": mutation.function,
+        "path": mutation.path,
+        "mutation": mutation.kind,
+        "description": mutation.description,
+        "line": mutation.line,
     }
 
 
@@ -193,9 +252,15 @@ def problem_statement(failing: list[str], messages: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def validated(repo: Path, cmd: PytestCommand, order: list[Mutation], workers: int,
-              timeout: float, backend: str, skip: Callable[[Mutation], bool] = lambda m: False
-              ) -> Iterator[tuple[Mutation, RunOutcome]]:
+def validated(
+    repo: Path,
+    cmd: PytestCommand,
+    order: list[Mutation],
+    workers: int,
+    timeout: float,
+    backend: str,
+    skip: Callable[[Mutation], bool] = lambda m: False,
+) -> Iterator[tuple[Mutation, RunOutcome]]:
     """Validate mutations in a process pool, yielding results in candidate order.
 
     `skip(m)` is asked before a candidate is submitted; it must only say yes for
@@ -203,8 +268,9 @@ def validated(repo: Path, cmd: PytestCommand, order: list[Mutation], workers: in
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers, initializer=_init_worker,
-                             initargs=(str(repo), cmd, timeout, backend)) as pool:
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(str(repo), cmd, timeout, backend)
+    ) as pool:
         pending: list[Any] = []
         todo = iter(order)
         try:
@@ -225,10 +291,17 @@ def validated(repo: Path, cmd: PytestCommand, order: list[Mutation], workers: in
                 future.cancel()
 
 
-def synthesize(repo: Path, command: str, seed: int = 0, max_tasks: int = 50,
-               workers: int = 2, timeout: float | None = None, backend: str = "auto",
-               per_function: int = 2,
-               on_progress: Callable[[int, int, int], None] | None = None) -> list[dict[str, Any]]:
+def synthesize(
+    repo: Path,
+    command: str,
+    seed: int = 0,
+    max_tasks: int = 50,
+    workers: int = 2,
+    timeout: float | None = None,
+    backend: str = "auto",
+    per_function: int = 2,
+    on_progress: Callable[[int, int, int], None] | None = None,
+) -> list[dict[str, Any]]:
     """Validated task instances (at most `max_tasks`), deterministic for a given seed.
 
     `on_progress(tried, kept, total)` is called after each validated candidate.
@@ -271,8 +344,13 @@ def synthesize(repo: Path, command: str, seed: int = 0, max_tasks: int = 50,
 
 def _head(repo: Path) -> str:
     try:
-        return subprocess.run([*git_argv(repo), "rev-parse", "HEAD"], cwd=repo,
-                              capture_output=True, text=True, env=git_env(),
-                              check=True).stdout.strip()
+        return subprocess.run(
+            [*git_argv(repo), "rev-parse", "HEAD"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=git_env(),
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""

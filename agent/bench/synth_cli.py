@@ -12,32 +12,44 @@ from typing import Any
 from agent.errors import UserError
 
 
-def run_synth(repo: Path, tests: str, seed: int, max_tasks: int, workers: int,
-              timeout: float, backend: str) -> list[dict[str, Any]]:
+def run_synth(
+    repo: Path, tests: str, seed: int, max_tasks: int, workers: int, timeout: float, backend: str
+) -> list[dict[str, Any]]:
     """Synthesize tasks with a progress bar on a terminal."""
     from agent.bench.synth import synthesize
 
     if not repo.is_dir():
         raise UserError(f"not a directory: {repo}")
     if not sys.stderr.isatty():
+
         def log(tried: int, kept: int, total: int) -> None:
             if tried % 10 == 0:
-                print(f"synth: {tried} of {total} candidates tried, {kept} kept",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"synth: {tried} of {total} candidates tried, {kept} kept",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
-        return synthesize(repo, tests, seed, max_tasks, max(1, workers), timeout, backend,
-                          on_progress=log)
+        return synthesize(
+            repo, tests, seed, max_tasks, max(1, workers), timeout, backend, on_progress=log
+        )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[tried]} tried"), transient=True) as bar:
+    with Progress(
+        TextColumn("synth"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[tried]} tried"),
+        transient=True,
+    ) as bar:
         job = bar.add_task("synth", total=max_tasks, tried=0)
 
         def update(tried: int, kept: int, total: int) -> None:
             bar.update(job, completed=kept, tried=tried)
 
-        return synthesize(repo, tests, seed, max_tasks, max(1, workers), timeout, backend,
-                          on_progress=update)
+        return synthesize(
+            repo, tests, seed, max_tasks, max(1, workers), timeout, backend, on_progress=update
+        )
 
 
 def write_atomic_text(path: Path, text: str) -> None:
@@ -48,8 +60,9 @@ def write_atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def run_localize_bench(tasks_file: Path, repos: Path | None, limit: int, as_json: bool,
-                       backend: str) -> list[dict[str, Any]]:
+def run_localize_bench(
+    tasks_file: Path, repos: Path | None, limit: int, as_json: bool, backend: str
+) -> list[dict[str, Any]]:
     """Evaluate localization on the tasks and print a table and a one-line summary."""
     from agent.bench.localize_bench import evaluate, summarize
     from agent.bench.tasks import load_tasks
@@ -69,14 +82,20 @@ def run_localize_bench(tasks_file: Path, repos: Path | None, limit: int, as_json
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     """Accuracy per repository and overall, ours next to plain Ochiai."""
-    head = (f"{'repo':<12}{'n':>4}{'top1':>7}{'top3':>7}{'top5':>7}"
-            f"{'och1':>7}{'och3':>7}{'och5':>7}{'med s':>7}{'max s':>7}")
+    head = (
+        f"{'repo':<12}{'n':>4}{'top1':>7}{'top3':>7}{'top5':>7}"
+        f"{'och1':>7}{'och3':>7}{'och5':>7}{'med s':>7}{'max s':>7}"
+    )
     print(head)
     for r in rows:
-        print(f"{r['repo']:<12}{r['n']:>4}{r['top1']:>6.0f}%{r['top3']:>6.0f}%{r['top5']:>6.0f}%"
-              f"{r['ochiai_top1']:>6.0f}%{r['ochiai_top3']:>6.0f}%{r['ochiai_top5']:>6.0f}%"
-              f"{r['median_s']:>7.1f}{r['max_s']:>7.1f}")
+        print(
+            f"{r['repo']:<12}{r['n']:>4}{r['top1']:>6.0f}%{r['top3']:>6.0f}%{r['top5']:>6.0f}%"
+            f"{r['ochiai_top1']:>6.0f}%{r['ochiai_top3']:>6.0f}%{r['ochiai_top5']:>6.0f}%"
+            f"{r['median_s']:>7.1f}{r['max_s']:>7.1f}"
+        )
     o = rows[-1]
-    print(f"summary: {o['n']} tasks, top-1 {o['top1']:.0f}% / top-3 {o['top3']:.0f}% / top-5 "
-          f"{o['top5']:.0f}% (plain Ochiai top-1 {o['ochiai_top1']:.0f}%), median "
-          f"{o['median_s']:.1f} s per task")
+    print(
+        f"summary: {o['n']} tasks, top-1 {o['top1']:.0f}% / top-3 {o['top3']:.0f}% / top-5 "
+        f"{o['top5']:.0f}% (plain Ochiai top-1 {o['ochiai_top1']:.0f}%), median "
+        f"{o['median_s']:.1f} s per task"
+    )

@@ -14,9 +14,11 @@ from agent.bench.workcopy import changed_paths, git
 from agent.confine import LeavesWorkspace, confined, read_text_inside
 
 # file name -> why a change adding it is not judged
-START_UP = {"sitecustomize.py": "Python imports it at start-up",
-            "usercustomize.py": "Python imports it at start-up",
-            "pytest.py": "it stands in for pytest"}
+START_UP = {
+    "sitecustomize.py": "Python imports it at start-up",
+    "usercustomize.py": "Python imports it at start-up",
+    "pytest.py": "it stands in for pytest",
+}
 SHADOW_PACKAGES = ("pytest", "_pytest")
 CONFIG_NAMES = ("pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml")
 
@@ -36,9 +38,11 @@ def tampering(root: Path, commit: str) -> dict[str, str]:
             found[path] = "Python runs its import lines at start-up"
         elif any(p in SHADOW_PACKAGES for p in parts[:-1]):
             found[path] = "it stands in for pytest"
-        elif name == "entry_points.txt" and any(p.endswith((".dist-info", ".egg-info"))
-                                               for p in parts[:-1]) \
-                and "pytest11" in _text(root, path):
+        elif (
+            name == "entry_points.txt"
+            and any(p.endswith((".dist-info", ".egg-info")) for p in parts[:-1])
+            and "pytest11" in _text(root, path)
+        ):
             found[path] = "it names a plugin pytest loads"
     return found
 

@@ -63,14 +63,20 @@ def normalized(task: Task, where: str = "task") -> Task:
 
 def as_swebench(task: Task) -> Task:
     """The task in SWE-bench's own instance format (test lists JSON-encoded)."""
-    out = {"repo": task.get("repo", ""), "instance_id": task["instance_id"],
-           "base_commit": task.get("base_commit", ""), "patch": task.get("patch", ""),
-           "test_patch": task.get("test_patch", ""),
-           "problem_statement": task.get("problem_statement", ""),
-           "hints_text": task.get("hints_text", ""), "created_at": task.get("created_at", ""),
-           "version": task.get("version", ""),
-           "environment_setup_commit": task.get("environment_setup_commit",
-                                                task.get("base_commit", ""))}
+    out = {
+        "repo": task.get("repo", ""),
+        "instance_id": task["instance_id"],
+        "base_commit": task.get("base_commit", ""),
+        "patch": task.get("patch", ""),
+        "test_patch": task.get("test_patch", ""),
+        "problem_statement": task.get("problem_statement", ""),
+        "hints_text": task.get("hints_text", ""),
+        "created_at": task.get("created_at", ""),
+        "version": task.get("version", ""),
+        "environment_setup_commit": task.get(
+            "environment_setup_commit", task.get("base_commit", "")
+        ),
+    }
     for key in TEST_LISTS:
         out[key] = json.dumps(list(task.get(key, [])))
     extra = {k: v for k, v in task.items() if k not in out}
@@ -100,8 +106,11 @@ def patch_paths(patch: str) -> set[str]:
 
 def prediction(row: dict[str, Any], model: str) -> dict[str, str]:
     """One line of SWE-bench's predictions format for a results row."""
-    return {"instance_id": row["instance_id"], "model_name_or_path": model,
-            "model_patch": row.get("diff") or ""}
+    return {
+        "instance_id": row["instance_id"],
+        "model_name_or_path": model,
+        "model_patch": row.get("diff") or "",
+    }
 
 
 def write_predictions(out: Path, rows: list[dict[str, Any]], model: str) -> Path:

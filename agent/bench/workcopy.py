@@ -18,15 +18,28 @@ from agent.bench.tasks import breaks_base
 from agent.errors import UserError
 from agent.gitops.pin import git_argv, git_env
 
-_IDENTITY = ["-c", "user.name=agent-bench", "-c", "user.email=bench@localhost",
-             "-c", "commit.gpgsign=false"]
+_IDENTITY = [
+    "-c",
+    "user.name=agent-bench",
+    "-c",
+    "user.email=bench@localhost",
+    "-c",
+    "commit.gpgsign=false",
+]
 _COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".agent", ".pytest_cache", ".tox")
 
 
 def git(root: Path, *argv: str, stdin: str | None = None) -> str:
     """Run git in `root`; a failure is a UserError naming the command and git's message."""
-    proc = subprocess.run([*git_argv(root), *argv], cwd=root, input=stdin, capture_output=True,
-                          text=True, env=git_env(), check=False)
+    proc = subprocess.run(
+        [*git_argv(root), *argv],
+        cwd=root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=git_env(),
+        check=False,
+    )
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines() or ["no message"]
         raise UserError(f"git {' '.join(argv[:2])} failed in {root}: {lines[-1]}")
@@ -41,14 +54,19 @@ def task_source(task: dict[str, Any], repos: Path | None) -> Path:
     """
     if repos is not None:
         name = str(task["repo"])
-        places = [Path(repos) / name, Path(repos) / name.replace("/", "__"),
-                  Path(repos) / name.rsplit("/", 1)[-1]]
+        places = [
+            Path(repos) / name,
+            Path(repos) / name.replace("/", "__"),
+            Path(repos) / name.rsplit("/", 1)[-1],
+        ]
         source = next((p for p in places if p.is_dir()), places[0])
     else:
         source = Path(task["repo_path"]) if task.get("repo_path") else None
     if source is None or not source.is_dir():
-        raise UserError(f"repository of {task['instance_id']} not found at {source}; "
-                        "pass --repos DIR (a folder holding the repositories by name)")
+        raise UserError(
+            f"repository of {task['instance_id']} not found at {source}; "
+            "pass --repos DIR (a folder holding the repositories by name)"
+        )
     return source
 
 

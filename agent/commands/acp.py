@@ -13,16 +13,29 @@ def register(app: typer.Typer) -> None:
 
     @app.command("acp")
     def acp(
-        model: str | None = typer.Option(None, "--model", "-m",
-            help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR."),
-        mode: str = typer.Option("suggest", "--mode",
+        model: str | None = typer.Option(
+            None,
+            "--model",
+            "-m",
+            help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR.",
+        ),
+        mode: str = typer.Option(
+            "suggest",
+            "--mode",
             help="suggest (the editor approves every edit and command), auto-edit "
-                 "(commands ask), or full-auto (only the budget stops it)."),
-        sandbox: str | None = typer.Option(None, "--sandbox",
-            help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
+            "(commands ask), or full-auto (only the budget stops it).",
+        ),
+        sandbox: str | None = typer.Option(
+            None,
+            "--sandbox",
+            help="auto, bwrap, or none (runs commands unconfined; only when you name it).",
+        ),
         max_cost: float | None = typer.Option(None, "--max-cost", help="Dollar limit per prompt."),
-        allow_dirty: bool = typer.Option(False, "--allow-dirty",
-            help="Start on a tree with uncommitted changes (a snapshot is kept first)."),
+        allow_dirty: bool = typer.Option(
+            False,
+            "--allow-dirty",
+            help="Start on a tree with uncommitted changes (a snapshot is kept first).",
+        ),
         allow_home: bool = typer.Option(False, "--allow-home", help=ALLOW_HOME_HELP),
     ) -> None:
         """Be an ACP agent on stdin/stdout: Zed, JetBrains, Neovim plugins and Toad drive it.
@@ -46,8 +59,9 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
         except (ConnectionError, ValueError, AttributeError, TypeError) as problem:
-            raise UserError(f"the ACP client sent what cannot be read ({problem}); "
-                            "the connection is closed") from None
+            raise UserError(
+                f"the ACP client sent what cannot be read ({problem}); the connection is closed"
+            ) from None
 
 
 def _log_one_line() -> None:

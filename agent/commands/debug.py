@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
-TESTS_HELP = "The project's pytest command (env assignments allowed), e.g. 'PYTHONPATH=src pytest tests'."
+TESTS_HELP = (
+    "The project's pytest command (env assignments allowed), e.g. 'PYTHONPATH=src pytest tests'."
+)
 SANDBOX_HELP = "Sandbox backend: auto, bwrap or none."
 
 
@@ -39,17 +41,26 @@ def register(app: typer.Typer) -> None:
         if as_json:
             from dataclasses import asdict
 
-            typer.echo(json.dumps({"ranked": [asdict(s) for s in loc.ranked[:top]],
-                                   "failing": loc.failing, "passing": loc.passing,
-                                   "seconds": loc.seconds}, indent=2))
+            typer.echo(
+                json.dumps(
+                    {
+                        "ranked": [asdict(s) for s in loc.ranked[:top]],
+                        "failing": loc.failing,
+                        "passing": loc.passing,
+                        "seconds": loc.seconds,
+                    },
+                    indent=2,
+                )
+            )
             return
         typer.echo(localization_text(loc, top))
 
     @app.command()
     def trace(
         test_id: str = typer.Argument(..., help="The test to trace (a pytest node id)."),
-        focus: list[str] = typer.Option(None, "--focus", help="Only these functions get "
-                                        "line-by-line locals (repeatable)."),
+        focus: list[str] = typer.Option(
+            None, "--focus", help="Only these functions get line-by-line locals (repeatable)."
+        ),
         tests: str = typer.Option("python -m pytest", "--tests", help=TESTS_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print the JSON artifact."),
         root: Path = typer.Option(None, "--root", help="Repository root (default: here)."),

@@ -37,15 +37,29 @@ def _checks():
     import subprocess
     import sys
 
-    yield "python", sys.version_info >= (3, 11), f"{platform.python_version()} at {sys.executable}", True
+    yield (
+        "python",
+        sys.version_info >= (3, 11),
+        f"{platform.python_version()} at {sys.executable}",
+        True,
+    )
     git = shutil.which("git")
-    version = subprocess.run([git, "--version"], capture_output=True, text=True).stdout.strip() if git else ""
+    version = (
+        subprocess.run([git, "--version"], capture_output=True, text=True).stdout.strip()
+        if git
+        else ""
+    )
     yield "git", bool(git), version or "install git", True
     yield from _grammar_checks()
     yield from _sandbox_checks()
     for variable in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
         present = bool(os.environ.get(variable))
-        yield variable, present, "set" if present else "not set (needed for that provider only)", False
+        yield (
+            variable,
+            present,
+            "set" if present else "not set (needed for that provider only)",
+            False,
+        )
     yield from _mcp_checks()
 
 

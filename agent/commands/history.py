@@ -36,24 +36,34 @@ def undo(
         restored = workspace.undo(record.id, steps)
     target = restored.target
     for path in restored.not_restorable:
-        typer.echo(f"not restorable: {path} (git-ignored, changed by the session, and over "
-                   "the size kept for ignored files: ignored_keep_mb)", err=True)
+        typer.echo(
+            f"not restorable: {path} (git-ignored, changed by the session, and over "
+            "the size kept for ignored files: ignored_keep_mb)",
+            err=True,
+        )
     if not restored.paths:
-        typer.echo(f"Nothing to undo: the files already match checkpoint {target.sha[:8]} "
-                   f"({target.label}).")
+        typer.echo(
+            f"Nothing to undo: the files already match checkpoint {target.sha[:8]} "
+            f"({target.label})."
+        )
         return
-    typer.echo(f"Restored {len(restored.paths)} file(s) to checkpoint {target.sha[:8]} "
-               f"({target.label}) of session {record.id}:")
+    typer.echo(
+        f"Restored {len(restored.paths)} file(s) to checkpoint {target.sha[:8]} "
+        f"({target.label}) of session {record.id}:"
+    )
     for path in restored.paths:
         typer.echo(f"  {path}")
-    typer.echo(f"The state before this undo is checkpoint {restored.saved[:8]}; "
-               f"`agent undo --session {record.id} --to {restored.saved[:8]}` brings it back.")
+    typer.echo(
+        f"The state before this undo is checkpoint {restored.saved[:8]}; "
+        f"`agent undo --session {record.id} --to {restored.saved[:8]}` brings it back."
+    )
 
 
 def diff(
     session: str = typer.Option(None, "--session", "-s", help=SESSION_HELP),
-    against: str = typer.Option("start", "--against",
-                                help="Compare with: start, last, or a checkpoint id."),
+    against: str = typer.Option(
+        "start", "--against", help="Compare with: start, last, or a checkpoint id."
+    ),
 ) -> None:
     """Show what a session changed in the working tree, as a unified diff."""
     workspace, record = _open_session(session)
@@ -110,14 +120,23 @@ def sessions(
         typer.echo(json.dumps([r.to_dict() for r in records], indent=2))
         return
     if not records:
-        typer.echo("No sessions yet; `agent solve \"TASK\"` starts one.")
+        typer.echo('No sessions yet; `agent solve "TASK"` starts one.')
         return
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    rows = [[r.id, r.task, r.shown_status, f"${r.cost_usd:.2f}", _duration(r.updated - r.created),
-             _when(r.created)] for r in records]
+    rows = [
+        [
+            r.id,
+            r.task,
+            r.shown_status,
+            f"${r.cost_usd:.2f}",
+            _duration(r.updated - r.created),
+            _when(r.created),
+        ]
+        for r in records
+    ]
     headers = ("id", "task", "status", "cost", "time", "when")
     widths = [max(len(h), *(len(row[n]) for row in rows)) for n, h in enumerate(headers)]
     room = console.width - sum(widths) + widths[1] - 2 * len(headers)
@@ -125,8 +144,9 @@ def sessions(
         row[1] = _shorten(row[1], max(12, min(60, room)))
     table = Table(box=None, header_style="bold")
     for header in headers:
-        table.add_column(header, justify="right" if header in ("cost", "time") else "left",
-                         no_wrap=True)
+        table.add_column(
+            header, justify="right" if header in ("cost", "time") else "left", no_wrap=True
+        )
     for row in rows:
         table.add_row(*row)
     console.print(table)
@@ -157,8 +177,10 @@ def show(
 
 def transcript(record, events: list[dict]) -> list[str]:
     """Readable lines for a session record and its stored events."""
-    lines = [f"session {record.id}  {record.shown_status}  model {record.model}",
-             f"task: {record.task}"]
+    lines = [
+        f"session {record.id}  {record.shown_status}  model {record.model}",
+        f"task: {record.task}",
+    ]
     streamed: list[str] = []
     for event in events:
         if event["kind"] == "model_text" and event.get("delta"):
@@ -170,10 +192,12 @@ def transcript(record, events: list[dict]) -> list[str]:
         lines += _render(event)
     if streamed:
         lines += _indented("".join(streamed), "  ")
-    lines.append(f"cost ${record.cost_usd:.4f}  tokens in {record.input_tokens} "
-                 f"out {record.output_tokens} cached {record.cached_tokens}  "
-                 f"model calls {record.model_calls}  "
-                 f"time {_duration(record.updated - record.created)}")
+    lines.append(
+        f"cost ${record.cost_usd:.4f}  tokens in {record.input_tokens} "
+        f"out {record.output_tokens} cached {record.cached_tokens}  "
+        f"model calls {record.model_calls}  "
+        f"time {_duration(record.updated - record.created)}"
+    )
     return lines
 
 
@@ -186,7 +210,10 @@ def _render(event: dict) -> list[str]:
         detail = f": {event['detail']}" if event.get("detail") else ""
         return [f"-- {event['phase']}{detail}"]
     if kind == "plan_updated":
-        steps = [f"  [{status}] {step}" for step, status in zip(event["steps"], event["statuses"], strict=False)]
+        steps = [
+            f"  [{status}] {step}"
+            for step, status in zip(event["steps"], event["statuses"], strict=False)
+        ]
         return [f"plan {event.get('plan_number', 1)}: {event['reading']}", *steps]
     if kind == "model_text":
         return _indented(event["text"], "  ")
@@ -194,21 +221,27 @@ def _render(event: dict) -> list[str]:
         return [f"> {event['name']}({_shorten(_arguments(event['arguments']), 160)})"]
     if kind == "tool_call_finished":
         mark = "error" if event["is_error"] else "ok"
-        return [f"< {event['name']} {mark} ({event['duration_s']:.1f}s)",
-                *_indented(_clip_lines(event["output"], 8), "    ")]
+        return [
+            f"< {event['name']} {mark} ({event['duration_s']:.1f}s)",
+            *_indented(_clip_lines(event["output"], 8), "    "),
+        ]
     if kind == "edit_applied":
         checkpoint = f" (checkpoint {event['checkpoint'][:8]})" if event.get("checkpoint") else ""
         return [f"edited {event['path']}{checkpoint}"]
     if kind == "tests_run":
-        head = (f"tests: {event['passed']} passed, {event['failed']} failed, "
-                f"{event['errors']} errors  [{event['command']}]")
+        head = (
+            f"tests: {event['passed']} passed, {event['failed']} failed, "
+            f"{event['errors']} errors  [{event['command']}]"
+        )
         return [head, *(f"  failing: {name}" for name in event.get("failures", []))]
     if kind == "question_asked":
         assumption = [f"  assumed: {event['assumption']}"] if event.get("assumption") else []
         return [f"? {event['question']}", *assumption]
     if kind == "finished":
-        return [f"== finished: {event['status']} ({event['stop_reason']})",
-                *_indented(event.get("summary", ""), "  ")]
+        return [
+            f"== finished: {event['status']} ({event['stop_reason']})",
+            *_indented(event.get("summary", ""), "  "),
+        ]
     return []
 
 
@@ -223,8 +256,10 @@ def _open_session(session: str | None):
     record = store.get(session) if session else store.latest()
     ran_in = Path(record.repo) if record.repo else None
     # A session run with --worktree lives in its own worktree under .agent/worktrees/.
-    if ran_in and ran_in.is_dir() and ran_in.resolve().is_relative_to(
-        workspace.root / ".agent" / "worktrees"
+    if (
+        ran_in
+        and ran_in.is_dir()
+        and ran_in.resolve().is_relative_to(workspace.root / ".agent" / "worktrees")
     ):
         workspace = Workspace.open(ran_in)
     return workspace, record

@@ -17,7 +17,8 @@ def map_command(
     path: Path = typer.Argument(Path("."), help="A directory inside the git repository."),
     tokens: int = typer.Option(1024, "--tokens", "-t", min=1, help="Token budget (a hard cap)."),
     focus: list[str] = typer.Option(
-        [], "--focus", "-f", help="A path, symbol or words to lean toward (repeatable)."),
+        [], "--focus", "-f", help="A path, symbol or words to lean toward (repeatable)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: the map and its definitions."),
 ) -> None:
     """Print a ranked map of the repository's definitions within a token budget."""
@@ -40,17 +41,23 @@ def index_command(
 
     with RepoIndex.open(path, progress=_progress_printer()) as index:
         numbers = index.stats()
-    typer.echo(f"indexed {numbers['files']} files ({numbers['parsed']} parsed, "
-               f"{numbers['reparsed']} re-parsed now) in {numbers['seconds']:.2f} s")
+    typer.echo(
+        f"indexed {numbers['files']} files ({numbers['parsed']} parsed, "
+        f"{numbers['reparsed']} re-parsed now) in {numbers['seconds']:.2f} s"
+    )
     if stats:
         for line in _stats_lines(numbers):
             typer.echo(line)
 
 
 def _stats_lines(numbers: dict) -> list[str]:
-    rows = [("files", numbers["files"]), ("parsed", numbers["parsed"]),
-            ("symbols", numbers["symbols"]), ("references", numbers["references"]),
-            ("syntax errors (files)", numbers["syntax_errors"])]
+    rows = [
+        ("files", numbers["files"]),
+        ("parsed", numbers["parsed"]),
+        ("symbols", numbers["symbols"]),
+        ("references", numbers["references"]),
+        ("syntax errors (files)", numbers["syntax_errors"]),
+    ]
     rows += [(f"language {name}", count) for name, count in numbers["languages"].items()]
     rows += [(f"skipped {reason}", count) for reason, count in numbers["skipped"].items()]
     rows.append(("time (s)", f"{numbers['seconds']:.3f}"))

@@ -9,14 +9,16 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the `mcp` command group to the app."""
-    group = typer.Typer(help="MCP tool servers: list them, approve a repository's.",
-                        no_args_is_help=True)
+    group = typer.Typer(
+        help="MCP tool servers: list them, approve a repository's.", no_args_is_help=True
+    )
     app.add_typer(group, name="mcp")
 
     @group.command("list")
     def list_servers(
-        start: bool = typer.Option(True, "--start/--no-start",
-                                   help="Start each runnable server to list its tools."),
+        start: bool = typer.Option(
+            True, "--start/--no-start", help="Start each runnable server to list its tools."
+        ),
     ) -> None:
         """Show each configured server, where it is defined, whether it started, and its tools."""
         from rich.console import Console
@@ -25,8 +27,12 @@ def register(app: typer.Typer) -> None:
         console = Console()
         rows = server_rows(repository_root(), start)
         if not rows:
-            console.print(escape("no MCP servers configured (.mcp.json, [mcp_servers.NAME] in "
-                                 ".agent.toml or your ~/.config/agent/config.toml)"))
+            console.print(
+                escape(
+                    "no MCP servers configured (.mcp.json, [mcp_servers.NAME] in "
+                    ".agent.toml or your ~/.config/agent/config.toml)"
+                )
+            )
         for name, where, summary, status, tools in rows:
             console.print(f"[bold]{escape(name)}[/] [dim]({escape(where)})[/] {escape(summary)}")
             console.print(f"  {escape(status)}")
@@ -51,8 +57,10 @@ def register(app: typer.Typer) -> None:
         known = {s.name for s in specs}
         unknown = [n for n in names or () if n not in known]
         if unknown:
-            raise UserError(f"no server {unknown[0]!r} in this repository's files; it defines: "
-                            f"{', '.join(sorted(known)) or 'none'}")
+            raise UserError(
+                f"no server {unknown[0]!r} in this repository's files; it defines: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
         chosen = [s for s in specs if not names or s.name in names]
         approve(chosen, root)
         for spec in chosen:

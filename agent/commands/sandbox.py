@@ -17,14 +17,23 @@ def register(app: typer.Typer) -> None:
     @app.command("sandbox")
     def sandbox_command(
         command: list[str] = typer.Argument(
-            None, metavar="-- CMD [ARGS]...", help="The command to run, after --."),
+            None, metavar="-- CMD [ARGS]...", help="The command to run, after --."
+        ),
         network: bool = typer.Option(False, "--network", help="Let the command use the network."),
         timeout: float | None = typer.Option(
-            None, "--timeout", min=0.001, metavar="S",
-            help="Kill the command after S seconds (default: command_timeout_s, 120)."),
+            None,
+            "--timeout",
+            min=0.001,
+            metavar="S",
+            help="Kill the command after S seconds (default: command_timeout_s, 120).",
+        ),
         backend: str | None = typer.Option(
-            None, "--backend", "--sandbox", metavar="B",
-            help="auto or bwrap (confined), or none (no isolation; say it explicitly)."),
+            None,
+            "--backend",
+            "--sandbox",
+            metavar="B",
+            help="auto or bwrap (confined), or none (no isolation; say it explicitly).",
+        ),
     ) -> None:
         """Run CMD in the sandbox with this repository's policy and pass its exit code through.
 
@@ -41,8 +50,10 @@ def register(app: typer.Typer) -> None:
         if not command:
             raise UserError("give the command to run after --, e.g. agent sandbox -- pytest -q")
         workspace = find_workspace(Path.cwd())
-        config = load_config(workspace, {"sandbox": backend, "network": network or None,
-                                         "command_timeout_s": timeout})
+        config = load_config(
+            workspace,
+            {"sandbox": backend, "network": network or None, "command_timeout_s": timeout},
+        )
         policy = sandbox_policy(workspace, config)
         box = create_sandbox(policy, config.sandbox)
         warning = unconfined_warning(box)

@@ -30,9 +30,11 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Argument(..., help="The tool to run, e.g. read_file."),
         args: str = typer.Option("{}", "--args", help='Its arguments as JSON: \'{"path": "x"}\'.'),
         backend: Optional[str] = typer.Option(  # noqa: UP045 - typer reads the annotation
-            None, "--sandbox",
+            None,
+            "--sandbox",
             help="auto or bwrap (confined), or none (no isolation; say it explicitly). "
-                 "Default: the repository's setting, else auto."),
+            "Default: the repository's setting, else auto.",
+        ),
     ) -> None:
         """Run one tool in this repository exactly as the model would, and print its result.
 
@@ -72,15 +74,20 @@ def _run_one(name: str, arguments: dict[str, Any], backend: str | None) -> Any:
     if warning:
         typer.secho(warning, err=True, fg="red", bold=True)
     ctx = ToolContext(root, box, test_command=config.test_command, test_env=config.test_env)
-    [result] = execute_turn([ToolCall(id="cli", name=name, arguments=arguments)],
-                            default_registry(), ctx)
+    [result] = execute_turn(
+        [ToolCall(id="cli", name=name, arguments=arguments)], default_registry(), ctx
+    )
     return result
 
 
 def _spec_json(tool: Any) -> dict[str, Any]:
     spec = tool.spec()
-    return {"name": spec.name, "description": spec.description, "read_only": tool.read_only,
-            "input_schema": spec.input_schema}
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "read_only": tool.read_only,
+        "input_schema": spec.input_schema,
+    }
 
 
 def _print_table(tools: list[Any]) -> None:
@@ -92,6 +99,7 @@ def _print_table(tools: list[Any]) -> None:
         params = ", ".join(
             f"{p.name}{'' if p.required else '?'}: {p.schema.get('type', 'any')}" for p in t.params
         )
-        table.add_row(t.name, "read" if t.read_only else "write", params,
-                      t.description.split("\n\n")[0])
+        table.add_row(
+            t.name, "read" if t.read_only else "write", params, t.description.split("\n\n")[0]
+        )
     Console().print(table)

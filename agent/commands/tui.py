@@ -16,13 +16,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command("tui")
     def tui(
-        model: str | None = typer.Option(None, "--model", "-m",
-            help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR."),
-        mode: str = typer.Option("suggest", "--mode",
+        model: str | None = typer.Option(
+            None,
+            "--model",
+            "-m",
+            help="anthropic:MODEL, openai:MODEL@URL, replay:DIR or bridge:DIR.",
+        ),
+        mode: str = typer.Option(
+            "suggest",
+            "--mode",
             help="suggest (approve every edit and command), auto-edit (commands ask), "
-                 "or full-auto (only the budget stops it); ctrl+t switches live."),
-        sandbox: str | None = typer.Option(None, "--sandbox",
-            help="auto, bwrap, or none (runs commands unconfined; only when you name it)."),
+            "or full-auto (only the budget stops it); ctrl+t switches live.",
+        ),
+        sandbox: str | None = typer.Option(
+            None,
+            "--sandbox",
+            help="auto, bwrap, or none (runs commands unconfined; only when you name it).",
+        ),
         max_cost: float | None = typer.Option(None, "--max-cost", help="Dollar limit."),
         allow_home: bool = typer.Option(False, "--allow-home", help=ALLOW_HOME_HELP),
     ) -> None:
@@ -30,12 +40,16 @@ def register(app: typer.Typer) -> None:
 
         `agent` with no arguments opens it too. F1 inside lists every key.
         """
-        launch(model=model, mode=mode, sandbox=sandbox, max_cost=max_cost,
-               allow_home=allow_home)
+        launch(model=model, mode=mode, sandbox=sandbox, max_cost=max_cost, allow_home=allow_home)
 
 
-def launch(model: str | None = None, mode: str = "suggest", sandbox: str | None = None,
-           max_cost: float | None = None, allow_home: bool = False) -> None:
+def launch(
+    model: str | None = None,
+    mode: str = "suggest",
+    sandbox: str | None = None,
+    max_cost: float | None = None,
+    allow_home: bool = False,
+) -> None:
     """Open the TUI on the repository around the current directory."""
     from agent.confine import refuse_home_workspace
     from agent.errors import UserError
@@ -51,8 +65,10 @@ def launch(model: str | None = None, mode: str = "suggest", sandbox: str | None 
     app = AgentApp(root, overrides=overrides, mode=mode, allow_home=allow_home)
     app.run()
     if app.session_id:
-        typer.echo(f"session {app.session_id}: {app.last_status or 'stopped'} "
-                   f"(`agent tui`, ctrl+r resumes it; `agent show {app.session_id}` prints it)")
+        typer.echo(
+            f"session {app.session_id}: {app.last_status or 'stopped'} "
+            f"(`agent tui`, ctrl+r resumes it; `agent show {app.session_id}` prints it)"
+        )
 
 
 def replay(session: str) -> None:

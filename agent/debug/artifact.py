@@ -34,8 +34,11 @@ def _essential_ids(calls: list[dict[str, Any]]) -> set[int]:
     by_id = {c["id"]: c for c in calls}
     keep: set[int] = set()
     for call in calls:
-        if call["exc"] or call["parent"] is None or by_id.get(call["parent"], {}).get(
-                "parent", 0) is None:
+        if (
+            call["exc"]
+            or call["parent"] is None
+            or by_id.get(call["parent"], {}).get("parent", 0) is None
+        ):
             node: dict[str, Any] | None = call
             while node is not None and node["id"] not in keep:
                 keep.add(node["id"])

@@ -25,8 +25,12 @@ def is_test_path(path: str) -> bool:
     """True for test modules and fixtures files (test_*.py, *_test.py, conftest.py, tests/)."""
     parts = PurePosixPath(path).parts
     name = parts[-1] if parts else ""
-    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(p in ("tests", "test", "testing") for p in parts[:-1]))
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(p in ("tests", "test", "testing") for p in parts[:-1])
+    )
 
 
 @dataclass

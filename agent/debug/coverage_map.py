@@ -42,8 +42,10 @@ class PytestCommand:
         elif words[:1] in (["pytest"], ["py.test"]):
             words = words[1:]
         else:
-            raise UserError("tracing and fault localization are Python-only (pytest); this "
-                            f"project's test command is: {command}")
+            raise UserError(
+                "tracing and fault localization are Python-only (pytest); this "
+                f"project's test command is: {command}"
+            )
         dropped = {"-q", "-x", "--exitfirst", "-v", "-vv", "-s", "-rA"}
         args = tuple(w for w in words if w not in dropped)
         paths = tuple(w for w in args if not w.startswith("-"))
@@ -72,14 +74,29 @@ class CoverageMap:
         return {t for t, o in self.outcomes.items() if o == "passed"}
 
 
-def run_coverage(root: Path, pytest_args: Sequence[str], env: dict[str, str],
-                 timeout: float = 300.0, backend: str = "auto") -> CoverageMap:
+def run_coverage(
+    root: Path,
+    pytest_args: Sequence[str],
+    env: dict[str, str],
+    timeout: float = 300.0,
+    backend: str = "auto",
+) -> CoverageMap:
     """Run the given tests under per-test coverage in the sandbox."""
     from agent.debug.execute import run_command
 
     out = root / ".agent" / "debug" / f"cover-{uuid.uuid4().hex[:8]}.json"
-    argv = [sys.executable, "-m", "agent.debug.runner", "cover", "--root", str(root),
-            "--out", str(out), "--", *pytest_args]
+    argv = [
+        sys.executable,
+        "-m",
+        "agent.debug.runner",
+        "cover",
+        "--root",
+        str(root),
+        "--out",
+        str(out),
+        "--",
+        *pytest_args,
+    ]
     out.parent.mkdir(parents=True, exist_ok=True)  # made here: the sandbox sees only what exists
     result = run_command(root, argv, timeout=timeout, env=env, backend=backend)
     if not out.exists():
@@ -94,7 +111,8 @@ def run_coverage(root: Path, pytest_args: Sequence[str], env: dict[str, str],
     inside = WorkspaceFilter(root)  # written in the sandbox: its paths are read on the host
     lines = {
         path: {int(ln): frozenset(ids[i] for i in tests) for ln, tests in per_line.items()}
-        for path, per_line in data["files"].items() if inside.allows(path)
+        for path, per_line in data["files"].items()
+        if inside.allows(path)
     }
     return CoverageMap(data["tests"], lines)
 

@@ -62,8 +62,14 @@ def _run_subprocess(
     full_env = {**os.environ, **(env or {})}
     try:
         proc = subprocess.run(
-            list(argv), cwd=root, env=full_env, capture_output=True, text=True,
-            errors="replace", timeout=timeout, start_new_session=True,
+            list(argv),
+            cwd=root,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""

@@ -44,9 +44,15 @@ class Localization:
     seconds: dict[str, float]
 
 
-def localize(root: Path, failing: Sequence[str], test_command: str | None = None,
-             timeout: float = 300.0, use_traces: bool = True, max_traces: int = 3,
-             backend: str = "auto") -> Localization:
+def localize(
+    root: Path,
+    failing: Sequence[str],
+    test_command: str | None = None,
+    timeout: float = 300.0,
+    use_traces: bool = True,
+    max_traces: int = 3,
+    backend: str = "auto",
+) -> Localization:
     """Rank the functions most likely to hold the bug that makes `failing` fail."""
     root = Path(root).resolve()
     cmd = PytestCommand.parse(test_command)
@@ -55,8 +61,18 @@ def localize(root: Path, failing: Sequence[str], test_command: str | None = None
     def trace() -> list[dict[str, Any]]:
         # Locals line by line only in the tests: enough to see which result was asserted on.
         start = time.monotonic()
-        found = trace_tests(root, list(failing)[:max_traces], cmd, focus=[TESTS_ONLY],
-                            timeout=timeout, backend=backend) if use_traces else []
+        found = (
+            trace_tests(
+                root,
+                list(failing)[:max_traces],
+                cmd,
+                focus=[TESTS_ONLY],
+                timeout=timeout,
+                backend=backend,
+            )
+            if use_traces
+            else []
+        )
         seconds["trace"] = time.monotonic() - start
         return found
 
@@ -87,8 +103,9 @@ def _named(test: str, names: Sequence[str]) -> bool:
     return any(test == n or test.startswith((n + "::", n + "[")) for n in names)
 
 
-def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]],
-         failed: set[str] | None = None) -> tuple[list[Suspect], list[Suspect]]:
+def rank(
+    root: Path, cov: CoverageMap, traces: list[dict[str, Any]], failed: set[str] | None = None
+) -> tuple[list[Suspect], list[Suspect]]:
     """(combined ranking, plain Ochiai ranking) of the functions the failing tests ran.
 
     `failed` are the failing tests to explain (default: every failing test); other
@@ -105,13 +122,15 @@ def rank(root: Path, cov: CoverageMap, traces: list[dict[str, Any]],
     add_trace_evidence(suspects, traces)
     demote_reporting(suspects, traces)
     add_missing_members(root, suspects, traces, list(cov.lines), _owners)
-    ranked = sorted(suspects.values(), key=lambda s: (-s.score, -s.ochiai, -s.density, s.path,
-                                                       -s.line))
+    ranked = sorted(
+        suspects.values(), key=lambda s: (-s.score, -s.ochiai, -s.density, s.path, -s.line)
+    )
     return ranked, plain
 
 
-def _spectra(root: Path, cov: CoverageMap, failed: set[str],
-             passed: set[str]) -> dict[tuple[str, str], Suspect]:
+def _spectra(
+    root: Path, cov: CoverageMap, failed: set[str], passed: set[str]
+) -> dict[tuple[str, str], Suspect]:
     total_failed = max(len(failed), 1)
     out: dict[tuple[str, str], Suspect] = {}
     for path, per_line in cov.lines.items():
@@ -127,7 +146,8 @@ def _spectra(root: Path, cov: CoverageMap, failed: set[str],
             ochiai = ef / math.sqrt(total_failed * (ef + ep)) if ef else 0.0
             dstar = ef * ef / (ep + (total_failed - ef) + 0.1)
             best.setdefault(span.qualname + "\0" + str(span.start), []).append(
-                (ochiai, dstar, line))
+                (ochiai, dstar, line)
+            )
         for key, scores in best.items():
             qual, start = key.split("\0")
             scores.sort(reverse=True)

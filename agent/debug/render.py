@@ -32,11 +32,15 @@ def render_trace(trace: dict[str, Any], max_lines: int = 160) -> str:
     _tree(trace, path.chain[0], children_index(trace), on_path, suspects, 1, lines)
     calls = bottom_up(trace)
     if calls:
-        lines += ["", "Calls on the failing path, innermost first (did each return what it should?):"]
+        lines += [
+            "",
+            "Calls on the failing path, innermost first (did each return what it should?):",
+        ]
         lines += _numbered(calls)
     if trace.get("truncated"):
-        lines.append(f"(trace capped: {trace.get('dropped_calls', 0)} calls and some steps"
-                     " not recorded)")
+        lines.append(
+            f"(trace capped: {trace.get('dropped_calls', 0)} calls and some steps not recorded)"
+        )
     if len(lines) > max_lines:
         cut = len(lines) - max_lines
         lines = lines[: max_lines - 1] + [f"... {cut} more lines"]
@@ -67,14 +71,23 @@ def _header(trace: dict[str, Any]) -> str:
     failure = trace.get("failure") or {}
     where = ""
     if failure.get("line") and failure.get("path", "").startswith(trace["root"]):
-        where = f"  (at {failure.get('path', '').replace(trace['root'] + '/', '')}:{failure['line']})"
+        where = (
+            f"  (at {failure.get('path', '').replace(trace['root'] + '/', '')}:{failure['line']})"
+        )
     outcome = trace.get("outcome", "?")
     message = one_line(failure.get("message", ""), 300)
     return f"Test {trace.get('test', '?')} {outcome}{': ' + message if message else ''}{where}"
 
 
-def _tree(trace: dict[str, Any], call: Call, kids: dict[int | None, list[Call]],
-          on_path: set[int], suspects: set[int], depth: int, out: list[str]) -> None:
+def _tree(
+    trace: dict[str, Any],
+    call: Call,
+    kids: dict[int | None, list[Call]],
+    on_path: set[int],
+    suspects: set[int],
+    depth: int,
+    out: list[str],
+) -> None:
     pad = "  " * min(depth, 10)
     mark = "  <- its result reached the failing line" if call["id"] in suspects else ""
     out.append(f"{pad}{describe_call(call)}   [{call['path']}:{call['line']}]{mark}")
@@ -93,8 +106,14 @@ def _tree(trace: dict[str, Any], call: Call, kids: dict[int | None, list[Call]],
         out.append(f"{pad}  ({skipped} other calls)")
 
 
-def _skip_recursion(call: Call, kids: dict[int | None, list[Call]], on_path: set[int],
-                    pad: str, out: list[str], keep: int = 3) -> Call:
+def _skip_recursion(
+    call: Call,
+    kids: dict[int | None, list[Call]],
+    on_path: set[int],
+    pad: str,
+    out: list[str],
+    keep: int = 3,
+) -> Call:
     """Deep recursion on the path: show its first and last levels only."""
     run = [call]
     while True:

@@ -15,16 +15,19 @@ def localization_text(loc: Any, top: int = 10) -> str:
     if not loc.ranked:
         lines.append("No function under the repository root was run by the failing tests.")
     for i, s in enumerate(loc.ranked[:top], 1):
-        lines.append(f"{i:>2}. {s.function}  {s.path}:{s.line}  score {s.score:.2f} "
-                     f"(ochiai {s.ochiai:.2f}, dstar {s.dstar:.2f})")
+        lines.append(
+            f"{i:>2}. {s.function}  {s.path}:{s.line}  score {s.score:.2f} "
+            f"(ochiai {s.ochiai:.2f}, dstar {s.dstar:.2f})"
+        )
         if s.lines:
             lines.append(f"      lines {', '.join(map(str, s.lines))}")
         lines += [f"      - {why}" for why in s.reasons]
     return "\n".join(lines)
 
 
-def trace_one(root: Path, test_id: str, tests: str | None, focus: Sequence[str] | None,
-              backend: str = "auto") -> tuple[dict[str, Any], str]:
+def trace_one(
+    root: Path, test_id: str, tests: str | None, focus: Sequence[str] | None, backend: str = "auto"
+) -> tuple[dict[str, Any], str]:
     """Trace one test, keep its artifact under ROOT/.agent/traces/, and render it."""
     from agent.debug.coverage_map import PytestCommand
     from agent.debug.render import render_trace
@@ -40,14 +43,21 @@ def trace_one(root: Path, test_id: str, tests: str | None, focus: Sequence[str] 
     return traces[0], text + f"\n(trace artifact: {traces[0]['artifact']})"
 
 
-def debug_brief(root: Path, test_ids: Sequence[str], tests: str | None,
-                backend: Any = "auto", top: int = 5) -> str:
+def debug_brief(
+    root: Path, test_ids: Sequence[str], tests: str | None, backend: Any = "auto", top: int = 5
+) -> str:
     """`debug_evidence`'s text alone."""
     return debug_evidence(root, test_ids, tests, backend, top)[0]
 
 
-def debug_evidence(root: Path, test_ids: Sequence[str], tests: str | None,
-                   backend: Any = "auto", top: int = 5, group: int = 3) -> tuple[str, str]:
+def debug_evidence(
+    root: Path,
+    test_ids: Sequence[str],
+    tests: str | None,
+    backend: Any = "auto",
+    top: int = 5,
+    group: int = 3,
+) -> tuple[str, str]:
     """For the loop's debug phase: where the bug likely is, and what really happened;
     returns (the text, the test traced).
 
@@ -62,15 +72,14 @@ def debug_evidence(root: Path, test_ids: Sequence[str], tests: str | None,
     from agent.debug.render import render_trace
     from agent.debug.trace_run import trace_tests
 
-    groups = [list(test_ids[i:i + group]) for i in range(0, min(len(test_ids), 3 * group), group)]
+    groups = [list(test_ids[i : i + group]) for i in range(0, min(len(test_ids), 3 * group), group)]
     for chosen in groups:
         loc = localize(root, chosen, tests, backend=backend)
         if loc.ranked:
             break
     focus = [s.function.split(".")[-1] for s in loc.ranked[:top]]
     focus.append(chosen[0].split("::")[-1].split("[")[0])  # the test's own steps too
-    traces = trace_tests(root, chosen[:1], PytestCommand.parse(tests), focus=focus,
-                         backend=backend)
+    traces = trace_tests(root, chosen[:1], PytestCommand.parse(tests), focus=focus, backend=backend)
     parts = [localization_text(loc, top)]
     parts += [render_trace(t) for t in traces]
     return "\n\n".join(parts), chosen[0]

@@ -29,8 +29,9 @@ def artifact_name(test_id: str) -> str:
 class TracePlugin:
     """Traces the call phase of each test and writes its artifact."""
 
-    def __init__(self, root: Path, out: Path, focus: tuple[str, ...] | None,
-                 max_events: int, max_bytes: int) -> None:
+    def __init__(
+        self, root: Path, out: Path, focus: tuple[str, ...] | None, max_events: int, max_bytes: int
+    ) -> None:
         self.root, self.out, self.focus = root, out, focus
         self.max_events, self.max_bytes = max_events, max_bytes
         self.tracers: dict[str, Any] = {}
@@ -112,8 +113,7 @@ class CoverPlugin:
 def _mark_wrappers() -> None:
     import pytest
 
-    TracePlugin.pytest_runtest_call = pytest.hookimpl(wrapper=True)(
-        TracePlugin.pytest_runtest_call)
+    TracePlugin.pytest_runtest_call = pytest.hookimpl(wrapper=True)(TracePlugin.pytest_runtest_call)
     for name in ("pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown"):
         setattr(CoverPlugin, name, pytest.hookimpl(wrapper=True)(getattr(CoverPlugin, name)))
 
@@ -138,9 +138,11 @@ def run_cover(root: Path, out: Path, pytest_args: list[str]) -> int:
     for name in sorted(data.measured_files()):
         if not name.startswith(prefix):
             continue
-        lines = {ln: sorted(ids[c] for c in ctxs if c in ids)
-                 for ln, ctxs in data.contexts_by_lineno(name).items()}
-        files[name[len(prefix):]] = {ln: t for ln, t in lines.items() if t}
+        lines = {
+            ln: sorted(ids[c] for c in ctxs if c in ids)
+            for ln, ctxs in data.contexts_by_lineno(name).items()
+        }
+        files[name[len(prefix) :]] = {ln: t for ln, t in lines.items() if t}
     from agent.debug.tracer import write_atomic
 
     write_atomic(out, {"tests": plugin.outcomes, "files": files})
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cut = argv.index("--") if "--" in argv else len(argv)
     ns = parser.parse_args(argv[:cut])
-    args = argv[cut + 1:]
+    args = argv[cut + 1 :]
     root = ns.root.resolve()
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
@@ -169,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_cover(root, ns.out.resolve(), base + args)
     import pytest
 
-    plugin = TracePlugin(root, ns.out.resolve(), tuple(ns.focus) if ns.focus else None,
-                         ns.max_events, ns.max_bytes)
+    plugin = TracePlugin(
+        root, ns.out.resolve(), tuple(ns.focus) if ns.focus else None, ns.max_events, ns.max_bytes
+    )
     return int(pytest.main(base + args, plugins=[plugin]))
 
 

@@ -18,8 +18,9 @@ from agent.debug.calltree import is_test_path, module_name
 from agent.debug.coverage_map import PytestCommand
 
 
-def related_test_files(root: Path, cmd: PytestCommand, failing: Sequence[str],
-                       traces: list[dict[str, Any]]) -> list[str]:
+def related_test_files(
+    root: Path, cmd: PytestCommand, failing: Sequence[str], traces: list[dict[str, Any]]
+) -> list[str]:
     """Repository-relative test files to run next to the failing tests."""
     paths = list(cmd.paths) or ["."]
     if not traces:
@@ -28,8 +29,7 @@ def related_test_files(root: Path, cmd: PytestCommand, failing: Sequence[str],
     for trace in traces:
         for call in trace["calls"]:
             if not is_test_path(call["path"]):
-                called.setdefault(module_name(call["path"]), set()).add(
-                    call["func"].split(".")[0])
+                called.setdefault(module_name(call["path"]), set()).add(call["func"].split(".")[0])
     picked = {t.split("::")[0] for t in failing}
     for test_file in _test_files(root, paths):
         rel = test_file.relative_to(root).as_posix()
@@ -55,8 +55,9 @@ def _test_files(root: Path, paths: list[str]) -> list[Path]:
             if not inside.allows(path.relative_to(inside.root).as_posix()):
                 continue
             name = path.name
-            if (name.startswith("test_") or name.endswith("_test.py")) and \
-                    ".agent" not in path.parts:
+            if (
+                name.startswith("test_") or name.endswith("_test.py")
+            ) and ".agent" not in path.parts:
                 out.append(path)
     return out
 

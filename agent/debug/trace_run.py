@@ -15,10 +15,17 @@ from agent.debug.coverage_map import PytestCommand
 from agent.debug.runner import artifact_name
 
 
-def trace_tests(root: Path, test_ids: Sequence[str], cmd: PytestCommand,
-                focus: Sequence[str] | None = None, timeout: float = 300.0,
-                backend: str = "auto", keep_in: Path | None = None,
-                max_events: int = 20_000, max_bytes: int = 1_000_000) -> list[dict[str, Any]]:
+def trace_tests(
+    root: Path,
+    test_ids: Sequence[str],
+    cmd: PytestCommand,
+    focus: Sequence[str] | None = None,
+    timeout: float = 300.0,
+    backend: str = "auto",
+    keep_in: Path | None = None,
+    max_events: int = 20_000,
+    max_bytes: int = 1_000_000,
+) -> list[dict[str, Any]]:
     """Trace each test (one pytest process); the artifacts of those that ran, in order.
 
     Artifacts are written under ROOT/.agent/debug/ and removed afterwards unless
@@ -29,8 +36,20 @@ def trace_tests(root: Path, test_ids: Sequence[str], cmd: PytestCommand,
     if not test_ids:
         return []
     out = keep_in or root / ".agent" / "debug" / f"trace-{uuid.uuid4().hex[:8]}"
-    argv = [sys.executable, "-m", "agent.debug.runner", "trace", "--root", str(root),
-            "--out", str(out), "--max-events", str(max_events), "--max-bytes", str(max_bytes)]
+    argv = [
+        sys.executable,
+        "-m",
+        "agent.debug.runner",
+        "trace",
+        "--root",
+        str(root),
+        "--out",
+        str(out),
+        "--max-events",
+        str(max_events),
+        "--max-bytes",
+        str(max_bytes),
+    ]
     for name in focus or ():
         argv += ["--focus", name]
     out.mkdir(parents=True, exist_ok=True)  # made here: the sandbox sees only what exists

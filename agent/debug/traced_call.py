@@ -38,8 +38,17 @@ class CallRecord:
         "site",
     )
 
-    def __init__(self, cid: int, parent: CallRecord | None, func: str, path: str, line: int,
-                 site: str, kind: str, detail: bool) -> None:
+    def __init__(
+        self,
+        cid: int,
+        parent: CallRecord | None,
+        func: str,
+        path: str,
+        line: int,
+        site: str,
+        kind: str,
+        detail: bool,
+    ) -> None:
         self.id, self.parent, self.func, self.path, self.line = cid, parent, func, path, line
         self.site, self.kind, self.detail = site, kind, detail
         self.args: dict[str, str] = {}

@@ -44,8 +44,9 @@ class TraceLimits:
 class Tracer:
     """A sys.settrace tracer limited to files under `root`; start(), stop(), to_dict()."""
 
-    def __init__(self, root: Path, focus: tuple[str, ...] | None = None,
-                 limits: TraceLimits = TraceLimits()) -> None:
+    def __init__(
+        self, root: Path, focus: tuple[str, ...] | None = None, limits: TraceLimits = TraceLimits()
+    ) -> None:
         self.root = str(Path(root).resolve())
         self.focus = focus
         self.limits = limits
@@ -81,8 +82,12 @@ class Tracer:
         sys.settrace(None)
         for frame, node in self._frames.items():
             if error is not None and node.exc is None:
-                node.exc = {"type": type(error).__name__, "message": self.show_message(error),
-                            "line": frame.f_lineno, "obj": id(error)}
+                node.exc = {
+                    "type": type(error).__name__,
+                    "message": self.show_message(error),
+                    "line": frame.f_lineno,
+                    "obj": id(error),
+                }
         self._frames.clear()
 
     def _forked(self) -> None:
@@ -116,7 +121,7 @@ class Tracer:
         rel = None
         inside = name.startswith(self.root + os.sep) and not name.startswith(_OWN_DIR)
         if inside and not any(part in name for part in _SKIP_PARTS):
-            rel = name[len(self.root) + 1:].replace(os.sep, "/")
+            rel = name[len(self.root) + 1 :].replace(os.sep, "/")
         self._codes[code] = rel
         return rel
 
@@ -198,8 +203,12 @@ class Tracer:
                 self._step(node, frame)
         elif event == "exception":
             exc = arg[1]
-            node.pending = {"type": type(exc).__name__, "message": self.show_message(exc),
-                            "line": frame.f_lineno, "obj": id(exc)}
+            node.pending = {
+                "type": type(exc).__name__,
+                "message": self.show_message(exc),
+                "line": frame.f_lineno,
+                "obj": id(exc),
+            }
         elif event == "return":
             self._close(node, frame, arg)
         return self._on_local
@@ -262,9 +271,15 @@ class Tracer:
     # -- output ----------------------------------------------------------------------
     def to_dict(self, **extra: Any) -> dict[str, Any]:
         """The trace as JSON-able data, pruned until it fits `max_bytes`."""
-        data = {"version": 1, "root": self.root, "calls": self._flat(), **extra,
-                "truncated": self.truncated, "events": self.events,
-                "dropped_calls": self.dropped_calls}
+        data = {
+            "version": 1,
+            "root": self.root,
+            "calls": self._flat(),
+            **extra,
+            "truncated": self.truncated,
+            "events": self.events,
+            "dropped_calls": self.dropped_calls,
+        }
         return fit_bytes(data, self.limits.max_bytes)
 
     def _flat(self) -> list[dict[str, Any]]:
@@ -276,12 +291,21 @@ class Tracer:
             if exc:
                 exc.pop("obj", None)
                 exc["id"] = node.exc["obj"]
-            out.append({
-                "id": node.id, "parent": node.parent.id if node.parent else None,
-                "func": node.func, "path": node.path, "line": node.line, "site": node.site,
-                "kind": node.kind, "args": node.args, "ret": node.ret, "exc": exc,
-                "steps": node.steps() if node.detail or node.first else [],
-                "omitted_steps": node.seq - len(node.steps()),
-            })
+            out.append(
+                {
+                    "id": node.id,
+                    "parent": node.parent.id if node.parent else None,
+                    "func": node.func,
+                    "path": node.path,
+                    "line": node.line,
+                    "site": node.site,
+                    "kind": node.kind,
+                    "args": node.args,
+                    "ret": node.ret,
+                    "exc": exc,
+                    "steps": node.steps() if node.detail or node.first else [],
+                    "omitted_steps": node.seq - len(node.steps()),
+                }
+            )
             stack.extend(reversed(node.children))
         return out

@@ -27,10 +27,25 @@ def prepare_demo(directory: Path | None = None) -> tuple[Path, str]:
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="agent-demo-"))
     if target.exists() and any(target.iterdir()):
         raise UserError(f"{target} is not empty; give --dir a new or empty folder")
-    shutil.copytree(PROJECT, target, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    for argv in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=demo", "-c", "user.email=demo@localhost",
-                  "commit", "-q", "-m", "shop-stats 0.1.0"]):
+    shutil.copytree(
+        PROJECT,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
+    for argv in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        [
+            "-c",
+            "user.name=demo",
+            "-c",
+            "user.email=demo@localhost",
+            "commit",
+            "-q",
+            "-m",
+            "shop-stats 0.1.0",
+        ],
+    ):
         subprocess.run(["git", *argv], cwd=target, check=True, capture_output=True)
     return target.resolve(), f"replay:{RECORDING}"

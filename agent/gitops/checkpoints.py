@@ -76,7 +76,9 @@ class Workspace:
         try:
             repo = gitpython.Repo(Path(path), search_parent_directories=True)
         except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-            raise UserError(f"{path} is not inside a git repository (run `git init` first)") from None
+            raise UserError(
+                f"{path} is not inside a git repository (run `git init` first)"
+            ) from None
         if repo.bare or repo.working_tree_dir is None:
             raise UserError(f"{path} is a bare git repository; the agent needs a working tree")
         return cls(Path(repo.working_tree_dir).resolve())
@@ -87,8 +89,9 @@ class Workspace:
 
     def dirty_files(self) -> list[str]:
         """Paths with uncommitted changes, staged or not, untracked included (not ignored)."""
-        out = run_git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                      STATUS_SAFE)
+        out = run_git(
+            self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all", STATUS_SAFE
+        )
         paths, records = [], iter(out.split(b"\0"))
         for record in records:
             if not record:
@@ -111,8 +114,12 @@ class Workspace:
     def snapshot(self, label: str = "snapshot") -> str:
         """Keep the current working tree under `refs/agent/snapshots/`; returns the commit."""
         head = self.head()
-        sha = commit_tree(self.root, self.write_tree(), [head] if head else [],
-                          f"{label}\n\nhead: {head or 'none'}\n")
+        sha = commit_tree(
+            self.root,
+            self.write_tree(),
+            [head] if head else [],
+            f"{label}\n\nhead: {head or 'none'}\n",
+        )
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
         update_ref(self.root, SNAPSHOT_REFS + name, sha, None, f"agent: {label}")
         return sha
@@ -130,8 +137,9 @@ class Workspace:
         ref = SESSION_REFS + session_id
         if rev(self.root, ref) is None:
             return []
-        out = run_git(self.root, "log", "--first-parent", "-z",
-                      "--format=%H%x1f%P%x1f%T%x1f%ct%x1f%B", ref)
+        out = run_git(
+            self.root, "log", "--first-parent", "-z", "--format=%H%x1f%P%x1f%T%x1f%ct%x1f%B", ref
+        )
         return [_parse_checkpoint(record) for record in out.decode().split("\0") if record]
 
     def start(self, session_id: str) -> Checkpoint:
@@ -180,9 +188,18 @@ class Workspace:
     def diff(self, session_id: str, against: str = "start") -> str:
         """Unified diff from a checkpoint ("start", "last" or a commit) to the working tree."""
         base = self._resolve(session_id, against)
-        out = run_git(self.root, "diff", "--no-color", "--no-ext-diff", "--no-textconv",
-                      "--no-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                      base.tree, self.write_tree())
+        out = run_git(
+            self.root,
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            base.tree,
+            self.write_tree(),
+        )
         return out.decode(errors="replace")
 
     def changed_files(self, session_id: str, against: str = "start") -> list[str]:
@@ -301,11 +318,10 @@ def _logical(chain: dict[str, Checkpoint], checkpoint: Checkpoint) -> Checkpoint
 def _parse_checkpoint(record: str) -> Checkpoint:
     sha, parents, tree, at, body = record.strip("\n").split("\x1f", 4)
     label, _, trailers = body.partition("\n")
-    fields = dict(
-        line.split(": ", 1) for line in trailers.splitlines() if ": " in line
+    fields = dict(line.split(": ", 1) for line in trailers.splitlines() if ": " in line)
+    return Checkpoint(
+        sha, parents.split()[0] if parents else None, tree, label, float(at), fields.get("restored")
     )
-    return Checkpoint(sha, parents.split()[0] if parents else None, tree, label,
-                      float(at), fields.get("restored"))
 
 
 def exclude_agent_dir(root: Path) -> None:

@@ -51,13 +51,21 @@ class IgnoredState:
 def ignored_files(root: Path, start_tree: str, skip: tuple[str, ...] = ()) -> list[str]:
     """The workspace's files git does not see (not in the start checkpoint's tree), outside
     `.git`, `.agent` and the `skip` folders (repo-relative)."""
-    seen = {os.fsdecode(p) for p in run_git(
-        root, "ls-tree", "-r", "-z", "--name-only", start_tree).split(b"\0") if p}
+    seen = {
+        os.fsdecode(p)
+        for p in run_git(root, "ls-tree", "-r", "-z", "--name-only", start_tree).split(b"\0")
+        if p
+    }
     prefixes = tuple(f"{folder.rstrip('/')}/" for folder in skip)
-    return sorted(p for p in inventory.take(str(root))
-                  if p not in seen and not inventory.in_git_dir(p)
-                  and not p.startswith(AGENT_DIR + "/") and not p.startswith(prefixes)
-                  and not _in_other_repository(p, seen))
+    return sorted(
+        p
+        for p in inventory.take(str(root))
+        if p not in seen
+        and not inventory.in_git_dir(p)
+        and not p.startswith(AGENT_DIR + "/")
+        and not p.startswith(prefixes)
+        and not _in_other_repository(p, seen)
+    )
 
 
 def _in_other_repository(path: str, seen: set[str]) -> bool:
@@ -67,8 +75,9 @@ def _in_other_repository(path: str, seen: set[str]) -> bool:
     return ".git" in parts[:-1] or any("/".join(parts[:n]) in seen for n in range(1, len(parts)))
 
 
-def keep_ignored(root: Path, session_id: str, start_tree: str, cap_bytes: int,
-                 skip: tuple[str, ...] = ()) -> IgnoredState:
+def keep_ignored(
+    root: Path, session_id: str, start_tree: str, cap_bytes: int, skip: tuple[str, ...] = ()
+) -> IgnoredState:
     """Keep the ignored files, smallest first, while their total stays within `cap_bytes`."""
     sized = []
     for path in ignored_files(root, start_tree, skip):
@@ -87,8 +96,13 @@ def keep_ignored(root: Path, session_id: str, start_tree: str, cap_bytes: int,
             state.over_cap[path] = _change_key(st)
     blobs = _hash(root, [path for path, _ in chosen], write=True)
     for path, st in chosen:
-        mode = SYMLINK if stat.S_ISLNK(st.st_mode) else \
-            "100755" if st.st_mode & stat.S_IXUSR else "100644"
+        mode = (
+            SYMLINK
+            if stat.S_ISLNK(st.st_mode)
+            else "100755"
+            if st.st_mode & stat.S_IXUSR
+            else "100644"
+        )
         state.kept[path] = (mode, blobs[path], stat.S_IMODE(st.st_mode))
     state.git_dirs = nested_git_dirs(root)
     _store(root, session_id, state)
@@ -102,8 +116,9 @@ def ignored_state(root: Path, session_id: str) -> IgnoredState | None:
         return None
     state = IgnoredState()
     listing = run_git(root, "ls-tree", "-r", "-z", f"{ref}:files").split(b"\0")
-    modes, over = (run_git(root, "cat-file", "blob", f"{ref}:{name}")
-                   for name in ("modes", "over_cap"))
+    modes, over = (
+        run_git(root, "cat-file", "blob", f"{ref}:{name}") for name in ("modes", "over_cap")
+    )
     perms = dict(_records(modes, 1))
     for record in filter(None, listing):
         meta, path = record.split(b"\t", 1)
@@ -125,11 +140,17 @@ def restore_ignored(root: Path, session_id: str) -> tuple[list[str], list[str]]:
     state = ignored_state(root, session_id)
     if state is None:
         return [], []
-    present = {p: st for p in state.kept
-               if _plain_parents(root, p) and (st := _lstat(root / p)) is not None}
+    present = {
+        p: st
+        for p in state.kept
+        if _plain_parents(root, p) and (st := _lstat(root / p)) is not None
+    }
     current = _hash(root, [p for p in present if stat.S_ISREG(present[p].st_mode)])
-    differ = [p for p, (mode, blob, perm) in state.kept.items()
-              if p not in present or _differs(root, p, present[p], current, mode, blob, perm)]
+    differ = [
+        p
+        for p, (mode, blob, perm) in state.kept.items()
+        if p not in present or _differs(root, p, present[p], current, mode, blob, perm)
+    ]
     contents = read_blobs(root, [state.kept[p][1] for p in differ])
     for path in differ:
         mode, blob, perm = state.kept[path]
@@ -140,8 +161,11 @@ def restore_ignored(root: Path, session_id: str) -> tuple[list[str], list[str]]:
     for path in made:
         (root / path).unlink(missing_ok=True)
         _prune_empty_parents(root, path)
-    lost = sorted(p for p, key in state.over_cap.items()
-                  if (st := _lstat(root / p)) is None or _change_key(st) != key)
+    lost = sorted(
+        p
+        for p, key in state.over_cap.items()
+        if (st := _lstat(root / p)) is None or _change_key(st) != key
+    )
     return sorted(differ + made), lost
 
 
@@ -168,8 +192,15 @@ def _environment_folders(root: Path) -> list[str]:
     return [p.relative_to(root).as_posix() for p in environment_folders(root)]
 
 
-def _differs(root: Path, path: str, st: os.stat_result, current: dict[str, str],
-             mode: str, blob: str, perm: int) -> bool:
+def _differs(
+    root: Path,
+    path: str,
+    st: os.stat_result,
+    current: dict[str, str],
+    mode: str,
+    blob: str,
+    perm: int,
+) -> bool:
     if mode == SYMLINK:
         return not stat.S_ISLNK(st.st_mode) or _hash_link(root, path) != blob
     return current.get(path) != blob or stat.S_IMODE(st.st_mode) != perm
@@ -178,8 +209,10 @@ def _differs(root: Path, path: str, st: os.stat_result, current: dict[str, str],
 def _plain_parents(root: Path, path: str) -> bool:
     """True when no folder on the way to `path` is a symlink or a file."""
     parent = (root / path).parent
-    return parent == root or (parent.is_dir() and not any(
-        (root / part).is_symlink() for part in Path(path).parents if part != Path(".")))
+    return parent == root or (
+        parent.is_dir()
+        and not any((root / part).is_symlink() for part in Path(path).parents if part != Path("."))
+    )
 
 
 def _clear_parents(root: Path, path: str) -> None:
@@ -206,28 +239,51 @@ def _put_back(path: Path, data: bytes, mode: str, perm: int) -> None:
             path.rmdir()
         except OSError as error:
             tmp.unlink()
-            raise UserError(f"cannot restore {path}: a folder with files is in its place; "
-                            "move it away and run the undo again") from error
+            raise UserError(
+                f"cannot restore {path}: a folder with files is in its place; "
+                "move it away and run the undo again"
+            ) from error
     os.replace(tmp, path)
 
 
 def _store(root: Path, session_id: str, state: IgnoredState) -> None:
-    lines = b"".join(f"{mode} {blob}\t".encode() + os.fsencode(path) + b"\0"
-                     for path, (mode, blob, _perm) in sorted(state.kept.items()))
+    lines = b"".join(
+        f"{mode} {blob}\t".encode() + os.fsencode(path) + b"\0"
+        for path, (mode, blob, _perm) in sorted(state.kept.items())
+    )
     with temp_index() as env:
         run_git(root, "update-index", "-z", "--index-info", input=lines, env=env)
         files = run_git(root, "write-tree", env=env).decode().strip()
-    modes = b"".join(f"{perm:o}\0".encode() + os.fsencode(p) + b"\0"
-                     for p, (_m, _b, perm) in sorted(state.kept.items()))
-    over = b"".join(f"{a}\0{b}\0{c}\0".encode() + os.fsencode(p) + b"\0"
-                    for p, (a, b, c) in sorted(state.over_cap.items()))
-    blob_of = {name: run_git(root, "hash-object", "-w", "--stdin", input=data).decode().strip()
-               for name, data in (("modes", modes), ("over_cap", over),
-                                  ("git_dirs", _nul_list(state.git_dirs or [])))}
-    tree = run_git(root, "mktree", "-z", input=(
-        f"040000 tree {files}\tfiles\x00100644 blob {blob_of['modes']}\tmodes\x00"
-        f"100644 blob {blob_of['git_dirs']}\tgit_dirs\x00"
-        f"100644 blob {blob_of['over_cap']}\tover_cap\x00").encode()).decode().strip()
+    modes = b"".join(
+        f"{perm:o}\0".encode() + os.fsencode(p) + b"\0"
+        for p, (_m, _b, perm) in sorted(state.kept.items())
+    )
+    over = b"".join(
+        f"{a}\0{b}\0{c}\0".encode() + os.fsencode(p) + b"\0"
+        for p, (a, b, c) in sorted(state.over_cap.items())
+    )
+    blob_of = {
+        name: run_git(root, "hash-object", "-w", "--stdin", input=data).decode().strip()
+        for name, data in (
+            ("modes", modes),
+            ("over_cap", over),
+            ("git_dirs", _nul_list(state.git_dirs or [])),
+        )
+    }
+    tree = (
+        run_git(
+            root,
+            "mktree",
+            "-z",
+            input=(
+                f"040000 tree {files}\tfiles\x00100644 blob {blob_of['modes']}\tmodes\x00"
+                f"100644 blob {blob_of['git_dirs']}\tgit_dirs\x00"
+                f"100644 blob {blob_of['over_cap']}\tover_cap\x00"
+            ).encode(),
+        )
+        .decode()
+        .strip()
+    )
     sha = commit_tree(root, tree, [], f"ignored files at the start of session {session_id}\n")
     update_ref(root, IGNORED_REFS + session_id, sha, None, "agent: keep ignored files")
 
@@ -240,8 +296,10 @@ def _records(data: bytes, width: int) -> list[tuple[str, list[str]]]:
     """Records of `width` values then a path, all NUL-separated: (path, values)."""
     fields = data.split(b"\0")[:-1]
     step = width + 1
-    return [(os.fsdecode(fields[i + width]), [f.decode() for f in fields[i:i + width]])
-            for i in range(0, len(fields) - width, step)]
+    return [
+        (os.fsdecode(fields[i + width]), [f.decode() for f in fields[i : i + width]])
+        for i in range(0, len(fields) - width, step)
+    ]
 
 
 def _hash(root: Path, paths: list[str], write: bool = False) -> dict[str, str]:
@@ -254,8 +312,11 @@ def _hash(root: Path, paths: list[str], write: bool = False) -> dict[str, str]:
         found.update(zip(plain, out.decode().split(), strict=False))
     for path in paths:
         if path not in found:
-            data = os.fsencode(os.readlink(root / path)) if os.path.islink(root / path) \
+            data = (
+                os.fsencode(os.readlink(root / path))
+                if os.path.islink(root / path)
                 else (root / path).read_bytes()
+            )
             args = ["hash-object", *(["-w"] if write else []), "--no-filters", "--stdin"]
             found[path] = run_git(root, *args, input=data).decode().strip()
     return found

@@ -26,17 +26,41 @@ from agent.errors import SessionEnding, UserError
 # is kept out of submodules: no recursion, and `status` (the one command here that would
 # look inside) is given --ignore-submodules=dirty by its callers, which .gitmodules cannot
 # override as it can this default.
-SAFE_OPTIONS = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
-                "-c", "core.pager=cat", "-c", "core.quotepath=off",
-                "-c", "submodule.recurse=false", "-c", "diff.ignoreSubmodules=dirty",
-                "--no-pager")
+SAFE_OPTIONS = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "submodule.recurse=false",
+    "-c",
+    "diff.ignoreSubmodules=dirty",
+    "--no-pager",
+)
 # For `git status`: look at a submodule's checked-out commit, never run git inside it.
 STATUS_SAFE = "--ignore-submodules=dirty"
-SAFE_ENV = {"GIT_PAGER": "cat", "PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0",
-            "GIT_TERMINAL_PROMPT": "0"}
-_UNSET_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
-              "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_EXTERNAL_DIFF",
-              "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT")
+SAFE_ENV = {
+    "GIT_PAGER": "cat",
+    "PAGER": "cat",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+_UNSET_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+)
 
 
 class GitTampered(SessionEnding):
@@ -59,9 +83,11 @@ class GitPin:
             now = fingerprint(self.work_tree, self.git_dir, self.common_dir)
             changed = [name for name, value in self.seen.items() if now.get(name) != value]
             if changed:
-                self.broken = (f"the git directory of {self.work_tree} was changed during the "
-                               f"session ({', '.join(changed)}); stopped so no git runs on it. "
-                               "Inspect it before using git here")
+                self.broken = (
+                    f"the git directory of {self.work_tree} was changed during the "
+                    f"session ({', '.join(changed)}); stopped so no git runs on it. "
+                    "Inspect it before using git here"
+                )
         if self.broken is not None:
             raise GitTampered(self.broken)
 
@@ -128,8 +154,19 @@ def pin_work_tree(work_tree: Path) -> GitPin:
     """Pin `work_tree`'s git directories as they are now (git itself says where they are)."""
     work_tree = Path(work_tree)
     proc = subprocess.run(
-        ["git", *SAFE_OPTIONS, "-C", str(work_tree), "rev-parse", "--absolute-git-dir",
-         "--git-common-dir"], capture_output=True, env=git_env(), check=False)
+        [
+            "git",
+            *SAFE_OPTIONS,
+            "-C",
+            str(work_tree),
+            "rev-parse",
+            "--absolute-git-dir",
+            "--git-common-dir",
+        ],
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    )
     lines = proc.stdout.decode(errors="surrogateescape").splitlines()
     if proc.returncode != 0 or len(lines) < 2:
         raise UserError(f"{work_tree} is not a git working tree (git rev-parse failed)")
@@ -185,8 +222,12 @@ def configured_hooks_dir(root: Path) -> str:
     honoured): installing a hook must see it, and rev-parse runs no hook."""
     argv = git_argv(root)
     at = argv.index("core.hooksPath=/dev/null")
-    proc = subprocess.run([*argv[:at - 1], *argv[at + 1:], "rev-parse", "--git-path", "hooks"],
-                          capture_output=True, env=git_env(), check=False)
+    proc = subprocess.run(
+        [*argv[: at - 1], *argv[at + 1 :], "rev-parse", "--git-path", "hooks"],
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    )
     if proc.returncode != 0:
         raise UserError(f"git rev-parse failed in {root}: {proc.stderr.decode().strip()}")
     return proc.stdout.decode().strip()

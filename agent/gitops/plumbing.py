@@ -46,8 +46,11 @@ def run_git(
     to git explicitly; repository-controlled programs are switched off (see `agent.gitops.pin`).
     """
     proc = subprocess.run(
-        [*git_argv(root), *args], input=input, capture_output=True,
-        env=git_env({"GIT_LITERAL_PATHSPECS": "1", **(env or {})}), check=False,
+        [*git_argv(root), *args],
+        input=input,
+        capture_output=True,
+        env=git_env({"GIT_LITERAL_PATHSPECS": "1", **(env or {})}),
+        check=False,
     )
     if check and proc.returncode != 0:
         lines = proc.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"]
@@ -74,8 +77,13 @@ def tree_of(root: Path, commit: str) -> str:
     return run_git(root, "rev-parse", f"{commit}^{{tree}}").decode().strip()
 
 
-def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str,
-                identity: dict[str, str] | None = None) -> str:
+def commit_tree(
+    root: Path,
+    tree: str,
+    parents: Sequence[str],
+    message: str,
+    identity: dict[str, str] | None = None,
+) -> str:
     """Write a commit object (no ref moves) and return its id."""
     args = ["-c", "commit.gpgSign=false", "commit-tree", tree]
     for parent in parents:
@@ -110,11 +118,15 @@ def diff_trees(root: Path, old: str, new: str, paths: Sequence[str] = ()) -> lis
             continue
         old_mode, new_mode, old_blob, new_blob, status = meta[1:].decode().split(" ")
         deleted, added = status == "D", status == "A"
-        changes.append(Change(
-            os.fsdecode(path),
-            None if deleted else new_mode, None if deleted else new_blob,
-            None if added else old_mode, None if added else old_blob,
-        ))
+        changes.append(
+            Change(
+                os.fsdecode(path),
+                None if deleted else new_mode,
+                None if deleted else new_blob,
+                None if added else old_mode,
+                None if added else old_blob,
+            )
+        )
     return changes
 
 
@@ -129,7 +141,7 @@ def read_blobs(root: Path, blobs: Sequence[str]) -> dict[str, bytes]:
         header_end = out.index(b"\n", pos)
         oid, _kind, size = out[pos:header_end].decode().split(" ")
         start = header_end + 1
-        contents[oid] = out[start:start + int(size)]
+        contents[oid] = out[start : start + int(size)]
         pos = start + int(size) + 1
     return contents
 
@@ -166,8 +178,14 @@ class TreeWriter:
     def _entries(self) -> dict[str, tuple[str, str]]:
         """path -> (mode, blob id) for every file git would see in the working tree."""
         staged = run_git(self.root, "ls-files", "-z", "--stage").split(b"\0")
-        others = run_git(self.root, "ls-files", "-z", "--others", "--exclude-standard",
-                         f"--exclude=/{AGENT_DIR}/")
+        others = run_git(
+            self.root,
+            "ls-files",
+            "-z",
+            "--others",
+            "--exclude-standard",
+            f"--exclude=/{AGENT_DIR}/",
+        )
         gitlinks: dict[str, str] = {}
         paths: set[str] = set()
         for record in staged:
@@ -179,8 +197,9 @@ class TreeWriter:
                 if mode == GITLINK:
                     gitlinks[name] = oid
         paths.update(os.fsdecode(p) for p in others.split(b"\0") if p and not p.endswith(b"/"))
-        entries = {name: (GITLINK, oid) for name, oid in gitlinks.items()
-                   if (self.root / name).is_dir()}
+        entries = {
+            name: (GITLINK, oid) for name, oid in gitlinks.items() if (self.root / name).is_dir()
+        }
         entries.update(self._hash_files(sorted(paths - set(gitlinks))))
         return entries
 
@@ -216,14 +235,21 @@ class TreeWriter:
         found.update(self._hash_paths(to_hash))
         return found
 
-    def _hash_paths(self, files: dict[str, tuple[str, tuple[int, int, int, int]]]
-                    ) -> dict[str, tuple[str, str]]:
+    def _hash_paths(
+        self, files: dict[str, tuple[str, tuple[int, int, int, int]]]
+    ) -> dict[str, tuple[str, str]]:
         names = list(files)
         plain = [n for n in names if "\n" not in n]
         hashed: dict[str, str] = {}
         if plain:
-            out = run_git(self.root, "hash-object", "-w", "--no-filters", "--stdin-paths",
-                          input=b"".join(os.fsencode(n) + b"\n" for n in plain))
+            out = run_git(
+                self.root,
+                "hash-object",
+                "-w",
+                "--no-filters",
+                "--stdin-paths",
+                input=b"".join(os.fsencode(n) + b"\n" for n in plain),
+            )
             hashed.update(zip(plain, out.decode().split(), strict=False))
         for name in names:
             if name not in hashed:  # a newline in the name: feed the bytes instead
@@ -237,8 +263,11 @@ class TreeWriter:
         return result
 
     def _hash_bytes(self, data: bytes) -> str:
-        return run_git(self.root, "hash-object", "-w", "--no-filters", "--stdin",
-                       input=data).decode().strip()
+        return (
+            run_git(self.root, "hash-object", "-w", "--no-filters", "--stdin", input=data)
+            .decode()
+            .strip()
+        )
 
 
 def _beyond_link(base: str, name: str, folders: dict[str, bool]) -> bool:

@@ -34,8 +34,14 @@ def commit(root: Path, paths: Sequence[str], message: str) -> str:
     head = rev(root, "HEAD")
     sha = _commit_paths(root, head, paths, message)
     update_ref(root, "HEAD", sha, head, "agent: commit")
-    run_git(root, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul",
-            input=_nul_joined(paths))
+    run_git(
+        root,
+        "reset",
+        "-q",
+        "--pathspec-from-file=-",
+        "--pathspec-file-nul",
+        input=_nul_joined(paths),
+    )
     return sha
 
 
@@ -58,8 +64,16 @@ def _commit_paths(root: Path, head: str | None, paths: Sequence[str], message: s
     with temp_index() as env:
         if head:
             run_git(root, "read-tree", head, env=env)
-        run_git(root, "update-index", "--add", "--remove", "-z", "--stdin",
-                input=_nul_joined(paths), env=env)
+        run_git(
+            root,
+            "update-index",
+            "--add",
+            "--remove",
+            "-z",
+            "--stdin",
+            input=_nul_joined(paths),
+            env=env,
+        )
         tree = run_git(root, "write-tree", env=env).decode().strip()
     configured = run_git(root, "var", "GIT_COMMITTER_IDENT", check=False).strip()
     identity = {} if configured else AGENT_IDENTITY
@@ -90,7 +104,8 @@ def apply_changes_here(
     """
     here = {c.path: c for c in diff_trees(root, start, current)}
     clashes = [
-        c.path for c in changes
+        c.path
+        for c in changes
         if c.path in here and (here[c.path].mode, here[c.path].blob) != (c.mode, c.blob)
     ]
     if clashes:

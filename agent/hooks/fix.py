@@ -33,16 +33,22 @@ class FixBudget:
 
 def staged_only(files: set[str], root: Path) -> ReviewCall:
     """A `ConversationHooks.review` that refuses shell commands and edits outside `files`."""
+
     def review(call: ToolCall) -> ToolCall | str:
         if call.name == "run_command":
-            return ("the pre-commit hook runs no shell commands; use run_tests to run tests "
-                    "and edit_file to change the staged files")
+            return (
+                "the pre-commit hook runs no shell commands; use run_tests to run tests "
+                "and edit_file to change the staged files"
+            )
         if call.name in EDIT_TOOLS:
             path = _relative(root, str(call.arguments.get("path", "")))
             if path not in files:
-                return (f"{path} is not part of the change; only these files may be edited: "
-                        + ", ".join(sorted(files)))
+                return (
+                    f"{path} is not part of the change; only these files may be edited: "
+                    + ", ".join(sorted(files))
+                )
         return call
+
     return review
 
 
@@ -62,17 +68,26 @@ def repair(target, model, task: str, budget: FixBudget, allow_home: bool = False
 
     cancel = threading.Event()
     options = SolveOptions(
-        task=task, cwd=target.root, allow_dirty=True, result="leave", model=model,
+        task=task,
+        cwd=target.root,
+        allow_dirty=True,
+        result="leave",
+        model=model,
         allow_home=allow_home,
-        overrides={"max_cost_usd": budget.cost_usd, "max_wall_s": budget.wall_s,
-                   "max_turns": budget.turns})
+        overrides={
+            "max_cost_usd": budget.cost_usd,
+            "max_wall_s": budget.wall_s,
+            "max_turns": budget.turns,
+        },
+    )
     box: dict = {}
 
     def work() -> None:
         try:
             reviewer = staged_only(set(target.files), target.root)
             box["result"] = run_session(
-                options, [], hooks=ConversationHooks(review=reviewer, cancel=cancel))
+                options, [], hooks=ConversationHooks(review=reviewer, cancel=cancel)
+            )
         except UserError as error:  # reported as a line; the commit is refused anyway
             box["error"] = error
         except BaseException as error:  # a defect: re-raised in the caller's thread
@@ -85,8 +100,10 @@ def repair(target, model, task: str, budget: FixBudget, allow_home: bool = False
         cancel.set()
         thread.join(STOP_GRACE_S)
     if thread.is_alive():
-        return [f"agent-check: --fix did not stop within {budget.wall_s + STOP_GRACE_S:.0f} s; "
-                "check the working tree with git diff"]
+        return [
+            f"agent-check: --fix did not stop within {budget.wall_s + STOP_GRACE_S:.0f} s; "
+            "check the working tree with git diff"
+        ]
     if "crash" in box:
         raise box["crash"]
     if "error" in box:
@@ -98,9 +115,10 @@ def _outcome_lines(root: Path, result) -> list[str]:
     outcome = result.outcome
     if outcome.status == "solved" and result.files:
         files = " ".join(result.files)
-        return [f"agent-check: a fix is in the working tree, not staged: {files}",
-                f"agent-check: review it (git diff {files}), then `git add {files}` and "
-                "commit again"]
+        return [
+            f"agent-check: a fix is in the working tree, not staged: {files}",
+            f"agent-check: review it (git diff {files}), then `git add {files}` and commit again",
+        ]
     if result.files:
         from agent.gitops.checkpoints import Workspace
 
@@ -108,5 +126,7 @@ def _outcome_lines(root: Path, result) -> list[str]:
     why = outcome.stop_reason or outcome.status
     if outcome.status == "error":
         return [f"agent-check: --fix skipped: the model could not be used ({why})"]
-    return [f"agent-check: --fix found no fix ({outcome.status}: {why}); your files are as "
-            f"they were (session {result.session_id})"]
+    return [
+        f"agent-check: --fix found no fix ({outcome.status}: {why}); your files are as "
+        f"they were (session {result.session_id})"
+    ]

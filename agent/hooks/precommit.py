@@ -64,8 +64,9 @@ def check(cwd: Path, options: CheckOptions, out: Out) -> int:
     if reason and options.strict:
         out(f"agent-check: --fix cannot run: {reason} (failing because of --strict)")
         return 1
-    key = cache.cache_key("check", __version__, target.tree, sorted(target.files),
-                          options.fix, options.suite_limit_s)
+    key = cache.cache_key(
+        "check", __version__, target.tree, sorted(target.files), options.fix, options.suite_limit_s
+    )
     verdict = _cached(target, key, options.use_cache, "agent-check", out)
     if verdict is None:
         from agent.hooks.testing import run_affected
@@ -105,8 +106,13 @@ def _repair(target: Target, model, reason: str, options: CheckOptions, verdict: 
 
     if model is None:
         return [f"agent-check: --fix skipped: {reason}"]
-    task = prompts.render("hook_fix", label=target.label, files=list(target.files),
-                          tests=verdict["failing"], report=verdict["report"])
+    task = prompts.render(
+        "hook_fix",
+        label=target.label,
+        files=list(target.files),
+        tests=verdict["failing"],
+        report=verdict["report"],
+    )
     return repair(target, model, task, options.budget, allow_home=options.allow_home)
 
 
@@ -123,8 +129,9 @@ def review(cwd: Path, options: ReviewOptions, out: Out) -> int:
         out(f"agent-review: no {target.label} files; nothing to review")
         return 0
     spec = _model_spec(target, options.model)
-    key = cache.cache_key("review", __version__, target.tree, target.base, sorted(target.files),
-                          spec)
+    key = cache.cache_key(
+        "review", __version__, target.tree, target.base, sorted(target.files), spec
+    )
     kept = _cached(target, key, options.use_cache, "agent-review", out)
     if kept is None:
         kept = _reviewed(target, spec, options)
@@ -136,8 +143,10 @@ def review(cwd: Path, options: ReviewOptions, out: Out) -> int:
     failing = [f for f in findings if f.at_least(options.fail_on)]
     for finding in findings:
         out(finding.render())
-    out(f"agent-review: {len(findings)} finding(s), {len(failing)} at or above "
-        f"{options.fail_on} in the {target.label} change ({kept['seconds']:.1f}s)")
+    out(
+        f"agent-review: {len(findings)} finding(s), {len(failing)} at or above "
+        f"{options.fail_on} in the {target.label} change ({kept['seconds']:.1f}s)"
+    )
     return 1 if failing else 0
 
 
@@ -163,8 +172,7 @@ def _reviewed(target: Target, spec: str, options: ReviewOptions) -> dict:
     except ModelError as error:
         return {"skipped": f"agent-review: skipped: {error}"}
     findings = parse_findings(response.message.text)
-    return {"findings": [asdict(f) for f in findings],
-            "seconds": time.monotonic() - started}
+    return {"findings": [asdict(f) for f in findings], "seconds": time.monotonic() - started}
 
 
 def _cached(target: Target, key: str, use: bool, hook_id: str, out: Out) -> dict | None:
@@ -172,8 +180,10 @@ def _cached(target: Target, key: str, use: bool, hook_id: str, out: Out) -> dict
         return None
     kept = cache.load(_agent_dir(target), key)
     if kept is not None:
-        out(f"{hook_id}: cache hit: same {target.label} content (tree {target.tree[:12]}) "
-            "as an earlier run; its result follows")
+        out(
+            f"{hook_id}: cache hit: same {target.label} content (tree {target.tree[:12]}) "
+            "as an earlier run; its result follows"
+        )
     return kept
 
 

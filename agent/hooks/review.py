@@ -34,10 +34,14 @@ def review_request(diff: str, files: list[str], pushed: bool):
     from agent.messages import Message, ModelRequest, Text
 
     cut = MAX_DIFF_CHARS if len(diff) > MAX_DIFF_CHARS else 0
-    text = prompts.render("review", diff=diff[:MAX_DIFF_CHARS], files=files, cut=cut,
-                          pushed=pushed)
-    return ModelRequest(system=SYSTEM, messages=[Message("user", [Text(text)])], tools=[],
-                        max_tokens=4096, temperature=0.0)
+    text = prompts.render("review", diff=diff[:MAX_DIFF_CHARS], files=files, cut=cut, pushed=pushed)
+    return ModelRequest(
+        system=SYSTEM,
+        messages=[Message("user", [Text(text)])],
+        tools=[],
+        max_tokens=4096,
+        temperature=0.0,
+    )
 
 
 def parse_findings(text: str) -> list[Finding]:

@@ -41,7 +41,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        """"staged" or "pushed", for messages."""
+        """ "staged" or "pushed", for messages."""
         return "pushed" if self.ref else "staged"
 
 
@@ -64,13 +64,14 @@ def find_target(cwd: Path, files: Sequence[str] = (), env: dict | None = None) -
         base = None if set(from_ref) == {"0"} else from_ref  # a new branch: all of it is new
         changed = named or (
             _changed(root, "diff", "--name-only", "--diff-filter=ACMR", "-z", f"{base}...{to_ref}")
-            if base else _changed(root, "ls-tree", "-r", "-z", "--name-only", to_ref))
+            if base
+            else _changed(root, "ls-tree", "-r", "-z", "--name-only", to_ref)
+        )
         return Target(root, tree, changed, base, to_ref, in_place=False)
     tree = run_git(root, "write-tree").decode().strip()
     head = run_git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
     base = head.decode().strip() or None
-    changed = named or _changed(root, "diff", "--cached", "--name-only", "--diff-filter=ACMR",
-                                "-z")
+    changed = named or _changed(root, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")
     in_place = env.get("PRE_COMMIT") == "1" and _tree_matches_index(root)
     return Target(root, tree, changed, base, None, in_place)
 
@@ -81,8 +82,7 @@ def _changed(root: Path, *args: str) -> tuple[str, ...]:
 
 def _tree_matches_index(root: Path) -> bool:
     """True when no tracked file differs from the index (pre-commit stashed the rest)."""
-    return not run_git(root, "diff", "--name-only", "-z", STATUS_SAFE,
-                       check=False).strip(b"\0")
+    return not run_git(root, "diff", "--name-only", "-z", STATUS_SAFE, check=False).strip(b"\0")
 
 
 def _relative(root: Path, cwd: Path, name: str) -> str:

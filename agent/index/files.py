@@ -53,7 +53,10 @@ def git_root(path: Path) -> tuple[Path, Path]:
     try:
         done = subprocess.run(
             [*git_argv(path), "rev-parse", "--show-toplevel", "--git-common-dir"],
-            capture_output=True, text=True, env=git_env(), check=False,
+            capture_output=True,
+            text=True,
+            env=git_env(),
+            check=False,
         )
     except FileNotFoundError:
         raise UserError("git is not installed; install git to index a repository") from None
@@ -69,7 +72,9 @@ def list_files(root: Path) -> list[str]:
     """Every path git would track under `root` (tracked plus untracked, not ignored), sorted."""
     done = subprocess.run(
         [*git_argv(root), "ls-files", "-co", "--exclude-standard", "-z"],
-        capture_output=True, env=git_env(), check=False,
+        capture_output=True,
+        env=git_env(),
+        check=False,
     )
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -25,8 +25,9 @@ def focus_terms(task: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def resolve_focus(items: Iterable[str], paths: Sequence[str],
-                  defined: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+def resolve_focus(
+    items: Iterable[str], paths: Sequence[str], defined: Iterable[str]
+) -> tuple[frozenset[str], frozenset[str]]:
     """(focus paths, focus names): an item naming a file, a directory or a path suffix
     selects files; otherwise each identifier in it that matches a defined name (exactly,
     or ignoring case for words of 3+ letters) selects that name."""

@@ -54,7 +54,11 @@ def extract(source: bytes, language: str) -> Facts:
                 kind = capture[11:]
                 known = definitions.get(name_node.start_byte)
                 if known is None or (known[1] == "function" and kind == "method"):
-                    definitions[name_node.start_byte] = (name_node, kind, _definition_node(nodes[0]))
+                    definitions[name_node.start_byte] = (
+                        name_node,
+                        kind,
+                        _definition_node(nodes[0]),
+                    )
             elif capture.startswith("reference."):
                 kind = _reference_kind(capture[10:], name_node)
                 rank = _REFERENCE_PRIORITY[kind]
@@ -63,9 +67,14 @@ def extract(source: bytes, language: str) -> Facts:
                     line = name_node.start_point[0] + 1
                     references[name_node.start_byte] = (rank, _text(name_node), line, kind)
     symbols = _with_scopes(source, definitions.values())
-    refs = sorted({(name, line, kind) for start, (_, name, line, kind) in references.items()
-                   if start not in definitions},  # a definition's own name is no use
-                  key=lambda ref: (ref[1], ref[0], ref[2]))
+    refs = sorted(
+        {
+            (name, line, kind)
+            for start, (_, name, line, kind) in references.items()
+            if start not in definitions
+        },  # a definition's own name is no use
+        key=lambda ref: (ref[1], ref[0], ref[2]),
+    )
     return Facts(symbols, refs, _errors(tree.root_node) if tree.root_node.has_error else [])
 
 
@@ -86,8 +95,10 @@ def _reference_kind(kind: str, name_node) -> str:
     if kind in ("call", "class") and parent is not None:
         if parent.type in _HERITAGE:
             return "base"
-        if parent.type in _MEMBER_ACCESS or (parent.type in ("method_invocation", "call") and (
-                parent.child_by_field_name("object") or parent.child_by_field_name("receiver"))):
+        if parent.type in _MEMBER_ACCESS or (
+            parent.type in ("method_invocation", "call")
+            and (parent.child_by_field_name("object") or parent.child_by_field_name("receiver"))
+        ):
             return "attribute"
     if kind in _REFERENCE_PRIORITY:
         return kind
@@ -113,8 +124,16 @@ def _with_scopes(source: bytes, definitions) -> list[tuple[str, str, int, int, s
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
         name = _text(name_node)
-        symbols.append((name, kind, node.start_point[0] + 1, node.end_point[0] + 1,
-                        _signature(source, node), scope))
+        symbols.append(
+            (
+                name,
+                kind,
+                node.start_point[0] + 1,
+                node.end_point[0] + 1,
+                _signature(source, node),
+                scope,
+            )
+        )
         stack.append((node.end_byte, f"{scope}.{name}" if scope else name, kind))
     return symbols
 

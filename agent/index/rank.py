@@ -49,9 +49,21 @@ def _builtin_names() -> frozenset[str]:
 def is_secondary(path: str) -> bool:
     """Tests, docs and examples: rarely what a map should lead with unless asked for."""
     name = path.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name.endswith((
-        "_test.py", "_test.go", ".test.js", ".test.ts", ".spec.ts", ".spec.js", "conftest.py",
-    )) or any(part in _SECONDARY_DIRS for part in path.split("/")[:-1])
+    return (
+        name.startswith("test_")
+        or name.endswith(
+            (
+                "_test.py",
+                "_test.go",
+                ".test.js",
+                ".test.ts",
+                ".spec.ts",
+                ".spec.js",
+                "conftest.py",
+            )
+        )
+        or any(part in _SECONDARY_DIRS for part in path.split("/")[:-1])
+    )
 
 
 def name_weight(name: str, definers: int, focus_names: frozenset[str]) -> float:
@@ -70,8 +82,9 @@ def name_weight(name: str, definers: int, focus_names: frozenset[str]) -> float:
     return weight
 
 
-def rank_definitions(files: list[FileNames], focus_paths: frozenset[str],
-                     focus_names: frozenset[str], limit: int) -> list[tuple[float, str, str]]:
+def rank_definitions(
+    files: list[FileNames], focus_paths: frozenset[str], focus_names: frozenset[str], limit: int
+) -> list[tuple[float, str, str]]:
     """The `limit` best (rank, path, name) definitions, best first, ties by path and name.
     Tests, docs and examples take part only when the focus points at them (or when there
     is nothing else): they would rarely lead the map, and they are most of a big graph."""
@@ -89,16 +102,22 @@ def rank_definitions(files: list[FileNames], focus_paths: frozenset[str],
             key = (number, name)
             boost = 10.0 if name in focus_names else 1.0
             scores[key] = (scores.get(key, 0.0) + share) * boost
-    best = heapq.nsmallest(limit, ((-score, files[number].path, name)
-                                   for (number, name), score in scores.items()))
+    best = heapq.nsmallest(
+        limit, ((-score, files[number].path, name) for (number, name), score in scores.items())
+    )
     return [(-negative, path, name) for negative, path, name in best]
 
 
-def _primary(files: list[FileNames], focus_paths: frozenset[str],
-             focus_names: frozenset[str]) -> list[FileNames]:
-    kept = [entry for entry in files if entry.path in focus_paths or not is_secondary(entry.path)
-            or (focus_names and not focus_names.isdisjoint(
-                name.lstrip(".") for name in entry.defined))]
+def _primary(
+    files: list[FileNames], focus_paths: frozenset[str], focus_names: frozenset[str]
+) -> list[FileNames]:
+    kept = [
+        entry
+        for entry in files
+        if entry.path in focus_paths
+        or not is_secondary(entry.path)
+        or (focus_names and not focus_names.isdisjoint(name.lstrip(".") for name in entry.defined))
+    ]
     return kept or files
 
 
@@ -195,8 +214,12 @@ def _personalization(files, focus_paths, focus_names, definers) -> list[float]:
     return [rest + FOCUS_SHARE * value / total for value in favoured]
 
 
-def pagerank(adjacency: list[dict[int, float]], personal: list[float],
-             iterations: int = 100, tolerance: float = 1e-5) -> list[float]:
+def pagerank(
+    adjacency: list[dict[int, float]],
+    personal: list[float],
+    iterations: int = 100,
+    tolerance: float = 1e-5,
+) -> list[float]:
     """Personalized PageRank over weighted edges (`adjacency[source][target] = weight`);
     files with no edges teleport like the rest. Stops when the L1 change < `tolerance`."""
     count = len(adjacency)
@@ -227,7 +250,9 @@ def pagerank(adjacency: list[dict[int, float]], personal: list[float],
         take = prefix.__getitem__
         fresh = [
             base + leaked * share + DAMPING * (end - start)
-            for base, share, end, start in zip(teleport, personal, map(take, ends), map(take, starts), strict=False)
+            for base, share, end, start in zip(
+                teleport, personal, map(take, ends), map(take, starts), strict=False
+            )
         ]
         change = sum(map(abs, map(sub, fresh, ranks)))
         ranks = fresh

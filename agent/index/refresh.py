@@ -46,8 +46,10 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
     listing = Listing(files=[])
     inside = WorkspaceFilter(root)
     candidates = _classify(_without_secrets(list_files(root), listing), listing)
-    cached = {row[0]: row[1:] for row in db.execute(
-        "SELECT path, size, mtime_ns, digest, status FROM files")}
+    cached = {
+        row[0]: row[1:]
+        for row in db.execute("SELECT path, size, mtime_ns, digest, status FROM files")
+    }
     jobs: list[tuple[str, str, str, str]] = []
     stats: dict[str, tuple[int, int]] = {}
     huge: list[str] = []
@@ -58,7 +60,8 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
             info = os.lstat(prefix + path)
             # A link out of the workspace (the file or a folder on its way) is never followed.
             if not inside.folder_allows(path) or (
-                    stat.S_ISLNK(info.st_mode) and not inside.allows(path)):
+                stat.S_ISLNK(info.st_mode) and not inside.allows(path)
+            ):
                 listing.skipped["leaves the workspace"] += 1
                 continue
             if stat.S_ISLNK(info.st_mode):
@@ -80,13 +83,18 @@ def refresh(db: sqlite3.Connection, root: Path, progress: Progress | None = None
         else:
             jobs.append((str(root), path, language, row[2] if row else ""))
     gone = sorted(path for path in cached if path not in present)
-    parallel = len(jobs) >= _PARALLEL_MIN_FILES and sum(
-        stats[job[1]][0] for job in jobs) >= _PARALLEL_MIN_BYTES
+    parallel = (
+        len(jobs) >= _PARALLEL_MIN_FILES
+        and sum(stats[job[1]][0] for job in jobs) >= _PARALLEL_MIN_BYTES
+    )
     results = _inspect_all(jobs, parallel, progress)
     listing.reparsed = _apply(db, results, stats, huge, gone, listing)
     unchanged = not (jobs or huge or gone)
-    statuses = ((path, row[3]) for path, row in cached.items()) if unchanged else db.execute(
-        "SELECT path, status FROM files")
+    statuses = (
+        ((path, row[3]) for path, row in cached.items())
+        if unchanged
+        else db.execute("SELECT path, status FROM files")
+    )
     _count_cached(statuses, present, listing)
     return listing
 
@@ -115,8 +123,9 @@ def _classify(paths: list[str], listing: Listing) -> list[tuple[str, str]]:
     return candidates
 
 
-def _inspect_all(jobs: list[tuple[str, str, str, str]], parallel: bool,
-                 progress: Progress | None) -> Iterator[Inspected]:
+def _inspect_all(
+    jobs: list[tuple[str, str, str, str]], parallel: bool, progress: Progress | None
+) -> Iterator[Inspected]:
     total = len(jobs)
     if progress:
         progress(0, total)
@@ -127,8 +136,11 @@ def _inspect_all(jobs: list[tuple[str, str, str, str]], parallel: bool,
 
         # fork is fastest, but forking a process that runs other threads can deadlock
         methods = multiprocessing.get_all_start_methods()
-        method = "fork" if threading.active_count() == 1 and "fork" in methods else (
-            "forkserver" if "forkserver" in methods else "spawn")
+        method = (
+            "fork"
+            if threading.active_count() == 1 and "fork" in methods
+            else ("forkserver" if "forkserver" in methods else "spawn")
+        )
         with multiprocessing.get_context(method).Pool(min(cores, 8)) as pool:
             for done, result in enumerate(pool.imap_unordered(inspect_job, jobs, chunksize=4), 1):
                 if progress:
@@ -162,7 +174,9 @@ def _apply(db, results: Iterator[Inspected], stats, huge, gone, listing: Listing
     return reparsed
 
 
-def _write(db, batch: list[Inspected], stats, gone: list[str], listing: Listing) -> tuple[int, bool]:
+def _write(
+    db, batch: list[Inspected], stats, gone: list[str], listing: Listing
+) -> tuple[int, bool]:
     """Store one batch; return (files re-parsed, whether the ranking's inputs changed)."""
     reparsed = 0
     graph_changed = False
@@ -170,11 +184,16 @@ def _write(db, batch: list[Inspected], stats, gone: list[str], listing: Listing)
         for result in batch:
             size, mtime = stats[result.path]
             if result.same:
-                db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                           (size, mtime, result.path))
+                db.execute(
+                    "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                    (size, mtime, result.path),
+                )
                 continue
-            before = db.execute("SELECT status IN ('ok', 'syntax'), defined, referenced, counts "
-                                "FROM files WHERE path = ?", (result.path,)).fetchone()
+            before = db.execute(
+                "SELECT status IN ('ok', 'syntax'), defined, referenced, counts "
+                "FROM files WHERE path = ?",
+                (result.path,),
+            ).fetchone()
             _forget(db, result.path)
             if result.status == "unreadable":
                 listing.skipped["unreadable"] += 1
@@ -201,22 +220,41 @@ def _store_file(db, result: Inspected, size: int, mtime: int) -> tuple:
     errors = 0
     if facts is not None:
         path = result.path
-        db.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [(path, *symbol) for symbol in facts.symbols])
-        db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)",
-                       [(path, *reference) for reference in facts.references])
+        db.executemany(
+            "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(path, *symbol) for symbol in facts.symbols],
+        )
+        db.executemany(
+            "INSERT INTO refs VALUES (?, ?, ?, ?)",
+            [(path, *reference) for reference in facts.references],
+        )
         # Members (definitions inside another) and attribute references carry a leading
         # "." so ranking can tell `obj.type()` (may mean a method) from `type()` (cannot).
-        defined = "\n".join(sorted({("." if symbol[5] else "") + symbol[0]
-                                    for symbol in facts.symbols}))
-        counts = Counter(("." if kind == "attribute" else "") + name
-                         for name, _, kind in facts.references)
+        defined = "\n".join(
+            sorted({("." if symbol[5] else "") + symbol[0] for symbol in facts.symbols})
+        )
+        counts = Counter(
+            ("." if kind == "attribute" else "") + name for name, _, kind in facts.references
+        )
         referenced = "\n".join(sorted(counts))
         tally = " ".join(str(counts[name]) for name in sorted(counts))
         errors = len(facts.errors)
-    db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (result.path, size, mtime, result.digest, language_for(result.path) or "",
-                result.status, errors, defined, referenced, tally, is_secondary(result.path)))
+    db.execute(
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            result.path,
+            size,
+            mtime,
+            result.digest,
+            language_for(result.path) or "",
+            result.status,
+            errors,
+            defined,
+            referenced,
+            tally,
+            is_secondary(result.path),
+        ),
+    )
     return (int(result.status in ("ok", "syntax")), defined, referenced, tally)
 
 

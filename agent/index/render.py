@@ -67,11 +67,16 @@ def _enclosing(symbol: Symbol, siblings: Sequence[Symbol]) -> list[Symbol]:
         return []
     parts = symbol.scope.split(".")
     wanted = {".".join(parts[:depth]) for depth in range(1, len(parts) + 1)}
-    return [other for other in siblings
-            if other.line < symbol.line <= other.end_line and other.qualified_name in wanted]
+    return [
+        other
+        for other in siblings
+        if other.line < symbol.line <= other.end_line and other.qualified_name in wanted
+    ]
 
 
-def fit(ordered: Sequence[Symbol], by_path: dict[str, list[Symbol]], tokens: int) -> tuple[str, int]:
+def fit(
+    ordered: Sequence[Symbol], by_path: dict[str, list[Symbol]], tokens: int
+) -> tuple[str, int]:
     """The map of the longest prefix of `ordered` whose estimate is within `tokens`, and
     that prefix's length. Adding a definition (almost) never shortens the text, so bisect;
     whatever is returned was measured, so the cap holds either way."""

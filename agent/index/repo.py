@@ -84,7 +84,9 @@ class RepoIndex:
         suffix = f".{scope}"
         return self._symbols(
             f"{_SYMBOLS} WHERE s.name = ? AND (s.scope = ? OR substr(s.scope, -?) = ?) "
-            "ORDER BY s.path, s.line", (last, scope, len(suffix), suffix))
+            "ORDER BY s.path, s.line",
+            (last, scope, len(suffix), suffix),
+        )
 
     def references(self, name: str) -> list[Reference]:
         """Uses of `name` (its last dotted part) across the repository, by path and line."""
@@ -92,14 +94,16 @@ class RepoIndex:
         with self._lock:
             rows = self._db.execute(
                 "SELECT path, name, line, kind FROM refs WHERE name = ? ORDER BY path, line, kind",
-                (last,)).fetchall()
+                (last,),
+            ).fetchall()
         return [Reference(*row) for row in rows]
 
     def outline(self, path: str) -> list[Symbol]:
         """The definitions in one file, in source order."""
         clean = _relative(self.root, path)
-        return self._symbols(f"{_SYMBOLS} WHERE s.path = ? ORDER BY s.line, s.end_line DESC",
-                             (clean,))
+        return self._symbols(
+            f"{_SYMBOLS} WHERE s.path = ? ORDER BY s.line, s.end_line DESC", (clean,)
+        )
 
     def _symbols(self, query: str, parameters: tuple) -> list[Symbol]:
         with self._lock:
@@ -110,23 +114,48 @@ class RepoIndex:
         """The ranked map of the repository, leaning toward `focus` (paths, identifiers or
         words), never more than `tokens` by `estimate_tokens`."""
         with self._lock:
-            return self._cached("text", ["text", tokens, list(focus)], "generation",
-                                lambda: self.map_selection(focus, tokens)[0])
+            return self._cached(
+                "text",
+                ["text", tokens, list(focus)],
+                "generation",
+                lambda: self.map_selection(focus, tokens)[0],
+            )
 
     def map_json(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
         """The map and the definitions it shows, as a JSON document."""
+
         def build() -> str:
             text, shown = self.map_selection(focus, tokens)
             files: dict[str, list[dict]] = {}
             for symbol in sorted(shown, key=lambda s: (s.path, s.line)):
-                entry = {key: getattr(symbol, key) for key in
-                         ("name", "kind", "line", "end_line", "signature", "scope", "language")}
+                entry = {
+                    key: getattr(symbol, key)
+                    for key in (
+                        "name",
+                        "kind",
+                        "line",
+                        "end_line",
+                        "signature",
+                        "scope",
+                        "language",
+                    )
+                }
                 files.setdefault(symbol.path, []).append(entry)
-            return json.dumps({
-                "root": str(self.root), "budget": tokens, "tokens": estimate_tokens(text),
-                "focus": list(focus), "map": text,
-                "files": [{"path": path, "symbols": symbols} for path, symbols in files.items()],
-            }, indent=2, ensure_ascii=False)
+            return json.dumps(
+                {
+                    "root": str(self.root),
+                    "budget": tokens,
+                    "tokens": estimate_tokens(text),
+                    "focus": list(focus),
+                    "map": text,
+                    "files": [
+                        {"path": path, "symbols": symbols} for path, symbols in files.items()
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+
         with self._lock:
             return self._cached("text", ["json", tokens, list(focus)], "generation", build)
 
@@ -137,8 +166,11 @@ class RepoIndex:
 
     def _map_selection(self, focus: Sequence[str], tokens: int) -> tuple[str, list[Symbol]]:
         limit = max(64, tokens // 4)
-        ranked = json.loads(self._cached("rank", [limit, list(focus)], "graph",
-                                         lambda: json.dumps(self._rank(focus, limit))))
+        ranked = json.loads(
+            self._cached(
+                "rank", [limit, list(focus)], "graph", lambda: json.dumps(self._rank(focus, limit))
+            )
+        )
         by_path = self._symbols_in(sorted({path for _, path, _ in ranked}))
         by_key: dict[tuple[str, str], list[Symbol]] = {}
         for symbols in by_path.values():
@@ -153,8 +185,9 @@ class RepoIndex:
         names = self._file_names(secondary=bool(focus))
         defined = (name.lstrip(".") for entry in names for name in entry.defined)
         focus_paths, focus_names = resolve_focus(focus, self._listing.files, defined)
-        return rank_definitions(names or self._file_names(secondary=True), focus_paths,
-                                focus_names, limit)
+        return rank_definitions(
+            names or self._file_names(secondary=True), focus_paths, focus_names, limit
+        )
 
     def stats(self) -> dict:
         """Counts for `agent index --stats`."""
@@ -163,9 +196,12 @@ class RepoIndex:
 
     def _stats(self) -> dict:
         db = self._db
-        languages = dict(db.execute(
-            "SELECT language, count(*) FROM files WHERE status IN ('ok', 'syntax') "
-            "GROUP BY language ORDER BY language"))
+        languages = dict(
+            db.execute(
+                "SELECT language, count(*) FROM files WHERE status IN ('ok', 'syntax') "
+                "GROUP BY language ORDER BY language"
+            )
+        )
         return {
             "root": str(self.root),
             "files": len(self._listing.files),
@@ -174,7 +210,8 @@ class RepoIndex:
             "references": db.execute("SELECT count(*) FROM refs").fetchone()[0],
             "languages": languages,
             "syntax_errors": db.execute(
-                "SELECT count(*) FROM files WHERE status = 'syntax'").fetchone()[0],
+                "SELECT count(*) FROM files WHERE status = 'syntax'"
+            ).fetchone()[0],
             "skipped": dict(sorted(self._listing.skipped.items())),
             "reparsed": self._listing.reparsed,
             "seconds": round(self.seconds, 3),
@@ -183,21 +220,28 @@ class RepoIndex:
     def _file_names(self, secondary: bool) -> list[FileNames]:
         rows = self._db.execute(
             "SELECT path, defined, referenced, counts FROM files "
-            "WHERE status IN ('ok', 'syntax') AND secondary <= ? ORDER BY path", (int(secondary),))
+            "WHERE status IN ('ok', 'syntax') AND secondary <= ? ORDER BY path",
+            (int(secondary),),
+        )
         return [
-            FileNames(path, tuple(defined.split("\n")) if defined else (),
-                      tuple(referenced.split("\n")) if referenced else (),
-                      tuple(map(int, counts.split())))
+            FileNames(
+                path,
+                tuple(defined.split("\n")) if defined else (),
+                tuple(referenced.split("\n")) if referenced else (),
+                tuple(map(int, counts.split())),
+            )
             for path, defined, referenced, counts in rows
         ]
 
     def _symbols_in(self, paths: list[str]) -> dict[str, list[Symbol]]:
         found: dict[str, list[Symbol]] = {path: [] for path in paths}
         for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
+            chunk = paths[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"{_SYMBOLS} WHERE s.path IN ({marks}) "
-                                        "ORDER BY s.path, s.line, s.end_line DESC", chunk):
+            for row in self._db.execute(
+                f"{_SYMBOLS} WHERE s.path IN ({marks}) ORDER BY s.path, s.line, s.end_line DESC",
+                chunk,
+            ):
                 found[row[0]].append(Symbol(*row))
         return found
 
@@ -206,8 +250,9 @@ class RepoIndex:
         unchanged tree costs one look-up."""
         key = f"{kind}:" + json.dumps([_MAP_VERSION, *key_parts])
         version = store.counter(self._db, counter)
-        row = self._db.execute("SELECT text FROM maps WHERE key = ? AND generation = ?",
-                               (key, version)).fetchone()
+        row = self._db.execute(
+            "SELECT text FROM maps WHERE key = ? AND generation = ?", (key, version)
+        ).fetchone()
         if row:
             return row[0]
         text = build()
@@ -215,8 +260,9 @@ class RepoIndex:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 if store.counter(self._db, counter) == version:
-                    self._db.execute("INSERT OR REPLACE INTO maps VALUES (?, ?, ?)",
-                                     (key, version, text))
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO maps VALUES (?, ?, ?)", (key, version, text)
+                    )
         except sqlite3.OperationalError:
             pass  # another process holds the lock too long; the cache is only a shortcut
         return text

@@ -39,8 +39,10 @@ class SessionServers:
 
 def not_approved(spec: ServerSpec) -> str:
     """Why a repository's server did not start, and what to do about it."""
-    return (f"not started: {spec.where} defines it and you have not approved it as it is now; "
-            f"read it with `agent mcp list`, then `agent mcp approve {spec.name}`")
+    return (
+        f"not started: {spec.where} defines it and you have not approved it as it is now; "
+        f"read it with `agent mcp list`, then `agent mcp approve {spec.name}`"
+    )
 
 
 @contextlib.contextmanager

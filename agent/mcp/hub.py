@@ -124,11 +124,13 @@ class McpHub:
             if spec.from_repo:  # bytecode a sandboxed command left in __pycache__ is not read
                 env.setdefault("PYTHONPYCACHEPREFIX", self._pycache())
             params = StdioServerParameters(
-                command=expand(spec.command), args=[expand(a) for a in spec.args],
-                env=env, cwd=str(self.cwd))
+                command=expand(spec.command),
+                args=[expand(a) for a in spec.args],
+                env=env,
+                cwd=str(self.cwd),
+            )
             return stdio_client(params, errlog=server.stderr)
-        return _http_transport(expand(spec.url),
-                               {k: expand(v) for k, v in spec.headers.items()})
+        return _http_transport(expand(spec.url), {k: expand(v) for k, v in spec.headers.items()})
 
     def _pycache(self) -> str:
         if self._pycache_dir is None:
@@ -149,22 +151,28 @@ class McpHub:
             raise ServerGone(f"MCP server {name} is not running ({why})")
         timeout = server.spec.call_timeout_s
         future = asyncio.run_coroutine_threadsafe(
-            server.client.call_tool(tool, arguments, read_timeout_seconds=timeout), self._loop)
+            server.client.call_tool(tool, arguments, read_timeout_seconds=timeout), self._loop
+        )
         try:
             return future.result(timeout + 1.0)
         except (TimeoutError, concurrent.futures.TimeoutError):
             future.cancel()
-            raise TimeoutError(f"MCP server {name} gave no answer to {tool} within {timeout:g} s") from None
+            raise TimeoutError(
+                f"MCP server {name} gave no answer to {tool} within {timeout:g} s"
+            ) from None
         except (concurrent.futures.CancelledError, asyncio.CancelledError) as error:
             raise ServerGone(f"MCP server {name} was stopped") from error
         except Exception as error:
             if _connection_closed(error):
                 self._fail(server, f"stopped during the session: {_one_line(error)}")
-                raise ServerGone(f"MCP server {name} {server.problem}; its tools are gone "
-                                 "for the rest of this session") from error
+                raise ServerGone(
+                    f"MCP server {name} {server.problem}; its tools are gone "
+                    "for the rest of this session"
+                ) from error
             if "timed out" in str(error):
-                raise TimeoutError(f"MCP server {name} gave no answer to {tool} within "
-                                   f"{timeout:g} s") from error
+                raise TimeoutError(
+                    f"MCP server {name} gave no answer to {tool} within {timeout:g} s"
+                ) from error
             raise
 
     def close(self) -> None:
@@ -231,8 +239,11 @@ def _client_info() -> Any:
 
 def _connection_closed(error: BaseException) -> bool:
     text = str(error).lower()
-    return "connection closed" in text or isinstance(error, (EOFError, ConnectionError)) \
+    return (
+        "connection closed" in text
+        or isinstance(error, (EOFError, ConnectionError))
         or type(error).__name__ in ("ClosedResourceError", "BrokenResourceError", "EndOfStream")
+    )
 
 
 def _start_problem(spec: ServerSpec, error: BaseException) -> str:

@@ -23,11 +23,25 @@ from agent.errors import UserError
 
 DEFAULT_START_TIMEOUT_S = 30.0
 DEFAULT_CALL_TIMEOUT_S = 120.0
-TRANSPORTS = {"stdio": "stdio", "http": "http", "streamable-http": "http",
-              "streamable_http": "http", "streamableHttp": "http"}
+TRANSPORTS = {
+    "stdio": "stdio",
+    "http": "http",
+    "streamable-http": "http",
+    "streamable_http": "http",
+    "streamableHttp": "http",
+}
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-KEYS = {"type", "transport", "command", "args", "env", "url", "headers", "start_timeout_s",
-        "call_timeout_s"}
+KEYS = {
+    "type",
+    "transport",
+    "command",
+    "args",
+    "env",
+    "url",
+    "headers",
+    "start_timeout_s",
+    "call_timeout_s",
+}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -73,8 +87,10 @@ def server_specs(root: Path) -> list[ServerSpec]:
     found: dict[str, ServerSpec] = {}
     for where, table, from_repo in _tables(Path(root)):
         if not isinstance(table, dict):
-            raise UserError(f"{where}: the MCP servers must be a table of NAME = {{...}}, "
-                            f"not {type(table).__name__}")
+            raise UserError(
+                f"{where}: the MCP servers must be a table of NAME = {{...}}, "
+                f"not {type(table).__name__}"
+            )
         for name, raw in table.items():
             spec = parse_server(name, raw, where, from_repo)
             if spec.from_repo and name in found and not found[name].from_repo:
@@ -126,20 +142,24 @@ def parse_server(name: str, raw: Any, where: str, from_repo: bool) -> ServerSpec
     """One server's table checked: a `ServerSpec`, or a one-line `UserError` naming it."""
     label = f"MCP server {name!r} in {where}"
     if not NAME.match(name) or "__" in name:
-        raise UserError(f"{label}: a server name is letters, digits, - and _ (no '__'), "
-                        "up to 40 characters")
+        raise UserError(
+            f"{label}: a server name is letters, digits, - and _ (no '__'), up to 40 characters"
+        )
     if not isinstance(raw, dict):
         raise UserError(f"{label} must be a table with `command` or `url`")
     if not where.startswith(".mcp.json"):  # other agents' keys in .mcp.json are let be
         unknown = sorted(set(raw) - KEYS)
         if unknown:
-            raise UserError(f"{label}: unknown key {unknown[0]!r}; "
-                            f"known: {', '.join(sorted(KEYS))}")
+            raise UserError(
+                f"{label}: unknown key {unknown[0]!r}; known: {', '.join(sorted(KEYS))}"
+            )
     transport = _transport(raw, label)
     values = {
-        "command": _text(raw, "command", label), "url": _text(raw, "url", label),
+        "command": _text(raw, "command", label),
+        "url": _text(raw, "url", label),
         "args": tuple(_strings(raw, "args", label, list)),
-        "env": _strings(raw, "env", label, dict), "headers": _strings(raw, "headers", label, dict),
+        "env": _strings(raw, "env", label, dict),
+        "headers": _strings(raw, "headers", label, dict),
         "start_timeout_s": _seconds(raw, "start_timeout_s", DEFAULT_START_TIMEOUT_S, label),
         "call_timeout_s": _seconds(raw, "call_timeout_s", DEFAULT_CALL_TIMEOUT_S, label),
     }
@@ -159,8 +179,9 @@ def _transport(raw: dict, label: str) -> str:
             raise UserError(f"{label} needs `command` (a stdio server) or `url` (streamable HTTP)")
         return "stdio" if "command" in raw else "http"
     if not isinstance(given, str) or given not in TRANSPORTS:
-        raise UserError(f"{label}: unknown transport {given!r}; use \"stdio\" or \"http\" "
-                        "(streamable HTTP)")
+        raise UserError(
+            f'{label}: unknown transport {given!r}; use "stdio" or "http" (streamable HTTP)'
+        )
     return TRANSPORTS[given]
 
 
@@ -175,8 +196,11 @@ def _strings(raw: dict, key: str, label: str, kind: type) -> Any:
     value = raw.get(key, kind())
     if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    if kind is dict and isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if (
+        kind is dict
+        and isinstance(value, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
         return dict(value)
     expected = "a list of strings" if kind is list else "a table of strings"
     raise UserError(f"{label}: `{key}` must be {expected}, not {value!r}")
@@ -184,8 +208,12 @@ def _strings(raw: dict, key: str, label: str, kind: type) -> Any:
 
 def _seconds(raw: dict, key: str, default: float, label: str) -> float:
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise UserError(f"{label}: `{key}` must be a number of seconds more than 0, not {value!r}")
     return float(value)
 

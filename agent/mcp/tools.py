@@ -49,8 +49,9 @@ def _tool(hub: Any, server: str, listed: Any, name: str) -> Tool:
         with watching(name) if watching is not None else contextlib.nullcontext():
             return call_text(hub, server, listed.name, arguments)
 
-    return Tool(name, f"[MCP server {server}] {description}", call, read_only, (), None,
-                input_schema=schema)
+    return Tool(
+        name, f"[MCP server {server}] {description}", call, read_only, (), None, input_schema=schema
+    )
 
 
 def call_text(hub: Any, server: str, tool: str, arguments: dict[str, Any]) -> str:

@@ -36,12 +36,15 @@ def approvals_path() -> Path:
 def fingerprint(spec: ServerSpec, root: Path) -> str:
     """A hash of what the server would run: its definition, and the repository files and
     folders its command line and `env` name with what lies beside them (`_covered_files`)."""
-    digest = hashlib.sha256(json.dumps([spec.name, spec.transport, spec.definition()],
-                                       sort_keys=True).encode())
-    words = [spec.command, *spec.args, *(part for value in spec.env.values()
-                                          for part in value.split(os.pathsep))]
-    named = [_repository_path(root, word) for word in words] if spec.transport == "stdio" \
-        else []
+    digest = hashlib.sha256(
+        json.dumps([spec.name, spec.transport, spec.definition()], sort_keys=True).encode()
+    )
+    words = [
+        spec.command,
+        *spec.args,
+        *(part for value in spec.env.values() for part in value.split(os.pathsep)),
+    ]
+    named = [_repository_path(root, word) for word in words] if spec.transport == "stdio" else []
     for path in _covered_files(root, [n for n in named if n is not None]):
         digest.update(path.encode() + b"\0" + _content_digest(Path(root) / path))
     return digest.hexdigest()
@@ -70,11 +73,13 @@ def _covered_files(root: Path, named: list[str]) -> list[str]:
             folder = os.path.dirname(folder)
     for top in folders:
         for where, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if d not in _NOT_COVERED
-                       and os.path.join(where, d) not in skipped]
+            dirs[:] = [
+                d for d in dirs if d not in _NOT_COVERED and os.path.join(where, d) not in skipped
+            ]
             links = [d for d in dirs if os.path.islink(os.path.join(where, d))]
-            found.update(os.path.relpath(os.path.join(where, f), real_root)
-                         for f in (*files, *links))
+            found.update(
+                os.path.relpath(os.path.join(where, f), real_root) for f in (*files, *links)
+            )
     return sorted(p for p in found if os.path.lexists(os.path.join(real_root, p)))
 
 
@@ -138,6 +143,7 @@ def _read() -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, OSError) as error:
-        raise UserError(f"{path} could not be read ({error}); remove it and approve the "
-                        "servers again") from error
+        raise UserError(
+            f"{path} could not be read ({error}); remove it and approve the servers again"
+        ) from error
     return data if isinstance(data, dict) else {}

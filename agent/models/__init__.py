@@ -59,8 +59,9 @@ def load_model(spec: str = DEFAULT_MODEL, record: Path | str | None = None) -> M
     target = PROVIDERS.get(provider.strip().lower())
     if target is None:
         known = ", ".join(f"{name}:" for name in PROVIDERS)
-        raise ModelError(f"unknown model {spec!r}: start it with one of {known} "
-                         f"(for example {DEFAULT_MODEL})")
+        raise ModelError(
+            f"unknown model {spec!r}: start it with one of {known} (for example {DEFAULT_MODEL})"
+        )
     module_name, _, function = target.partition(":")
     factory: Callable[[str], Model] = getattr(importlib.import_module(module_name), function)
     model = factory(argument.strip())

@@ -40,14 +40,19 @@ from agent.models.retry import (
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CACHE = {"type": "ephemeral"}
 # Thinking blocks, by type: the fields that are sent back.
-REASONING_FIELDS = {"thinking": ("type", "thinking", "signature"),
-                    "redacted_thinking": ("type", "data")}
+REASONING_FIELDS = {
+    "thinking": ("type", "thinking", "signature"),
+    "redacted_thinking": ("type", "data"),
+}
 DEFAULT_RETRY = RetryPolicy()
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 RETRY_ERROR_TYPES = {"overloaded_error", "rate_limit_error", "api_error"}
 STOP_REASONS: dict[str, StopReason] = {
-    "end_turn": "end_turn", "tool_use": "tool_use", "max_tokens": "max_tokens",
-    "stop_sequence": "stop_sequence", "refusal": "refusal",
+    "end_turn": "end_turn",
+    "tool_use": "tool_use",
+    "max_tokens": "max_tokens",
+    "stop_sequence": "stop_sequence",
+    "refusal": "refusal",
 }
 
 
@@ -60,9 +65,16 @@ class AnthropicModel:
     """A `Model` answered by the Anthropic API. The key comes from `api_key` or
     ANTHROPIC_API_KEY, the endpoint from `base_url` or ANTHROPIC_BASE_URL."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
-                 base_url: str | None = None, retry: RetryPolicy = DEFAULT_RETRY,
-                 timeout_s: float = 600.0, stream: bool = True) -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout_s: float = 600.0,
+        stream: bool = True,
+    ) -> None:
         self.model = model
         self.name = f"anthropic:{model}"
         self.retry = retry
@@ -91,17 +103,23 @@ class AnthropicModel:
     def _connect(self) -> Any:
         key = self._api_key or os.environ.get("ANTHROPIC_API_KEY")
         if not key:
-            raise ModelError("ANTHROPIC_API_KEY is not set: export your Anthropic API key "
-                             "or choose another model with --model")
+            raise ModelError(
+                "ANTHROPIC_API_KEY is not set: export your Anthropic API key "
+                "or choose another model with --model"
+            )
         import anthropic
 
         self._client = anthropic.Anthropic(
-            api_key=key, base_url=self._base_url or os.environ.get("ANTHROPIC_BASE_URL"),
-            max_retries=0, timeout=self._timeout_s)
+            api_key=key,
+            base_url=self._base_url or os.environ.get("ANTHROPIC_BASE_URL"),
+            max_retries=0,
+            timeout=self._timeout_s,
+        )
         return self._client
 
-    def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink,
-                 watch: CallWatch) -> ModelResponse:
+    def _attempt(
+        self, client: Any, params: dict[str, Any], on_text: TextSink, watch: CallWatch
+    ) -> ModelResponse:
         import anthropic
 
         try:
@@ -117,8 +135,9 @@ class AnthropicModel:
         except (anthropic.APIConnectionError, *transport_errors()) as error:
             raise Retryable(f"connection failed ({error})") from None
         except ValueError as error:  # an SSE event whose data is not JSON (or not a message)
-            raise ModelError(f"Anthropic API ({self.model}) sent a stream event that is not "
-                             f"valid JSON ({error})") from None
+            raise ModelError(
+                f"Anthropic API ({self.model}) sent a stream event that is not valid JSON ({error})"
+            ) from None
         return self._response(wire)
 
     def _response(self, wire: dict[str, Any]) -> ModelResponse:
@@ -129,8 +148,9 @@ class AnthropicModel:
             cache_read_tokens=usage.get("cache_read_input_tokens") or 0,
             cache_write_tokens=usage.get("cache_creation_input_tokens") or 0,
         )
-        parts = [p for block in wire["content"]
-                 if (p := part_from_block(block, self.model)) is not None]
+        parts = [
+            p for block in wire["content"] if (p := part_from_block(block, self.model)) is not None
+        ]
         return ModelResponse(
             message=Message("assistant", parts),
             stop_reason=STOP_REASONS.get(wire.get("stop_reason") or "", "other"),
@@ -178,8 +198,10 @@ def read_stream(events: Any, on_text: TextSink) -> dict[str, Any]:
 def started_block(wire: dict[str, Any], index: Any) -> dict[str, Any]:
     """The content block a delta event names; a ModelError when the stream never started it."""
     if not isinstance(index, int) or not 0 <= index < len(wire["content"]):
-        raise ModelError(f"the Anthropic stream sent a delta for content block {index!r}, "
-                         f"which it never started ({len(wire['content'])} started)")
+        raise ModelError(
+            f"the Anthropic stream sent a delta for content block {index!r}, "
+            f"which it never started ({len(wire['content'])} started)"
+        )
     return wire["content"][index]
 
 
@@ -202,14 +224,18 @@ def status_failure(error: Any) -> Exception:
     status, kind = error.status_code, error.type or ""
     detail = " ".join(str(error.api_message or error.message).split())[:300]
     if status in RETRY_STATUSES or kind in RETRY_ERROR_TYPES:
-        return Retryable(f"{status} {kind}: {detail}".strip(),
-                         parse_retry_after(error.response.headers))
+        return Retryable(
+            f"{status} {kind}: {detail}".strip(), parse_retry_after(error.response.headers)
+        )
     if status == 401:
-        return ModelError(f"Anthropic rejected the API key (401: {detail}); "
-                          "check ANTHROPIC_API_KEY")
+        return ModelError(
+            f"Anthropic rejected the API key (401: {detail}); check ANTHROPIC_API_KEY"
+        )
     if status == 403:
-        return ModelError(f"Anthropic refused the request (403: {detail}); "
-                          "check the key's permissions for this model")
+        return ModelError(
+            f"Anthropic refused the request (403: {detail}); "
+            "check the key's permissions for this model"
+        )
     if status == 400:
         return ModelError(f"Anthropic rejected the request (400: {detail})")
     return ModelError(f"Anthropic API error {status}: {detail}")
@@ -225,8 +251,10 @@ def request_params(model: str, request: ModelRequest) -> dict[str, Any]:
     if request.system:
         params["system"] = [{"type": "text", "text": request.system, "cache_control": CACHE}]
     if request.tools:
-        tools = [{"name": t.name, "description": t.description, "input_schema": t.input_schema}
-                 for t in request.tools]
+        tools = [
+            {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+            for t in request.tools
+        ]
         tools[-1]["cache_control"] = CACHE
         params["tools"] = tools
     # No sampling parameters: Claude 5 models answer a non-default temperature with a 400,
@@ -249,9 +277,16 @@ def wire_messages(messages: list[Message], model: str = "") -> list[dict[str, An
 def wire_blocks(message: Message, model: str = "") -> list[dict[str, Any]]:
     """One message's content blocks; tool results first, as the API requires; thinking
     blocks only back to the model that wrote them, unchanged and in their place."""
-    results = [{"type": "tool_result", "tool_use_id": p.call_id,
-                "content": p.content or "(no output)", "is_error": p.is_error}
-               for p in message.parts if isinstance(p, ToolResult)]
+    results = [
+        {
+            "type": "tool_result",
+            "tool_use_id": p.call_id,
+            "content": p.content or "(no output)",
+            "is_error": p.is_error,
+        }
+        for p in message.parts
+        if isinstance(p, ToolResult)
+    ]
     others: list[dict[str, Any]] = []
     for part in message.parts:
         if isinstance(part, Reasoning) and part.model == model:
@@ -259,6 +294,7 @@ def wire_blocks(message: Message, model: str = "") -> list[dict[str, Any]]:
         elif isinstance(part, Text) and part.text:
             others.append({"type": "text", "text": part.text})
         elif isinstance(part, ToolCall):
-            others.append({"type": "tool_use", "id": part.id, "name": part.name,
-                           "input": part.arguments})
+            others.append(
+                {"type": "tool_use", "id": part.id, "name": part.name, "input": part.arguments}
+            )
     return results + others or [{"type": "text", "text": "(empty)"}]

@@ -65,8 +65,9 @@ def from_spec(argument: str) -> BridgeModel:
         raise ModelError("bridge: needs a folder, e.g. bridge:./model-bridge")
     folder = Path(argument).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise ModelError(f"bridge:{argument} is a file, not a folder; name a folder "
-                         "(it is created if missing)")
+        raise ModelError(
+            f"bridge:{argument} is a file, not a folder; name a folder (it is created if missing)"
+        )
     return BridgeModel(folder)
 
 
@@ -116,8 +117,10 @@ class BridgeModel:
             time.sleep(min(self.poll_s, max(deadline - time.monotonic(), 0)))
         if session_deadline is not None and deadline == session_deadline:
             raise out_of_time(f"an answer in {answer}")
-        raise ModelError(f"bridge: no answer in {answer} after {self.timeout_s:.0f} s; "
-                         f"see {self.folder / 'README.txt'} for how to answer")
+        raise ModelError(
+            f"bridge: no answer in {answer} after {self.timeout_s:.0f} s; "
+            f"see {self.folder / 'README.txt'} for how to answer"
+        )
 
     def _read(self, answer: Path, number: int) -> ModelResponse | None:
         """The parsed answer, or None after moving an unreadable one aside."""
@@ -126,8 +129,10 @@ class BridgeModel:
             response = response_from_json(json.loads(answer.read_text(encoding="utf-8")), number)
         except (ValueError, UnicodeDecodeError) as problem:
             answer.replace(answer.with_name(f"{number:04d}.response.rejected.json"))
-            error_file.write_text(f"{answer.name} was rejected: {problem}\n"
-                                  "Write a corrected one; see README.txt.\n", encoding="utf-8")
+            error_file.write_text(
+                f"{answer.name} was rejected: {problem}\nWrite a corrected one; see README.txt.\n",
+                encoding="utf-8",
+            )
             log.warning("bridge: %s rejected: %s", answer.name, problem)
             return None
         error_file.unlink(missing_ok=True)

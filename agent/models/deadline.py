@@ -49,8 +49,9 @@ class CallWatch:
             raise out_of_time(self.what)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: Any) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: Any
+    ) -> None:
         if self._timer is not None:
             self._timer.cancel()
         if kind is not None and issubclass(kind, Exception) and self.expired():

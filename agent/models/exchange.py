@@ -81,8 +81,10 @@ def request_to_json(request: ModelRequest, number: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "number": number,
         "system": request.system,
-        "tools": [{"name": t.name, "description": t.description, "input_schema": t.input_schema}
-                  for t in request.tools],
+        "tools": [
+            {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+            for t in request.tools
+        ],
         "max_tokens": request.max_tokens,
         "messages": [message_to_json(m) for m in request.messages],
     }
@@ -97,9 +99,13 @@ def response_to_json(response: ModelResponse) -> dict[str, Any]:
     return {
         "content": [part_to_dict(p) for p in response.message.parts],
         "stop_reason": response.stop_reason,
-        "usage": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-                  "cache_read_tokens": usage.cache_read_tokens,
-                  "cache_write_tokens": usage.cache_write_tokens, "cost_usd": usage.cost_usd},
+        "usage": {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cost_usd": usage.cost_usd,
+        },
         "model": response.model,
     }
 
@@ -136,7 +142,9 @@ def _part(item: Any, number: int, index: int) -> Part:
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as error:
-                raise ValueError(f"tool call {index + 1}: arguments are not valid JSON ({error})") from None
+                raise ValueError(
+                    f"tool call {index + 1}: arguments are not valid JSON ({error})"
+                ) from None
         if not isinstance(arguments, dict):
             raise ValueError(f"tool call {index + 1}: arguments must be a JSON object")
         call_id = str(item.get("id") or f"call_{number}_{index + 1}")
@@ -150,10 +158,13 @@ def _usage(data: dict[str, Any]) -> Usage:
     def count(*names: str) -> int:
         return next((int(data[n]) for n in names if isinstance(data.get(n), (int, float))), 0)
 
-    return Usage(count("input_tokens"), count("output_tokens"),
-                 count("cache_read_tokens", "cache_read_input_tokens"),
-                 count("cache_write_tokens", "cache_creation_input_tokens"),
-                 float(data.get("cost_usd") or 0.0))
+    return Usage(
+        count("input_tokens"),
+        count("output_tokens"),
+        count("cache_read_tokens", "cache_read_input_tokens"),
+        count("cache_write_tokens", "cache_creation_input_tokens"),
+        float(data.get("cost_usd") or 0.0),
+    )
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

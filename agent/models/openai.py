@@ -36,11 +36,20 @@ from agent.models.retry import (
 )
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
-RETRY_ERROR_TYPES = {"server_error", "rate_limit_exceeded", "rate_limit_error", "overloaded",
-                     "overloaded_error", "api_error"}
+RETRY_ERROR_TYPES = {
+    "server_error",
+    "rate_limit_exceeded",
+    "rate_limit_error",
+    "overloaded",
+    "overloaded_error",
+    "api_error",
+}
 STOP_REASONS: dict[str, StopReason] = {
-    "stop": "end_turn", "tool_calls": "tool_use", "function_call": "tool_use",
-    "length": "max_tokens", "content_filter": "refusal",
+    "stop": "end_turn",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "refusal",
 }
 NO_KEY = "no-key-needed"
 DEFAULT_RETRY = RetryPolicy()
@@ -50,17 +59,26 @@ def from_spec(argument: str) -> OpenAIModel:
     """`openai:MODEL` or `openai:MODEL@BASE_URL`."""
     model, _, base_url = argument.partition("@")
     if not model:
-        raise ModelError("openai: needs a model name, e.g. openai:gpt-4.1 or "
-                         "openai:qwen2.5-coder@http://localhost:8000/v1")
+        raise ModelError(
+            "openai: needs a model name, e.g. openai:gpt-4.1 or "
+            "openai:qwen2.5-coder@http://localhost:8000/v1"
+        )
     return OpenAIModel(model, base_url=base_url or None)
 
 
 class OpenAIModel:
     """A `Model` answered by an OpenAI-compatible chat-completions server."""
 
-    def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 retry: RetryPolicy = DEFAULT_RETRY, timeout_s: float = 600.0,
-                 stream: bool = True) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout_s: float = 600.0,
+        stream: bool = True,
+    ) -> None:
         self.model = model
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         self.name = f"openai:{model}" + (f"@{base_url}" if base_url else "")
@@ -92,22 +110,29 @@ class OpenAIModel:
     def _connect(self) -> Any:
         key = self._api_key or os.environ.get("OPENAI_API_KEY")
         if not key and self.base_url is None:
-            raise ModelError("OPENAI_API_KEY is not set: export it, or name a local server "
-                             "as openai:MODEL@BASE_URL")
+            raise ModelError(
+                "OPENAI_API_KEY is not set: export it, or name a local server "
+                "as openai:MODEL@BASE_URL"
+            )
         import openai
 
-        self._client = openai.OpenAI(api_key=key or NO_KEY, base_url=self.base_url,
-                                     max_retries=0, timeout=self._timeout_s)
+        self._client = openai.OpenAI(
+            api_key=key or NO_KEY, base_url=self.base_url, max_retries=0, timeout=self._timeout_s
+        )
         return self._client
 
-    def _attempt(self, client: Any, params: dict[str, Any], on_text: TextSink,
-                 watch: CallWatch) -> ModelResponse:
+    def _attempt(
+        self, client: Any, params: dict[str, Any], on_text: TextSink, watch: CallWatch
+    ) -> ModelResponse:
         import openai
 
         try:
             if self.stream:
-                chunks = watch.stream(client.chat.completions.create(
-                    **params, stream=True, stream_options={"include_usage": True}))
+                chunks = watch.stream(
+                    client.chat.completions.create(
+                        **params, stream=True, stream_options={"include_usage": True}
+                    )
+                )
                 wire = read_stream(watch.events(chunks), on_text)
             else:
                 wire = completion_wire(client.chat.completions.create(**params).to_dict())
@@ -120,8 +145,10 @@ class OpenAIModel:
         except openai.APIError as error:  # an error event in the middle of a stream
             raise self._stream_failure(error) from None
         except ValueError as error:  # a chunk whose data is not JSON
-            raise ModelError(f"{self._where()} ({self.model}) sent a stream chunk that is not "
-                             f"valid JSON ({error})") from None
+            raise ModelError(
+                f"{self._where()} ({self.model}) sent a stream chunk that is not "
+                f"valid JSON ({error})"
+            ) from None
         return self._response(wire)
 
     def _status_failure(self, error: Any) -> Exception:
@@ -130,11 +157,11 @@ class OpenAIModel:
         if status in RETRY_STATUSES:
             return Retryable(f"{status}: {detail}", parse_retry_after(error.response.headers))
         if status == 401:
-            return ModelError(f"{self._where()} rejected the API key (401: {detail}); "
-                              "check OPENAI_API_KEY")
+            return ModelError(
+                f"{self._where()} rejected the API key (401: {detail}); check OPENAI_API_KEY"
+            )
         if status == 404:
-            return ModelError(f"{self._where()} does not know model {self.model!r} "
-                              f"(404: {detail})")
+            return ModelError(f"{self._where()} does not know model {self.model!r} (404: {detail})")
         return ModelError(f"{self._where()} rejected the request ({status}: {detail})")
 
     def _stream_failure(self, error: Any) -> Exception:
@@ -149,12 +176,15 @@ class OpenAIModel:
         usage = wire.get("usage") or {}
         cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
         prompt = usage.get("prompt_tokens") or 0
-        counted = Usage(input_tokens=_uncached(prompt, cached),
-                        output_tokens=usage.get("completion_tokens") or 0,
-                        cache_read_tokens=cached)
+        counted = Usage(
+            input_tokens=_uncached(prompt, cached),
+            output_tokens=usage.get("completion_tokens") or 0,
+            cache_read_tokens=cached,
+        )
         parts: list[Text | ToolCall] = [Text(wire["text"])] if wire["text"] else []
-        parts += [tool_call_from_json(c["id"], c["name"], c["arguments"])
-                  for c in wire["tool_calls"]]
+        parts += [
+            tool_call_from_json(c["id"], c["name"], c["arguments"]) for c in wire["tool_calls"]
+        ]
         return ModelResponse(
             message=Message("assistant", list(parts)),
             stop_reason=STOP_REASONS.get(wire["finish_reason"] or "", "other"),
@@ -187,8 +217,9 @@ def read_stream(chunks: Any, on_text: TextSink) -> dict[str, Any]:
                 wire["text"] += delta.content
                 on_text(delta.content)
             for piece in delta.tool_calls or []:
-                call = calls.setdefault(_call_index(piece, calls),
-                                        {"id": "", "name": "", "arguments": ""})
+                call = calls.setdefault(
+                    _call_index(piece, calls), {"id": "", "name": "", "arguments": ""}
+                )
                 call["id"] = piece.id or call["id"]
                 if piece.function is not None:
                     call["name"] += piece.function.name or ""
@@ -213,12 +244,21 @@ def completion_wire(body: dict[str, Any]) -> dict[str, Any]:
     """A non-streamed completion in the same shape `read_stream` returns."""
     choice = body["choices"][0]
     message = choice.get("message") or {}
-    calls = [{"id": c.get("id") or "", "name": c["function"]["name"],
-              "arguments": c["function"].get("arguments") or ""}
-             for c in message.get("tool_calls") or []]
-    return {"text": message.get("content") or "", "finish_reason": choice.get("finish_reason"),
-            "tool_calls": [_with_id(c, i) for i, c in enumerate(calls)],
-            "usage": body.get("usage"), "model": body.get("model")}
+    calls = [
+        {
+            "id": c.get("id") or "",
+            "name": c["function"]["name"],
+            "arguments": c["function"].get("arguments") or "",
+        }
+        for c in message.get("tool_calls") or []
+    ]
+    return {
+        "text": message.get("content") or "",
+        "finish_reason": choice.get("finish_reason"),
+        "tool_calls": [_with_id(c, i) for i, c in enumerate(calls)],
+        "usage": body.get("usage"),
+        "model": body.get("model"),
+    }
 
 
 def _with_id(call: dict[str, str], index: int) -> dict[str, str]:
@@ -229,16 +269,25 @@ def _with_id(call: dict[str, str], index: int) -> dict[str, str]:
 def request_params(model: str, request: ModelRequest, hosted: bool) -> dict[str, Any]:
     """The keyword arguments of chat.completions.create for this request."""
     messages: list[dict[str, Any]] = (
-        [{"role": "system", "content": request.system}] if request.system else [])
+        [{"role": "system", "content": request.system}] if request.system else []
+    )
     for message in request.messages:
         messages += wire_messages(message)
     # OpenAI's newer models accept only max_completion_tokens; local servers know max_tokens.
     limit = "max_completion_tokens" if hosted else "max_tokens"
     params: dict[str, Any] = {"model": model, "messages": messages, limit: request.max_tokens}
     if request.tools:
-        params["tools"] = [{"type": "function", "function": {
-            "name": t.name, "description": t.description, "parameters": t.input_schema}}
-            for t in request.tools]
+        params["tools"] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": t.input_schema,
+                },
+            }
+            for t in request.tools
+        ]
     if request.temperature is not None:
         params["temperature"] = request.temperature
     return params
@@ -250,13 +299,24 @@ def wire_messages(message: Message) -> list[dict[str, Any]]:
     if message.role == "assistant":
         wire: dict[str, Any] = {"role": "assistant", "content": message.text or None}
         if message.tool_calls:
-            wire["tool_calls"] = [{"id": c.id, "type": "function", "function": {
-                "name": c.name, "arguments": json.dumps(c.arguments)}} for c in message.tool_calls]
+            wire["tool_calls"] = [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                }
+                for c in message.tool_calls
+            ]
         return [wire]
     out: list[dict[str, Any]] = [
-        {"role": "tool", "tool_call_id": p.call_id,
-         "content": ("Error: " if p.is_error else "") + p.content}
-        for p in message.parts if isinstance(p, ToolResult)]
+        {
+            "role": "tool",
+            "tool_call_id": p.call_id,
+            "content": ("Error: " if p.is_error else "") + p.content,
+        }
+        for p in message.parts
+        if isinstance(p, ToolResult)
+    ]
     if message.text:
         out.append({"role": "user", "content": message.text})
     return out

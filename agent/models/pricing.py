@@ -64,12 +64,21 @@ def cost(model: str, usage: Usage) -> float:
     price = price_for(model)
     if price is None:
         return 0.0
-    return (usage.input_tokens * price.input + usage.output_tokens * price.output
-            + usage.cache_write_tokens * price.cache_write
-            + usage.cache_read_tokens * price.cache_read) / 1_000_000
+    return (
+        usage.input_tokens * price.input
+        + usage.output_tokens * price.output
+        + usage.cache_write_tokens * price.cache_write
+        + usage.cache_read_tokens * price.cache_read
+    ) / 1_000_000
 
 
 def with_cost(model: str, usage: Usage) -> Usage:
     """The same usage with `cost_usd` filled in from the table."""
-    return Usage(usage.input_tokens, usage.output_tokens, usage.cache_read_tokens,
-                 usage.cache_write_tokens, cost(model, usage), usage.unknown)
+    return Usage(
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        cost(model, usage),
+        usage.unknown,
+    )

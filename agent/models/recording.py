@@ -23,8 +23,9 @@ class RecordingModel:
 
     def __init__(self, inner: Model, folder: Path) -> None:
         if folder.is_dir() and request_numbers(folder):
-            raise ModelError(f"record: {folder} already holds a recorded session; "
-                             "choose an empty or new folder")
+            raise ModelError(
+                f"record: {folder} already holds a recorded session; choose an empty or new folder"
+            )
         self.inner = inner
         self.folder = folder
         self.name = inner.name

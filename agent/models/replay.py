@@ -32,8 +32,9 @@ class ReplayModel:
 
     def __init__(self, folder: Path) -> None:
         if not response_path(folder, 1).exists():
-            raise ModelError(f"replay: {folder} holds no recorded answers "
-                             "(expected 0001.response.json)")
+            raise ModelError(
+                f"replay: {folder} holds no recorded answers (expected 0001.response.json)"
+            )
         self.folder = folder
         self.name = f"replay:{folder}"
         self.calls = 0
@@ -44,8 +45,10 @@ class ReplayModel:
         number = self.calls + 1
         answer = response_path(self.folder, number)
         if not answer.exists():
-            raise ModelError(f"replay: the recording in {self.folder} has {number - 1} answers "
-                             f"but the session asked for answer {number}")
+            raise ModelError(
+                f"replay: the recording in {self.folder} has {number - 1} answers "
+                f"but the session asked for answer {number}"
+            )
         recorded = request_path(self.folder, number)
         if recorded.exists():
             expected = _read(recorded)["messages"]
@@ -67,18 +70,22 @@ def check_same_conversation(recorded: list[Any], sent: list[Any], number: int) -
         if _comparable(old) != _comparable(new):
             raise ModelError(
                 f"replay diverged at request {number}, message {index + 1} ({new['role']}): "
-                f"recorded {_summary(old)} but the session sent {_summary(new)}")
+                f"recorded {_summary(old)} but the session sent {_summary(new)}"
+            )
     if len(recorded) != len(sent):
-        raise ModelError(f"replay diverged at request {number}: the recording has "
-                         f"{len(recorded)} messages but the session sent {len(sent)}")
+        raise ModelError(
+            f"replay diverged at request {number}: the recording has "
+            f"{len(recorded)} messages but the session sent {len(sent)}"
+        )
 
 
 def _comparable(message: dict[str, Any]) -> Any:
     """The part of a message a replay must match: all of the model's, the user's shape."""
     if message["role"] == "assistant":
         return message
-    return [(part.get("type"), part.get("call_id"), part.get("is_error"))
-            for part in message["content"]]
+    return [
+        (part.get("type"), part.get("call_id"), part.get("is_error")) for part in message["content"]
+    ]
 
 
 def _summary(message: dict[str, Any], limit: int = 120) -> str:

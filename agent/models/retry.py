@@ -47,7 +47,7 @@ class RetryPolicy:
         """Seconds to wait before try number `attempt + 1` (attempt counts from 0)."""
         if retry_after is not None and retry_after >= 0:
             return min(retry_after, self.max_retry_after_s)
-        ceiling = min(self.max_s, self.base_s * 2 ** attempt)
+        ceiling = min(self.max_s, self.base_s * 2**attempt)
         return ceiling * (1 - self.jitter * random.random())
 
 
@@ -66,8 +66,9 @@ def with_retries(
             return call()
         except Retryable as failure:
             if attempt + 1 >= policy.attempts:
-                raise ModelError(f"{what} still failing after {policy.attempts} attempts: "
-                                 f"{failure.reason}") from None
+                raise ModelError(
+                    f"{what} still failing after {policy.attempts} attempts: {failure.reason}"
+                ) from None
             wait = policy.delay(attempt, failure.retry_after)
             _check_time_for(wait, deadline, what, failure.reason)
             log.warning("%s: %s; retrying in %.1f s", what, failure.reason, wait)
@@ -81,8 +82,10 @@ def _check_time_for(wait: float, deadline: float | None, what: str, reason: str)
         return
     left = deadline - time.monotonic()
     if wait >= left:
-        raise BudgetExhausted(f"time limit reached: {what} failed ({reason}); the next "
-                              f"try is {wait:.0f} s away, but {max(left, 0):.0f} s are left")
+        raise BudgetExhausted(
+            f"time limit reached: {what} failed ({reason}); the next "
+            f"try is {wait:.0f} s away, but {max(left, 0):.0f} s are left"
+        )
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
@@ -133,7 +136,7 @@ class ReplayGuard:
                 return
             self._replaying = False
             repeats = self._attempt.startswith(self._shown)
-            new = self._attempt[len(self._shown):] if repeats else self._attempt
+            new = self._attempt[len(self._shown) :] if repeats else self._attempt
         else:
             new = delta
         self._shown = self._attempt

@@ -42,8 +42,10 @@ class ScriptedModel:
         """The next queued answer (text is also passed to `on_text`)."""
         self.requests.append(copy.deepcopy(request))
         if not self._queue:
-            raise ModelError(f"the scripted model has no answer for request "
-                             f"{len(self.requests)}: it was given {self._given}")
+            raise ModelError(
+                f"the scripted model has no answer for request "
+                f"{len(self.requests)}: it was given {self._given}"
+            )
         item = self._queue.pop(0)
         answer = item(request) if callable(item) else item
         if isinstance(answer, BaseException):
@@ -61,7 +63,9 @@ def as_response(answer: ModelResponse | Message | str, model: str = "scripted") 
     if isinstance(answer, str):
         answer = Message("assistant", [Text(answer)])
     if not isinstance(answer, Message):
-        raise TypeError(f"a scripted answer must be a ModelResponse, Message or str, "
-                        f"not {type(answer).__name__}")
+        raise TypeError(
+            f"a scripted answer must be a ModelResponse, Message or str, "
+            f"not {type(answer).__name__}"
+        )
     stop = "tool_use" if answer.tool_calls else "end_turn"
     return ModelResponse(answer, stop, Usage(), model)

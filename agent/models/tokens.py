@@ -44,9 +44,13 @@ def tokens_for(chars: int) -> int:
 
 def prefix_blocks(request: ModelRequest) -> list[str]:
     """The system prompt and the tools, as blocks."""
-    tools = [json.dumps({"name": t.name, "description": t.description,
-                         "input_schema": t.input_schema}, ensure_ascii=False)
-             for t in request.tools]
+    tools = [
+        json.dumps(
+            {"name": t.name, "description": t.description, "input_schema": t.input_schema},
+            ensure_ascii=False,
+        )
+        for t in request.tools
+    ]
     return [request.system, *tools]
 
 
@@ -99,6 +103,8 @@ class UsageEstimator:
         blocks = request_blocks(request)
         total, read = size(blocks), shared_prefix(self._previous, blocks)
         self._previous = blocks
-        return Usage(input_tokens=tokens_for(total) - tokens_for(read),
-                     output_tokens=tokens_for(size(message_blocks(answer))),
-                     cache_read_tokens=tokens_for(read))
+        return Usage(
+            input_tokens=tokens_for(total) - tokens_for(read),
+            output_tokens=tokens_for(size(message_blocks(answer))),
+            cache_read_tokens=tokens_for(read),
+        )

@@ -175,8 +175,14 @@ class Tracker:
                     f = lstat(base + name)
                 except (FileNotFoundError, NotADirectoryError):
                     continue
-                found[name] = (f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino, f.st_mode,
-                               f.st_nlink)
+                found[name] = (
+                    f.st_mtime_ns,
+                    f.st_ctime_ns,
+                    f.st_size,
+                    f.st_ino,
+                    f.st_mode,
+                    f.st_nlink,
+                )
             stack += subdirs
             if st.st_ctime_ns < trusted_before:
                 folders[rel] = (key, subdirs, files)
@@ -187,8 +193,11 @@ class Tracker:
 
 def compare(before: Inventory, after: Inventory) -> list[Change]:
     """The paths created, changed or deleted from `before` to `after`, sorted by path."""
-    changes = [Change(path, CHANGED) for path, key in after.items()
-               if path in before and before[path] != key]
+    changes = [
+        Change(path, CHANGED)
+        for path, key in after.items()
+        if path in before and before[path] != key
+    ]
     changes += [Change(path, CREATED) for path in after.keys() - before.keys()]
     changes += [Change(path, DELETED) for path in before.keys() - after.keys()]
     return sorted(changes, key=lambda c: c.path)

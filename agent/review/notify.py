@@ -24,8 +24,19 @@ IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE = 0x40, 0x80, 0x100, 0x200
 IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED = 0x400, 0x800, 0x4000, 0x8000
 IN_ONLYDIR, IN_DONT_FOLLOW, IN_ISDIR = 0x01000000, 0x02000000, 0x40000000
 IN_NONBLOCK, IN_CLOEXEC = 0o4000, 0o2000000
-WATCHED = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE
-           | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+WATCHED = (
+    IN_MODIFY
+    | IN_ATTRIB
+    | IN_CLOSE_WRITE
+    | IN_MOVED_FROM
+    | IN_MOVED_TO
+    | IN_CREATE
+    | IN_DELETE
+    | IN_DELETE_SELF
+    | IN_MOVE_SELF
+    | IN_ONLYDIR
+    | IN_DONT_FOLLOW
+)
 # Events after which the watches no longer match the folders: start over with a full walk.
 RESTRUCTURED = IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF
 HEADER = struct.Struct("iIII")
@@ -110,8 +121,9 @@ class NotifyTracker:
         stack = [rel]
         while stack:
             folder = stack.pop()
-            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(f"{self.root}/{folder}"),
-                                              WATCHED)
+            wd = self._libc.inotify_add_watch(
+                self._fd, os.fsencode(f"{self.root}/{folder}"), WATCHED
+            )
             if wd < 0:
                 return False
             self._paths[wd] = folder
@@ -131,7 +143,7 @@ class NotifyTracker:
             at = 0
             while at < len(data):
                 wd, mask, _cookie, size = HEADER.unpack_from(data, at)
-                name = data[at + HEADER.size:at + HEADER.size + size].rstrip(b"\0")
+                name = data[at + HEADER.size : at + HEADER.size + size].rstrip(b"\0")
                 at += HEADER.size + size
                 if mask & RESTRUCTURED or (mask & IN_ISDIR and mask & (IN_MOVED_FROM | IN_DELETE)):
                     return None
@@ -145,8 +157,9 @@ class NotifyTracker:
 
     def _new_folders(self, events: tuple[set[str], set[str]]) -> list[str]:
         """Watch the folders made (or moved in) during the command; they are walked whole."""
-        made = sorted(f for f in events[1]
-                      if f.rstrip("/") not in (inventory.GIT_DIR, inventory.AGENT_DIR))
+        made = sorted(
+            f for f in events[1] if f.rstrip("/") not in (inventory.GIT_DIR, inventory.AGENT_DIR)
+        )
         for folder in made:
             if not self._watch_tree(folder):
                 self._close()

@@ -69,13 +69,27 @@ def touched_files(root: Path, events: Iterable, kept=None) -> list[Touched]:
     ignored: set[str] = set()
     if asked:
         # check-ignore refuses literal pathspecs, which run_git turns on for every command.
-        out = run_git(root, "check-ignore", "-z", "--stdin", check=False,
-                      input=b"".join(os.fsencode(p) + b"\0" for p in asked),
-                      env={"GIT_LITERAL_PATHSPECS": "0"})
+        out = run_git(
+            root,
+            "check-ignore",
+            "-z",
+            "--stdin",
+            check=False,
+            input=b"".join(os.fsencode(p) + b"\0" for p in asked),
+            env={"GIT_LITERAL_PATHSPECS": "0"},
+        )
         ignored = {os.fsdecode(p) for p in out.split(b"\0") if p}
-    return [Touched(path, change, path in tracked, path in ignored, runs_code(path),
-                    _restorable(path, change, path in ignored, kept))
-            for path, change in net.items()]
+    return [
+        Touched(
+            path,
+            change,
+            path in tracked,
+            path in ignored,
+            runs_code(path),
+            _restorable(path, change, path in ignored, kept),
+        )
+        for path, change in net.items()
+    ]
 
 
 def _restorable(path: str, change: str, ignored: bool, kept) -> bool:
@@ -93,14 +107,23 @@ def report_lines(touched: list[Touched], hidden_only: bool = False) -> list[str]
     bytecode = [t for t in shown if BYTECODE in t.path and not t.tracked]
     lines = [_line(t) for t in shown if t not in bytecode]
     if bytecode:
-        lines.append(f"  {len(bytecode)} bytecode file(s) under {BYTECODE} "
-                     "(! runs code: Python runs bytecode in place of the source)")
+        lines.append(
+            f"  {len(bytecode)} bytecode file(s) under {BYTECODE} "
+            "(! runs code: Python runs bytecode in place of the source)"
+        )
     return lines
 
 
 def _line(t: Touched) -> str:
-    where = "under .git" if in_git_dir(t.path) else "git-ignored" if t.ignored \
-        else "tracked" if t.tracked else "untracked"
+    where = (
+        "under .git"
+        if in_git_dir(t.path)
+        else "git-ignored"
+        if t.ignored
+        else "tracked"
+        if t.tracked
+        else "untracked"
+    )
     marks = [where]
     if not t.restorable:
         marks.append("NOT restorable by undo")
@@ -117,5 +140,13 @@ def session_touched(root: Path, session_id: str, events: Iterable) -> list[Touch
     return touched_files(root, events, ignored_state(root, session_id))
 
 
-__all__ = ["CHANGED", "CREATED", "DELETED", "Touched", "net_changes", "report_lines",
-           "session_touched", "touched_files"]
+__all__ = [
+    "CHANGED",
+    "CREATED",
+    "DELETED",
+    "Touched",
+    "net_changes",
+    "report_lines",
+    "session_touched",
+    "touched_files",
+]

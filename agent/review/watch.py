@@ -50,14 +50,27 @@ class WatchedSandbox:
             if self._current is None:
                 self._current = self._tracker.take()
 
-    def run(self, argv: Sequence[str], cwd: Path | str | None = None,
-            timeout: float | None = None, network: bool = False,
-            env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
-            on_output=None):
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path | str | None = None,
+        timeout: float | None = None,
+        network: bool = False,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        on_output=None,
+    ):
         """Run `argv` as `Sandbox.run` does, then record what it changed."""
         with self.watching(_describe(argv)):
-            return self.inner.run(argv, cwd=cwd, timeout=timeout, network=network, env=env,
-                                  stdin=stdin, on_output=on_output)
+            return self.inner.run(
+                argv,
+                cwd=cwd,
+                timeout=timeout,
+                network=network,
+                env=env,
+                stdin=stdin,
+                on_output=on_output,
+            )
 
     @contextlib.contextmanager
     def watching(self, what: str) -> Iterator[None]:

@@ -60,17 +60,30 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
     # A crash or a hang counts against the change; a test id that does not exist does not.
     broken = result.timed_out or result.crashed
     report = TestReport(
-        command=result.command, passed=result.passed, failed=result.failed,
+        command=result.command,
+        passed=result.passed,
+        failed=result.failed,
         errors=max(result.errors, 1 if broken else 0),
-        failing=[f.test_id for f in result.failures], details=result.render(),
-        collected=not result.only_missing and result.exit_code != 5 and (
-            result.parsed or result.ok), duration_s=result.duration_s,
+        failing=[f.test_id for f in result.failures],
+        details=result.render(),
+        collected=not result.only_missing
+        and result.exit_code != 5
+        and (result.parsed or result.ok),
+        duration_s=result.duration_s,
         missing=dict(result.missing),
     )
     report.ok = result.ok and (report.collected or result.only_missing)
-    emit(TestsRun(result.command, result.passed, result.failed, report.errors,
-                  tuple(report.failing), result.exit_code,
-                  "" if report.ok else report.details[:FAILURE_OUTPUT_CHARS]))
+    emit(
+        TestsRun(
+            result.command,
+            result.passed,
+            result.failed,
+            report.errors,
+            tuple(report.failing),
+            result.exit_code,
+            "" if report.ok else report.details[:FAILURE_OUTPUT_CHARS],
+        )
+    )
     return report
 
 
@@ -88,8 +101,9 @@ class RunMemo:
             self._reports[key] = run(ctx, target, emit)
         else:
             emit(PhaseChanged("test", f"already ran on this tree: {target or 'the suite'}"))
-        return replace(self._reports[key], failing=list(self._reports[key].failing),
-                       new_failures=[])
+        return replace(
+            self._reports[key], failing=list(self._reports[key].failing), new_failures=[]
+        )
 
 
 def baseline(ctx, emit: EventSink) -> TestReport | None:

@@ -31,8 +31,15 @@ class StartTree:
     """What the start tree's tests did: `known()` gives the baseline's report (None when it
     was stopped before it finished), `tree` is the start tree's git id."""
 
-    def __init__(self, ctx, emit: EventSink, tree: str, current: Callable[[], str],
-                 known: Callable[[], TestReport | None], elapsed: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        ctx,
+        emit: EventSink,
+        tree: str,
+        current: Callable[[], str],
+        known: Callable[[], TestReport | None],
+        elapsed: Callable[[], float],
+    ) -> None:
         self.ctx = ctx
         self.emit = emit
         self.tree = tree
@@ -54,8 +61,13 @@ class StartTree:
             return {t for t in ids if t in set(report.failing)}
         unasked = [t for t in dict.fromkeys(ids) if t not in self._asked]
         if unasked:
-            self.emit(PhaseChanged("test", f"did they fail before the change? running "
-                                           f"{len(unasked)} test(s) on the start tree"))
+            self.emit(
+                PhaseChanged(
+                    "test",
+                    f"did they fail before the change? running "
+                    f"{len(unasked)} test(s) on the start tree",
+                )
+            )
             if not self._ask(unasked):
                 return None
         return {t for t in ids if self._asked[t]}
@@ -70,8 +82,12 @@ class StartTree:
         self._asked.update((t, saw_fail(report, t)) for t in ids)
         alone = [t for t in ids if not self._asked[t]]
         if alone:
-            self.emit(PhaseChanged("test", f"{len(alone)} passed alone on the start tree; "
-                                           f"its whole suite confirms it"))
+            self.emit(
+                PhaseChanged(
+                    "test",
+                    f"{len(alone)} passed alone on the start tree; its whole suite confirms it",
+                )
+            )
             whole = run_on_start_tree(self.ctx, self.tree, self.current(), [], self.emit)
             if whole is None:
                 return False
@@ -79,8 +95,9 @@ class StartTree:
         return True
 
 
-def run_on_start_tree(ctx, start: str, now: str, ids: list[str],
-                      emit: EventSink) -> TestReport | None:
+def run_on_start_tree(
+    ctx, start: str, now: str, ids: list[str], emit: EventSink
+) -> TestReport | None:
     """Run `ids` on the start tree (None: this sandbox cannot bind the start tree's files)."""
     box = _rebound(getattr(ctx.sandbox, "inner", None), ())
     if box is None:
@@ -101,8 +118,9 @@ def run_on_start_tree(ctx, start: str, now: str, ids: list[str],
             ctx.sandbox, ctx.test_env = watch, env
 
 
-def start_tree_overlays(root: Path, start: str, now: str, into: Path
-                        ) -> tuple[tuple[Path, Path], ...] | None:
+def start_tree_overlays(
+    root: Path, start: str, now: str, into: Path
+) -> tuple[tuple[Path, Path], ...] | None:
     """(copy in `into`, repo path) for every path that differs between the trees `start`
     and `now`: the start's version bound over today's. None when a path cannot be bound."""
     changes = diff_trees(root, start, now)
@@ -110,8 +128,11 @@ def start_tree_overlays(root: Path, start: str, now: str, into: Path
     if any(f == "" for f in folders):
         return None  # the workspace itself would have to be replaced
     folders = [f for f in folders if not any(f.startswith(g + "/") for g in folders)]
-    files = [c for c in changes if _file_bind(root, c)
-             and not any(c.path.startswith(f + "/") for f in folders)]
+    files = [
+        c
+        for c in changes
+        if _file_bind(root, c) and not any(c.path.startswith(f + "/") for f in folders)
+    ]
     blobs = read_blobs(root, [c.old_blob for c in files if c.old_blob])
     overlays = []
     for number, change in enumerate(files):
@@ -130,8 +151,12 @@ def start_tree_overlays(root: Path, start: str, now: str, into: Path
 def _file_bind(root: Path, change: Change) -> bool:
     """True when the start's version of this path can be bound over a regular file now."""
     path = root / change.path
-    return (change.mode in REGULAR and (change.old_mode is None or change.old_mode in REGULAR)
-            and path.is_file() and not path.is_symlink())
+    return (
+        change.mode in REGULAR
+        and (change.old_mode is None or change.old_mode in REGULAR)
+        and path.is_file()
+        and not path.is_symlink()
+    )
 
 
 def _folder_for(root: Path, change: Change) -> str:
@@ -150,7 +175,7 @@ def _export(root: Path, tree: str, folder: str, into: Path) -> None:
     for record in filter(None, listing):
         meta, name = record.split(b"\t", 1)
         mode, _kind, blob = meta.decode().split(" ")
-        entries.append((mode, blob, os.fsdecode(name)[len(folder) + 1:]))
+        entries.append((mode, blob, os.fsdecode(name)[len(folder) + 1 :]))
     blobs = read_blobs(root, [b for m, b, _ in entries if m != "160000"])
     for mode, blob, name in entries:
         target = into / name

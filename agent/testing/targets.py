@@ -20,8 +20,11 @@ class Targets:
     def of(cls, ctx, task: str, plan, reproduction: list[str] | None) -> Targets:
         """The targets now: the plan's tests may have changed since the last verify."""
         # pytest names the ids that do not exist; another runner would fail on them
-        planned = [t for t in plan.test_ids()
-                   if in_repository(ctx, t) or "pytest" in (ctx.test_command or "")]
+        planned = [
+            t
+            for t in plan.test_ids()
+            if in_repository(ctx, t) or "pytest" in (ctx.test_command or "")
+        ]
         return cls(list(reproduction or []), planned, named_tests(ctx, task))
 
     def ids(self) -> list[str]:
@@ -43,5 +46,9 @@ def in_repository(ctx, test_id: str) -> bool:
 
 def saw_fail(report: TestReport, test_id: str) -> bool:
     """True when the run saw `test_id` fail: itself, a test under it, or its file's import."""
-    return any(f == test_id or f.startswith((test_id + "::", test_id + "["))
-               or test_id.startswith((f + "::", f + "/")) for f in report.failing)
+    return any(
+        f == test_id
+        or f.startswith((test_id + "::", test_id + "["))
+        or test_id.startswith((f + "::", f + "/"))
+        for f in report.failing
+    )

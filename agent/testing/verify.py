@@ -81,8 +81,9 @@ class Verifier:
             return self.memo.run(self.ctx, target, self.emit)
         return run(self.ctx, target, self.emit)
 
-    def _targeted(self, targets: list[str], designed: DesignedFile | None
-                  ) -> tuple[TestReport, TestReport | None]:
+    def _targeted(
+        self, targets: list[str], designed: DesignedFile | None
+    ) -> tuple[TestReport, TestReport | None]:
         """The targets and the designed tests in one run: (the verdict on the targets alone,
         the whole run for settling the designed tests, or None when there are none)."""
         ids = list(dict.fromkeys(targets)) + ([designed.path] if designed is not None else [])
@@ -118,9 +119,11 @@ class Verifier:
             if not suite.ok:
                 return suite
             if took > self.full_suite_s:
-                suite.details += (f"\nOnly the affected tests ran: the whole suite took "
-                                  f"{took:.0f}s or more before (over full_suite_s = "
-                                  f"{self.full_suite_s:.0f}).")
+                suite.details += (
+                    f"\nOnly the affected tests ran: the whole suite took "
+                    f"{took:.0f}s or more before (over full_suite_s = "
+                    f"{self.full_suite_s:.0f})."
+                )
                 return suite
         return _against_start(self._run(""), self.before)
 
@@ -148,8 +151,9 @@ def _against_start(report: TestReport, before: StartTree) -> TestReport:
     old = before.failed_before(report.failing)
     if old is None:
         old = set()
-        report.details += ("\nThe start tree's tests could not be run here: every failure "
-                           "counts as new.")
+        report.details += (
+            "\nThe start tree's tests could not be run here: every failure counts as new."
+        )
     report.new_failures = [t for t in report.failing if t not in old]
     report.ok = not report.new_failures and report.collected
     return report

@@ -56,8 +56,14 @@ class AgentApp(App[None]):
         Binding("ctrl+q", "quit", "quit"),
     ]
 
-    def __init__(self, root: Path, overrides: dict | None = None, model=None,
-                 mode: str = "suggest", allow_home: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        overrides: dict | None = None,
+        model=None,
+        mode: str = "suggest",
+        allow_home: bool = False,
+    ) -> None:
         super().__init__()
         self.root = Path(root)
         self.allow_home = allow_home
@@ -134,8 +140,15 @@ class AgentApp(App[None]):
         from agent.runner import SolveOptions
 
         await self.view.conversation.add_note(f"you: {task}", "user")
-        self._launch(SolveOptions(task=task, cwd=self.root, overrides=self.overrides,
-                                  model=self.model, allow_home=self.allow_home))
+        self._launch(
+            SolveOptions(
+                task=task,
+                cwd=self.root,
+                overrides=self.overrides,
+                model=self.model,
+                allow_home=self.allow_home,
+            )
+        )
 
     async def resume(self, session_id: str, guidance: str = "") -> None:
         """Continue a session; `guidance` reaches the model on its first turn."""
@@ -143,15 +156,24 @@ class AgentApp(App[None]):
 
         if guidance:
             await self.view.conversation.add_note(f"you: {guidance}", "user")
-        self._launch(SolveOptions(cwd=self.root, overrides=self.overrides, resume=session_id,
-                                  model=self.model, allow_home=self.allow_home), guidance)
+        self._launch(
+            SolveOptions(
+                cwd=self.root,
+                overrides=self.overrides,
+                resume=session_id,
+                model=self.model,
+                allow_home=self.allow_home,
+            ),
+            guidance,
+        )
 
     def _launch(self, options, guidance: str = "") -> None:
         self.oversight.cancel = threading.Event()
         if guidance:
             self.oversight.give_guidance(guidance)
-        self.session_run = SessionRun(self.post_message, options, self.oversight,
-                                      self.asker.question_from_thread)
+        self.session_run = SessionRun(
+            self.post_message, options, self.oversight, self.asker.question_from_thread
+        )
         self._set_state("running")
         self.status.start_clock()
         self.session_run.start()
@@ -190,7 +212,10 @@ class AgentApp(App[None]):
             return
         self._set_state("ended")
         if self._waiting_guidance:  # the run finished before it could stop: keep the words
-            self.query_one("#prompt", Input).value, self._waiting_guidance = self._waiting_guidance, None
+            self.query_one("#prompt", Input).value, self._waiting_guidance = (
+                self._waiting_guidance,
+                None,
+            )
         self.view.changes.set_diff(result.diff)
         if result.files:
             self.action_outcome()

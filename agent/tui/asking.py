@@ -47,6 +47,7 @@ class Asker:
             await self.app.view.conversation.add_note(verdict_note(verdict, heading), "user")
             if verdict.action == "interrupt":
                 self.app.action_interrupt()
+
         self.app.push_screen(ApprovalScreen(pending, heading, body), answered)
 
     def question_from_thread(self, question: str, options: list[str]) -> str:
@@ -56,8 +57,10 @@ class Asker:
         def chosen(answer: str) -> None:
             box.append(answer)
             answered.set()
-        self.app.call_from_thread(self.app.push_screen,
-                                  QuestionScreen(question, list(options)), chosen)
+
+        self.app.call_from_thread(
+            self.app.push_screen, QuestionScreen(question, list(options)), chosen
+        )
         while not answered.wait(POLL_S):
             if self.oversight.cancel.is_set():
                 raise Interrupted("stopped by the person")

@@ -33,7 +33,8 @@ class ChangeKeys:
         target = restored.target
         files = ", ".join(restored.paths) or "nothing to restore"
         await self.app.view.conversation.add_note(
-            f"undo: back to checkpoint {target.sha[:8]} ({target.label}): {files}")
+            f"undo: back to checkpoint {target.sha[:8]} ({target.label}): {files}"
+        )
 
     def open_outcome(self) -> None:
         """Ask: keep, commit, branch or discard the change, file by file."""

@@ -26,9 +26,13 @@ class Decision:
         """One line for the person."""
         parts = []
         if self.kept:
-            where = (f"committed {self.commit[:10]}" if self.mode == "commit" else
-                     f"on branch {self.branch} ({self.commit[:10]})" if self.mode == "branch" else
-                     "kept in the working tree")
+            where = (
+                f"committed {self.commit[:10]}"
+                if self.mode == "commit"
+                else f"on branch {self.branch} ({self.commit[:10]})"
+                if self.mode == "branch"
+                else "kept in the working tree"
+            )
             parts.append(f"{len(self.kept)} file(s) {where}")
         if self.discarded:
             parts.append(f"{len(self.discarded)} file(s) discarded")
@@ -46,15 +50,17 @@ def discard_files(workspace, session_id: str, paths: list[str]) -> list[str]:
     if not paths:
         return []
     workspace.checkpoint(session_id, "before discard")
-    changes = diff_trees(workspace.root, workspace.write_tree(),
-                         workspace.start(session_id).tree, paths)
+    changes = diff_trees(
+        workspace.root, workspace.write_tree(), workspace.start(session_id).tree, paths
+    )
     apply_changes(workspace.root, changes)
     workspace.checkpoint(session_id, "discarded " + ", ".join(paths))
     return [c.path for c in changes]
 
 
-def decide(root: Path, session_id: str, keep: list[str], mode: str, message: str,
-           branch: str = "") -> Decision:
+def decide(
+    root: Path, session_id: str, keep: list[str], mode: str, message: str, branch: str = ""
+) -> Decision:
     """Drop the changed files not in `keep`, then keep, commit or branch the rest."""
     from agent.gitops.checkpoints import Workspace
 

@@ -13,7 +13,9 @@ def preview(call: ToolCall, root: Path, config=None) -> tuple[str, str]:
     args = call.arguments
     path = str(args.get("path", ""))
     if call.name == "edit_file":
-        return f"edit {path}", edit_diff(root, path, str(args.get("old", "")), str(args.get("new", "")))
+        return f"edit {path}", edit_diff(
+            root, path, str(args.get("old", "")), str(args.get("new", ""))
+        )
     if call.name == "create_file":
         before = _read(root / path) if args.get("overwrite") else None
         return f"create {path}", _diff(path, before or "", str(args.get("content", "")))
@@ -39,9 +41,11 @@ def edit_diff(root: Path, path: str, old: str, new: str) -> str:
     count = text.count(old) if old else 0
     if count == 1:
         return _diff(path, text, text.replace(old, new, 1))
-    note = (f"# `old` occurs {count} times in {path}; the edit will fail unless it is unique"
-            if count > 1 else
-            f"# `old` is not found exactly in {path}; a whitespace-tolerant match may apply")
+    note = (
+        f"# `old` occurs {count} times in {path}; the edit will fail unless it is unique"
+        if count > 1
+        else f"# `old` is not found exactly in {path}; a whitespace-tolerant match may apply"
+    )
     return note + "\n" + _diff(path, old, new)
 
 
@@ -49,19 +53,27 @@ def policy_text(root: Path, config) -> str:
     """The sandbox a command runs in, in the words of its policy."""
     if config is None:
         return f"sandbox: default policy; writable: {root}"
-    backend = "no sandbox (unconfined)" if config.sandbox == "none" else f"sandbox: {config.sandbox}"
-    return (f"{backend}; writable: {root} only; network: {'on' if config.network else 'off'}; "
-            f"timeout {config.command_timeout_s:g}s")
+    backend = (
+        "no sandbox (unconfined)" if config.sandbox == "none" else f"sandbox: {config.sandbox}"
+    )
+    return (
+        f"{backend}; writable: {root} only; network: {'on' if config.network else 'off'}; "
+        f"timeout {config.command_timeout_s:g}s"
+    )
 
 
 def _test_command(config) -> str:
-    return (config.test_command if config is not None and config.test_command
-            else "the project's test command")
+    return (
+        config.test_command
+        if config is not None and config.test_command
+        else "the project's test command"
+    )
 
 
 def _diff(path: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 f"a/{path}", f"b/{path}")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 

@@ -52,7 +52,8 @@ class ReplayApp(App[None]):
         view, status = self.query_one(SessionView), self.query_one(StatusLine)
         status.mode = "replay"
         await view.conversation.add_note(
-            f"replay of session {self.record.id} (read-only) · {self.record.status}", "session")
+            f"replay of session {self.record.id} (read-only) · {self.record.status}", "session"
+        )
         for event in self.events:
             await view.apply(event, status)
         status.model = self.record.model

@@ -52,8 +52,9 @@ class RunEnded(Message):
 class SessionRun:
     """`run_session` on a daemon thread, posting every event to `post`."""
 
-    def __init__(self, post: Callable[[Message], object], options, oversight,
-                 ask: Ask | None = None) -> None:
+    def __init__(
+        self, post: Callable[[Message], object], options, oversight, ask: Ask | None = None
+    ) -> None:
         self.post = post
         self.options = options
         self.oversight = oversight
@@ -75,8 +76,9 @@ class SessionRun:
         from agent.runner import run_session
 
         try:
-            result = run_session(self.options, [self._sink], ask=self.ask,
-                                 hooks=self.oversight.hooks())
+            result = run_session(
+                self.options, [self._sink], ask=self.ask, hooks=self.oversight.hooks()
+            )
         except UserError as error:
             self.post(RunEnded(self, None, str(error)))
         except Exception as error:  # shown to the person, not lost on a thread
@@ -91,6 +93,9 @@ class SessionRun:
 
             self.session_id = event.session_id
             self._workspace = Workspace.open(event.repo)
-        elif (isinstance(event, ev.EditApplied) and self._workspace is not None
-              and self.session_id is not None):
+        elif (
+            isinstance(event, ev.EditApplied)
+            and self._workspace is not None
+            and self.session_id is not None
+        ):
             self.post(SessionDiff(self._workspace.diff(self.session_id)))

@@ -30,20 +30,25 @@ from agent.acp.server import AcpAgent
 from agent.acp.turns import Launch
 from tests.solve_kit import make_repo
 
-DIFF = ("diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n"
-        "@@ -8,4 +8,4 @@ def clamp(value, low, high):\n     if value < low:\n"
-        "         return low\n     if value > high:\n-        return low\n+        return high\n")
+DIFF = (
+    "diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n"
+    "@@ -8,4 +8,4 @@ def clamp(value, low, high):\n     if value < low:\n"
+    "         return low\n     if value > high:\n-        return low\n+        return high\n"
+)
 
 
 def sample_events(count: int) -> list:
     """`count` events of each kind a session emits most."""
     made = []
     for i in range(count):
-        made += [ev.ModelText(f"chunk {i} of the model's answer ", delta=True),
-                 ev.ToolCallStarted(f"c{i}", "read_file", {"path": "calc.py"}),
-                 ev.EditApplied("calc.py", DIFF, f"{i:040d}"),
-                 ev.PlanUpdated("clamp returns high", ("fix clamp", "run the tests"),
-                                ("running", "pending"))]
+        made += [
+            ev.ModelText(f"chunk {i} of the model's answer ", delta=True),
+            ev.ToolCallStarted(f"c{i}", "read_file", {"path": "calc.py"}),
+            ev.EditApplied("calc.py", DIFF, f"{i:040d}"),
+            ev.PlanUpdated(
+                "clamp returns high", ("fix clamp", "run the tests"), ("running", "pending")
+            ),
+        ]
     return made
 
 
@@ -61,30 +66,37 @@ class TimingClient:
 
 async def pipes(loop):
     """Two OS pipes as (agent reader, agent writer, client reader, client writer) streams."""
+
     async def reader(fd):
         stream = asyncio.StreamReader(limit=50 * 1024 * 1024)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream),
-                                     os.fdopen(fd, "rb", 0))
+        await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(stream), os.fdopen(fd, "rb", 0)
+        )
         return stream
 
     async def writer(fd):
         transport, protocol = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin, os.fdopen(fd, "wb", 0))
+            asyncio.streams.FlowControlMixin, os.fdopen(fd, "wb", 0)
+        )
         return asyncio.StreamWriter(transport, protocol, None, loop)
+
     return reader, writer
 
 
 def agent_side(repo: Path, to_agent: int, from_agent: int, ready: dict, up: threading.Event):
     """The agent's own loop on this thread: a connection and one new session."""
+
     async def main():
         loop = asyncio.get_running_loop()
         reader, writer = await pipes(loop)
         agent = AcpAgent(Launch({}))
-        ready["conn"] = AgentSideConnection(agent, await writer(from_agent),
-                                            await reader(to_agent))  # kept: its tasks live on
+        ready["conn"] = AgentSideConnection(
+            agent, await writer(from_agent), await reader(to_agent)
+        )  # kept: its tasks live on
         ready["session"] = agent.sessions[(await agent.new_session(cwd=str(repo))).session_id]
         up.set()
         await asyncio.Event().wait()
+
     asyncio.run(main())
 
 
@@ -93,8 +105,9 @@ async def measure(repo: Path, count: int) -> dict[str, list[float]]:
     to_agent_r, to_agent_w = os.pipe()
     from_agent_r, from_agent_w = os.pipe()
     ready, up = {}, threading.Event()
-    threading.Thread(target=agent_side, args=(repo, to_agent_r, from_agent_w, ready, up),
-                     daemon=True).start()
+    threading.Thread(
+        target=agent_side, args=(repo, to_agent_r, from_agent_w, ready, up), daemon=True
+    ).start()
     reader, writer = await pipes(loop)
     client = TimingClient()
     conn = connect_to_agent(client, await writer(to_agent_w), await reader(from_agent_r))
@@ -129,11 +142,15 @@ def main() -> None:
     for kind, values in took.items():
         everything += values
         p90 = statistics.quantiles(values, n=10)[-1]
-        print(f"{kind:<20} {len(values):>4} {statistics.median(values):>10.3f} {p90:>8.3f} "
-              f"{max(values):>8.3f}")
+        print(
+            f"{kind:<20} {len(values):>4} {statistics.median(values):>10.3f} {p90:>8.3f} "
+            f"{max(values):>8.3f}"
+        )
     median = statistics.median(everything)
-    print(f"\nsummary: median update latency {median:.3f} ms over {len(everything)} events "
-          f"(target under 10 ms): {'met' if median < 10 else 'NOT met'}")
+    print(
+        f"\nsummary: median update latency {median:.3f} ms over {len(everything)} events "
+        f"(target under 10 ms): {'met' if median < 10 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

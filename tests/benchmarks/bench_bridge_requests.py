@@ -16,8 +16,11 @@ from pathlib import Path
 
 def request_chars(data: dict) -> int:
     """Characters one request sends: system prompt, tool schemas, messages."""
-    return (len(data.get("system") or "") + len(json.dumps(data.get("tools", [])))
-            + len(json.dumps(data.get("messages", []))))
+    return (
+        len(data.get("system") or "")
+        + len(json.dumps(data.get("tools", [])))
+        + len(json.dumps(data.get("messages", [])))
+    )
 
 
 def main() -> None:

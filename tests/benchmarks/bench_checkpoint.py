@@ -41,8 +41,11 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-checkpoint-"))
     try:
         root = django_copy(scratch)
-        files = len(subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True,
-                                   text=True, check=True).stdout.splitlines())
+        files = len(
+            subprocess.run(
+                ["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
+        )
         rows = measure(root)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -51,21 +54,28 @@ def main() -> None:
         print(f"{name:<52} {seconds:>8.4f}")
     table = dict(rows)
     edit = table["checkpoint after editing one file"]
-    print(f"summary: django ({files} files): first checkpoint "
-          f"{table['first checkpoint (new process, nothing cached)']:.2f}s, then "
-          f"{edit * 1000:.0f} ms per edit ({edit / table['dirty check (git status)']:.1f}x a "
-          f"`git status`); undo {table['undo one step'] * 1000:.0f} ms; "
-          f"{table['store one event (streamed text)'] * 1e6:.0f} µs per stored event; "
-          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"summary: django ({files} files): first checkpoint "
+        f"{table['first checkpoint (new process, nothing cached)']:.2f}s, then "
+        f"{edit * 1000:.0f} ms per edit ({edit / table['dirty check (git status)']:.1f}x a "
+        f"`git status`); undo {table['undo one step'] * 1000:.0f} ms; "
+        f"{table['store one event (streamed text)'] * 1e6:.0f} µs per stored event; "
+        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
 
 def measure(root: Path) -> list[tuple[str, float]]:
     rows = []
     workspace = Workspace.open(root)
-    rows.append(("first checkpoint (new process, nothing cached)",
-                 timed(lambda: workspace.checkpoint("bench", "start"))))
-    rows.append(("checkpoint with nothing changed", median(
-        lambda: workspace.checkpoint("bench", "same"))))
+    rows.append(
+        (
+            "first checkpoint (new process, nothing cached)",
+            timed(lambda: workspace.checkpoint("bench", "start")),
+        )
+    )
+    rows.append(
+        ("checkpoint with nothing changed", median(lambda: workspace.checkpoint("bench", "same")))
+    )
     target = root / "django" / "utils" / "text.py"
     original = target.read_text()
     counter = iter(range(10_000))
@@ -80,8 +90,9 @@ def measure(root: Path) -> list[tuple[str, float]]:
     for n in range(20):
         (root / "django" / f"new_{n}.py").write_text(f"x = {n}\n")
         workspace.checkpoint("bench", f"new {n}")
-    rows.append(("undo to start after 20 more edits",
-                 timed(lambda: workspace.undo_to_start("bench"))))
+    rows.append(
+        ("undo to start after 20 more edits", timed(lambda: workspace.undo_to_start("bench")))
+    )
     rows.append(("dirty check (git status)", median(workspace.is_dirty)))
     rows += measure_store(root)
     return rows

@@ -23,8 +23,13 @@ LIMIT_S = 60.0
 def timed_checks(cache: str) -> float:
     """Seconds one `bash .ci/checks` took with its type-check cache in `cache`."""
     started = time.perf_counter()
-    subprocess.run(["bash", ".ci/checks"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "MYPY_CACHE_DIR": cache})
+    subprocess.run(
+        ["bash", ".ci/checks"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "MYPY_CACHE_DIR": cache},
+    )
     return time.perf_counter() - started
 
 
@@ -35,8 +40,10 @@ def main(runs: int) -> int:
         cold = [timed_checks(cache) for cache in caches]
         warm = [timed_checks(caches[-1]) for _ in range(runs)]
     for name, times in (("cold", cold), ("warm", warm)):
-        print(f"{name}: median {statistics.median(times):.2f} s, slowest {max(times):.2f} s "
-              f"over {runs} runs")
+        print(
+            f"{name}: median {statistics.median(times):.2f} s, slowest {max(times):.2f} s "
+            f"over {runs} runs"
+        )
     return 0 if max(cold) < LIMIT_S else 1
 
 

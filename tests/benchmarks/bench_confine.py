@@ -31,8 +31,9 @@ def django(scratch: Path) -> Path:
     """django's checkout: the one named, or a fresh one."""
     if len(sys.argv) > 1:
         return Path(sys.argv[1]).resolve()
-    out = subprocess.run([GET_REPOS, str(scratch), "django"], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [GET_REPOS, str(scratch), "django"], capture_output=True, text=True, check=True
+    )
     return Path(out.stdout.split()[1])
 
 
@@ -73,8 +74,10 @@ def main() -> None:
     print(f"{f'link check over {len(paths)} listed files':<48} {filter_ms:>8.1f}")
     print(f"{'credentials scan per sandboxed command':<48} {secrets_ms:>8.2f}")
     print(f"{'warm agent map (includes the link check)':<48} {map_ms:>8.1f}")
-    print(f"summary: link check {filter_ms:.1f} ms per refresh of {len(paths)} files, "
-          f"credentials scan {secrets_ms:.2f} ms per command, warm map {map_ms:.0f} ms")
+    print(
+        f"summary: link check {filter_ms:.1f} ms per refresh of {len(paths)} files, "
+        f"credentials scan {secrets_ms:.2f} ms per command, warm map {map_ms:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -45,12 +45,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-pin-", dir="/var/tmp") as tmp:
         repo = django_copy(Path(tmp)).resolve()
         files = len(run_git(repo, "ls-files", "-z").split(b"\0")) - 1
-        rows = [("fingerprint (pin at session start)", per_call(
-            lambda: fingerprint(repo, repo / ".git", repo / ".git"), 25))]
+        rows = [
+            (
+                "fingerprint (pin at session start)",
+                per_call(lambda: fingerprint(repo, repo / ".git", repo / ".git"), 25),
+            )
+        ]
         pin = pin_work_tree(repo)
         rows.append(("pin check (before every git call)", per_call(pin.check, 25)))
-        rows.append(("sandbox mounts for .git and .agent", per_call(
-            lambda: _git_dir_binds(repo) + _agent_dir_hidden(repo), 25)))
+        rows.append(
+            (
+                "sandbox mounts for .git and .agent",
+                per_call(lambda: _git_dir_binds(repo) + _agent_dir_hidden(repo), 25),
+            )
+        )
         for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z")):
             runs = 3 if args[0] == "status" else 10
             plain = per_call(lambda args=args: plain_git(repo, *args), runs)
@@ -64,8 +72,10 @@ def main() -> None:
         print(f"| {name:<40} | {seconds * 1000:>9.3f} |")
     check, mounts = rows[1][1], rows[2][1]
     per_command = check * GIT_CALLS_PER_COMMAND + mounts
-    print(f"\nper command: {GIT_CALLS_PER_COMMAND} pin checks + the mounts = "
-          f"{per_command * 1000:.2f} ms (target with the inventory: under 20 ms)")
+    print(
+        f"\nper command: {GIT_CALLS_PER_COMMAND} pin checks + the mounts = "
+        f"{per_command * 1000:.2f} ms (target with the inventory: under 20 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,13 @@ def demo_repo(scratch: Path) -> Path:
 
 def timed_check(repo: Path, *flags: str) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-P", "-m", "agent", "hook", "check", *flags],
-                          cwd=repo, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "agent", "hook", "check", *flags],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return time.perf_counter() - started, done.stdout.strip().splitlines()[0]
 
 
@@ -57,8 +62,11 @@ def stage_change(repo: Path, number: int) -> None:
 
 
 def check_times(runs: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"first run (cold index)": [], "same content (cache hit)": [],
-                                     "new change (warm index)": []}
+    times: dict[str, list[float]] = {
+        "first run (cold index)": [],
+        "same content (cache hit)": [],
+        "new change (warm index)": [],
+    }
     for _run in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-hook-") as scratch:
             repo = demo_repo(Path(scratch))
@@ -97,8 +105,10 @@ def main() -> None:
     first = statistics.median(times["first run (cold index)"])
     hit = statistics.median(times["same content (cache hit)"])
     share = statistics.mean(chosen / total for _, chosen, total, _ in rows)
-    print(f"\nsummary: first check {first:.2f}s, cache hit {hit:.2f}s ({first / hit:.1f}x faster); "
-          f"the mapping picks {share:.0%} of this repository's test files on average")
+    print(
+        f"\nsummary: first check {first:.2f}s, cache hit {hit:.2f}s ({first / hit:.1f}x faster); "
+        f"the mapping picks {share:.0%} of this repository's test files on average"
+    )
 
 
 if __name__ == "__main__":

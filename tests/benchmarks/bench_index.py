@@ -24,18 +24,36 @@ from pathlib import Path
 
 GET_REPOS = Path("/work/shared/bench/get-repos")
 AIDER = Path("/opt/aider/bin/aider")
-AIDER_FLAGS = ["--model", "gpt-4o-mini", "--show-repo-map", "--map-tokens", "1024",
-               "--no-check-update", "--no-analytics", "--no-gitignore", "--yes-always",
-               "--no-pretty", "--no-show-model-warnings"]
+AIDER_FLAGS = [
+    "--model",
+    "gpt-4o-mini",
+    "--show-repo-map",
+    "--map-tokens",
+    "1024",
+    "--no-check-update",
+    "--no-analytics",
+    "--no-gitignore",
+    "--yes-always",
+    "--no-pretty",
+    "--no-show-model-warnings",
+]
 PROJECTS = {"pytest": "src/_pytest/main.py", "django": "django/db/models/query.py"}
 AGENT = [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
-def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
+def measure(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, float, str]:
     """(wall seconds, cpu seconds, peak rss MB, stdout) of one whole process."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
@@ -52,10 +70,15 @@ def load() -> str:
 
 def row(project: str, tool: str, case: str, runs: list[tuple[float, float, float, str]]) -> dict:
     """One table row: medians of wall and cpu, the largest peak RSS."""
-    return {"project": project, "tool": tool, "case": case, "runs": len(runs),
-            "wall": statistics.median(run[0] for run in runs),
-            "cpu": statistics.median(run[1] for run in runs),
-            "rss": max(run[2] for run in runs)}
+    return {
+        "project": project,
+        "tool": tool,
+        "case": case,
+        "runs": len(runs),
+        "wall": statistics.median(run[0] for run in runs),
+        "cpu": statistics.median(run[1] for run in runs),
+        "rss": max(run[2] for run in runs),
+    }
 
 
 def bench_agent(project: str, repo: Path, warm_runs: int) -> list[dict]:
@@ -93,8 +116,14 @@ def bench_aider(project: str, repo: Path, warm_runs: int) -> list[dict]:
     shutil.rmtree(repo / ".aider.tags.cache.v4", ignore_errors=True)
     command = [str(AIDER), *AIDER_FLAGS]
     rows = [row(project, "aider", "cold", [measure(command, repo, env)])]
-    rows.append(row(project, "aider", "warm", [measure(command, repo, env)
-                                               for _ in range(max(1, warm_runs // 2))]))
+    rows.append(
+        row(
+            project,
+            "aider",
+            "warm",
+            [measure(command, repo, env) for _ in range(max(1, warm_runs // 2))],
+        )
+    )
     return rows
 
 
@@ -110,7 +139,8 @@ def synthetic_repo(root: Path, count: int) -> Path:
                 f"from pkg{other // 1000}.mod{other} import Thing{other}\n\n\n"
                 f"class Thing{number}(Thing{other}):\n    def run_{number}(self):\n"
                 f"        return helper_{number}(self)\n\n\ndef helper_{number}(x):\n"
-                f"    return x\n")
+                f"    return x\n"
+            )
         subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     return repo
 
@@ -121,16 +151,22 @@ def bench_synthetic(root: Path, count: int) -> list[dict]:
     shutil.rmtree(repo / ".agent", ignore_errors=True)
     command = [*AGENT, "map", "--tokens", "1024"]
     name = f"{count // 1000}k files"
-    return [row(name, "agent", "cold", [measure(command, repo)]),
-            row(name, "agent", "warm", [measure(command, repo) for _ in range(3)])]
+    return [
+        row(name, "agent", "cold", [measure(command, repo)]),
+        row(name, "agent", "warm", [measure(command, repo) for _ in range(3)]),
+    ]
 
 
 def print_table(rows: list[dict]) -> None:
     """Print the rows as a fixed-width table."""
-    print(f"{'project':<9} {'tool':<6} {'case':<24} {'runs':>4} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}")
+    print(
+        f"{'project':<9} {'tool':<6} {'case':<24} {'runs':>4} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}"
+    )
     for entry in rows:
-        print(f"{entry['project']:<9} {entry['tool']:<6} {entry['case']:<24} {entry['runs']:>4} "
-              f"{entry['wall']:>8.2f} {entry['cpu']:>7.2f} {entry['rss']:>8.0f}")
+        print(
+            f"{entry['project']:<9} {entry['tool']:<6} {entry['case']:<24} {entry['runs']:>4} "
+            f"{entry['wall']:>8.2f} {entry['cpu']:>7.2f} {entry['rss']:>8.0f}"
+        )
 
 
 def main() -> None:
@@ -139,8 +175,13 @@ def main() -> None:
     parser.add_argument("--repos", type=Path, default=Path("/tmp/idx-repos"))
     parser.add_argument("--warm-runs", type=int, default=5)
     parser.add_argument("--no-aider", action="store_true")
-    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
-                        help="instead: a generated repository of N modules")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: a generated repository of N modules",
+    )
     parser.add_argument("projects", nargs="*", default=list(PROJECTS))
     args = parser.parse_args()
     if args.synthetic:
@@ -148,8 +189,9 @@ def main() -> None:
         print_table(bench_synthetic(args.repos, args.synthetic))
         print(f"load average at end {load()}")
         return
-    subprocess.run([str(GET_REPOS), str(args.repos), *args.projects], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(GET_REPOS), str(args.repos), *args.projects], check=True, stdout=subprocess.DEVNULL
+    )
     print(f"machine: {os.cpu_count()} cores; load average at start {load()}")
     rows: list[dict] = []
     for project in args.projects:
@@ -158,21 +200,27 @@ def main() -> None:
         if args.no_aider:
             continue
         if not AIDER.exists():
-            print(f"note: {AIDER} not found, Aider skipped (python -m venv /opt/aider && "
-                  "/opt/aider/bin/pip install aider-chat)")
+            print(
+                f"note: {AIDER} not found, Aider skipped (python -m venv /opt/aider && "
+                "/opt/aider/bin/pip install aider-chat)"
+            )
             continue
         rows += bench_aider(project, repo, args.warm_runs)
     print(f"load average at end {load()}\n")
     print_table(rows)
     summary = []
     for project in args.projects:
-        found = {(entry["tool"], entry["case"]): entry for entry in rows if entry["project"] == project}
+        found = {
+            (entry["tool"], entry["case"]): entry for entry in rows if entry["project"] == project
+        }
         ours = found[("agent", "warm")]
         text = f"{project}: agent cold {found[('agent', 'cold')]['wall']:.2f}s warm {ours['wall']:.2f}s"
         if ("aider", "warm") in found:
             theirs = found[("aider", "warm")]
-            text += (f", aider warm {theirs['wall']:.2f}s ({theirs['wall'] / ours['wall']:.0f}x wall,"
-                     f" {theirs['cpu'] / ours['cpu']:.0f}x cpu)")
+            text += (
+                f", aider warm {theirs['wall']:.2f}s ({theirs['wall'] / ours['wall']:.0f}x wall,"
+                f" {theirs['cpu'] / ours['cpu']:.0f}x cpu)"
+            )
         summary.append(text)
     print("\nsummary: " + "; ".join(summary))
 

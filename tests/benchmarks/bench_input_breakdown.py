@@ -25,11 +25,22 @@ def blocks(request) -> list[tuple[str, str, int]]:
     from agent.messages import Text, ToolCall, ToolResult, part_to_dict
 
     system, out = request.system, []
-    rules_end = min(i for i in (system.find("Project instructions"),
-                                system.find("Repository map"), len(system)) if i >= 0)
+    rules_end = min(
+        i
+        for i in (system.find("Project instructions"), system.find("Repository map"), len(system))
+        if i >= 0
+    )
     out.append(("system", system, rules_end))
-    out += [("tools", json.dumps({"name": t.name, "description": t.description,
-                                  "input_schema": t.input_schema}), 0) for t in request.tools]
+    out += [
+        (
+            "tools",
+            json.dumps(
+                {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+            ),
+            0,
+        )
+        for t in request.tools
+    ]
     names = {}
     for message in request.messages:
         for part in message.parts:
@@ -38,8 +49,11 @@ def blocks(request) -> list[tuple[str, str, int]]:
                 names[part.id] = part.name
                 out.append((f"call {part.name}", block, len(block)))
             elif isinstance(part, ToolResult):
-                stub = part.content.startswith("[") and part.content.endswith("]") and (
-                    "left out" in part.content or "unchanged" in part.content)
+                stub = (
+                    part.content.startswith("[")
+                    and part.content.endswith("]")
+                    and ("left out" in part.content or "unchanged" in part.content)
+                )
                 kind = f"result {names.get(part.call_id, '?')}" + (" (stub)" if stub else "")
                 out.append((kind, block, len(json.dumps(part.content)) - 2))
             elif isinstance(part, Text):
@@ -68,8 +82,7 @@ def breakdown(requests) -> tuple[Counter, list[int]]:
                 kinds[kind] += content
                 kinds["framing (JSON around each part)"] += len(block) - content
         same = 0
-        while (same < min(len(previous), len(listed))
-               and previous[same][1] == listed[same][1]):
+        while same < min(len(previous), len(listed)) and previous[same][1] == listed[same][1]:
             same += 1
         uncached.append(sum(len(block) for _, block, _ in listed[same:]))
         previous = listed
@@ -89,14 +102,19 @@ def main() -> None:
             project, _ = prepare_demo(Path(workdir) / name)
             if name != "demo":
                 sessions.grow(project)
-            task = (DEMO_TASK if name != "feature"
-                    else "Add cents() to stats.py and use it in report.py.")
+            task = (
+                DEMO_TASK
+                if name != "feature"
+                else "Add cents() to stats.py and use it in report.py."
+            )
             model = ScriptedModel(scripts[name]())
             run_session(SolveOptions(task=task, cwd=project, model=model), [])
             kinds, uncached = breakdown(model.requests)
             total = sum(kinds.values())
-            print(f"{name}: {total} characters in {len(model.requests)} requests, "
-                  f"{sum(uncached)} uncached ({1 - sum(uncached) / total:.1%} cache share)")
+            print(
+                f"{name}: {total} characters in {len(model.requests)} requests, "
+                f"{sum(uncached)} uncached ({1 - sum(uncached) / total:.1%} cache share)"
+            )
             for kind, chars in kinds.most_common():
                 print(f"  {kind:<34} {chars:>8} {chars / total:>6.1%}")
             print("  uncached per request: " + " ".join(map(str, uncached)))

@@ -25,8 +25,10 @@ from agent.review.notify import NotifyTracker
 
 RUNS = 21
 EDIT = "echo '# touched' >> django/__init__.py; touch docs/conf.py"
-PYTEST_LIKE = ("mkdir -p tests/__pycache__ && for n in $(seq 50); do "
-               "echo x > tests/__pycache__/t$n.cpython-311.pyc; done")
+PYTEST_LIKE = (
+    "mkdir -p tests/__pycache__ && for n in $(seq 50); do "
+    "echo x > tests/__pycache__/t$n.cpython-311.pyc; done"
+)
 
 
 def median_ms(action, before=None, runs: int = RUNS) -> float:
@@ -61,16 +63,20 @@ def measure(root: Path) -> list[tuple[str, float]]:
         ("full walk: os.scandir + lstat of every file", median_ms(lambda: inventory.take(base))),
         ("walk listing only changed folders (ctime)", median_ms(tracker.take)),
         ("inotify: watches + first walk (once a session)", setup_ms),
-        ("inotify: after a command that edits 2 files",
-         median_ms(notify.take, shell(root, EDIT))),
-        ("inotify: after a command writing 50 .pyc files",
-         median_ms(notify.take, shell(root, PYTEST_LIKE))),
+        ("inotify: after a command that edits 2 files", median_ms(notify.take, shell(root, EDIT))),
+        (
+            "inotify: after a command writing 50 .pyc files",
+            median_ms(notify.take, shell(root, PYTEST_LIKE)),
+        ),
         ("inotify: after a command that changes nothing", median_ms(notify.take)),
         (".git's watched entries, looked at afresh", median_ms(lambda: inventory.take_git(base))),
         ("compare two inventories", median_ms(lambda: inventory.compare(first, after))),
-        ("(removed) git status --untracked-files=all, x1",
-         median_ms(shell(root, "git status --porcelain -z --untracked-files=all >/dev/null"),
-                   runs=7)),
+        (
+            "(removed) git status --untracked-files=all, x1",
+            median_ms(
+                shell(root, "git status --porcelain -z --untracked-files=all >/dev/null"), runs=7
+            ),
+        ),
     ]
     assert notify.take() == inventory.take(base), "the fast inventory must equal a full walk"
     return rows
@@ -89,12 +95,16 @@ def main() -> None:
     for name, ms in rows:
         print(f"{name:<52} {ms:>8.2f}")
     costs = dict(rows)
-    per_command = (costs["inotify: after a command that edits 2 files"]
-                   + costs[".git's watched entries, looked at afresh"]
-                   + costs["compare two inventories"])
+    per_command = (
+        costs["inotify: after a command that edits 2 files"]
+        + costs[".git's watched entries, looked at afresh"]
+        + costs["compare two inventories"]
+    )
     full = costs["full walk: os.scandir + lstat of every file"]
-    print(f"summary: {files} files; per command {per_command:.1f} ms (inventory after it, "
-          f".git look, comparison) against {full:.0f} ms for a full walk")
+    print(
+        f"summary: {files} files; per command {per_command:.1f} ms (inventory after it, "
+        f".git look, comparison) against {full:.0f} ms for a full walk"
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ def django_copy(scratch: Path) -> Path:
         repo = scratch / "django"
         shutil.copytree(Path(sys.argv[1]), repo, symlinks=True)
         return repo
-    out = subprocess.run([GET_REPOS, str(scratch), "django"], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [GET_REPOS, str(scratch), "django"], capture_output=True, text=True, check=True
+    )
     return Path(out.stdout.split()[1])

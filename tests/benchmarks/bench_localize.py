@@ -37,11 +37,14 @@ def ensure_tasks(name: str, repo: Path, tasks: Path, per_repo: int, seed: int) -
     found = [json.loads(x) for x in tasks.read_text().splitlines()] if tasks.exists() else []
     if len(found) < per_repo:
         start = time.monotonic()
-        found = synthesize(repo, PROJECTS[name], seed=seed, max_tasks=per_repo,
-                           workers=os.cpu_count() or 2)
+        found = synthesize(
+            repo, PROJECTS[name], seed=seed, max_tasks=per_repo, workers=os.cpu_count() or 2
+        )
         tasks.write_text("".join(json.dumps(t) + "\n" for t in found))
-        print(f"synth {name}: {len(found)} validated bugs in {time.monotonic() - start:.0f} s",
-              flush=True)
+        print(
+            f"synth {name}: {len(found)} validated bugs in {time.monotonic() - start:.0f} s",
+            flush=True,
+        )
     return found[:per_repo]
 
 
@@ -53,19 +56,21 @@ def main() -> None:
     parser.add_argument("--per-repo", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", default=list(PROJECTS))
-    parser.add_argument("--evaluate", type=int, default=0,
-                        help="Localize only the first N tasks of each project (0: all).")
+    parser.add_argument(
+        "--evaluate",
+        type=int,
+        default=0,
+        help="Localize only the first N tasks of each project (0: all).",
+    )
     ns = parser.parse_args()
     from agent.bench.localize_bench import evaluate, summarize
     from agent.bench.synth_cli import print_table
 
     ns.tasks.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(GET_REPOS), str(ns.repos), *ns.only], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([str(GET_REPOS), str(ns.repos), *ns.only], check=True, stdout=subprocess.DEVNULL)
     tasks = []
     for name in ns.only:
-        made = ensure_tasks(name, ns.repos / name, ns.tasks / f"{name}.jsonl",
-                            ns.per_repo, ns.seed)
+        made = ensure_tasks(name, ns.repos / name, ns.tasks / f"{name}.jsonl", ns.per_repo, ns.seed)
         tasks += made[: ns.evaluate or None]
     print(f"{len(tasks)} tasks; kinds: {dict(Counter(t['mutation'] for t in tasks))}")
     misses: Counter[str] = Counter()
@@ -78,8 +83,11 @@ def main() -> None:
     results = evaluate(tasks, ns.repos, on_result=note)
     print_table(summarize(results))
     print(f"misses at top-1 by kind: {dict(misses)}")
-    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at start, "
-          f"{os.getloadavg()[0]:.1f} at end", file=sys.stderr)
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ def main(rounds: int) -> None:
         script = write_servers(base / "servers")
         user_file = base / "config" / "agent" / "config.toml"
         user_file.parent.mkdir(parents=True)
-        user_file.write_text(f'[mcp_servers.kit]\ncommand = "{sys.executable}"\n'
-                             f'args = ["{script}"]\n')
+        user_file.write_text(
+            f'[mcp_servers.kit]\ncommand = "{sys.executable}"\nargs = ["{script}"]\n'
+        )
         os.environ["XDG_CONFIG_HOME"] = str(base / "config")
         (base / "repo").mkdir()
         with session_servers(base / "repo") as servers:

@@ -24,9 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-TESTS = {"cachetools": "PYTHONPATH=src python -m pytest -q tests",
-         "toolz": "python -m pytest -q toolz", "parse": "python -m pytest -q",
-         "tabulate": "python -m pytest -q test"}
+TESTS = {
+    "cachetools": "PYTHONPATH=src python -m pytest -q tests",
+    "toolz": "python -m pytest -q toolz",
+    "parse": "python -m pytest -q",
+    "tabulate": "python -m pytest -q test",
+}
 
 
 def release_history(dest: Path, name: str, versions: list[str]) -> Path:
@@ -50,8 +53,18 @@ def release_history(dest: Path, name: str, versions: list[str]) -> Path:
                 shutil.move(str(child), repo / child.name)
         _git(repo, "add", "-A")
         message = f"{name} {version}\n\n{release_notes(repo, version)}".strip()
-        _git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q",
-             "--allow-empty", "-m", message)
+        _git(
+            repo,
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@localhost",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        )
     return repo
 
 
@@ -66,19 +79,38 @@ def release_notes(repo: Path, version: str) -> str:
         start = next((i for i, line in enumerate(lines) if heading.match(line)), None)
         if start is None:
             continue
-        end = next((j for j in range(start + 1, len(lines))
-                    if re.match(r"^\W*v?\d+\.\d+", lines[j])), len(lines))
+        end = next(
+            (j for j in range(start + 1, len(lines)) if re.match(r"^\W*v?\d+\.\d+", lines[j])),
+            len(lines),
+        )
         return "\n".join(lines[start:end]).strip()[:2000]
     return ""
 
 
 def _sdist(cache: Path, name: str, version: str) -> Path:
-    found = [p for p in cache.glob("*.tar.gz") if p.name.lower().replace("_", "-")
-             == f"{name}-{version}.tar.gz"]
+    found = [
+        p
+        for p in cache.glob("*.tar.gz")
+        if p.name.lower().replace("_", "-") == f"{name}-{version}.tar.gz"
+    ]
     if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                        "--no-binary", ":all:", "-d", str(cache), f"{name}=={version}"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(cache),
+                f"{name}=={version}",
+            ],
+            check=True,
+            capture_output=True,
+        )
         return _sdist(cache, name, version)
     return found[0]
 
@@ -109,9 +141,12 @@ def main() -> None:
         tasks = mine_tasks(repo, TESTS[name], out, max_tasks=1000, workers=args.workers)
         took = time.monotonic() - started
         kinds = [t["kind"] for t in tasks]
-        print(f"| {name} | {len(versions.split(','))} | {found} | {len(tasks)} "
-              f"({kinds.count('bug')} / {kinds.count('feature')}) | "
-              f"{took / max(found, 1):.1f} |", flush=True)
+        print(
+            f"| {name} | {len(versions.split(','))} | {found} | {len(tasks)} "
+            f"({kinds.count('bug')} / {kinds.count('feature')}) | "
+            f"{took / max(found, 1):.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,7 @@ def median_s(action, runs: int) -> float:
 
 def measure(root: Path, command: str, runs: int) -> tuple[float, ...]:
     """(all exist, one misspelt, file absent, suite) median seconds; asserts each verdict."""
-    ctx = ToolContext(root, create_sandbox(Policy(workspace=root), "bwrap"),
-                      test_command=command)
+    ctx = ToolContext(root, create_sandbox(Policy(workspace=root), "bwrap"), test_command=command)
     known = collected_ids(ctx, command, 600, None)
     by_file: dict[str, list[str]] = {}
     for k in known:
@@ -65,10 +64,12 @@ def measure(root: Path, command: str, runs: int) -> tuple[float, ...]:
     assert missing_tests(ctx, plan) == {}
     assert list(missing_tests(ctx, typo)) == [typo[2]]
     assert list(missing_tests(ctx, absent)) == absent
-    return (median_s(lambda: missing_tests(ctx, plan), runs),
-            median_s(lambda: missing_tests(ctx, typo), runs),
-            median_s(lambda: missing_tests(ctx, absent), runs),
-            median_s(lambda: run_tests_structured(ctx, ""), max(1, runs // 3)))
+    return (
+        median_s(lambda: missing_tests(ctx, plan), runs),
+        median_s(lambda: missing_tests(ctx, typo), runs),
+        median_s(lambda: missing_tests(ctx, absent), runs),
+        median_s(lambda: run_tests_structured(ctx, ""), max(1, runs // 3)),
+    )
 
 
 def main() -> int:
@@ -85,8 +86,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.names:
             root = Path(scratch) / name
-            shutil.copytree(args.root / name, root,
-                            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+            shutil.copytree(
+                args.root / name,
+                root,
+                ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+            )
             exist, typo, absent, suite = measure(root, commands[name], args.runs)
             worst = max(worst, exist / suite)
             print(f"| {name} | {exist:.2f} | {typo:.2f} | {absent:.2f} | {suite:.2f} |")

@@ -43,8 +43,9 @@ def prompt_blocks(body: dict[str, Any], messages_marked: bool) -> list[tuple[dic
     blocks += [(b, "cache_control" in b) for b in body.get("system", [])]
     for message in body["messages"]:
         for block in message["content"]:
-            blocks.append(({"role": message["role"], **block},
-                           messages_marked and "cache_control" in block))
+            blocks.append(
+                ({"role": message["role"], **block}, messages_marked and "cache_control" in block)
+            )
     return [({k: v for k, v in b.items() if k != "cache_control"}, mark) for b, mark in blocks]
 
 
@@ -69,12 +70,16 @@ class PromptCache:
         if sum(sizes[:cached_to]) < MIN_CACHEABLE:
             cached_to = read_to
         for b in breakpoints:
-            if sum(sizes[:b + 1]) >= MIN_CACHEABLE:
+            if sum(sizes[: b + 1]) >= MIN_CACHEABLE:
                 self.written.add(hashes[b])
         read = sum(sizes[:read_to])
         write = sum(sizes[read_to:cached_to]) if cached_to > read_to else 0
-        return {"input_tokens": sum(sizes) - read - write, "cache_read_input_tokens": read,
-                "cache_creation_input_tokens": write, "output_tokens": 60}
+        return {
+            "input_tokens": sum(sizes) - read - write,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": write,
+            "output_tokens": 60,
+        }
 
     def _longest_hit(self, breakpoints: list[int], hashes: list[str]) -> int:
         for b in reversed(breakpoints):
@@ -87,19 +92,41 @@ class PromptCache:
 def system_prompt() -> str:
     """A system prompt with a repository map, about 3k tokens, as the loop would send."""
     rules = "You are a careful coding agent. Read before you edit; run the tests.\n"
-    repo_map = "".join(f"src/pkg/module_{i}.py:\n  class Widget{i}:\n    def render(self, x)\n"
-                       f"  def helper_{i}(value: int) -> str\n" for i in range(120))
+    repo_map = "".join(
+        f"src/pkg/module_{i}.py:\n  class Widget{i}:\n    def render(self, x)\n"
+        f"  def helper_{i}(value: int) -> str\n"
+        for i in range(120)
+    )
     return rules + repo_map
 
 
 def tool_specs() -> list[ToolSpec]:
     """Twelve tools with realistic descriptions and schemas."""
-    names = ["read_file", "list_files", "search", "find_symbol", "find_references", "outline",
-             "repo_map", "edit_file", "create_file", "delete_file", "run_tests", "finish"]
-    return [ToolSpec(name, f"{name.replace('_', ' ').capitalize()}. " + "Details. " * 30,
-                     {"type": "object", "properties": {"path": {"type": "string"},
-                                                       "query": {"type": "string"}}})
-            for name in names]
+    names = [
+        "read_file",
+        "list_files",
+        "search",
+        "find_symbol",
+        "find_references",
+        "outline",
+        "repo_map",
+        "edit_file",
+        "create_file",
+        "delete_file",
+        "run_tests",
+        "finish",
+    ]
+    return [
+        ToolSpec(
+            name,
+            f"{name.replace('_', ' ').capitalize()}. " + "Details. " * 30,
+            {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "query": {"type": "string"}},
+            },
+        )
+        for name in names
+    ]
 
 
 def file_content(turn: int) -> str:
@@ -110,13 +137,21 @@ def file_content(turn: int) -> str:
 
 def scripted_reply(cache: PromptCache, turns: int):
     """The server's answer: a read_file call until the last turn, usage from the cache model."""
+
     def reply(request: ReceivedRequest) -> Reply:
         turn = sum(1 for m in request.body["messages"] if m["role"] == "assistant") + 1
         usage = cache.usage(request.body)
         if turn >= turns:
             return Reply(text="The fix is in place and the tests pass.", usage=usage, model=MODEL)
-        return Reply(text=f"Next I read module_{turn}.", usage=usage, model=MODEL, tool_calls=[
-            {"id": f"toolu_{turn}", "name": "read_file", "input": {"path": f"module_{turn}.py"}}])
+        return Reply(
+            text=f"Next I read module_{turn}.",
+            usage=usage,
+            model=MODEL,
+            tool_calls=[
+                {"id": f"toolu_{turn}", "name": "read_file", "input": {"path": f"module_{turn}.py"}}
+            ],
+        )
+
     return reply
 
 
@@ -126,8 +161,9 @@ def run_session(turns: int, messages_marked: bool) -> list[Usage]:
     usages = []
     with LoopbackServer() as server:
         server.fallback = scripted_reply(cache, turns)
-        model = AnthropicModel(MODEL, api_key="bench", base_url=server.url,
-                               retry=RetryPolicy(attempts=1), timeout_s=30)
+        model = AnthropicModel(
+            MODEL, api_key="bench", base_url=server.url, retry=RetryPolicy(attempts=1), timeout_s=30
+        )
         history = [Message("user", [Text("Fix the failing test in tests/test_widgets.py.")])]
         for turn in range(1, turns + 1):
             response = model.complete(ModelRequest(system_prompt(), list(history), tool_specs()))
@@ -135,8 +171,12 @@ def run_session(turns: int, messages_marked: bool) -> list[Usage]:
             history.append(response.message)
             if not response.message.tool_calls:
                 break
-            history.append(Message("user", [ToolResult(c.id, file_content(turn))
-                                            for c in response.message.tool_calls]))
+            history.append(
+                Message(
+                    "user",
+                    [ToolResult(c.id, file_content(turn)) for c in response.message.tool_calls],
+                )
+            )
     return usages
 
 
@@ -150,19 +190,25 @@ def main(turns: int = 20) -> None:
     print(f"{'turn':>4} {'prompt':>7} {'read':>7} {'write':>7} {'uncached':>8} {'read share':>10}")
     for turn, u in enumerate(usages, start=1):
         prompt = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens
-        print(f"{turn:>4} {prompt:>7} {u.cache_read_tokens:>7} {u.cache_write_tokens:>7} "
-              f"{u.input_tokens:>8} {share(u.cache_read_tokens, prompt):>10}")
+        print(
+            f"{turn:>4} {prompt:>7} {u.cache_read_tokens:>7} {u.cache_write_tokens:>7} "
+            f"{u.input_tokens:>8} {share(u.cache_read_tokens, prompt):>10}"
+        )
     total = sum(usages, Usage())
     prompt = total.input_tokens + total.cache_read_tokens + total.cache_write_tokens
     plain = Usage(input_tokens=prompt, output_tokens=total.output_tokens)
     system_only = sum(run_session(turns, messages_marked=False), Usage())
-    print(f"system+tools marks only: {share(system_only.cache_read_tokens, prompt).strip()} read "
-          f"from cache, ${system_only.cost_usd:.4f}")
-    print(f"SUMMARY: {len(usages)} turns, {prompt} input tokens: "
-          f"{share(total.cache_read_tokens, prompt).strip()} read from cache, "
-          f"{share(total.cache_write_tokens, prompt).strip()} written, "
-          f"{share(total.input_tokens, prompt).strip()} uncached; cost ${total.cost_usd:.4f} "
-          f"vs ${cost(MODEL, plain):.4f} without caching ({MODEL} prices)")
+    print(
+        f"system+tools marks only: {share(system_only.cache_read_tokens, prompt).strip()} read "
+        f"from cache, ${system_only.cost_usd:.4f}"
+    )
+    print(
+        f"SUMMARY: {len(usages)} turns, {prompt} input tokens: "
+        f"{share(total.cache_read_tokens, prompt).strip()} read from cache, "
+        f"{share(total.cache_write_tokens, prompt).strip()} written, "
+        f"{share(total.input_tokens, prompt).strip()} uncached; cost ${total.cost_usd:.4f} "
+        f"vs ${cost(MODEL, plain):.4f} without caching ({MODEL} prices)"
+    )
 
 
 if __name__ == "__main__":

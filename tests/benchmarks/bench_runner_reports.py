@@ -31,8 +31,10 @@ def node_project(root: Path, count: int) -> tuple[str, str]:
     for number in range(4):
         lines = ["const test = require('node:test');", "const assert = require('node:assert');"]
         for index in range(number, count, 4):
-            lines.append(f"test('t{index}', () => {{ assert.strictEqual({index % 10}, "
-                         f"{index % 10 if index % 10 else 1}); }});")
+            lines.append(
+                f"test('t{index}', () => {{ assert.strictEqual({index % 10}, "
+                f"{index % 10 if index % 10 else 1}); }});"
+            )
         (root / "test").mkdir(exist_ok=True)
         (root / "test" / f"f{number}.test.js").write_text("\n".join(lines) + "\n")
     (root / "package.json").write_text('{"name": "b", "scripts": {"test": "node --test"}}\n')
@@ -42,11 +44,12 @@ def node_project(root: Path, count: int) -> tuple[str, str]:
 def cargo_project(root: Path, count: int) -> tuple[str, str]:
     """A crate of `count` unit tests; (its test command, the plain command)."""
     (root / "src").mkdir()
-    tests = "".join(f"    #[test]\n    fn t{i}() {{ assert_eq!({i % 10}, "
-                    f"{i % 10 if i % 10 else 1}); }}\n" for i in range(count))
+    tests = "".join(
+        f"    #[test]\n    fn t{i}() {{ assert_eq!({i % 10}, {i % 10 if i % 10 else 1}); }}\n"
+        for i in range(count)
+    )
     (root / "src" / "lib.rs").write_text(f"#[cfg(test)]\nmod tests {{\n{tests}}}\n")
-    (root / "Cargo.toml").write_text('[package]\nname = "b"\nversion = "0.1.0"\n'
-                                     'edition = "2021"\n')
+    (root / "Cargo.toml").write_text('[package]\nname = "b"\nversion = "0.1.0"\nedition = "2021"\n')
     return "cargo test", "cargo test --no-fail-fast 2>&1"
 
 
@@ -83,9 +86,14 @@ def measure(name: str, make, count: int, runs: int) -> dict:
             started = time.perf_counter()
             run_tests_structured(ctx)
             report_s.append(time.perf_counter() - started)
-        return {"runner": name, "tests": len(report.cases), "failed": report.failed,
-                "agree": agree, "plain": statistics.median(plain_s),
-                "report": statistics.median(report_s)}
+        return {
+            "runner": name,
+            "tests": len(report.cases),
+            "failed": report.failed,
+            "agree": agree,
+            "plain": statistics.median(plain_s),
+            "report": statistics.median(report_s),
+        }
 
 
 def main() -> None:
@@ -94,17 +102,25 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    rows = [measure("node", node_project, args.tests, args.runs),
-            measure("cargo", cargo_project, args.tests, args.runs)]
-    print(f"{'runner':8} {'tests':>6} {'failed':>6} {'agree':>6} {'plain s':>8} "
-          f"{'report s':>9} {'added':>7}")
+    rows = [
+        measure("node", node_project, args.tests, args.runs),
+        measure("cargo", cargo_project, args.tests, args.runs),
+    ]
+    print(
+        f"{'runner':8} {'tests':>6} {'failed':>6} {'agree':>6} {'plain s':>8} "
+        f"{'report s':>9} {'added':>7}"
+    )
     for row in rows:
         added = (row["report"] - row["plain"]) / row["plain"] * 100
-        print(f"{row['runner']:8} {row['tests']:6} {row['failed']:6} {row['agree']!s:>6} "
-              f"{row['plain']:8.2f} {row['report']:9.2f} {added:6.1f}%")
+        print(
+            f"{row['runner']:8} {row['tests']:6} {row['failed']:6} {row['agree']!s:>6} "
+            f"{row['plain']:8.2f} {row['report']:9.2f} {added:6.1f}%"
+        )
     worst = max((r["report"] - r["plain"]) / r["plain"] * 100 for r in rows)
-    print(f"summary: reader agrees on {sum(r['agree'] for r in rows)}/{len(rows)} runners; "
-          f"the report adds at most {worst:.1f}% per run")
+    print(
+        f"summary: reader agrees on {sum(r['agree'] for r in rows)}/{len(rows)} runners; "
+        f"the report adds at most {worst:.1f}% per run"
+    )
 
 
 if __name__ == "__main__":

@@ -63,9 +63,11 @@ def main(runs: int = 100) -> None:
         print(f"{label:<16} {runner:<6} {median:>10.1f} {added:>9.1f}")
     worst = max(added for _, runner, _, added in rows if runner == "bwrap")
     verdict = "within" if worst <= TARGET_MS else "OVER"
-    print(f"bwrap adds at most {worst:.1f} ms median per command over {runs} runs "
-          f"({verdict} the {TARGET_MS:.0f} ms target; load average {load_before:.2f} before, "
-          f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores)")
+    print(
+        f"bwrap adds at most {worst:.1f} ms median per command over {runs} runs "
+        f"({verdict} the {TARGET_MS:.0f} ms target; load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,16 +54,20 @@ def suite_seconds(task: dict, into: Path, command: str) -> float:
 
     repo = prepared(task, into, command)
     started = time.monotonic()
-    subprocess.run(["bash", "-c", test_command_line(command, "")], cwd=repo,
-                   capture_output=True, check=False)
+    subprocess.run(
+        ["bash", "-c", test_command_line(command, "")], cwd=repo, capture_output=True, check=False
+    )
     return time.monotonic() - started
 
 
 def prepared(task: dict, into: Path, command: str) -> Path:
     """A git repository with the task's bug committed, and the settings for the session."""
     repo = into / task["repo"]
-    shutil.copytree(task["repo_path"], repo, ignore=shutil.ignore_patterns(
-        "__pycache__", ".agent", ".pytest_cache"))
+    shutil.copytree(
+        task["repo_path"],
+        repo,
+        ignore=shutil.ignore_patterns("__pycache__", ".agent", ".pytest_cache"),
+    )
     subprocess.run(["git", "apply"], input=task["patch"], text=True, cwd=repo, check=True)
     (repo / ".agent.toml").write_text(SETTINGS + f"test_command = {json.dumps(command)}\n")
     git(repo, "add", "-A")
@@ -88,11 +92,22 @@ def fix_edit(patch: str) -> tuple[str, str]:
 def answers(task: dict, wait_s: float, calls: list[tuple[float, float]]) -> list:
     """Plan, fix, finish; each call waits `wait_s` and records its (start, end)."""
     old, new = fix_edit(task["patch"])
-    plan = turn("", ("submit_plan", {
-        "reading": f"undo the bug in {task['function']}", "steps": [f"fix {task['path']}"],
-        "check_input": "the failing test", "check_expected": "it passes",
-        "check_walkthrough": "the fix restores the behaviour", "check_agrees": True,
-        "bug": False, "tests": []}))
+    plan = turn(
+        "",
+        (
+            "submit_plan",
+            {
+                "reading": f"undo the bug in {task['function']}",
+                "steps": [f"fix {task['path']}"],
+                "check_input": "the failing test",
+                "check_expected": "it passes",
+                "check_walkthrough": "the fix restores the behaviour",
+                "check_agrees": True,
+                "bug": False,
+                "tests": [],
+            },
+        ),
+    )
     fix = turn("", ("edit_file", {"path": task["path"], "old": old, "new": new}))
 
     def waiting(answer):
@@ -101,7 +116,9 @@ def answers(task: dict, wait_s: float, calls: list[tuple[float, float]]) -> list
             time.sleep(wait_s)
             calls.append((started, time.time()))
             return answer
+
         return answer_after_wait
+
     return [waiting(a) for a in (plan, fix, finish("fixed"))]
 
 
@@ -113,9 +130,14 @@ def measure(task: dict, repeat: int, wait_s: float) -> dict:
         repo = prepared(task, Path(scratch) / "session", command)
         calls: list[tuple[float, float]] = []
         events: list = []
-        run_session(SolveOptions(task=task["problem_statement"], cwd=repo,
-                                 model=ScriptedModel(answers(task, wait_s, calls))),
-                    [events.append])
+        run_session(
+            SolveOptions(
+                task=task["problem_statement"],
+                cwd=repo,
+                model=ScriptedModel(answers(task, wait_s, calls)),
+            ),
+            [events.append],
+        )
     return times(task, events, calls, suite_s)
 
 
@@ -128,15 +150,23 @@ def times(task: dict, events: list, calls: list[tuple[float, float]], suite_s: f
     wall = end.at - begin
     model = sum(b - a for a, b in calls)
     runs = [e for e in events if isinstance(e, TestsRun)]
-    return {"task": task["instance_id"], "status": end.status, "stop": end.stop_reason[:80],
-            "last_failures": next((list(e.failures[:3]) for e in reversed(events)
-                                   if isinstance(e, TestsRun)), []),
-            "suite_s": round(suite_s, 1), "wall_s": round(wall, 1), "model_s": round(model, 1),
-            "own_s": round(wall - model, 1), "test_runs": len(runs),
-            "suite_runs": sum("::" not in r.command for r in runs),
-            "last_suite_in_session_s": _last_suite_s(events),
-            "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None,
-            "index_s": round(ready[0] - localize, 2) if ready else None}
+    return {
+        "task": task["instance_id"],
+        "status": end.status,
+        "stop": end.stop_reason[:80],
+        "last_failures": next(
+            (list(e.failures[:3]) for e in reversed(events) if isinstance(e, TestsRun)), []
+        ),
+        "suite_s": round(suite_s, 1),
+        "wall_s": round(wall, 1),
+        "model_s": round(model, 1),
+        "own_s": round(wall - model, 1),
+        "test_runs": len(runs),
+        "suite_runs": sum("::" not in r.command for r in runs),
+        "last_suite_in_session_s": _last_suite_s(events),
+        "first_call_after_localize_s": round(calls[0][0] - localize, 2) if calls else None,
+        "index_s": round(ready[0] - localize, 2) if ready else None,
+    }
 
 
 def _last_suite_s(events: list) -> float | None:

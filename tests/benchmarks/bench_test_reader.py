@@ -24,7 +24,7 @@ from agent.tools import ToolContext
 from agent.tools.pytest_runner import PYTEST_FLAGS, run_pytest
 from agent.tools.run import run_tests_structured
 
-PLUGIN = '''
+PLUGIN = """
 import json, os
 
 OUT = {}
@@ -46,7 +46,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     with open(os.environ["BENCH_OUT"], "w") as handle:
         json.dump(OUT, handle)
-'''
+"""
 COMMAND = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
 
 
@@ -54,10 +54,19 @@ def pytest_own(root: Path, scratch: Path) -> dict[str, str]:
     """pytest's own per-test outcomes, recorded in-process by a plugin."""
     (scratch / "bench_own_plugin.py").write_text(PLUGIN)
     out = scratch / "own.json"
-    env = {"PYTHONPATH": str(scratch), "BENCH_OUT": str(out),
-           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "bench_own_plugin",
-                    "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, check=False)
+    env = {
+        "PYTHONPATH": str(scratch),
+        "BENCH_OUT": str(out),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "bench_own_plugin", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
     return json.loads(out.read_text())
 
 
@@ -79,8 +88,9 @@ def main(argv: list[str]) -> None:
     worst, disagreements = 0.0, 0
     for name in names[1:] or sorted(p.name for p in repos.iterdir()):
         root = repos / name
-        ctx = ToolContext(root, create_sandbox(Policy(workspace=root), "bwrap"),
-                          test_command=COMMAND)
+        ctx = ToolContext(
+            root, create_sandbox(Policy(workspace=root), "bwrap"), test_command=COMMAND
+        )
         with tempfile.TemporaryDirectory() as scratch:
             own = pytest_own(root, Path(scratch))
         ours = {c.test_id: c.outcome for c in run_tests_structured(ctx, "").cases}
@@ -93,8 +103,10 @@ def main(argv: list[str]) -> None:
         report = statistics.median(r for _, r in pairs)
         added = (report - plain) / plain
         worst = max(worst, added)
-        print(f"{name:<12}{len(own):>7}{len(own) - len(differ):>7}{plain:>9.2f}{report:>10.2f}"
-              f"{added:>8.1%}")
+        print(
+            f"{name:<12}{len(own):>7}{len(own) - len(differ):>7}{plain:>9.2f}{report:>10.2f}"
+            f"{added:>8.1%}"
+        )
     print(f"summary: {disagreements} outcomes differ; time added per run at most {worst:.1%}")
 
 

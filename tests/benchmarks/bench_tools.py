@@ -100,7 +100,8 @@ def main() -> None:
     print(f"\n{'search over all files':<24} {'matches':>8} {'median s':>9}")
     search_calls = [ToolCall("s", "search", args) for _, args in SEARCHES]
     search_times = interleaved_medians(
-        [lambda call=call: execute_turn([call], registry, ctx) for call in search_calls], runs)
+        [lambda call=call: execute_turn([call], registry, ctx) for call in search_calls], runs
+    )
     for (label, _), call, seconds in zip(SEARCHES, search_calls, search_times, strict=False):
         first = execute_turn([call], registry, ctx)[0].content.splitlines()[0]
         print(f"{label:<24} {first.split()[0]:>8} {seconds:>9.3f}")

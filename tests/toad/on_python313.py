@@ -24,7 +24,7 @@ import concurrent.futures
 if not hasattr(concurrent.futures, "InterpreterPoolExecutor"):
     concurrent.futures.InterpreterPoolExecutor = concurrent.futures.ThreadPoolExecutor
 '''
-IMPORT_ALL = '''import importlib, sys, traceback
+IMPORT_ALL = """import importlib, sys, traceback
 for name in sys.argv[1:]:
     try:
         importlib.import_module(name)
@@ -33,7 +33,7 @@ for name in sys.argv[1:]:
         sys.exit(3)
     except Exception:
         pass
-'''
+"""
 
 
 def lazy_annotations(path: Path) -> None:
@@ -41,7 +41,7 @@ def lazy_annotations(path: Path) -> None:
     text = path.read_text()
     docstring = re.match(r'(\s*(?:"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')\s*\n)', text)
     head = docstring.group(1) if docstring else ""
-    path.write_text(head + "from __future__ import annotations\n" + text[len(head):])
+    path.write_text(head + "from __future__ import annotations\n" + text[len(head) :])
 
 
 def main(site: Path, python: str) -> None:
@@ -49,14 +49,20 @@ def main(site: Path, python: str) -> None:
     (site / "toad_py313_shim.py").write_text(SHIM)
     (site / "toad_py313_shim.pth").write_text("import toad_py313_shim\n")
     rpc = site / "toad" / "jsonrpc.py"
-    rpc.write_text(rpc.read_text().replace(
-        "eval(parameter.annotation)\n",
-        'eval(parameter.annotation, getattr(callable, "__globals__", None))\n'))
-    modules = [".".join(p.relative_to(site).with_suffix("").parts).removesuffix(".__init__")
-               for p in sorted((site / "toad").rglob("*.py"))]
+    rpc.write_text(
+        rpc.read_text().replace(
+            "eval(parameter.annotation)\n",
+            'eval(parameter.annotation, getattr(callable, "__globals__", None))\n',
+        )
+    )
+    modules = [
+        ".".join(p.relative_to(site).with_suffix("").parts).removesuffix(".__init__")
+        for p in sorted((site / "toad").rglob("*.py"))
+    ]
     for _ in range(100):
-        done = subprocess.run([python, "-c", IMPORT_ALL, *modules], capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(
+            [python, "-c", IMPORT_ALL, *modules], capture_output=True, text=True, check=False
+        )
         if done.returncode != 3:
             return
         failing = Path(done.stdout.strip().splitlines()[-1])

@@ -40,15 +40,26 @@ class ApprovalScreen(ModalScreen[Verdict]):
         """Heading, the preview, then the hidden feedback box and argument editor."""
         name = self.pending.call.name
         with Vertical(id="approval"):
-            yield Label(f"Allow {self.pending.kind}: {self.heading}?", id="approval-heading",
-                        markup=False)
+            yield Label(
+                f"Allow {self.pending.kind}: {self.heading}?", id="approval-heading", markup=False
+            )
             with VerticalScroll(id="approval-preview"):
-                yield Static(Syntax(self.body, "diff", theme="ansi_dark",
-                                    background_color="default", word_wrap=True), id="preview")
-            feedback = Input(placeholder="why not? (the model reads this) · enter sends",
-                             id="feedback")
-            editor = TextArea(json.dumps(self.pending.call.arguments, indent=2),
-                              id="edit-arguments")
+                yield Static(
+                    Syntax(
+                        self.body,
+                        "diff",
+                        theme="ansi_dark",
+                        background_color="default",
+                        word_wrap=True,
+                    ),
+                    id="preview",
+                )
+            feedback = Input(
+                placeholder="why not? (the model reads this) · enter sends", id="feedback"
+            )
+            editor = TextArea(
+                json.dumps(self.pending.call.arguments, indent=2), id="edit-arguments"
+            )
             feedback.display = editor.display = False  # until asked for
             yield feedback
             yield editor
@@ -78,7 +89,8 @@ class ApprovalScreen(ModalScreen[Verdict]):
         editor = self.query_one("#edit-arguments", TextArea)
         editor.display = True
         self.query_one("#approval-keys", Label).update(
-            "edit the arguments · ctrl+s approve the edited call · esc back")
+            "edit the arguments · ctrl+s approve the edited call · esc back"
+        )
         editor.focus()
 
     def action_approve_edited(self) -> None:
@@ -104,7 +116,8 @@ class ApprovalScreen(ModalScreen[Verdict]):
             if widget.display:
                 widget.display = False
                 self.query_one("#approval-keys", Label).update(
-                    KEYS.format(name=self.pending.call.name))
+                    KEYS.format(name=self.pending.call.name)
+                )
                 self.focus_next()
                 return
         self.dismiss(Verdict("interrupt"))

@@ -28,7 +28,8 @@ SESSION_KEYS = [
     ("ctrl+q", "quit (a running session stops and stays resumable)"),
 ]
 APPROVAL_KEYS = [
-    ("y", "approve the call"), ("n", "reject it; write why, the model reads it"),
+    ("y", "approve the call"),
+    ("n", "reject it; write why, the model reads it"),
     ("a", "approve, and allow this tool for the rest of the session"),
     ("e", "edit the call's arguments, then ctrl+s approves the edited call"),
     ("esc", "stop the run"),

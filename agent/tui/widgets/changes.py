@@ -68,8 +68,12 @@ class ChangesPane(VerticalScroll):
             listing.append(f"+{added}", style="green")
             listing.append(f" -{removed}\n", style="red")
         theme = "ansi_dark" if self.dark else "ansi_light"
-        diffs = [Syntax(diff.rstrip("\n"), "diff", theme=theme, background_color="default",
-                        word_wrap=True) for diff in self.files.values()]
+        diffs = [
+            Syntax(
+                diff.rstrip("\n"), "diff", theme=theme, background_color="default", word_wrap=True
+            )
+            for diff in self.files.values()
+        ]
         body.update(Group(listing, *others, *diffs))
 
     def _touched_listing(self) -> list[Text]:

@@ -47,16 +47,21 @@ class ConversationPane(VerticalScroll):
         """A collapsed row for a running tool call, its arguments inside."""
         self._stream = None
         result = Static("running…", classes="result", markup=False)
-        row = Collapsible(Static(format_arguments(arguments), classes="arguments", markup=False),
-                          result, title=_title("…", name, arguments, "running"), collapsed=True,
-                          classes="call")
+        row = Collapsible(
+            Static(format_arguments(arguments), classes="arguments", markup=False),
+            result,
+            title=_title("…", name, arguments, "running"),
+            collapsed=True,
+            classes="call",
+        )
         row.call_arguments = arguments  # the title is rebuilt from these when the call ends
         self._calls[call_id] = (row, result, time.monotonic())
         await self.mount(row)
         self.scroll_end(animate=False)
 
-    def call_finished(self, call_id: str, name: str, output: str, is_error: bool,
-                      duration_s: float) -> None:
+    def call_finished(
+        self, call_id: str, name: str, output: str, is_error: bool, duration_s: float
+    ) -> None:
         """Status, duration and result on the call's row."""
         found = self._calls.get(call_id)
         if found is None:

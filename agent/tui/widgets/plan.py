@@ -5,8 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-MARKS = {"pending": ("○", "dim"), "running": ("▶", "bold yellow"), "done": ("✓", "bold green"),
-         "failed": ("✗", "bold red")}
+MARKS = {
+    "pending": ("○", "dim"),
+    "running": ("▶", "bold yellow"),
+    "done": ("✓", "bold green"),
+    "failed": ("✗", "bold red"),
+}
 
 
 class PlanPane(Static):
@@ -17,8 +21,9 @@ class PlanPane(Static):
         self.border_title = "Plan"
         self.update(Text("No plan yet.", style="dim"))
 
-    def show(self, reading: str, steps: tuple[str, ...], statuses: tuple[str, ...],
-             number: int) -> None:
+    def show(
+        self, reading: str, steps: tuple[str, ...], statuses: tuple[str, ...], number: int
+    ) -> None:
         """Render a plan: its reading, then one line per step with its status mark."""
         self.border_title = f"Plan {number}"
         text = Text(reading + "\n", style="italic")

@@ -87,8 +87,9 @@ class SessionView(Horizontal):
         self.changes.add_touched(e)
 
     async def _on_tests_run(self, e: ev.TestsRun) -> None:
-        self.query_one(TestsPane).show(e.command, e.passed, e.failed, e.errors, e.failures,
-                                       e.exit_code, e.output)
+        self.query_one(TestsPane).show(
+            e.command, e.passed, e.failed, e.errors, e.failures, e.exit_code, e.output
+        )
 
     async def _on_question_asked(self, e: ev.QuestionAsked) -> None:
         answer = f" → {e.assumption}" if e.assumption else ""
@@ -101,8 +102,9 @@ class SessionView(Horizontal):
         if e.diff:
             self.changes.set_diff(e.diff)
         summary = f"\n{e.summary}" if e.summary else ""
-        await self.conversation.add_note(f"■ {e.status}: {e.stop_reason}{summary}",
-                                         f"finished {e.status}")
+        await self.conversation.add_note(
+            f"■ {e.status}: {e.stop_reason}{summary}", f"finished {e.status}"
+        )
 
 
 def _update_status(status: StatusLine, event: ev.Event) -> None:

@@ -39,7 +39,9 @@ class StatusLine(Static):
 
     def refresh_line(self) -> None:
         """Redraw the line from the current values."""
-        elapsed = 0 if self.started is None else int((self.stopped or time.monotonic()) - self.started)
+        elapsed = (
+            0 if self.started is None else int((self.stopped or time.monotonic()) - self.started)
+        )
         self.update(
             f"{_clip(self.model, MODEL_WIDTH)} · {self.phase} · mode {self.mode} · "
             f"tokens {_short(self.tokens_in)} in / {_short(self.tokens_out)} out · "
@@ -52,7 +54,7 @@ def _clip(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     half = (width - 1) // 2
-    return text[:half] + "…" + text[len(text) - (width - 1 - half):]
+    return text[:half] + "…" + text[len(text) - (width - 1 - half) :]
 
 
 def _short(count: int) -> str:

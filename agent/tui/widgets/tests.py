@@ -18,8 +18,16 @@ class TestsPane(Static):
         """Start empty with a hint."""
         self.update(Text("No tests run yet.", style="dim"))
 
-    def show(self, command: str, passed: int, failed: int, errors: int,
-             failures: tuple[str, ...], exit_code: int, output: str = "") -> None:
+    def show(
+        self,
+        command: str,
+        passed: int,
+        failed: int,
+        errors: int,
+        failures: tuple[str, ...],
+        exit_code: int,
+        output: str = "",
+    ) -> None:
         """Render one run: verdict, counts, command, failing test ids and their short output."""
         ok = failed == 0 and errors == 0 and exit_code in (0, 5)
         text = Text("PASSED" if ok else "FAILED", style="bold green" if ok else "bold red")
@@ -32,7 +40,8 @@ class TestsPane(Static):
             text.append(f"… and {len(failures) - FAILURES_SHOWN} more\n", style="dim")
         if output.strip():
             lines = output.strip("\n").splitlines()
-            shown = lines[:OUTPUT_LINES] + ([f"… ({len(lines) - OUTPUT_LINES} more lines)"]
-                                            if len(lines) > OUTPUT_LINES else [])
+            shown = lines[:OUTPUT_LINES] + (
+                [f"… ({len(lines) - OUTPUT_LINES} more lines)"] if len(lines) > OUTPUT_LINES else []
+            )
             text.append("\n" + "\n".join(shown) + "\n", style="dim")
         self.update(text)
