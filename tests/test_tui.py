@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
@@ -37,7 +38,15 @@ def screen_is(app, kind) -> bool:
 @sync
 async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
     repo = make_repo(tmp_path / "r", files={"tests/test_above.py": ABOVE})
-    model = Recorder([plan(), edit(new=WRONG), edit(), finish()])
+
+    def plan_once_the_suite_ran(request):  # a model slower than the suite: it is shown
+        deadline = time.monotonic() + 60
+        while not list((repo / ".agent" / "baseline").glob("*.json")):
+            assert time.monotonic() < deadline, "the baseline never finished"
+            time.sleep(0.05)
+        return plan()
+
+    model = Recorder([plan_once_the_suite_ran, edit(new=WRONG), edit(), finish()])
     app = AgentApp(repo, model=model.model)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
