@@ -25,6 +25,13 @@ pytestmark = needs_bwrap
 
 HIGH_TEST = "\n\ndef test_clamp_high():\n    assert clamp(50, 0, 10) == 10\n"
 F2P = ["tests/test_calc.py::test_clamp_high"]
+FIXED_CLAMP = """def add(a, b):
+    return a + b
+
+
+def clamp(value, low, high):
+    return max(low, min(value, high))
+"""
 P2P = ["tests/test_calc.py::test_add", "tests/test_calc.py::test_clamp_inside"]
 # Writes a passing report wherever a judge might read one: the --junitxml file, or the file
 # AGENT_JUDGE_REPORT names.
@@ -261,38 +268,31 @@ def test_plugin_metadata_and_new_pytest_settings_are_caught_and_other_edits_let_
     assert "addopts" not in (root / "pyproject.toml").read_text()
 
 
-def test_bytecode_planted_beside_the_tasks_conftest_does_not_run(tmp_path):
+def test_bytecode_planted_for_the_code_under_test_does_not_run(tmp_path):
     import importlib._bootstrap_external as external
 
     from agent.bench.evaluate import evaluate
     from agent.bench.workcopy import prepare
 
-    source = make_repo(tmp_path / "calc", SETTINGS, {"conftest.py": "# the task's own\n"})
+    source = make_repo(tmp_path / "calc", SETTINGS)
     task = clamp_task(source, "pyc")
     root = tmp_path / "work" / "repo"
     root.parent.mkdir()
     commit = prepare(task, root)
-    stat = (root / "conftest.py").stat()
-    fake = compile(REWRITE_OUTCOMES, str(root / "conftest.py"), "exec")
-    cache = (
-        root
-        / "__pycache__"
-        / (f"conftest.{sys.implementation.cache_tag}-pytest-{pytest.__version__}.pyc")
-    )
+    # The change leaves calc.py wrong but plants bytecode of a right clamp with its stamp.
+    stat = (root / "calc.py").stat()
+    fake = compile(FIXED_CLAMP, str(root / "calc.py"), "exec")
+    cache = root / "__pycache__" / f"calc.{sys.implementation.cache_tag}.pyc"
     cache.parent.mkdir()
     cache.write_bytes(external._code_to_timestamp_pyc(fake, stat.st_mtime, stat.st_size))
-    (root / "t.patch").write_text(task["test_patch"])
-    git(root, "apply", "t.patch")
     plain = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *F2P],
+        [sys.executable, "-c", "import calc; print(calc.clamp(50, 0, 10))"],
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
-    assert "1 passed" in plain.stdout, plain.stdout  # the planted bytecode fools plain pytest
-    git(root, "checkout", "--", "tests/test_calc.py")
-    (root / "t.patch").unlink()
+    assert plain.stdout.strip() == "10", plain  # the planted bytecode fools plain Python
     verdict = evaluate(root, commit, task, "bwrap")
     assert not verdict.resolved and verdict.fail_to_pass_failing == F2P, verdict

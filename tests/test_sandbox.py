@@ -149,7 +149,7 @@ def test_none_backend_applies_rlimits_and_is_announced_once(workspace):
     result = box.run([sys.executable, "-c", "bytearray(1024 * 1024 * 1024)"])
     assert result.exit_code == 1 and "MemoryError" in result.stderr
     code = (
-        "from pathlib import Path; from sandbox import *\n"
+        "from pathlib import Path; from agent.sandbox import *\n"
         "box = create_sandbox(Policy(Path('.')), 'none')\n"
         "print(unconfined_warning(box)); print(unconfined_warning(box))"
     )

@@ -44,6 +44,7 @@ async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
         while not list((repo / ".agent" / "baseline").glob("*.json")):
             assert time.monotonic() < deadline, "the baseline never finished"
             time.sleep(0.05)
+        time.sleep(1.0)  # the cache is written just before the run counts as finished
         return plan()
 
     model = Recorder([plan_once_the_suite_ran, edit(new=WRONG), edit(), finish()])
@@ -51,7 +52,9 @@ async def test_task_plan_one_refusal_one_approval_then_keep(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await type_task(pilot, TASK)
         await until(pilot, lambda: screen_is(app, ApprovalScreen))
-        tests_pane = str(app.query_one(TestsPane).render())  # the baseline run, before the fix
+        # the baseline run, before the fix (its event may reach the pane just after the screen)
+        await until(pilot, lambda: "FAILED" in str(app.query_one(TestsPane).render()), 10)
+        tests_pane = str(app.query_one(TestsPane).render())
         assert "FAILED" in tests_pane and "tests/test_above.py::test_clamp_above" in tests_pane
         assert "assert 0 == 10" in tests_pane
         await pilot.pause(0.1)
