@@ -99,14 +99,19 @@ class PendingBaseline:
             self._ended = time.monotonic()
             self._stopper.stop()
             self._thread.join(STOP_WAIT_S)
-            self._hold(
-                PhaseChanged(
-                    "localize",
-                    "the baseline run was stopped: a change "
-                    "began; failures after it are asked of the "
-                    "start tree",
+            if self._report is not None and _cache_path(self._parts.ctx, self.tree).exists():
+                # it had finished and stored its report just before the stop: a whole result
+                self._early = False
+                self._suite_text = task_context(self._report)
+            else:
+                self._hold(
+                    PhaseChanged(
+                        "localize",
+                        "the baseline run was stopped: a change "
+                        "began; failures after it are asked of the "
+                        "start tree",
+                    )
                 )
-            )
         self.wait()
 
     def stop(self) -> None:

@@ -24,6 +24,7 @@ from agent.models.scripted import Scripted, ScriptedModel
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 LINE_WIDTH = 120  # a snapshot line is cut here
+BASELINE_WAIT_S = 60.0
 TEST_ID = re.compile(r"[\w./-]+\.\w+::[\w\[\]./:-]*\w\]?")
 DURATION = re.compile(r"\b\d+(\.\d+)? ?(s|ms|seconds?)\b")
 
@@ -70,6 +71,12 @@ class Recorder:
     def requests(self) -> list[ModelRequest]:
         """Every request the model received, in order."""
         return self.scripted.requests
+
+    def settle_baseline(self, timeout: float = BASELINE_WAIT_S) -> None:
+        """Wait until the session's baseline run (its thread, named "baseline") has ended."""
+        for thread in threading.enumerate():
+            if thread.name == "baseline":
+                thread.join(timeout)
 
     def steps(self) -> list[Step]:
         """The requests with the phase each was sent in and what was new in it."""
@@ -156,8 +163,12 @@ class _Observed:
         return self._recorder.scripted.remaining
 
     def complete(self, request, on_text=None):
-        """The scripted answer; the request is marked on the timeline even if it raises."""
+        """The scripted answer; the request is marked on the timeline even if it raises.
+        The first answer waits for the session's baseline run to end, so what the model is
+        told of it, and when, does not depend on the machine's speed."""
         scripted = self._recorder.scripted
+        if not scripted.requests:
+            self._recorder.settle_baseline()
         try:
             return scripted.complete(request, on_text)
         finally:
