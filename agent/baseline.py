@@ -33,10 +33,7 @@ from agent.testing.start_tree import can_check
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
-RUNNING = (
-    "The test suite is being run now, before any change; its result follows in a later "
-    "message as soon as it is known."
-)
+RUNNING = "The test suite is running on the start tree; its result follows when known."
 STOPPED_EARLY = (
     "The run of the test suite before any change was stopped when the first change "
     "began; a test that fails after the change is run on the start tree, to tell "

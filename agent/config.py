@@ -43,7 +43,7 @@ class Config:
     reproduce: bool = True
     independent_tests: bool = True
     traces: bool = True
-    map_tokens: int = 1024
+    map_tokens: int = 900
     # After the affected tests, the whole suite runs only if it took at most this long before.
     full_suite_s: float = 120.0
     # Environment folders (.venv, .tox, ...) are read-only in the sandbox unless this is true.

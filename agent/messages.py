@@ -213,8 +213,12 @@ class ModelResponse:
 
 
 def part_to_dict(part: Part) -> dict[str, Any]:
-    """A part as plain JSON-able data (used by bridge/replay files and the session store)."""
-    return asdict(part)
+    """A part as plain JSON-able data (used by bridge/replay files and the session store);
+    a tool result says `is_error` only when it is one."""
+    data = asdict(part)
+    if isinstance(part, ToolResult) and not part.is_error:
+        del data["is_error"]
+    return data
 
 
 def part_from_dict(data: dict[str, Any]) -> Part:

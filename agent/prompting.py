@@ -21,8 +21,7 @@ def task_context(baseline_report: TestReport | None, named: str = "") -> str:
         lines.append("No test command was found for this project.")
     else:
         lines.append(
-            f"The test suite before any change ({baseline_report.command}): "
-            f"{baseline_report.summary_line()}."
+            f"The test suite before any change: {baseline_report.summary_line()}."
         )
         if baseline_report.failing:
             lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))

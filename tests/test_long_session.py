@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from agent.messages import ModelRequest
+from agent.messages import ModelRequest, part_to_dict
 from agent.models import ModelError
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
@@ -24,7 +24,7 @@ SETTINGS = QUIET + "debug_rounds = 0\nmax_plans = 1\nmax_turns = 400\n"
 def tokens(request: ModelRequest) -> float:
     """The request's size at 2 bytes per token, as a strict provider would refuse it."""
     tools = json.dumps([t.__dict__ for t in request.tools])
-    messages = json.dumps([[p.__dict__ for p in m.parts] for m in request.messages])
+    messages = json.dumps([[part_to_dict(p) for p in m.parts] for m in request.messages])
     return len((request.system + tools + messages).encode()) / 2
 
 

@@ -16,7 +16,7 @@ def test_read_file_shows_numbered_lines_and_ranges(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, {"a.txt": "".join(f"row {i}\n" for i in range(1, 11))}))
     whole = call(ctx, "read_file", path="a.txt")
     assert not whole.is_error
-    assert whole.content.splitlines()[0] == "a.txt: lines 1-10 of 10"
+    assert whole.content.splitlines()[0] == "a.txt: 10 lines"
     assert "\n1\trow 1\n" in whole.content and "\n10\trow 10" in whole.content
     part = call(ctx, "read_file", path="a.txt", start=4, end=5).content
     assert part.splitlines() == [

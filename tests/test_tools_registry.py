@@ -20,6 +20,7 @@ def sample(
     mode: Literal["fast", "slow"] = "fast",
     names: list[str] | None = None,
     limit: int | None = None,
+    timeout: int = 30,
 ) -> str:
     """Do a sample thing.
 
@@ -67,11 +68,11 @@ def test_schema_comes_from_signature_and_docstring():
     assert spec.description.startswith("Do a sample thing.\n\nA second paragraph")
     props = spec.input_schema["properties"]
     assert props["path"] == {"type": "string", "description": "Where to look."}
-    assert props["count"] == {
+    assert props["count"] == {  # a default the model takes as read is not spelled out
         "type": "integer",
-        "default": 3,
         "description": "How many, described over two lines. Note: still count.",
     }
+    assert props["timeout"] == {"type": "integer", "default": 30}  # ... how long a run may take is
     assert props["ratio"]["type"] == "number"
     assert props["loud"] == {"type": "boolean", "description": "Shout."}  # off unless given
     assert props["mode"]["enum"] == ["fast", "slow"]

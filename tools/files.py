@@ -48,7 +48,9 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
     if start > total:
         raise ToolError(f"start={start} is past the end of {shown} ({total} lines)")
     last = min(last, total)
-    parts = [f"{shown}: lines {start}-{last} of {total}"]
+    whole = start == 1 and last == total
+    count = "1 line" if total == 1 else f"{total} lines"
+    parts = [f"{shown}: {count}" if whole else f"{shown}: lines {start}-{last} of {total}"]
     if unsaved:
         parts[0] += " (the editor's unsaved text)"
     if bad_bytes:

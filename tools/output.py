@@ -33,9 +33,10 @@ def cap(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
 
 
 def numbered(lines: list[str], first: int) -> str:
-    """`lines` prefixed with their numbers from `first`, as `12<TAB>text`.
+    """`lines` prefixed with their numbers from `first`, as `12<TAB>text`; an empty line
+    stays empty (the next number says where it was).
 
     Unpadded: a tab already aligns the text on a terminal, and every line is sent to the
     model in every later request, so the padding was paid for many times over.
     """
-    return "\n".join(f"{first + i}\t{line}" for i, line in enumerate(lines))
+    return "\n".join(f"{first + i}\t{line}" if line else "" for i, line in enumerate(lines))

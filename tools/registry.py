@@ -37,6 +37,9 @@ _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 _MISSING = inspect.Parameter.empty
 
 
+SPELLED_DEFAULTS = {"timeout"}
+
+
 @dataclass(frozen=True)
 class Param:
     """One argument of a tool, as the model sees it."""
@@ -86,9 +89,9 @@ class Tool:
             schema = dict(p.schema)
             if p.description:
                 schema["description"] = p.description
-            # An optional string left empty, a flag left off or a count of 0 needs no default
-            # spelled out.
-            if not p.required and p.default not in (None, "", False, 0):
+            # Of the defaults, only how long a run may take is worth its characters: the
+            # model raises it for a slow command; a start line or a result cap it takes as read.
+            if p.name in SPELLED_DEFAULTS and not p.required:
                 schema["default"] = p.default
             properties[p.name] = schema
         required = [p.name for p in self.params if p.required]

@@ -21,8 +21,7 @@ COLLECT_TIMEOUT = 120
 @tool(read_only=False)
 def run_command(ctx: ToolContext, command: str, timeout: int = 120) -> str:
     """Run a bash command at the repository root. What it writes lasts only in the repository
-    and in $AGENT_SCRATCH (this session's folder for throwaway scripts; the project imports
-    from there too), not in /tmp."""
+    and in $AGENT_SCRATCH (a folder for throwaway scripts, on the import path), not in /tmp."""
     if not command.strip():
         raise ToolError("command is empty")
     # Not a login shell (-l): /etc/profile would reset PATH and lose the project's python.

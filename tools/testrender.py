@@ -58,8 +58,8 @@ def _head(run) -> str:
     if run.missing:
         counts.append(f"{len(run.missing)} no such test")
     head = f"Tests: {', '.join(counts)} (exit {run.exit_code}, {run.duration_s:.1f}s)"
-    # The command matters to the model only when something is to be looked into.
-    return head if run.exit_code == 0 else f"{head}\nCommand: {run.command}"
+    # The command matters to the model only when no failure explains the exit code.
+    return head if run.exit_code == 0 or run.failures else f"{head}\nCommand: {run.command}"
 
 
 def missing_lines(missing: dict[str, list[str]]) -> list[str]:

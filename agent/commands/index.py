@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
 def map_command(
     path: Path = typer.Argument(Path("."), help="A directory inside the git repository."),
-    tokens: int = typer.Option(1024, "--tokens", "-t", min=1, help="Token budget (a hard cap)."),
+    tokens: int = typer.Option(900, "--tokens", "-t", min=1, help="Token budget (a hard cap)."),
     focus: list[str] = typer.Option(
         [], "--focus", "-f", help="A path, symbol or words to lean toward (repeatable)."
     ),

@@ -9,16 +9,15 @@ from typing import Any
 from agent.errors import UserError
 
 
-def localization_text(loc: Any, top: int = 10) -> str:
-    """The ranked functions, one block each with its score and reasons."""
+def localization_text(loc: Any, top: int = 10, scores: bool = True) -> str:
+    """The ranked functions, one block each with its reasons (and its scores, for people:
+    the model is given the rank and the reasons)."""
     lines = [f"Failing tests: {len(loc.failing)}; passing tests measured: {loc.passing}"]
     if not loc.ranked:
         lines.append("No function under the repository root was run by the failing tests.")
     for i, s in enumerate(loc.ranked[:top], 1):
-        lines.append(
-            f"{i:>2}. {s.function}  {s.path}:{s.line}  score {s.score:.2f} "
-            f"(ochiai {s.ochiai:.2f}, dstar {s.dstar:.2f})"
-        )
+        score = f"  score {s.score:.2f} (ochiai {s.ochiai:.2f}, dstar {s.dstar:.2f})"
+        lines.append(f"{i:>2}. {s.function}  {s.path}:{s.line}{score if scores else ''}")
         if s.lines:
             lines.append(f"      lines {', '.join(map(str, s.lines))}")
         lines += [f"      - {why}" for why in s.reasons]
@@ -80,6 +79,6 @@ def debug_evidence(
     focus = [s.function.split(".")[-1] for s in loc.ranked[:top]]
     focus.append(chosen[0].split("::")[-1].split("[")[0])  # the test's own steps too
     traces = trace_tests(root, chosen[:1], PytestCommand.parse(tests), focus=focus, backend=backend)
-    parts = [localization_text(loc, top)]
+    parts = [localization_text(loc, top, scores=False)]
     parts += [render_trace(t) for t in traces]
     return "\n\n".join(parts), chosen[0]

@@ -3,7 +3,7 @@ ranked, token-capped map of the repository.
 
     with RepoIndex.open(Path(".")) as index:
         index.definitions("Session.perform_collect")
-        print(index.repo_map(focus=["src/_pytest/main.py"], tokens=1024))
+        print(index.repo_map(focus=["src/_pytest/main.py"], tokens=900))
 """
 
 from agent.index.model import Reference, Symbol

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 
 from agent.index.model import Symbol
 
-ELISION = "⋮"
-
 # Calibration, in UTF-8 bytes per token. Measured on 12 rendered maps (pytest 8.3.4 and
 # django 5.1.4, budgets 256-8192, with and without a focus) and on 1.2 MB of their source,
 # counting with tiktoken's cl100k_base and o200k_base and with the Claude tokenizer file
@@ -36,7 +34,8 @@ def estimate_tokens(text: str) -> int:
 def render(selected: Sequence[Symbol], by_path: dict[str, list[Symbol]]) -> str:
     """The map text for `selected` definitions: grouped by file (in path order), each with
     its signature and the header lines of the definitions enclosing it, every line numbered
-    (`57│def f(x):`) so the model can read around it without searching first."""
+    (`57│def f(x):`) so the model can read around it without searching first. The numbers
+    say where lines are left out, so no line marks it."""
     chosen: dict[str, dict[int, Symbol]] = {}
     for symbol in selected:
         lines = chosen.setdefault(symbol.path, {})
@@ -46,18 +45,10 @@ def render(selected: Sequence[Symbol], by_path: dict[str, list[Symbol]]) -> str:
     out: list[str] = []
     for path in sorted(chosen):
         out.append(f"{path}:")
-        shown_to = reaches = 0
         width = len(str(max(chosen[path])))
         for line in sorted(chosen[path]):
-            symbol = chosen[path][line]
-            if line > shown_to + 1:
-                out.append(ELISION)
-            signature = symbol.signature.split("\n")
+            signature = chosen[path][line].signature.split("\n")
             out.extend(f"{line + offset:>{width}}│{text}" for offset, text in enumerate(signature))
-            shown_to = max(shown_to, line + len(signature) - 1)
-            reaches = max(reaches, symbol.end_line)
-        if reaches > shown_to:
-            out.append(ELISION)
     return "\n".join(out) + "\n" if out else ""
 
 

@@ -110,7 +110,7 @@ class RepoIndex:
             rows = self._db.execute(query, parameters).fetchall()
         return [Symbol(*row) for row in rows]
 
-    def repo_map(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
+    def repo_map(self, focus: Sequence[str] = (), tokens: int = 900) -> str:
         """The ranked map of the repository, leaning toward `focus` (paths, identifiers or
         words), never more than `tokens` by `estimate_tokens`."""
         with self._lock:
@@ -121,7 +121,7 @@ class RepoIndex:
                 lambda: self.map_selection(focus, tokens)[0],
             )
 
-    def map_json(self, focus: Sequence[str] = (), tokens: int = 1024) -> str:
+    def map_json(self, focus: Sequence[str] = (), tokens: int = 900) -> str:
         """The map and the definitions it shows, as a JSON document."""
 
         def build() -> str:

@@ -282,7 +282,7 @@ def wire_blocks(message: Message, model: str = "") -> list[dict[str, Any]]:
             "type": "tool_result",
             "tool_use_id": p.call_id,
             "content": p.content or "(no output)",
-            "is_error": p.is_error,
+            **({"is_error": True} if p.is_error else {}),
         }
         for p in message.parts
         if isinstance(p, ToolResult)

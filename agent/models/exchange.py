@@ -14,7 +14,9 @@ DIR/0001.request.json, written by the agent:
           {"type": "text", "text": "Let me look."},
           {"type": "tool_call", "id": "call_1", "name": "read_file", "arguments": {"path": "a.py"}}]},
        {"role": "user", "content": [
-          {"type": "tool_result", "call_id": "call_1", "content": "1 def f(): ...", "is_error": false}]}]}
+          {"type": "tool_result", "call_id": "call_1", "content": "1 def f(): ..."}]}]}
+
+A tool result carries `"is_error": true` only when the call failed.
 
 DIR/0001.response.json, written by whoever stands in for the model:
 
