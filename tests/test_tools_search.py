@@ -131,3 +131,79 @@ def test_search_shows_lines_around_each_match_when_asked(tmp_path):
         "shop/prices.py:4: def price_of(item):",
         "shop/prices.py-5-     return PRICES[item]",
     ]
+
+
+LONG = {
+    "calc.py": (
+        "def afterpoint(text):\n"  # 1
+        + "".join(f"    step{i} = {i}\n" for i in range(1, 11))  # 2-11
+        + "    return step10\n"  # 12
+        "\n\n"
+        "class Table:\n"  # 15
+        "    WIDTH = 3\n"  # 16
+        "    MARK = 'wide'\n"  # 17
+        + "".join(f"    COL{i} = {i}\n" for i in range(1, 7))  # 18-23
+        + "\n"
+        "    def render(self):\n"  # 25
+        "        def cell(value):\n"  # 26
+        "            mark = 'cell'\n"  # 27
+        + "".join(f"            value += {i}\n" for i in range(1, 6))  # 28-32
+        + "            return value\n"  # 33
+        "        return cell(self.WIDTH)\n"  # 34
+    ),
+    "notes.txt": "".join(f"mark line {i}\n" for i in range(1, 12)),
+}
+
+
+def _notes(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("…")]
+
+
+def test_search_context_that_stops_inside_a_function_says_where_it_ends(tmp_path):
+    ctx = make_ctx(make_repo(tmp_path, LONG))
+    text = call(ctx, "search", pattern="step3 =", context=2).content
+    assert text.splitlines() == [
+        "1 matches in 1 files",
+        "calc.py-2-     step1 = 1",
+        "calc.py-3-     step2 = 2",
+        "calc.py:4:     step3 = 3",
+        "calc.py-5-     step4 = 4",
+        "calc.py-6-     step5 = 5",
+        "… afterpoint continues to line 12",
+    ]
+    # The second group reaches the function's last line: no note after it.
+    both = call(ctx, "search", pattern="step[39] =", context=2).content.splitlines()
+    assert both[5:9] == [
+        "calc.py-6-     step5 = 5",
+        "… afterpoint continues to line 12",
+        "--",
+        "calc.py-8-     step7 = 7",
+    ]
+    assert both[-1] == "calc.py-12-     return step10" and _notes("\n".join(both)) == [both[6]]
+    assert call(ctx, "search", pattern="step3 =").content.splitlines() == [
+        "1 matches in 1 files",
+        "calc.py:4:     step3 = 3",
+    ]
+
+
+def test_search_names_the_innermost_definition_holding_each_cut_match(tmp_path):
+    ctx = make_ctx(make_repo(tmp_path, LONG))
+    inner = call(ctx, "search", pattern="mark = 'cell'", context=1).content
+    assert _notes(inner) == ["… Table.render.cell continues to line 33"]
+    in_class_body = call(ctx, "search", pattern="MARK = ", context=1).content
+    assert _notes(in_class_body) == ["… Table continues to line 34"]
+    # One search, three groups: each says what it cut, untouched lines say nothing.
+    several = call(ctx, "search", pattern="mark", case_sensitive=False, context=1).content
+    assert _notes(several) == [
+        "… Table continues to line 34",
+        "… Table.render.cell continues to line 33",
+    ]
+    assert "notes.txt:1: mark line 1" in several  # a file no grammar parses: as before
+
+
+def test_search_context_notes_work_beyond_python(tmp_path):
+    source = "package calc\n\nfunc Sum(xs []int) int {\n\ttotal := 0\n"
+    source += "".join(f"\ttotal += {i}\n" for i in range(6)) + "\treturn total\n}\n"
+    ctx = make_ctx(make_repo(tmp_path, {"calc.go": source}))
+    text = call(ctx, "search", pattern="total := 0", context=1).content
+    assert _notes(text) == ["… Sum continues to line 12"]

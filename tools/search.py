@@ -13,6 +13,8 @@ from collections import Counter
 from functools import cache
 
 from agent.confine import LeavesWorkspace, WorkspaceFilter, read_bytes_inside
+from agent.index.languages import language_for
+from agent.index.parse import definition_spans
 from agent.tools.context import ToolContext
 from agent.tools.errors import ToolError
 from agent.tools.paths import matches_glob, relative, resolve
@@ -24,6 +26,7 @@ MAX_TEXT_CHARS = 240
 MAX_FILES_LISTED = 40
 MAX_UNTRACKED_BYTES = 5_000_000
 MAX_CONTEXT = 20
+MAX_PARSED_BYTES = 1_000_000  # as the index: larger files get no definition notes
 
 
 @tool(read_only=True, paths=("path",))
@@ -157,28 +160,64 @@ def _clip(text: str) -> str:
 
 
 def _with_context(ctx: ToolContext, rows: list[tuple], context: int) -> list[str]:
-    """Matches as `path:N: text` with `context` lines around them as `path-N- text`;
-    `--` between groups that do not touch, as grep prints them."""
+    """Matches as `path:N: text` with `context` lines around them as `path-N- text`,
+    `--` between groups that do not touch, as grep prints them; after a group that stops
+    inside the definition holding one of its matches, where that definition ends."""
     out: list[str] = []
     by_file: dict[str, list[int]] = {}
     for name, line, _ in rows:
         by_file.setdefault(name, []).append(int(line))
     for name, hits in by_file.items():
         try:
-            lines = (
-                read_bytes_inside(ctx.root, name, MAX_UNTRACKED_BYTES)
-                .decode("utf-8", errors="replace")
-                .splitlines()
-            )
+            data = read_bytes_inside(ctx.root, name, MAX_UNTRACKED_BYTES)
         except (OSError, LeavesWorkspace):
-            lines = []
-        matched, last = set(hits), 0
-        for hit in sorted(matched):
-            start, end = max(1, hit - context, last + 1), min(len(lines), hit + context)
-            if out and start > last + 1:
+            data = b""
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        matched = sorted(set(hits))
+        groups = _groups(matched, context, len(lines))
+        notes = _cut_definitions(name, data, groups)
+        for (start, end, _), note in zip(groups, notes, strict=True):
+            if out:
                 out.append("--")
             for number in range(start, end + 1):
                 mark = ":" if number in matched else "-"
                 out.append(f"{name}{mark}{number}{mark} {_clip(lines[number - 1])}")
-            last = max(last, end)
+            out += note
     return out
+
+
+def _groups(hits: list[int], context: int, length: int) -> list[tuple[int, int, list[int]]]:
+    """(first line, last line, matches) shown for sorted `hits`, joining groups that touch."""
+    groups: list[tuple[int, int, list[int]]] = []
+    for hit in hits:
+        start, end = max(1, hit - context), min(length, hit + context)
+        if start > end:  # the file shrank since git grep read it
+            continue
+        if groups and start <= groups[-1][1] + 1:
+            groups[-1] = (groups[-1][0], max(groups[-1][1], end), [*groups[-1][2], hit])
+        else:
+            groups.append((start, end, [hit]))
+    return groups
+
+
+def _cut_definitions(
+    name: str, data: bytes, groups: list[tuple[int, int, list[int]]]
+) -> list[list[str]]:
+    """For each group, a line naming each innermost definition holding one of its matches
+    that goes on past the group's last line: `… Cart.total continues to line 40`."""
+    language = language_for(name)
+    if language is None or len(data) > MAX_PARSED_BYTES or not groups:
+        return [[] for _ in groups]
+    try:
+        spans = definition_spans(data, language, groups[0][0], groups[-1][1])
+    except Exception:  # the note is a help; the matches are shown without it
+        return [[] for _ in groups]
+    notes: list[list[str]] = []
+    for _, end, hits in groups:
+        cut: dict[str, int] = {}
+        for hit in hits:
+            holding = [span for span in spans if span[1] <= hit <= span[2]]
+            if holding and holding[-1][2] > end:
+                cut[".".join(span[0] for span in holding)] = holding[-1][2]
+        notes.append([f"… {qualified} continues to line {last}" for qualified, last in cut.items()])
+    return notes

@@ -102,13 +102,33 @@ def _wheel_tags(module_name: str) -> str:
     return text
 
 
+def _tags_source(language: str) -> str:
+    _, _, wheels, ours = _GRAMMARS[language]
+    parts = [_wheel_tags(name) for name in wheels]
+    if ours:
+        parts.append((_QUERIES / ours).read_text())
+    return "\n".join(parts)
+
+
 @cache
 def tags_query(language: str):
     """The compiled tags query for a language: the wheels' tags.scm plus ours."""
     from tree_sitter import Query
 
-    _, _, wheels, ours = _GRAMMARS[language]
-    parts = [_wheel_tags(name) for name in wheels]
-    if ours:
-        parts.append((_QUERIES / ours).read_text())
-    return Query(grammar(language), "\n".join(parts))
+    return Query(grammar(language), _tags_source(language))
+
+
+@cache
+def definitions_query(language: str):
+    """The tags query with only its definition patterns: a fraction of the work when a
+    caller needs where definitions start and end, not the references."""
+    from tree_sitter import Query
+
+    source = _tags_source(language)
+    query = Query(grammar(language), source)
+    encoded = source.encode()
+    for pattern in range(query.pattern_count):
+        text = encoded[query.start_byte_for_pattern(pattern) : query.end_byte_for_pattern(pattern)]
+        if b"@definition." not in text:
+            query.disable_pattern(pattern)
+    return query

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from agent.index.languages import grammar, tags_query
+from agent.index.languages import definitions_query, grammar, tags_query
 
 # When one name is captured by several reference patterns, the most specific kind wins.
 _REFERENCE_PRIORITY = {"decorator": 0, "base": 1, "import": 2, "attribute": 3, "call": 4, "name": 5}
@@ -76,6 +76,27 @@ def extract(source: bytes, language: str) -> Facts:
         key=lambda ref: (ref[1], ref[0], ref[2]),
     )
     return Facts(symbols, refs, _errors(tree.root_node) if tree.root_node.has_error else [])
+
+
+def definition_spans(
+    source: bytes, language: str, first: int, last: int
+) -> list[tuple[str, int, int]]:
+    """(name, line, end_line) of the definitions that overlap lines `first`..`last`
+    (all 1-based, inclusive), each once, outermost first."""
+    from tree_sitter import QueryCursor
+
+    cursor = QueryCursor(definitions_query(language))
+    cursor.set_point_range((first - 1, 0), (last, 0))  # skips what lies outside cheaply
+    spans: dict[int, tuple[str, int, int]] = {}
+    for _, captures in cursor.matches(_parser(language).parse(source).root_node):
+        names = captures.get("name")
+        nodes = [found[0] for key, found in captures.items() if key.startswith("definition.")]
+        if names and nodes:
+            node = _definition_node(nodes[0])
+            line, end = node.start_point[0] + 1, node.end_point[0] + 1
+            if line <= last and end >= first:
+                spans[names[0].start_byte] = (_text(names[0]), line, end)
+    return sorted(spans.values(), key=lambda span: (span[1], -span[2]))
 
 
 def syntax_errors(source: bytes, language: str) -> list[tuple[int, int, str]]:
