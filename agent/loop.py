@@ -19,10 +19,11 @@ from agent.conversation import Conversation
 from agent.errors import SessionEnding, UserError
 from agent.events import EditApplied, EventSink, Finished, PhaseChanged, PlanUpdated, QuestionAsked
 from agent.extension import Ask, ConversationHooks, ReviewCall
+from agent.fails_before import FailsBefore
 from agent.messages import Message, ToolCall, ToolResult
 from agent.plan import Plan
 from agent.prompting import debug_message
-from agent.testing.report import RunMemo, TestReport, run
+from agent.testing.report import RunMemo, TestReport
 from agent.testing.start_tree import StartTree
 from agent.testing.targets import Targets, named_tests, saw_fail
 from agent.testing.verify import Verifier
@@ -140,15 +141,16 @@ def _attempts(parts: LoopParts, state: _SoFar) -> Outcome:
         conversation = _new_conversation(parts, repo_map, baseline)
         plan = make_plan(parts, conversation, summary, plan_number, baseline)
         state.plan = plan
+        # asked before the reproduce phase, so its file can run with the reproduction's check
+        written = test_designer.design_tests(parts, plan) if config.independent_tests else None
+        before = FailsBefore(parts, written, baseline.before_change)
         reproduction = (
-            _already_failing(parts, plan, baseline) or reproduce(parts, conversation, baseline)
+            _already_failing(parts, plan, baseline)
+            or reproduce(parts, conversation, baseline, before)
             if _wants_reproduction(parts, plan)
             else None
         )
-        designed = None
-        if config.independent_tests:
-            baseline.before_change()  # the designer writes its test file
-            designed = test_designer.design_tests(parts, plan)
+        designed = before.result()
         report = code_and_test(parts, conversation, plan, baseline, reproduction, designed)
         state.report = report
         if report.ok:
@@ -219,9 +221,13 @@ def make_plan(
 
 
 def reproduce(
-    parts: LoopParts, conversation: Conversation, baseline: PendingBaseline
+    parts: LoopParts,
+    conversation: Conversation,
+    baseline: PendingBaseline,
+    before: FailsBefore,
 ) -> list[str] | None:
-    """Have the model write (or name) tests that fail now; confirm each fails by running them."""
+    """Have the model write (or name) tests that fail now; confirm each fails by running them
+    (with the designed tests in the same run, while they have not run on the start code)."""
     parts.emit(PhaseChanged("reproduce"))
     report = baseline.wait()
     failing = report.failing[:REPRODUCTION_CHOICES] if report else []
@@ -231,7 +237,7 @@ def reproduce(
         if call is None:
             return None
         test_ids = [str(t) for t in call.arguments.get("test_ids") or []]
-        report = run(parts.ctx, " ".join(test_ids), parts.emit)
+        report = before.beside(test_ids)
         not_failing = [t for t in test_ids if not saw_fail(report, t)]
         conversation.say(
             prompts.render(

@@ -73,6 +73,18 @@ class DesignedTests:
             ({"path": self.path, "change": CREATED, "runs_code": runs_code(self.path)},),
         )
 
+    def vetted(self, report) -> DesignedTests | None:
+        """Self with the tests that failed in `report` (a run of the file on the start
+        code) as failing before; None when none of them failed."""
+        self.failing_before = [t for t in report.failing if "::" in t]
+        failing_names = {t.split("::")[-1] for t in self.failing_before}
+        self.dropped = {
+            name: "passed before the change"
+            for name in test_names(self.source)
+            if name not in failing_names
+        }
+        return self if self.failing_before else None
+
     def settle(self, ctx, report) -> None:
         """Keep the file with only the tests that pass after the change, as `report` (a run
         on the changed tree that included the file) shows them."""
@@ -97,7 +109,8 @@ class DesignedTests:
 
 
 def design_tests(parts, plan) -> DesignedTests | None:
-    """Ask a separate conversation for tests; keep the file if some of them fail now."""
+    """Ask a separate conversation for a test file (not run yet: `run_alone` runs it, or a
+    run shared with other tests gives `DesignedTests.vetted` its part)."""
     mentioned = set(WORD.findall(" ".join([parts.task, plan.reading, *plan.steps])))
     mentioned |= names_used_by(parts.ctx.root, [*TEST_ID.findall(parts.task), *plan.test_ids()])
     interface = public_interface(parts.ctx.root, _plan_paths(parts.ctx.root, plan), mentioned)
@@ -128,22 +141,19 @@ def design_tests(parts, plan) -> DesignedTests | None:
     match = CODE_BLOCK.search(response.message.text)
     if not match:
         return None
-    designed = DesignedTests(path=path, source=match.group(1))
-    _write(parts.ctx.root / designed.path, designed.source)
-    try:
-        from agent.testing.report import run
+    return DesignedTests(path=path, source=match.group(1))
 
+
+def run_alone(parts, designed: DesignedTests) -> DesignedTests | None:
+    """Run the designed file alone on the tree as it is; `designed` if some of it fails."""
+    from agent.testing.report import run
+
+    designed.put(parts.ctx)
+    try:
         report = run(parts.ctx, designed.path, parts.emit)
     finally:
-        (parts.ctx.root / designed.path).unlink(missing_ok=True)
-    designed.failing_before = [t for t in report.failing if "::" in t]
-    failing_names = {t.split("::")[-1] for t in designed.failing_before}
-    designed.dropped = {
-        name: "passed before the change"
-        for name in test_names(designed.source)
-        if name not in failing_names
-    }
-    return designed if designed.failing_before else None
+        designed.take_away(parts.ctx)
+    return designed.vetted(report)
 
 
 def public_interface(root: Path, paths: list[str], mentioned: set[str] = frozenset()) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from agent import events as ev
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
-from tests.solve_kit import edit, finish, make_repo, plan
+from tests.session_snapshot import Recorder
+from tests.solve_kit import edit, finish, make_repo, plan, turn
 
 DESIGNED = """```python
 from calc import clamp
@@ -102,3 +104,83 @@ def test_the_designer_sees_what_the_named_failing_tests_call(tmp_path):
     assert "def clamp(value, low, high)" in prompt  # named by the task and the plan
     assert "def add(a, b)" in prompt and "Sum of two numbers." in prompt  # the test calls it
     assert "return a + b" not in prompt
+
+
+REPRODUCTION = "tests/test_calc.py::test_clamp_above"
+WRITE_REPRODUCTION = edit(
+    "def test_clamp_inside():",
+    "def test_clamp_above():\n    assert clamp(15, 0, 10) == 10\n\n\ndef test_clamp_inside():",
+    "tests/test_calc.py",
+)
+KEPT_AND_DROPPED = (
+    "Independent tests kept in tests/test_independent_checks.py: "
+    "test_above_the_range_gives_high; dropped: test_inside_the_range_is_unchanged "
+    "(passed before the change), test_a_wrong_expectation (still fails after the change)"
+)
+
+
+def reproduced_session(tmp_path, designed: str, *reproduce_turns):
+    """A bug session: plan, the designer's file, the reproduce phase's turns, the fix."""
+    repo = make_repo(tmp_path / "r", "traces = false\n")
+    recorder = Recorder(
+        [
+            plan(bug=True, new_tests=[REPRODUCTION]),
+            designed,
+            *reproduce_turns,
+            turn("", ("reproduced", {"test_ids": [REPRODUCTION]})),
+            edit(),
+            finish(),
+        ]
+    )
+    task = "clamp(15, 0, 10) returns 0 but should return 10"
+    options = SolveOptions(task=task, cwd=repo, model=recorder.model)
+    result = run_session(options, [recorder.sink])
+    runs = [
+        e.command.split("no:cacheprovider")[-1].split()
+        for e in recorder.events
+        if isinstance(e, ev.TestsRun)
+    ]
+    return result, recorder, runs
+
+
+def test_the_reproduction_check_and_the_designed_tests_share_one_run(tmp_path):
+    result, recorder, runs = reproduced_session(tmp_path, DESIGNED, WRITE_REPRODUCTION)
+    assert result.outcome.status == "solved", result.outcome
+    # the baseline, the reproduction with the designed file, the targets with the kept
+    # file, the suite: the designed file's own run on the start code is gone
+    assert runs == [
+        [],
+        [REPRODUCTION, "tests/test_independent_checks.py"],
+        [REPRODUCTION, "tests/test_independent_checks.py"],
+        [],
+    ]
+    # each side's verdict as if it ran alone: the designed tests' failures are not the bug's
+    told = recorder.step("code").text
+    assert (
+        f"Confirmed by a real run: {REPRODUCTION} fails now (0 passed, 1 failed, 0 errors)" in told
+    )
+    assert "test_independent_checks" not in told
+    assert KEPT_AND_DROPPED in result.outcome.summary
+    recorder.check("designer_shares_the_reproduction_run")
+
+
+def test_code_changed_before_reproduced_runs_the_designed_tests_alone(tmp_path):
+    docstring = edit('"""Sum of two numbers."""', '"""The sum of two numbers."""')
+    result, recorder, runs = reproduced_session(tmp_path, DESIGNED, docstring, WRITE_REPRODUCTION)
+    assert result.outcome.status == "solved", result.outcome
+    assert runs[1:3] == [[REPRODUCTION], ["tests/test_independent_checks.py"]]
+    assert KEPT_AND_DROPPED in result.outcome.summary
+
+
+def test_a_designed_file_that_does_not_collect_leaves_the_reproduction_to_its_own_run(tmp_path):
+    broken = "```python\nfrom calc import clamp_strictly\n\n\ndef test_x():\n    assert clamp_strictly(1)\n```"
+    result, recorder, runs = reproduced_session(tmp_path, broken, WRITE_REPRODUCTION)
+    assert result.outcome.status == "solved", result.outcome
+    # pytest stops at the designed file's import error, so the reproduction runs again alone
+    assert runs[1:3] == [[REPRODUCTION, "tests/test_independent_checks.py"], [REPRODUCTION]]
+    told = recorder.step("code").text
+    assert (
+        f"Confirmed by a real run: {REPRODUCTION} fails now (0 passed, 1 failed, 0 errors)" in told
+    )
+    assert "Independent tests" not in result.outcome.summary
+    assert not (tmp_path / "r" / "tests" / "test_independent_checks.py").exists()

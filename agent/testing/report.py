@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from agent.events import EventSink, PhaseChanged, TestsRun
 
 FAILURE_OUTPUT_CHARS = 4000  # of a failing run's short output, carried by its TestsRun event
+PYTEST_INTERRUPTED = 2  # pytest's exit status when a file did not collect: no test ran
+PYTEST_NO_TESTS = 5
 
 
 @dataclass
@@ -57,6 +59,63 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
     from agent.tools.run import run_tests_structured
 
     result = run_tests_structured(ctx, target)
+    report = _report(result)
+    _emit(emit, result, report)
+    return report
+
+
+def run_sides(
+    ctx, first: list[str], second: list[str], emit: EventSink
+) -> tuple[TestReport | None, TestReport | None]:
+    """One pytest run of the ids `first` and `second` (one start-up instead of two), and
+    each side's report split out of it as if it had run alone: the cases under an id of
+    `second` are its, all others `first`'s. None for a side whose verdict the shared run
+    does not give (no per-test report, a timeout, collection stopped before its tests ran):
+    run that side alone."""
+    from agent.tools.run import run_tests_structured
+
+    result = run_tests_structured(ctx, " ".join([*first, *second]))
+    _emit(emit, result, _report(result))
+
+    def theirs(test_id: str) -> bool:
+        return any(_under(test_id, t) for t in second)
+
+    return (
+        _side(ctx, result, first, lambda t: not theirs(t)),
+        _side(ctx, result, second, theirs),
+    )
+
+
+def _side(ctx, result, ids: list[str], mine: Callable[[str], bool]) -> TestReport | None:
+    """The report of the cases `mine` claims, with the exit status a run of `ids` alone
+    would have had; None when the shared run does not tell it."""
+    from agent.tools.run import test_command_line
+
+    cases = [c for c in result.cases if mine(c.test_id)]
+    missing = {t: near for t, near in result.missing.items() if mine(t)}
+    own_collection_error = any(c.collection for c in cases)
+    if result.source != "report" or result.timed_out or result.exit_code not in (0, 1, 2):
+        return None
+    if result.exit_code == PYTEST_INTERRUPTED and not own_collection_error:
+        return None  # the other side's file did not collect, so pytest ran no test of ours
+    exit_code = result.exit_code
+    if exit_code != PYTEST_INTERRUPTED:
+        failing = any(c.failing for c in cases)
+        exit_code = 1 if failing else 0 if cases or missing else PYTEST_NO_TESTS
+    command = test_command_line(ctx.test_command, " ".join(ids), ctx.root)
+    return _report(
+        replace(result, command=command, cases=cases, missing=missing, exit_code=exit_code)
+    )
+
+
+def _under(test_id: str, target: str) -> bool:
+    """True when `test_id` is `target` or inside it (a test of its file, a file of its folder)."""
+    folder = target.rstrip("/") + "/"
+    return test_id == target or test_id.startswith((target + "::", target + "[", folder))
+
+
+def _report(result) -> TestReport:
+    """The loop's report of a `TestRun`."""
     # A crash or a hang counts against the change; a test id that does not exist does not.
     broken = result.timed_out or result.crashed
     report = TestReport(
@@ -67,12 +126,16 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
         failing=[f.test_id for f in result.failures],
         details=result.render(),
         collected=not result.only_missing
-        and result.exit_code != 5
+        and result.exit_code != PYTEST_NO_TESTS
         and (result.parsed or result.ok),
         duration_s=result.duration_s,
         missing=dict(result.missing),
     )
     report.ok = result.ok and (report.collected or result.only_missing)
+    return report
+
+
+def _emit(emit: EventSink, result, report: TestReport) -> None:
     emit(
         TestsRun(
             result.command,
@@ -84,7 +147,6 @@ def run(ctx, target: str, emit: EventSink) -> TestReport:
             "" if report.ok else report.details[:FAILURE_OUTPUT_CHARS],
         )
     )
-    return report
 
 
 class RunMemo:
