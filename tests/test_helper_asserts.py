@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import sys
 
+from agent.debug.coverage_map import PytestCommand
+from agent.debug.trace_run import trace_tests
 from agent.tools.helper_asserts import PLUGIN, with_helper_asserts
 from agent.tools.run import run_tests_structured
+from tests.solve_kit import PYTEST
 from tests.test_tools_helpers import call, make_ctx, make_repo
 
 PYTHON = sys.executable
@@ -78,3 +81,13 @@ def test_the_plugin_is_loaded_only_where_pythonpath_reaches_pytest():
     assert env is not None and env["A"] == "1" and env["PYTHONPATH"].endswith("pytest_plugin")
     for command in ("tox -e py --", "make test", "python -I -m pytest", "cd x && pytest"):
         assert with_helper_asserts(command, None) == (command, None)
+
+
+def test_the_debug_phase_trace_of_a_failing_helper_shows_both_values(tmp_path):
+    repo = make_repo(
+        tmp_path / "r",
+        {"tests/common.py": HELPER, "tests/test_x.py": "from common import check\n\n\n" + TESTS},
+    )
+    (trace,) = trace_tests(repo, ["tests/test_x.py::test_differs"], PytestCommand.parse(PYTEST))
+    assert trace["outcome"] == "failed"
+    assert "assert 'abc' == 'abd'" in trace["failure"]["message"]
