@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 # The standalone pytest plugin that rewrites the asserts of the tests' helper modules; a
 # file found by its path, not imported: it lives with the runners in agent/tools.
 HELPER_ASSERTS = Path(__file__).absolute().parents[1] / "tools" / "pytest_plugin"
