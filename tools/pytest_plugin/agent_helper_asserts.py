@@ -49,11 +49,16 @@ def helper_module_names(config: Any) -> list[str]:
 
 def _starts(config: Any, rootdir: Path) -> list[Path]:
     """Where collection starts: the arguments, else `testpaths`, else the invocation folder."""
-    here = Path(str(getattr(config.invocation_params, "dir", None) or os.getcwd()))
+    invocation = getattr(config, "invocation_params", None)  # pytest 5.1 and later
+    here = Path(str(getattr(invocation, "dir", None) or os.getcwd()))
     args = [a.split("::")[0] for a in config.known_args_namespace.file_or_dir or []]
     if args:
         return [here / a for a in args]
-    testpaths = [p for t in config.getini("testpaths") for p in rootdir.glob(t)]
+    testpaths = [
+        p
+        for t in config.getini("testpaths")
+        for p in ([Path(t)] if Path(t).is_absolute() else rootdir.glob(t))
+    ]
     return testpaths or [here]
 
 
