@@ -35,6 +35,7 @@ def test_the_wheel_installs_everything_under_agent_only(tmp_path):
     for needed in (
         "agent/tools/registry.py",
         "agent/tools/node_reporter.mjs",
+        "agent/tools/pytest_plugin/agent_helper_asserts.py",
         "agent/sandbox/bwrap.py",
         "agent/prompts/system.j2",
     ):

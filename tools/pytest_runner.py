@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from agent.confine import LeavesWorkspace, exists_inside, read_text_inside
+from agent.tools.helper_asserts import with_helper_asserts
 from agent.tools.junit import ReportUnreadable, pytest_cases, read_report_file
 from agent.tools.pytest_report import parse_pytest
 from agent.tools.testrun import TestRun
@@ -55,9 +56,10 @@ def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None
     folder = ctx.scratch if getattr(ctx, "scratch", None) is not None else ctx.root
     report = Path(folder) / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
     shown = command_line(base, targets)
+    loaded, env = with_helper_asserts(base, env)
     real = " ".join(
         [
-            base,
+            loaded,
             PYTEST_FLAGS,
             "-o",
             "junit_family=xunit1",

@@ -18,6 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The standalone pytest plugin that rewrites the asserts of the tests' helper modules; a
+# file found by its path, not imported: it lives with the runners in agent/tools.
+HELPER_ASSERTS = Path(__file__).absolute().parents[1] / "tools" / "pytest_plugin"
+
 
 def artifact_name(test_id: str) -> str:
     """A file name for one test's trace artifact (stable, filesystem-safe)."""
@@ -166,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     _mark_wrappers()
+    sys.path.append(str(HELPER_ASSERTS))
     base = ["-p", "no:cacheprovider", "-p", "no:randomly", "-q", "--no-header"]
+    base += ["-p", "agent_helper_asserts"]
     if ns.mode == "cover":
         return run_cover(root, ns.out.resolve(), base + args)
     import pytest
