@@ -27,6 +27,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Anthropic's prices relative to plain input: writing the cache, reading it.
+WRITE_PRICE, READ_PRICE = 1.25, 0.1
 SETTINGS = "independent_tests = false\ntraces = false\n"
 AGENTS = (
     "# Working on shop-stats\n\n- Keep functions small and documented.\n"
@@ -342,6 +344,13 @@ def main() -> None:
     print(
         f"Cache-read share against any earlier request of the session (a provider keeps "
         f"each prefix): {cached_any[0] / chars[0]:.1%} -> {cached_any[1] / chars[1]:.1%}"
+    )
+    uncached = [total - hit for total, hit in zip(chars, cached_any, strict=True)]
+    priced = [WRITE_PRICE * u + READ_PRICE * c for u, c in zip(uncached, cached_any, strict=True)]
+    print(
+        f"Uncached characters: {uncached[0]} -> {uncached[1]} ({uncached[1] / uncached[0] - 1:+.1%}); "
+        f"input priced as a provider bills it (uncached x{WRITE_PRICE} as a cache write, cached "
+        f"x{READ_PRICE}): {priced[0]:.0f} -> {priced[1]:.0f} ({priced[1] / priced[0] - 1:+.1%})"
     )
 
 
