@@ -23,12 +23,13 @@ def test_takes_its_time():
     time.sleep(3)
 """
 SLOW_SUITE = {"tests/test_calc.py": CALC_TESTS + SLOW}
-# ... whose slow test leaves a file in the tree when it starts
+# ... whose slow test leaves a file in the tree when it starts and one when it ends
 MARKING_SUITE = {
     "tests/test_calc.py": CALC_TESTS
     + SLOW.replace(
         "import time", 'import pathlib, time\n    pathlib.Path("started").write_text("")'
     )
+    + '    pathlib.Path("slept").write_text("")\n'
 }
 TASK = "clamp() returns low above the range"
 REPRODUCING = "independent_tests = false\ntraces = false\nmax_plans = 1\n"
@@ -104,16 +105,16 @@ def test_a_command_that_changes_the_tree_stops_the_baseline_once_it_ended(tmp_pa
 
 def test_a_result_reached_while_a_command_changed_the_tree_is_dropped(tmp_path):
     repo = make_repo(tmp_path / "r", QUIET, MARKING_SUITE)
-    # Writes only once the suite's own run has ended, then the baseline has stored its report.
+    # Writes only once the suite's slow test has ended, then the baseline has stored its report.
     late = command(
-        "while [ ! -e started ]; do sleep 0.05; done; sleep 5; printf 'x = 1\\n' > extra.py"
+        "while [ ! -e slept ]; do sleep 0.05; done; sleep 2; printf 'x = 1\\n' > extra.py"
     )
     model = solve(repo, [late, plan(), edit(), finish()])
     events = model.events
     suite = next(e for e in events if isinstance(e, ev.TestsRun))
     (stopped,) = stops(events)
     # (the file the suite's test wrote meanwhile is put down to the command too)
-    assert "a command changed extra.py, started;" in stopped.detail
+    assert "a command changed extra.py, slept, started;" in stopped.detail
     assert suite.failures == (ABOVE,) and stopped.at > suite.at  # it had finished
     told = model.step("code").text
     assert "stopped when the first change began" in told and "Already failing" not in told
