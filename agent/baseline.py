@@ -6,7 +6,12 @@ suite. The baseline must be of the start tree: every writing tool call first cal
 `before_change()`. Where the sandbox can run tests on the start tree later
 (agent/testing/start_tree.py) a run still going is stopped then, rather than waited for:
 verify's suite after the change tells whether any test fails at all, and only those that
-do are run on the start tree. Elsewhere the change waits for the run. Events of the run are
+do are run on the start tree. Elsewhere the change waits for the run. A command
+(`before_command()`) runs beside the run instead: if, once it ended, it had changed a file of
+the tree (agent/testing/tree_writes.py), the run is stopped as a change stops it, and a
+result it reached meanwhile is dropped, since it may not be the start tree's. The run's
+commands are the watch's background runs, so what they change is not put down to a
+command that runs beside them (agent/review/watch.py). Events of the run are
 held and emitted by the loop's thread (the session store's connection belongs to it), with
 their own timestamps. A session that ends before the run does calls `stop()`: the run's
 processes are killed, its events emitted before the session's end, and nothing of it is
@@ -30,6 +35,7 @@ from agent.prompting import named_tests_context, task_context
 from agent.sandbox.process import CommandStopper
 from agent.testing.report import TestReport, baseline
 from agent.testing.start_tree import can_check
+from agent.testing.tree_writes import tree_writes
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
@@ -54,7 +60,11 @@ class PendingBaseline:
         self._suite_text = ""  # what the model is told of the suite, once it finished
         self._named: str | None = None  # ... and of the named tests, once they ran
         self._named_ready = threading.Event()
+        self._named_failing: list[str] = []  # ... and which of them failed
         self._told_named = False
+        self._stored: list[Path] = []  # the cache files the run wrote
+        # (command, suite running, named tests running) when the command was approved
+        self._beside: list[tuple[str, bool, bool]] = []
         self._error: BaseException | None = None
         self._told = False
         self._early = False  # stopped by a change before it finished
@@ -67,6 +77,7 @@ class PendingBaseline:
     def start(self) -> PendingBaseline:
         """Begin the run; returns self. `tree` is the git id of the tree it runs on."""
         self.tree = self._parts.workspace.write_tree()
+        self._parts.ctx.sandbox.command_listeners.append(self._command_ended)
         self._thread.start()
         return self
 
@@ -77,6 +88,16 @@ class PendingBaseline:
         if self._error is not None:
             raise self._error
         return self._report
+
+    def finished(self) -> TestReport | None:
+        """The baseline report if the run has finished (not stopped), without waiting."""
+        self.flush()
+        return self.known() if self._done.is_set() else None
+
+    def named_failing(self) -> list[str]:
+        """The tests the task names that failed in their run (none when it was killed)."""
+        self.wait_named()
+        return list(self._named_failing)
 
     def known(self) -> TestReport | None:
         """The baseline report once the run has finished; None when a change stopped it
@@ -92,10 +113,7 @@ class PendingBaseline:
         """A change of the tree is about to begin: wait for the run, or stop it where the
         start tree can be asked later."""
         if not self._done.is_set() and can_check(self._parts.ctx):
-            self._early = True
-            self._ended = time.monotonic()
-            self._stopper.stop()
-            self._thread.join(STOP_WAIT_S)
+            self._stop_early()
             if self._report is not None and _cache_path(self._parts.ctx, self.tree).exists():
                 # it had finished and stored its report just before the stop: a whole result
                 self._early = False
@@ -110,6 +128,53 @@ class PendingBaseline:
                     )
                 )
         self.wait()
+
+    def before_command(self, command: str) -> None:
+        """`command` is about to run: beside the run where the start tree can be asked later
+        (it is stopped if the command changes the tree), else once the run has finished."""
+        if not can_check(self._parts.ctx):
+            self.before_change()
+            return
+        with self._lock:
+            self._beside.append((command, not self._done.is_set(), not self._named_ready.is_set()))
+
+    def _command_ended(self, what: str, changes: list) -> None:
+        """A command ended (in its own thread): if it may have run beside the run and changed
+        the tree, stop the run; a result reached meanwhile is no fact of the start tree."""
+        with self._lock:
+            beside = next((b for b in self._beside if b[0] == what), None)
+            if beside is None:
+                return  # not a command the model ran (a test run of the loop's, an edit)
+            self._beside.remove(beside)
+        _, suite, named = beside
+        if not (suite or named) or not changes or self._told:
+            return
+        written = tree_writes(self._parts.ctx.root, changes)
+        if not written:
+            return
+        if suite:
+            self._stop_early()
+            self._suite_text = STOPPED_EARLY
+            for path in self._stored:
+                path.unlink(missing_ok=True)
+            written.sort()
+            shown = ", ".join(written[:3]) + (", ..." if len(written) > 3 else "")
+            self._hold(
+                PhaseChanged(
+                    "localize",
+                    f"the baseline run was stopped: a command changed {shown}; "
+                    "failures after it are asked of the start tree",
+                )
+            )
+        if named and not self._told_named:  # the run has ended: nothing sets them again
+            self._named, self._named_failing = "", []
+
+    def _stop_early(self) -> None:
+        """Kill the run still going (its result, if any, is not the start tree's)."""
+        self._early = True
+        self._ended = self._ended or time.monotonic()
+        self._stopper.stop()
+        self._thread.join(STOP_WAIT_S)
 
     def stop(self) -> None:
         """The session ends: kill a run still going, wait for its thread, emit its events."""
@@ -128,6 +193,8 @@ class PendingBaseline:
         with self._lock:
             held, self._held = self._held, []
         for event in held:
+            if isinstance(event, PhaseChanged):  # shown now, under the phase the loop is in
+                event = dataclasses.replace(event, phase=self._loop_phase)
             self._parts.emit(event)
 
     def context(self) -> str:
@@ -169,24 +236,33 @@ class PendingBaseline:
     def _hold(self, event: Event) -> None:
         if self._early and isinstance(event, TestsRun):
             return  # the killed run's counts are no result
-        if isinstance(event, PhaseChanged):
-            event = dataclasses.replace(event, phase=self._loop_phase)
         with self._lock:
             self._held.append(event)
 
     def _stopped(self) -> bool:
         return self._stopper.stopped
 
+    def _run_tests(self) -> None:
+        """The tests the task names, then the suite (cached), in the watch's background."""
+        parts = self._parts
+        named, failing = named_tests_context(
+            parts.ctx, parts.task, self._hold, evidence=parts.config.traces
+        )
+        if not self._stopped():  # a killed run's output is no fact
+            self._named, self._named_failing = named, failing
+        else:
+            self._named = ""
+        self._named_ready.set()
+        self._report = cached_baseline(
+            parts.ctx, parts.workspace, self._hold, self._stopped, self._stored
+        )
+
     def _run(self) -> None:
         parts = self._parts
         self._stopper.bind()
         try:
-            named = named_tests_context(
-                parts.ctx, parts.task, self._hold, evidence=parts.config.traces
-            )
-            self._named = "" if self._stopped() else named  # a killed run's output is no fact
-            self._named_ready.set()
-            self._report = cached_baseline(parts.ctx, parts.workspace, self._hold, self._stopped)
+            with parts.ctx.sandbox.background():
+                self._run_tests()
             if self._early:
                 self._suite_text = STOPPED_EARLY
             elif not self._stopped():
@@ -201,11 +277,16 @@ class PendingBaseline:
 
 
 def cached_baseline(
-    ctx, workspace, emit: EventSink, stopped: Callable[[], bool] = lambda: False
+    ctx,
+    workspace,
+    emit: EventSink,
+    stopped: Callable[[], bool] = lambda: False,
+    stored: list[Path] | None = None,
 ) -> TestReport | None:
     """The suite's report on the current tree: from the cache when this tree, command and
     environment ran before, else run now and stored (also under the tree the run left, as
-    a run may add untracked files such as __pycache__), unless `stopped()` by then."""
+    a run may add untracked files such as __pycache__), unless `stopped()` by then. The
+    files written are added to `stored`."""
     if not ctx.test_command:
         return None
     before = workspace.write_tree()
@@ -221,10 +302,14 @@ def cached_baseline(
     report = baseline(ctx, emit)
     if stopped():  # killed part way: not this tree's baseline
         return report
-    _store(path, report)
+    paths = [path]
     after = workspace.write_tree()
     if after != before:
-        _store(_cache_path(ctx, after), report)
+        paths.append(_cache_path(ctx, after))
+    for written in paths:
+        if stored is not None:
+            stored.append(written)
+        _store(written, report)
     return report
 
 

@@ -229,8 +229,8 @@ def reproduce(
     """Have the model write (or name) tests that fail now; confirm each fails by running them
     (with the designed tests in the same run, while they have not run on the start code)."""
     parts.emit(PhaseChanged("reproduce"))
-    report = baseline.wait()
-    failing = report.failing[:REPRODUCTION_CHOICES] if report else []
+    report = baseline.finished()  # the suite still running is not waited for
+    failing = (report.failing if report else baseline.named_failing())[:REPRODUCTION_CHOICES]
     _tell(conversation, baseline, prompts.render("reproduce", failing=failing))
     for _ in range(3):
         call = conversation.run_until({"reproduced"})
@@ -354,11 +354,15 @@ def _new_conversation(
 
 def _after_baseline(baseline: PendingBaseline, review_call: ReviewCall | None) -> ReviewCall:
     """A writing call runs only once the baseline of the start tree has finished or was
-    stopped, then goes to the person's review (if someone reviews)."""
+    stopped (a command may run beside it), then goes to the person's review (if any)."""
 
     def review(call: ToolCall) -> ToolCall | str:
-        baseline.before_change()
-        return call if review_call is None else review_call(call)
+        if call.name != "run_command":
+            baseline.before_change()
+        verdict = call if review_call is None else review_call(call)
+        if call.name == "run_command" and not isinstance(verdict, str):
+            baseline.before_command(str(verdict.arguments.get("command", "")))
+        return verdict
 
     return review
 
@@ -395,18 +399,21 @@ def _last_conversation(messages: list[Message]) -> list[Message]:
 
 
 def _already_failing(parts: LoopParts, plan: Plan, baseline: PendingBaseline) -> list[str]:
-    """The tests the plan or the task names that the baseline run saw fail: the bug is
-    reproduced already."""
-    report = baseline.wait()
-    failing = set(report.failing) if report else set()
+    """The tests the plan or the task names that the baseline run saw fail, or the run of
+    the tests the task names (the suite stopped, or not waited for): the bug is reproduced
+    already."""
+    report = baseline.finished()
     named = [*plan.test_ids(), *named_tests(parts.ctx, parts.task)]
-    found = [t for t in dict.fromkeys(named) if t in failing]
-    if found:
-        verb = "fails" if len(found) == 1 else "fail"
-        parts.emit(
-            PhaseChanged("reproduce", f"{', '.join(found)} already {verb} (the baseline run)")
-        )
-    return found
+    for failing, run_name in (
+        (report.failing if report else [], "the baseline run"),
+        (baseline.named_failing(), "the run of the tests the task names"),
+    ):
+        found = [t for t in dict.fromkeys(named) if t in set(failing)]
+        if found:
+            verb = "fails" if len(found) == 1 else "fail"
+            parts.emit(PhaseChanged("reproduce", f"{', '.join(found)} already {verb} ({run_name})"))
+            return found
+    return []
 
 
 def _wants_reproduction(parts: LoopParts, plan: Plan) -> bool:

@@ -28,12 +28,14 @@ def task_context(baseline_report: TestReport | None, named: str = "") -> str:
     return "\n".join(lines + ([named] if named else []))
 
 
-def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False) -> str:
-    """Run the tests the task names (pytest ids) and describe what really happened; with
-    `evidence`, the failing ones are also localized and the first one traced."""
+def named_tests_context(
+    ctx, task: str, emit: EventSink, evidence: bool = False
+) -> tuple[str, list[str]]:
+    """Run the tests the task names (pytest ids): what really happened, and the ids that
+    failed; with `evidence`, the failing ones are also localized and the first one traced."""
     named = named_tests(ctx, task)
     if not named:
-        return ""
+        return "", []
     report = run(ctx, " ".join(named), emit)
     text = f"The tests the task names were run now: {report.brief(limit=4000)}"
     if evidence and report.failing:
@@ -43,7 +45,7 @@ def named_tests_context(ctx, task: str, emit: EventSink, evidence: bool = False)
             "\n\nEvidence recorded from real runs (not imagined): where the bug likely "
             f"is, then what really happened when {traced} ran:\n" + found
         )
-    return text
+    return text, list(report.failing)
 
 
 def debug_message(parts, report: TestReport, debug_round: int) -> str:

@@ -56,7 +56,7 @@ def protected_git_paths(workspace: Path) -> list[Path]:
                 hooks_dirs.append(hooks if hooks.is_absolute() else workspace / hooks)
     for folder in hooks_dirs:
         if not folder.exists() and folder.parent.is_dir():
-            folder.mkdir()
+            folder.mkdir(exist_ok=True)  # another command starting at once may make it
     paths: list[Path] = []
     for path in hooks_dirs + files:
         if path.exists() and path not in paths:

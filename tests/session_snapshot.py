@@ -54,8 +54,11 @@ class Recorder:
     it. Without the sink (a front end that takes none) steps have no phase or runs.
     """
 
-    def __init__(self, answers: Iterable[Scripted], name: str = "scripted") -> None:
+    def __init__(
+        self, answers: Iterable[Scripted], name: str = "scripted", settle_at: int = 1
+    ) -> None:
         self.scripted = ScriptedModel(answers, name)
+        self.settle_at = settle_at  # the request whose answer waits for the baseline's end
         self.model = _Observed(self)
         self.events: list[ev.Event] = []
         self._timeline: list[tuple[int, object]] = []
@@ -164,10 +167,11 @@ class _Observed:
 
     def complete(self, request, on_text=None):
         """The scripted answer; the request is marked on the timeline even if it raises.
-        The first answer waits for the session's baseline run to end, so what the model is
-        told of it, and when, does not depend on the machine's speed."""
+        The first answer (or the recorder's `settle_at`-th) waits for the session's baseline
+        run to end, so what the model is told of it, and when, does not depend on the
+        machine's speed."""
         scripted = self._recorder.scripted
-        if not scripted.requests:
+        if len(scripted.requests) + 1 == self._recorder.settle_at:
             self._recorder.settle_baseline()
         try:
             return scripted.complete(request, on_text)

@@ -4,7 +4,12 @@ The inventory after one command is the inventory before the next: between comman
 the agent's own edits happen, and those are brought in with `note_edits`. So each command
 costs one walk, and on Linux only a look at the paths inotify names (`agent.review.notify`).
 Commands that run at once (parallel read-only tools) share one chain of inventories, so
-every change is seen once, by whichever command's walk came first.
+every change is seen once, by whichever command's walk came first. A thread may run its
+commands in the background (the baseline's test runs, inside `background()`): a command
+that starts while one runs takes an inventory first, so what the background run changed
+until then is its own; while a command runs, every change is the command's. (A file a
+background run writes while a command runs is put down to the command: no inventory can
+tell two processes apart.) `command_listeners` hear each command's own changes as it ends.
 """
 
 from __future__ import annotations
@@ -29,10 +34,28 @@ class WatchedSandbox:
         self.inner = inner
         self.root = Path(root).resolve()
         self.on_touched = on_touched
-        self.last_changes: list[Change] = []
+        # each told (what, changes) of every command, not background, once it ended
+        self.command_listeners: list[TouchSink] = []
         self._tracker = NotifyTracker(str(self.root))
         self._current: inventory.Inventory | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()  # this thread's last changes; in the background?
+        self._background: dict[int, str] = {}  # thread id -> its background command, running
+        self._commands = 0  # commands running, not background
+
+    @property
+    def last_changes(self) -> list[Change]:
+        """What the last command this thread ran changed."""
+        return getattr(self._local, "changes", [])
+
+    @contextlib.contextmanager
+    def background(self) -> Iterator[None]:
+        """Commands this thread runs in the block are background runs (see the module)."""
+        self._local.background = True
+        try:
+            yield
+        finally:
+            self._local.background = False
 
     @property
     def policy(self):
@@ -77,15 +100,26 @@ class WatchedSandbox:
         """Record what the block changed as done by `what`: a command, or a process outside
         the sandbox that may write the workspace (an MCP server's tool)."""
         self.baseline()
+        background = getattr(self._local, "background", False)
+        before: list[Change] = []
+        by = ""
         with self._lock:
             # The agent's own git plumbing changes .git between commands: look afresh.
             for name in [p for p in self._current if inventory.in_git_dir(p)]:
                 del self._current[name]
             self._current.update(inventory.take_git(str(self.root)))
+            if background:
+                self._background[threading.get_ident()] = what
+            else:
+                self._commands += 1
+                if self._background:  # what the background run changed until now is its own
+                    before, by = self._take(), next(iter(self._background.values()))
+        if before:
+            self._report(by, before)
         try:
             yield
         finally:
-            self._after(what)
+            self._after(what, background)
 
     def note_edits(self, paths: Iterable[str]) -> None:
         """The agent itself wrote or removed `paths` (repo-relative): record them as edits."""
@@ -102,14 +136,28 @@ class WatchedSandbox:
             self._tracker.close()
             self._current = None
 
-    def _after(self, what: str) -> None:
+    def _after(self, what: str, background: bool) -> None:
         with self._lock:
-            after = self._tracker.take()
-            changes = inventory.compare(self._current or {}, after)
-            self._current = after
-        self.last_changes = changes
+            if background:
+                del self._background[threading.get_ident()]
+                # while a command runs, what changes is the command's (it takes it at its end)
+                changes = [] if self._commands else self._take()
+            else:
+                self._commands -= 1
+                changes = self._take()
+        self._local.changes = changes
         if changes:
             self._report(what, changes)
+        if not background:
+            for listener in self.command_listeners:
+                listener(what, changes)
+
+    def _take(self) -> list[Change]:
+        """The changes since the last inventory; the caller holds the lock."""
+        after = self._tracker.take()
+        changes = inventory.compare(self._current or {}, after)
+        self._current = after
+        return changes
 
     def _report(self, what: str, changes: list[Change]) -> None:
         if self.on_touched is not None:
