@@ -20,9 +20,7 @@ def task_context(baseline_report: TestReport | None, named: str = "") -> str:
     if baseline_report is None:
         lines.append("No test command was found for this project.")
     else:
-        lines.append(
-            f"The test suite before any change: {baseline_report.summary_line()}."
-        )
+        lines.append(f"The test suite before any change: {baseline_report.summary_line()}.")
         if baseline_report.failing:
             lines.append("Already failing: " + ", ".join(baseline_report.failing[:20]))
     return "\n".join(lines + ([named] if named else []))

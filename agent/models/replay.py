@@ -84,7 +84,8 @@ def _comparable(message: dict[str, Any]) -> Any:
     if message["role"] == "assistant":
         return message
     return [
-        (part.get("type"), part.get("call_id"), bool(part.get("is_error"))) for part in message["content"]
+        (part.get("type"), part.get("call_id"), bool(part.get("is_error")))
+        for part in message["content"]
     ]
 
 
