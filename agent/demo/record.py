@@ -70,6 +70,7 @@ def answers() -> list:
                 },
             ),
         ),
+        DESIGNED_TESTS,  # the test designer is asked right after the plan
         _turn(
             "First a test that shows the bug.",
             (
@@ -86,7 +87,6 @@ def answers() -> list:
             "It fails with 3 == 2.5, the reported bug.",
             ("reproduced", {"test_ids": ["tests/test_stats.py::test_median_even"]}),
         ),
-        DESIGNED_TESTS,
         _turn(
             "Now the fix.",
             (
