@@ -283,3 +283,20 @@ def _beyond_link(base: str, name: str, folders: dict[str, bool]) -> bool:
             is_folder = False
         folders[parent] = not is_folder or _beyond_link(base, parent, folders)
     return folders[parent]
+
+
+def ignored_among(root: Path, paths: list[str]) -> set[str]:
+    """The paths among `paths` that git ignores (by the repository's ignore rules)."""
+    if not paths:
+        return set()
+    # check-ignore refuses literal pathspecs, which run_git turns on for every command.
+    out = run_git(
+        root,
+        "check-ignore",
+        "-z",
+        "--stdin",
+        check=False,
+        input=b"".join(os.fsencode(p) + b"\0" for p in paths),
+        env={"GIT_LITERAL_PATHSPECS": "0"},
+    )
+    return {os.fsdecode(p) for p in out.split(b"\0") if p}

@@ -59,26 +59,14 @@ def net_changes(events: Iterable) -> dict[str, str]:
 def touched_files(root: Path, events: Iterable, kept=None) -> list[Touched]:
     """The session's touched files with git's view of each; `kept` is the session's
     `IgnoredState` (None: ignored files were not kept, so none is restorable)."""
-    from agent.gitops.plumbing import run_git
+    from agent.gitops.plumbing import ignored_among, run_git
 
     net = net_changes(events)
     if not net:
         return []
     tracked = {os.fsdecode(p) for p in run_git(root, "ls-files", "-z").split(b"\0") if p}
     asked = [p for p in net if p not in tracked and not in_git_dir(p)]
-    ignored: set[str] = set()
-    if asked:
-        # check-ignore refuses literal pathspecs, which run_git turns on for every command.
-        out = run_git(
-            root,
-            "check-ignore",
-            "-z",
-            "--stdin",
-            check=False,
-            input=b"".join(os.fsencode(p) + b"\0" for p in asked),
-            env={"GIT_LITERAL_PATHSPECS": "0"},
-        )
-        ignored = {os.fsdecode(p) for p in out.split(b"\0") if p}
+    ignored = ignored_among(root, asked)
     return [
         Touched(
             path,
