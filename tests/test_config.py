@@ -23,7 +23,7 @@ def test_defaults_when_nothing_is_set(tmp_path):
     config = load_config(tmp_path, {})
     assert config.model == "anthropic:claude-sonnet-5-5"
     assert (config.max_turns, config.max_cost_usd, config.max_wall_s) == (60, 2.0, 1800.0)
-    assert (config.debug_rounds, config.max_plans, config.map_tokens) == (3, 3, 1024)
+    assert (config.debug_rounds, config.max_plans, config.map_tokens) == (3, 3, 900)
     assert (config.sandbox, config.network, config.command_timeout_s) == ("auto", False, 120.0)
     assert config.verify_plan and config.reproduce and config.independent_tests and config.traces
     assert config.test_command is None
