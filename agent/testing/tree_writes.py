@@ -2,7 +2,8 @@
 
 Not git's own folder, nor bytecode and pytest's cache (Python checks a cached module
 against its source, so a stale one never changes what runs), nor what .gitignore leaves
-out of the tree (a tracked file is of the tree whatever .gitignore says).
+out of the tree (a tracked file is of the tree whatever .gitignore says; a changed
+.gitignore always is).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def tree_writes(root: Path, changes: Iterable[Change]) -> list[str]:
     if not paths:
         return []
     ignored = ignored_among(root, paths)
-    return [p for p in paths if p not in ignored]
+    # A command that rewrote the ignore rules could make its other writes look ignored.
+    return [p for p in paths if p not in ignored or p.rsplit("/", 1)[-1] == ".gitignore"]
 
 
 def _cache(path: str) -> bool:
