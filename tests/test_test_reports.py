@@ -58,7 +58,7 @@ def test_each_failing_subtest_is_named_with_its_message(tmp_path):
     ]
     assert by_id["tests/test_sub.py::test_fine"].outcome == "passed"
     text = run.render()
-    assert text.startswith("Tests: 1 passed, 2 failed, 0 errors")
+    assert text.startswith("Tests: 1 passed, 2 failed (exit 1,")
     assert "SUBTEST (i=1) FAILED - AssertionError: 1 != 0 : odd 1" in text
     assert "SUBTEST [small] (i=2) FAILED - AssertionError: too big 2" in text
     assert not list(tmp_path.glob(".agent-report-*")), "the report file is left behind"

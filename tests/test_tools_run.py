@@ -36,7 +36,7 @@ def _ctx(tmp_path):
 def test_passing_tests(tmp_path):
     ctx = _ctx(tmp_path)
     text = call(ctx, "run_tests", target="tests/test_ok.py").content
-    assert text.startswith("Tests: 2 passed, 0 failed, 0 errors (exit 0,")
+    assert text.startswith("Tests: 2 passed (")
     assert "\n" not in text  # a passing run is its counts: nothing to look into
     command = run_tests_structured(ctx, "tests/test_ok.py").command
     assert "-rfE --tb=short" in command and command.endswith("tests/test_ok.py")
@@ -57,7 +57,7 @@ def test_failures_and_errors_with_short_tracebacks(tmp_path):
     broken = by_id["tests/test_bad.py::test_uses_broken"]
     assert broken.kind == "error" and "fixture exploded" in broken.traceback
     text = run.render()
-    assert text.splitlines()[0].startswith("Tests: 0 passed, 2 failed, 1 errors (exit 1,")
+    assert text.splitlines()[0].startswith("Tests: 0 passed, 2 failed, 1 error (exit 1,")
     assert "FAILED tests/test_bad.py::test_wrong - assert 4 == 5" in text
     assert "ERROR tests/test_bad.py::test_uses_broken" in text
 

@@ -49,17 +49,31 @@ def _head(run) -> str:
             f"Command: {run.command}"
         )
     collection = sum(1 for case in run.failures if case.collection)
-    errors = run.errors - collection
-    counts = [f"{run.passed} passed", f"{run.failed} failed", f"{errors} errors"]
-    if collection:
-        counts.append(f"{collection} collection errors")
-    if run.skipped:
-        counts.append(f"{run.skipped} skipped")
-    if run.missing:
-        counts.append(f"{len(run.missing)} no such test")
-    head = f"Tests: {', '.join(counts)} (exit {run.exit_code}, {run.duration_s:.1f}s)"
+    counts = test_counts(
+        run.passed,
+        failed=run.failed,
+        errors=run.errors - collection,
+        collection_errors=collection,
+        skipped=run.skipped,
+        no_such_test=len(run.missing),
+    )
+    exit_code = f"exit {run.exit_code}, " if run.exit_code else ""
+    head = f"Tests: {counts} ({exit_code}{run.duration_s:.1f}s)"
     # The command matters to the model only when no failure explains the exit code.
     return head if run.exit_code == 0 or run.failures else f"{head}\nCommand: {run.command}"
+
+
+def test_counts(passed: int, **others: int) -> str:
+    """ "3 passed, 1 failed, 2 errors": the passed count always, the others only when not
+    zero (as pytest's own summary does), with `_` read as a space; "error" is counted."""
+    counts = [f"{passed} passed"]
+    for label, count in others.items():
+        if count:
+            label = label.replace("_", " ")
+            if label.endswith("errors") and count == 1:
+                label = label[:-1]
+            counts.append(f"{count} {label}")
+    return ", ".join(counts)
 
 
 def missing_lines(missing: dict[str, list[str]]) -> list[str]:

@@ -38,7 +38,9 @@ class TestReport:
         """One line: counts, or why nothing ran."""
         if not self.ran:
             return f"tests not run: {self.details}"
-        return f"{self.passed} passed, {self.failed} failed, {self.errors} errors"
+        from agent.tools.testrender import test_counts
+
+        return test_counts(self.passed, failed=self.failed, errors=self.errors)
 
     def brief(self, limit: int = 6000) -> str:
         """The failing tests with their short output, capped for a prompt."""
