@@ -185,7 +185,7 @@ def repeated(
                 continue
             key = _key(call)
             if shown.get(key) == result.content:
-                stubs[call.id] = "[unchanged: the same as this call's earlier result above]"
+                stubs[call.id] = "[unchanged: as the same call above]"
             elif call.id not in hidden and index >= first_shown:
                 shown[key] = result.content
     return stubs

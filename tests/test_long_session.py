@@ -145,7 +145,7 @@ def test_a_file_read_again_unchanged_is_sent_once_and_the_cached_part_is_untouch
     assert result.outcome.status == "solved", result.outcome
     first, again = model.requests[2].messages[2].parts[0], model.requests[2].messages[4].parts[0]
     assert "NOTE_39 = 39" in first.content  # the first read stays whole
-    assert again.content == "[unchanged: the same as this call's earlier result above]"
+    assert again.content == "[unchanged: as the same call above]"
     # Nothing sent before the repeat changed, so the provider's cache still holds it.
     assert model.requests[2].messages[:3] == model.requests[1].messages
     stored = SessionStore.open(repo).messages(result.session_id)
