@@ -140,5 +140,5 @@ def test_agent_solve_in_a_typescript_repository_reaches_solved(tmp_path, node_mo
     assert result.outcome.status == "solved", result.outcome
     debug = model.step("debug").text  # what the debug round was told
     assert "FAILED test/calc.test.ts::clamp > above - AssertionError: expected 15 to be 10" in debug
-    assert "Ids for vitest:" in repr(model.requests[0].tools)
+    assert "vitest ids:" in repr(model.requests[0].tools)
     assert "Command:" not in debug  # the failures listed explain the exit code

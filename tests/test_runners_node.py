@@ -117,7 +117,7 @@ def test_agent_solve_in_a_node_repository_reaches_solved(tmp_path):
     assert len(described) == 1  # the same tool schema in every request (the prompt cache)
     run_tests = next(t for t in model.requests[0].tools if t.name == "run_tests")
     target = run_tests.input_schema["properties"]["target"]["description"]
-    assert "Ids for node:" in target and "'test/calc.test.js::clamp > above'" in target
+    assert "node ids:" in target and "'test/calc.test.js::clamp > above'" in target
 
 
 def test_an_id_naming_a_file_outside_the_workspace_is_missing_whether_it_exists_or_not(tmp_path):

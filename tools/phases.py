@@ -37,9 +37,8 @@ def submit_plan(
         steps: Each names the file and function it changes.
         check_input: A call or a command.
         check_walkthrough: What your planned code does on it, step by step.
-        check_agrees: Whether that ends at check_expected.
+        check_agrees: Does that end at check_expected?
         tests: Existing tests that must pass: verify runs these and new_tests, then the suite.
-        new_tests: The tests you will write.
         bug: A test can reproduce wrong behaviour the task reports.
         readings: Only if two readings would behave differently: each.
         assumption: The reading you chose, and why.
@@ -68,7 +67,7 @@ def reproduced(ctx: ToolContext, test_ids: list[str]) -> str:
     for test_id in test_ids:
         if not (ctx.root / str(test_id).split("::")[0]).is_file():
             raise ToolError(f"no test file at {str(test_id).split('::')[0]}; write the test first")
-    return "Running them to confirm each fails."
+    return "Checking that each fails."
 
 
 def check_plan_tests(ctx: ToolContext, tests: list[str], new_tests: list[str]) -> None:

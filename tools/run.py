@@ -62,7 +62,7 @@ def run_tests(ctx: ToolContext, target: str = "", timeout: int = DEFAULT_TEST_TI
     """Run the project's tests: what passed and failed, with tracebacks.
 
     Args:
-        target: Paths or test ids separated by spaces; empty runs the whole suite.
+        target: Paths or test ids, space-separated; empty: the whole suite.
     """
     return run_tests_structured(ctx, target, timeout).render()
 

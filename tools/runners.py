@@ -25,7 +25,7 @@ ID_SYNTAX = {
     ),
 }
 ID_SYNTAX["vitest"] = ID_SYNTAX["jest"] = ID_SYNTAX["node"]
-GENERIC = "Paths or test ids separated by spaces"
+GENERIC = "Paths or test ids, space-separated"
 
 
 def runner_name(test_command: str | None, root: Path) -> str | None:
@@ -51,8 +51,8 @@ def runner_name(test_command: str | None, root: Path) -> str | None:
 def target_description(test_command: str | None, root: Path) -> str:
     """run_tests' `target` argument described for the detected runner's test ids."""
     name = runner_name(test_command, root)
-    syntax = f" Ids for {name}: {ID_SYNTAX[name]}" if name else "."
-    return f"{GENERIC}; empty runs the whole suite.{syntax}"
+    syntax = f" {name} ids: {ID_SYNTAX[name]}" if name else "."
+    return f"{GENERIC}; empty: the whole suite.{syntax}"
 
 
 def run_tests_for(tool, test_command: str | None, root: Path):
