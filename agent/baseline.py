@@ -39,11 +39,10 @@ from agent.testing.tree_writes import tree_writes
 
 CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
-RUNNING = "The test suite is running on the start tree; its result follows when known."
+RUNNING = "The test suite is running on the start tree; its result will follow."
 STOPPED_EARLY = (
-    "The run of the test suite before any change was stopped when the first change "
-    "began; a test that fails after the change is run on the start tree, to tell "
-    "whether it failed before."
+    "The suite's run on the start tree stopped at the first change; a test that fails "
+    "after a change is run on the start tree to tell whether it failed before."
 )
 
 

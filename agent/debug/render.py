@@ -31,7 +31,8 @@ def render_trace(trace: dict[str, Any], max_lines: int = 160) -> str:
     lines += ["", "Call path from the test to the failure (observed):"]
     _tree(trace, path.chain[0], children_index(trace), on_path, suspects, 1, lines)
     calls = bottom_up(trace)
-    if calls:
+    # One call is the path itself: listing it again would only repeat it.
+    if len(calls) > 1:
         lines += [
             "",
             "Calls on the failing path, innermost first (did each return what it should?):",
