@@ -41,8 +41,8 @@ CACHE_DIR = Path(".agent") / "baseline"
 STOP_WAIT_S = 10.0  # for the run's thread to end once its processes are killed
 RUNNING = "The test suite is running on the start tree; its result will follow."
 STOPPED_EARLY = (
-    "The suite's run on the start tree stopped at the first change; a test that fails "
-    "after a change is run on the start tree to tell whether it failed before."
+    "Your first change stopped the suite's run on the start tree. A test that fails "
+    "later is rerun there to tell whether it failed before."
 )
 
 

@@ -99,7 +99,7 @@ def test_a_command_that_changes_the_tree_stops_the_baseline_once_it_ended(tmp_pa
     assert stopped.at > ran.at  # once it ran, not before
     runs = [e for e in events if isinstance(e, ev.TestsRun)]
     assert len(runs) == 1 and runs[0].at > ran.at and not runs[0].failures  # after the fix
-    assert "stopped at the first change" in model.step("code").text
+    assert "Your first change stopped the suite's run" in model.step("code").text
     assert list((repo / ".agent" / "baseline").glob("*.json")) == []  # nothing partial kept
 
 
@@ -117,7 +117,7 @@ def test_a_result_reached_while_a_command_changed_the_tree_is_dropped(tmp_path):
     assert "a command changed extra.py, slept, started;" in stopped.detail
     assert suite.failures == (ABOVE,) and stopped.at > suite.at  # it had finished
     told = model.step("code").text
-    assert "stopped at the first change" in told and "Already failing" not in told
+    assert "Your first change stopped the suite's run" in told and "Already failing" not in told
     assert list((repo / ".agent" / "baseline").glob("*.json")) == []  # the stored one removed
     assert next(e for e in events if isinstance(e, ev.Finished)).status == "solved"
 

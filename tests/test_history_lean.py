@@ -58,7 +58,7 @@ def test_the_rules_are_said_once_in_the_system_prompt_not_per_tool(tmp_path):
     model = ScriptedModel([plan(), edit(), finish()])
     run_session(SolveOptions(task=TASK, cwd=repo, model=model), [])
     system = model.requests[0].system
-    assert "Copy edit_file's `old` without them" in system and "pytest node ids" not in system
+    assert "edit_file's `old` without them" in system and "pytest node ids" not in system
 
 
 def _session(repeats: int) -> list[Message]:
