@@ -5,7 +5,9 @@ reproduce phase checks the model's `reproduced` ids, the code under test is stil
 code (the phase writes tests only), so the file runs in that same pytest invocation: one
 start-up instead of two, each side's verdict split out of the one report
 (`agent.testing.report.run_sides`). Where that cannot be told (no reproduce phase, code
-changed before `reproduced`, a run with no per-test report), the file runs alone.
+changed before `reproduced`, a run with no per-test report), the file runs alone: on the
+start tree's code (`agent.testing.start_tree`) when code has changed, since a test that only
+the change makes pass would otherwise be dropped as passing before it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from agent.test_designer import run_alone
 from agent.testing.report import run, run_sides
+from agent.testing.start_tree import can_check, run_on_start_tree
 
 if TYPE_CHECKING:
     from agent.test_designer import DesignedTests
@@ -22,12 +25,20 @@ if TYPE_CHECKING:
 
 
 class FailsBefore:
-    """The designed tests' run on the start code, once; `before_write` is called before the
-    file is put in the tree (a baseline still running must not collect it)."""
+    """The designed tests' run on the start code (git tree `start_tree`), once;
+    `before_write` is called before the file is put in the tree (a baseline still running
+    must not collect it)."""
 
-    def __init__(self, parts, designed: DesignedTests | None, before_write: Callable[[], None]):
+    def __init__(
+        self,
+        parts,
+        designed: DesignedTests | None,
+        start_tree: str,
+        before_write: Callable[[], None],
+    ):
         self._parts = parts
         self._designed = designed
+        self._start_tree = start_tree
         self._before_write = before_write
         self._pending = designed is not None
 
@@ -54,8 +65,26 @@ class FailsBefore:
         if self._pending and self._designed is not None:
             self._pending = False
             self._before_write()
-            self._designed = run_alone(self._parts, self._designed)
+            self._designed = self._alone(self._designed)
         return self._designed
+
+    def _alone(self, designed: DesignedTests) -> DesignedTests | None:
+        """The file's run by itself: on the start tree's code where code has changed (and
+        the sandbox can bind it), else on the tree as it is."""
+        parts = self._parts
+        if not code_changed(parts.workspace.changed_files(parts.session_id)) or not can_check(
+            parts.ctx
+        ):
+            return run_alone(parts, designed)
+        now = parts.workspace.write_tree()  # before the file is put: it is bound as it is
+        designed.put(parts.ctx)
+        try:
+            report = run_on_start_tree(
+                parts.ctx, self._start_tree, now, [designed.path], parts.emit
+            )
+        finally:
+            designed.take_away(parts.ctx)
+        return designed.vetted(report) if report is not None else run_alone(parts, designed)
 
     def _can_share(self, test_ids: list[str]) -> bool:
         parts = self._parts

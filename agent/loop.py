@@ -143,7 +143,7 @@ def _attempts(parts: LoopParts, state: _SoFar) -> Outcome:
         state.plan = plan
         # asked before the reproduce phase, so its file can run with the reproduction's check
         written = test_designer.design_tests(parts, plan) if config.independent_tests else None
-        before = FailsBefore(parts, written, baseline.before_change)
+        before = FailsBefore(parts, written, baseline.tree, baseline.before_change)
         reproduction = (
             _already_failing(parts, plan, baseline)
             or reproduce(parts, conversation, baseline, before)

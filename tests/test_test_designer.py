@@ -162,12 +162,24 @@ def test_the_reproduction_check_and_the_designed_tests_share_one_run(tmp_path):
     recorder.check("designer_shares_the_reproduction_run")
 
 
-def test_code_changed_before_reproduced_runs_the_designed_tests_alone(tmp_path):
+def test_code_changed_before_reproduced_runs_the_designed_tests_alone_on_the_start_code(tmp_path):
     docstring = edit('"""Sum of two numbers."""', '"""The sum of two numbers."""')
-    result, recorder, runs = reproduced_session(tmp_path, DESIGNED, docstring, WRITE_REPRODUCTION)
+    # passes once the docstring is changed, so it fails on the start code only
+    documented = DESIGNED.replace(
+        "\n\n\ndef test_a_wrong_expectation",
+        "\n\n\ndef test_add_says_the_sum():\n    from calc import add\n\n"
+        '    assert add.__doc__ == "The sum of two numbers."\n\n\ndef test_a_wrong_expectation',
+    )
+    result, recorder, runs = reproduced_session(tmp_path, documented, docstring, WRITE_REPRODUCTION)
     assert result.outcome.status == "solved", result.outcome
     assert runs[1:3] == [[REPRODUCTION], ["tests/test_independent_checks.py"]]
-    assert KEPT_AND_DROPPED in result.outcome.summary
+    # run on the tree as it was then, the docstring test would pass and be dropped
+    assert (
+        "Independent tests kept in tests/test_independent_checks.py: "
+        "test_above_the_range_gives_high, test_add_says_the_sum; dropped: "
+        "test_inside_the_range_is_unchanged (passed before the change), "
+        "test_a_wrong_expectation (still fails after the change)"
+    ) in result.outcome.summary
 
 
 def test_a_designed_file_that_does_not_collect_leaves_the_reproduction_to_its_own_run(tmp_path):
