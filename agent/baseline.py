@@ -202,12 +202,14 @@ class PendingBaseline:
             return RUNNING
         return self.news()
 
-    def news(self) -> str:
+    def news(self, results_only: bool = False) -> str:
         """The measured facts not told yet (else ""), for the next user message: the named
-        tests' once they ran, the suite's once it finished."""
+        tests' once they ran, the suite's once it finished. `results_only` (a note between
+        two turns of a phase) leaves the notice that a change stopped the suite to the next
+        phase's message."""
         self.flush()
         parts = []
-        if self._done.is_set() and not self._told:
+        if self._done.is_set() and not self._told and not (results_only and self._early):
             self.wait()
             self._told = True
             parts.append(self._suite_text)

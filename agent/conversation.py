@@ -63,6 +63,13 @@ class Conversation:
         else:
             self.messages.append(Message("user", [Text(text)]))
 
+    def note(self, text: str) -> None:
+        """Add user text to the pending user message without beginning a step: a fact that
+        arrived mid-phase (the baseline's result) is told, and nothing sent is re-stubbed."""
+        started = self._step_started
+        self.say(text)
+        self._step_started = started
+
     def run_until(self, stop_tools: set[str]) -> ToolCall | None:
         """Let the model work until it successfully calls one of `stop_tools`.
 

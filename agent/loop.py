@@ -334,6 +334,13 @@ def _new_conversation(
     system = prompts.render(
         "system", root=str(parts.ctx.root), instructions=parts.instructions, repo_map=repo_map
     )
+
+    def after_turn(calls: list[ToolCall], results: list[ToolResult]) -> None:
+        _checkpoint(parts, calls)
+        news = baseline.news(results_only=True)  # told once known, not when the phase ends
+        if news:
+            conversation.note(news)
+
     conversation = Conversation(
         model=parts.model,
         registry=parts.registry,
@@ -342,7 +349,7 @@ def _new_conversation(
         emit=parts.emit,
         budget=parts.budget,
         context_threshold=parts.config.context_threshold,
-        after_turn=lambda calls, results: _checkpoint(parts, calls),
+        after_turn=after_turn,
         hooks=replace(parts.hooks, review=_after_baseline(baseline, parts.hooks.review)),
     )
     if history:

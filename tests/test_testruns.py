@@ -10,6 +10,7 @@ import pytest
 from agent.events import CostUpdated, Finished, PhaseChanged, TestsRun, ToolCallFinished
 from agent.models.scripted import ScriptedModel
 from agent.runner import SolveOptions, run_session
+from tests.session_snapshot import Recorder
 from tests.solve_kit import CALC_TESTS, QUIET, edit, finish, make_repo, plan, turn
 from tests.test_test_designer import DESIGNED
 
@@ -54,6 +55,18 @@ def test_the_first_model_call_does_not_wait_for_a_slow_baseline(tmp_path):
     ready = next(e for e in events if isinstance(e, PhaseChanged) and "repo map ready" in e.detail)
     assert first_call.at < baseline.at - 2  # the plan came back while the 3 s suite still ran
     assert first_call.at - ready.at < 2
+
+
+def test_the_baseline_result_joins_the_next_request_not_the_next_phase(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET, {"tests/test_calc.py": CALC_TESTS + ABOVE_TEST})
+    read = turn("", ("read_file", {"path": "calc.py"}))
+    recorder = Recorder([read, plan(), edit(), finish()], settle_at=1)  # the read waits for it
+    options = SolveOptions(cwd=repo, model=recorder.model, task="clamp() is wrong")
+    run_session(options, [recorder.sink])
+    second = recorder.step("plan", 1)  # the plan phase still: the read's result, then the news
+    assert "The test suite before any change: 2 passed, 1 failed" in second.text
+    assert "Already failing: tests/test_calc.py::test_clamp_above" in second.text
+    assert "The test suite before any change" not in recorder.step("code").text  # told once
 
 
 def early_edit_session(repo: Path, **options) -> list:
