@@ -7,7 +7,7 @@ suite. The baseline must be of the start tree: every writing tool call first cal
 (agent/testing/start_tree.py) a run still going is stopped then, rather than waited for:
 verify's suite after the change tells whether any test fails at all, and only those that
 do are run on the start tree. Elsewhere the change waits for the run. A command
-(`before_command()`) runs beside the run instead: if, once it ended, it had changed a file of
+(`before_command()`) or the model's test run (`before_tests()`) runs beside the run instead: if, once it ended, it had changed a file of
 the tree (agent/testing/tree_writes.py), the run is stopped as a change stops it, and a
 result it reached meanwhile is dropped, since it may not be the start tree's. The run's
 commands are the watch's background runs, so what they change is not put down to a
@@ -64,6 +64,8 @@ class PendingBaseline:
         self._stored: list[Path] = []  # the cache files the run wrote
         # (command, suite running, named tests running) when the command was approved
         self._beside: list[tuple[str, bool, bool]] = []
+        # (suite running, named tests running) when a run_tests call of this turn was approved
+        self._tests_beside: tuple[bool, bool] | None = None
         self._error: BaseException | None = None
         self._told = False
         self._early = False  # stopped by a change before it finished
@@ -137,20 +139,39 @@ class PendingBaseline:
         with self._lock:
             self._beside.append((command, not self._done.is_set(), not self._named_ready.is_set()))
 
+    def before_tests(self) -> None:
+        """The model's run_tests call is about to run: beside the run as a command is (each of
+        its test runs stops the suite only if it changes the tree), until `turn_ended`."""
+        if not can_check(self._parts.ctx):
+            self.before_change()
+            return
+        with self._lock:
+            self._tests_beside = (not self._done.is_set(), not self._named_ready.is_set())
+
+    def turn_ended(self) -> None:
+        """The model's tool calls of one turn have all run."""
+        with self._lock:
+            self._tests_beside = None
+
     def _command_ended(self, what: str, changes: list) -> None:
         """A command ended (in its own thread): if it may have run beside the run and changed
         the tree, stop the run; a result reached meanwhile is no fact of the start tree."""
         with self._lock:
             beside = next((b for b in self._beside if b[0] == what), None)
-            if beside is None:
+            if beside is not None:
+                self._beside.remove(beside)
+                _, suite, named = beside
+            elif self._tests_beside is not None:  # one of a run_tests call's own runs
+                suite, named = self._tests_beside
+            else:
                 return  # not a command the model ran (a test run of the loop's, an edit)
-            self._beside.remove(beside)
-        _, suite, named = beside
         if not (suite or named) or not changes or self._told:
             return
         written = tree_writes(self._parts.ctx.root, changes)
         if not written:
             return
+        with self._lock:
+            self._tests_beside = None  # stopped once: the call's later runs change nothing
         if suite:
             self._stop_early()
             self._suite_text = STOPPED_EARLY

@@ -337,6 +337,7 @@ def _new_conversation(
 
     def after_turn(calls: list[ToolCall], results: list[ToolResult]) -> None:
         _checkpoint(parts, calls)
+        baseline.turn_ended()
         news = baseline.news(results_only=True)  # told once known, not when the phase ends
         if news:
             conversation.note(news)
@@ -361,13 +362,19 @@ def _new_conversation(
 
 def _after_baseline(baseline: PendingBaseline, review_call: ReviewCall | None) -> ReviewCall:
     """A writing call runs only once the baseline of the start tree has finished or was
-    stopped (a command may run beside it), then goes to the person's review (if any)."""
+    stopped (a command or a test run may run beside it), then goes to the person's review
+    (if any)."""
 
     def review(call: ToolCall) -> ToolCall | str:
-        if call.name != "run_command":
+        beside = call.name in ("run_command", "run_tests")  # they run code, they edit nothing
+        if not beside:
             baseline.before_change()
         verdict = call if review_call is None else review_call(call)
-        if call.name == "run_command" and not isinstance(verdict, str):
+        if isinstance(verdict, str) or not beside:
+            return verdict
+        if call.name == "run_tests":
+            baseline.before_tests()
+        else:
             baseline.before_command(str(verdict.arguments.get("command", "")))
         return verdict
 

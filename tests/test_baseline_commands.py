@@ -88,6 +88,33 @@ def test_a_command_that_writes_nothing_of_the_tree_leaves_the_baseline_running(t
     model.check("baseline_beside_a_reading_command", {str(tmp_path): "<tmp>"})
 
 
+def run_tests_call(target: str):
+    """A run_tests turn."""
+    return turn("", ("run_tests", {"target": target}))
+
+
+def test_the_models_test_run_leaves_the_baseline_running(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET, SLOW_SUITE)
+    model = solve(repo, [run_tests_call(ABOVE), plan(), edit(), finish()])
+    events = model.events
+    ran = next(e for e in events if isinstance(e, ev.ToolCallFinished) and e.name == "run_tests")
+    assert stops(events) == []
+    suite = [e for e in events if isinstance(e, ev.TestsRun) and e.passed + e.failed > 2][0]
+    assert suite.at > ran.at and suite.failures == (ABOVE,)  # the whole run, past the call
+    assert "Already failing: " + ABOVE in model.step("code").text
+    assert "Your first change stopped" not in "\n".join(s.text for s in model.steps())
+
+
+def test_a_test_run_that_writes_into_the_tree_stops_the_baseline(tmp_path):
+    repo = make_repo(tmp_path / "r", QUIET, MARKING_SUITE)
+    marking = run_tests_call("tests/test_calc.py::test_takes_its_time")
+    model = solve(repo, [marking, plan(), edit(), finish()], settle_at=0)
+    (stopped,) = stops(model.events)
+    assert stopped.detail.startswith("the baseline run was stopped: a command changed ")
+    assert "started" in stopped.detail
+    assert "Your first change stopped the suite's run" in model.step("code").text
+
+
 def test_a_command_that_changes_the_tree_stops_the_baseline_once_it_ended(tmp_path):
     repo = make_repo(tmp_path / "r", QUIET, SLOW_SUITE)
     writes = command("printf 'x = 1\\n' > extra.py")
