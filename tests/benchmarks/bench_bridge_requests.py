@@ -4,7 +4,9 @@
 
 Counted from the request files themselves (system prompt, tool schemas and messages as
 written), so runs made by code whose bridge reported no usage compare with newer ones.
-Tokens are characters / 4, as agent/models/tokens.py estimates them.
+Tokens are characters / 4, a typical ratio for code and English; agent/models/tokens.py
+estimates twice that (characters / 2, its cautious bound for the context window), which
+is what the bridge reports to `agent bench run`.
 """
 
 from __future__ import annotations
