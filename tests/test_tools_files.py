@@ -16,11 +16,11 @@ def test_read_file_shows_numbered_lines_and_ranges(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, {"a.txt": "".join(f"row {i}\n" for i in range(1, 11))}))
     whole = call(ctx, "read_file", path="a.txt")
     assert not whole.is_error
-    assert whole.content.splitlines()[0] == "a.txt: 10 lines"
+    assert whole.content.splitlines()[0] == "10 lines"  # the call names the path
     assert "\n1\trow 1\n" in whole.content and "\n10\trow 10" in whole.content
     part = call(ctx, "read_file", path="a.txt", start=4, end=5).content
     assert part.splitlines() == [
-        "a.txt: lines 4-5 of 10",
+        "lines 4-5 of 10",
         "4\trow 4",
         "5\trow 5",
         "[lines 6-10 not shown; call read_file with start=6 to see more]",
@@ -32,7 +32,7 @@ def test_read_file_shows_numbered_lines_and_ranges(tmp_path):
 def test_read_file_over_the_window_shows_the_outline_first(tmp_path):
     ctx = make_ctx(make_repo(tmp_path, {"pkg/mod.py": LONG_MODULE}))
     text = call(ctx, "read_file", path="pkg/mod.py").content
-    assert text.startswith("pkg/mod.py: lines 1-200 of 323")
+    assert text.startswith("lines 1-200 of 323")
     outline_at = text.index("Outline")
     assert "1-2: def function_0(x):" in text
     assert "321-323: class Holder:" in text and "  322-323: def method(self):" in text
@@ -156,6 +156,6 @@ def test_read_file_without_an_index_still_shows_the_file(tmp_path):
     ctx = make_ctx(tmp_path)
     result = call(ctx, "read_file", path="mod.py")
     assert not result.is_error, result.content
-    assert result.content.startswith("mod.py: lines 1-200 of 323\n1\tdef function_0(x):")
+    assert result.content.startswith("lines 1-200 of 323\n1\tdef function_0(x):")
     assert "Outline" not in result.content
     assert "contains a NUL" in call(ctx, "read_file", path="a\0b").content

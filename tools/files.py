@@ -49,8 +49,9 @@ def read_file(ctx: ToolContext, path: str, start: int = 1, end: int | None = Non
         raise ToolError(f"start={start} is past the end of {shown} ({total} lines)")
     last = min(last, total)
     whole = start == 1 and last == total
+    # The call above names the path: the result does not say it again.
     count = "1 line" if total == 1 else f"{total} lines"
-    parts = [f"{shown}: {count}" if whole else f"{shown}: lines {start}-{last} of {total}"]
+    parts = [count if whole else f"lines {start}-{last} of {total}"]
     if unsaved:
         parts[0] += " (the editor's unsaved text)"
     if bad_bytes:
