@@ -7,9 +7,11 @@ suite. The baseline must be of the start tree: every writing tool call first cal
 (agent/testing/start_tree.py) a run still going is stopped then, rather than waited for:
 verify's suite after the change tells whether any test fails at all, and only those that
 do are run on the start tree. Elsewhere the change waits for the run. A command
-(`before_command()`) or the model's test run (`before_tests()`) runs beside the run instead: if, once it ended, it had changed a file of
-the tree (agent/testing/tree_writes.py), the run is stopped as a change stops it, and a
-result it reached meanwhile is dropped, since it may not be the start tree's. The run's
+(`before_command()`) or the model's test run (`before_tests()`) runs beside the run instead:
+if, once it ended, it had changed a file of the tree (agent/testing/tree_writes.py), the run
+is stopped as a change stops it, and a result it reached meanwhile is dropped, since it may
+not be the start tree's. Its JUnit reports are written where only its own runs can write
+(tools/pytest_runner.py), so a command beside it cannot rewrite its verdicts. The run's
 commands are the watch's background runs, so what they change is not put down to a
 command that runs beside them (agent/review/watch.py). Events of the run are
 held and emitted by the loop's thread (the session store's connection belongs to it), with

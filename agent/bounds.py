@@ -68,6 +68,7 @@ class TimedSandbox:
         env: Mapping[str, str] | None = None,
         stdin: str | bytes | None = None,
         on_output: OutputSink | None = None,
+        writable: Sequence[Path] = (),
     ) -> Result:
         """Run as the wrapped sandbox does, with timeout = min(its own, time left)."""
         left = self.budget.time_left()
@@ -84,4 +85,5 @@ class TimedSandbox:
             env=env,
             stdin=stdin,
             on_output=on_output,
+            writable=writable,
         )

@@ -68,10 +68,16 @@ class BwrapSandbox:
         env: Mapping[str, str] | None = None,
         stdin: str | bytes | None = None,
         on_output: OutputSink | None = None,
+        writable: Sequence[Path] = (),
     ) -> Result:
         """Run `argv` confined by the policy; see `sandbox.Sandbox.run`."""
         if not argv:
             raise ValueError("argv is empty")
+        if writable:  # this command's own folders, bound for it alone
+            extended = replace(self.policy, writable=(*self.policy.writable, *writable))
+            return replace(self, policy=extended).run(
+                argv, cwd, timeout, network, env, stdin, on_output
+            )
         workdir = Path(cwd or self.policy.workspace).resolve()
         command, outer_env = self.command(argv, workdir, network or self.policy.network, env)
         prefix, preexec = limit_wrapper(self.policy)

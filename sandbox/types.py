@@ -108,12 +108,15 @@ class Sandbox(Protocol):
         env: Mapping[str, str] | None = None,
         stdin: str | bytes | None = None,
         on_output: OutputSink | None = None,
+        writable: Sequence[Path] = (),
     ) -> Result:
         """Run `argv` (in `cwd`, default the workspace) and return how it ended.
 
         `timeout` defaults to the policy's. The command gets the network when `network` is
         True or the policy allows it; callers pass True only on the user's say-so. `env`
         entries are added to the scrubbed environment; `stdin` is fed to the command (else
-        it reads an empty stdin); `on_output` sees output as it arrives.
+        it reads an empty stdin); `on_output` sees output as it arrives. `writable` folders
+        (existing, outside the workspace) this command alone may write as well, e.g. where
+        it leaves a report no other command can touch.
         """
         ...

@@ -42,8 +42,10 @@ class UnconfinedSandbox:
         env: Mapping[str, str] | None = None,
         stdin: str | bytes | None = None,
         on_output: OutputSink | None = None,
+        writable: Sequence[Path] = (),
     ) -> Result:
-        """Run `argv` on the host (network is never blocked); see `sandbox.Sandbox.run`."""
+        """Run `argv` on the host (network is never blocked, and everything the user may
+        write is writable, `writable` included); see `sandbox.Sandbox.run`."""
         if not argv:
             raise ValueError("argv is empty")
         prefix, preexec = limit_wrapper(self.policy)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
+from agent.sandbox import Policy, create_sandbox
+from agent.tools import ToolContext
 from agent.tools.run import run_tests_structured
 from tests.test_tools_helpers import call, make_ctx, make_repo
 
@@ -116,3 +120,31 @@ def test_a_target_replaces_the_test_paths_of_the_project_command(tmp_path):
     run = run_tests_structured(ctx, "tests/test_ok.py::test_add")
     assert (run.passed, run.failed, run.errors) == (1, 0, 0)  # not the whole tests/ folder
     assert run.command.endswith(" tests/test_ok.py::test_add")
+
+
+def test_a_command_beside_a_test_run_cannot_reach_its_report(tmp_path):
+    # The scratch folder is every command's to write; the report is the run's alone, so a
+    # command running beside the baseline cannot rewrite its verdicts.
+    scratch = tmp_path / "cache" / "sid"
+    scratch.mkdir(parents=True)
+    slow = {"tests/test_slow.py": "import time\n\n\ndef test_slow():\n    time.sleep(2)\n"}
+    root = make_repo(tmp_path / "repo", slow)
+    box = create_sandbox(Policy(workspace=root, writable=(scratch,)), "bwrap")
+    command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q"
+    ctx = ToolContext(root, box, test_command=command, scratch=scratch)
+    runs = tmp_path / "cache" / "sid.runs"
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_tests_structured, ctx, "tests/test_slow.py")
+        deadline = time.monotonic() + 30
+        while not list(runs.glob("run-*")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (folder,) = runs.glob("run-*")  # the run's own folder, beside the scratch folder
+        hostile = box.run(
+            ["bash", "-c", f'ls -A "{scratch}"; echo forged > "{folder}/report.xml"'],
+            cwd=root,
+        )
+        run = running.result()
+    assert hostile.stdout == ""  # nothing of the run in the scratch folder
+    assert hostile.exit_code != 0 and "No such file or directory" in hostile.stderr
+    assert run.source == "report" and run.passed == 1  # its own report, read after the run
+    assert list(runs.iterdir()) == []  # and removed

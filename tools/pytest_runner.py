@@ -1,20 +1,26 @@
 """pytest (and unittest through it) as a test runner: its command line, its JUnit XML report,
 and test ids that do not exist.
 
-The report goes to the session's scratch folder, which the sandbox may write and the review
-does not watch (the sandbox's /tmp is private to each command); without one, to a hidden file
-in the workspace. Either way it is read as hostile input and deleted after each run. A run that
-names a missing test id makes pytest stop before running anything (exit 4); the missing ids
-are then found from a collection run, with the nearest existing ids, and the rest run alone.
+The report goes to a folder of its own beside the session's scratch folder, bound writable
+for that run alone (the sandbox's /tmp is private to each command, and the scratch folder is
+every command's, a command running beside the baseline included); without a scratch folder,
+to a hidden file in the workspace. Either way it is read as hostile input and deleted after
+each run. A run that names a missing test id makes pytest stop before running anything (exit
+4); the missing ids are then found from a collection run, with the nearest existing ids, and
+the rest run alone.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import re
 import shlex
+import shutil
+import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from agent.confine import LeavesWorkspace, exists_inside, read_text_inside
@@ -53,27 +59,23 @@ def command_line(base: str, targets: list[str]) -> str:
 
 
 def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
-    folder = ctx.scratch if getattr(ctx, "scratch", None) is not None else ctx.root
-    report = Path(folder) / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
     shown = command_line(base, targets)
     loaded, env = with_helper_asserts(base, env)
-    real = " ".join(
-        [
-            loaded,
-            PYTEST_FLAGS,
-            "-o",
-            "junit_family=xunit1",
-            shlex.quote(f"--junitxml={report}"),
-            *(shlex.quote(t) for t in targets),
-        ]
-    )
-    try:
+    with _report_place(ctx) as (report, own):
+        real = " ".join(
+            [
+                loaded,
+                PYTEST_FLAGS,
+                "-o",
+                "junit_family=xunit1",
+                shlex.quote(f"--junitxml={report}"),
+                *(shlex.quote(t) for t in targets),
+            ]
+        )
         result = ctx.sandbox.run(
-            ["bash", "-c", real], cwd=ctx.root, timeout=max(timeout, 1), env=env
+            ["bash", "-c", real], cwd=ctx.root, timeout=max(timeout, 1), env=env, writable=own
         )
         data = _take(report)
-    finally:
-        report.unlink(missing_ok=True)
     output = result.stdout + ("\n" + result.stderr if result.stderr else "")
     run = parse_pytest(output, shown, result.exit_code)
     if data is not None and not result.timed_out:
@@ -85,6 +87,30 @@ def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None
     run.duration_s, run.timed_out = result.duration_s, result.timed_out
     run.killed_by = result.killed_by
     return run
+
+
+@contextlib.contextmanager
+def _report_place(ctx) -> Iterator[tuple[Path, tuple[Path, ...]]]:
+    """Where a run's JUnit report goes, and the folders only that run may write: a fresh
+    folder beside the session's scratch folder, which no other command can reach (every
+    command may write the scratch folder itself, one running beside this run included: the
+    baseline's verdicts must not be theirs to rewrite); without one, a hidden file in the
+    workspace. Removed after the run."""
+    scratch = getattr(ctx, "scratch", None)
+    if scratch is None:
+        report = Path(ctx.root) / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
+        try:
+            yield report, ()
+        finally:
+            report.unlink(missing_ok=True)
+        return
+    runs = Path(scratch).with_name(Path(scratch).name + ".runs")
+    runs.mkdir(mode=0o700, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+    try:
+        yield folder / "report.xml", (folder,)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _take(report: Path) -> bytes | None:

@@ -82,6 +82,7 @@ class WatchedSandbox:
         env: Mapping[str, str] | None = None,
         stdin: str | bytes | None = None,
         on_output=None,
+        writable: Sequence[Path] = (),
     ):
         """Run `argv` as `Sandbox.run` does, then record what it changed."""
         with self.watching(_describe(argv)):
@@ -93,6 +94,7 @@ class WatchedSandbox:
                 env=env,
                 stdin=stdin,
                 on_output=on_output,
+                writable=writable,
             )
 
     @contextlib.contextmanager
