@@ -34,7 +34,7 @@ def test_tool_runs_one_tool_in_the_current_repository(tmp_path):
     root = make_repo(tmp_path / "repo", {"pkg/a.py": "VALUE = 1\n"})
     done = _agent(root / "pkg", "tool", "read_file", "--args", '{"path": "pkg/a.py"}')
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "pkg/a.py: 1 line\n1\tVALUE = 1\n"
+    assert done.stdout == "1 line\n1\tVALUE = 1\n"
     edited = _agent(
         root,
         "tool",
