@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from agent.runner import SolveOptions, run_session
+from agent.tools import ToolContext
 from agent.tools.run import run_tests_structured
 from tests.session_snapshot import Recorder
 from tests.solve_kit import committed, edit, finish, plan
@@ -107,3 +108,16 @@ def test_agent_solve_in_a_rust_repository_reaches_solved(tmp_path):
         "src/lib.rs::tests::clamps" in run_tests.input_schema["properties"]["target"]["description"]
     )
     assert not (repo / "target").exists()  # builds go to the session's scratch folder
+
+
+def test_cargo_builds_where_a_command_beside_the_baseline_cannot_write(tmp_path):
+    from agent.tools.cargo_runner import cargo_folders, cargo_paths
+
+    scratch = tmp_path / "sid"
+    scratch.mkdir()
+    ctx = ToolContext(tmp_path / "repo", None, scratch=scratch)
+    paths = cargo_paths(ctx)
+    folders = cargo_folders(paths)
+    # beside the scratch folder (every command's), bound writable for the test runs only
+    assert {f.parent for f in folders} == {tmp_path / "sid.runs"}
+    assert all(f.is_dir() and not f.is_relative_to(scratch) for f in folders)

@@ -3,7 +3,8 @@
 
 An id's source picks the test target (`src/lib.rs` -> `--lib`, `tests/api.rs` -> `--test
 api`, `doc::...` -> `--doc`) and its path runs with `--exact`. Build output goes to the
-session's scratch folder (not the workspace the review watches), offline. A rustup proxy is
+test runs' own folder beside the session's scratch folder (not the workspace the review
+watches, not a folder another command can write), offline. A rustup proxy is
 bypassed for the default toolchain's own binaries, as the sandbox hides rustup's settings.
 A cargo workspace of several packages is run as one: ids do not name the package.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from agent.tools.cargo_report import DOC, cargo_cases, listed_ids
 from agent.tools.pytest_runner import nearest_ids
+from agent.tools.run_folders import runs_root
 from agent.tools.testrun import TestRun
 
 CARGO_ENV = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "0"}
@@ -33,7 +35,11 @@ def run_cargo(ctx, command: str, targets: list[str], timeout: int, env: dict | N
     shown = shlex.join(words)
     env = {**CARGO_ENV, **cargo_paths(ctx), **(env or {})}
     result = ctx.sandbox.run(
-        ["bash", "-c", shown + " 2>&1"], cwd=ctx.root, timeout=max(timeout, 1), env=env
+        ["bash", "-c", shown + " 2>&1"],
+        cwd=ctx.root,
+        timeout=max(timeout, 1),
+        env=env,
+        writable=cargo_folders(env),
     )
     run = TestRun(
         shown,
@@ -92,15 +98,33 @@ def _requested(cases: list, targets: list[str]) -> list:
 def _listed(ctx, command: str, flags: list[str], timeout: int, env: dict) -> list[str]:
     words = shlex.split(command) + flags + ["--", "--list"]
     result = ctx.sandbox.run(
-        ["bash", "-c", shlex.join(words) + " 2>&1"], cwd=ctx.root, timeout=max(timeout, 1), env=env
+        ["bash", "-c", shlex.join(words) + " 2>&1"],
+        cwd=ctx.root,
+        timeout=max(timeout, 1),
+        env=env,
+        writable=cargo_folders(env),
     )
     return listed_ids(result.stdout)
 
 
+def cargo_folders(env: dict) -> tuple[Path, ...]:
+    """The build and home folders of `env` that a run binds writable for itself (made if need
+    be); none when they are right under /tmp (no scratch folder), which each command has of
+    its own."""
+    folders = tuple(Path(env[k]) for k in ("CARGO_TARGET_DIR", "CARGO_HOME") if k in env)
+    if any(f.parent == Path("/tmp") for f in folders):
+        return ()
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folders
+
+
 def cargo_paths(ctx) -> dict[str, str]:
-    """Where builds go, cargo's home, and PATH with the real toolchain first."""
-    scratch = getattr(ctx, "scratch", None)
-    folder = Path(scratch) if scratch is not None else Path("/tmp")
+    """Where builds go, cargo's home, and PATH with the real toolchain first. Builds and home
+    are the test runs' own (`agent.tools.run_folders`): a command beside the baseline must not
+    swap a test binary or a crate's source between its build and its run."""
+    root = runs_root(ctx)
+    folder = root if root is not None else Path("/tmp")
     paths = {
         "CARGO_TARGET_DIR": str(folder / "cargo-target"),
         "CARGO_HOME": str(folder / "cargo-home"),

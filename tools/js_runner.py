@@ -3,8 +3,8 @@ how to run one test id, several, or the whole suite with a report we can read.
 
 `npm test` is looked through to package.json's `test` script; a script that is more than one
 runner's command line (`tsc && jest`) is run as it is, judged by its exit status only. The
-report goes to the session's scratch folder (else a hidden file at the root), is read as
-hostile input and deleted. Ids are `FILE::NAME` (see `agent.tools.js_reports`): one id runs its
+report goes to a folder bound writable for that run alone (`agent.tools.run_folders`; else a
+hidden file at the root), is read as hostile input and deleted. Ids are `FILE::NAME` (see `agent.tools.js_reports`): one id runs its
 file (jest and vitest also filter by the test's full name), and only the cases under the
 requested ids are kept; requested ids that did not run are reported missing, not failed.
 """
@@ -16,13 +16,13 @@ import json
 import re
 import shlex
 import subprocess
-import uuid
 from pathlib import Path
 
 from agent.confine import exists_inside
 from agent.tools.js_reports import SEPARATOR, jest_cases, node_cases
 from agent.tools.junit import ReportUnreadable, read_report_file
 from agent.tools.pytest_runner import nearest_ids
+from agent.tools.run_folders import report_place
 from agent.tools.testrun import TestRun
 
 JS_ENV = {"CI": "1", "NO_COLOR": "1", "FORCE_COLOR": "0"}
@@ -78,21 +78,19 @@ def run_js(
             source="report",
             missing={t: _nearest_files(t, ctx.root) for t in absent},
         )
-    folder = ctx.scratch if getattr(ctx, "scratch", None) is not None else ctx.root
-    report = Path(folder) / f".agent-report-{uuid.uuid4().hex[:12]}.json"
-    shown, real = command_words(kind, words, present, report)
-    try:
+    with report_place(ctx, ".json") as (report, own):
+        shown, real = command_words(kind, words, present, report)
         result = ctx.sandbox.run(
             ["bash", "-c", shlex.join(real)],
             cwd=ctx.root,
             timeout=max(timeout, 1),
             env={**JS_ENV, **wasm_options(), **(env or {})},
+            writable=own,
         )
-        data = read_report_file(report)
-    except ReportUnreadable:
-        data = None
-    finally:
-        report.unlink(missing_ok=True)
+        try:
+            data = read_report_file(report)
+        except ReportUnreadable:
+            data = None
     run = TestRun(
         shlex.join(shown),
         result.exit_code,

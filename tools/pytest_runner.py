@@ -1,10 +1,10 @@
 """pytest (and unittest through it) as a test runner: its command line, its JUnit XML report,
 and test ids that do not exist.
 
-The report goes to a folder of its own beside the session's scratch folder, bound writable
-for that run alone (the sandbox's /tmp is private to each command, and the scratch folder is
-every command's, a command running beside the baseline included); without a scratch folder,
-to a hidden file in the workspace. Either way it is read as hostile input and deleted after
+The report goes to a folder bound writable for that run alone (`agent.tools.run_folders`:
+the sandbox's /tmp is private to each command, and the scratch folder is every command's, a
+command running beside the baseline included); without a scratch folder, to a hidden file
+in the workspace. Either way it is read as hostile input and deleted after
 each run. A run that names a missing test id makes pytest stop before running anything (exit
 4); the missing ids are then found from a collection run, with the nearest existing ids, and
 the rest run alone.
@@ -13,20 +13,16 @@ the rest run alone.
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
 import re
 import shlex
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from agent.confine import LeavesWorkspace, exists_inside, read_text_inside
 from agent.tools.helper_asserts import with_helper_asserts
 from agent.tools.junit import ReportUnreadable, pytest_cases, read_report_file
 from agent.tools.pytest_report import parse_pytest
+from agent.tools.run_folders import report_place
 from agent.tools.testrun import TestRun
 
 PYTEST_FLAGS = "-rfE --tb=short --color=no -p no:cacheprovider"
@@ -61,7 +57,7 @@ def command_line(base: str, targets: list[str]) -> str:
 def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
     shown = command_line(base, targets)
     loaded, env = with_helper_asserts(base, env)
-    with _report_place(ctx) as (report, own):
+    with report_place(ctx, ".xml") as (report, own):
         real = " ".join(
             [
                 loaded,
@@ -87,30 +83,6 @@ def _run_once(ctx, base: str, targets: list[str], timeout: int, env: dict | None
     run.duration_s, run.timed_out = result.duration_s, result.timed_out
     run.killed_by = result.killed_by
     return run
-
-
-@contextlib.contextmanager
-def _report_place(ctx) -> Iterator[tuple[Path, tuple[Path, ...]]]:
-    """Where a run's JUnit report goes, and the folders only that run may write: a fresh
-    folder beside the session's scratch folder, which no other command can reach (every
-    command may write the scratch folder itself, one running beside this run included: the
-    baseline's verdicts must not be theirs to rewrite); without one, a hidden file in the
-    workspace. Removed after the run."""
-    scratch = getattr(ctx, "scratch", None)
-    if scratch is None:
-        report = Path(ctx.root) / f".agent-report-{uuid.uuid4().hex[:12]}.xml"
-        try:
-            yield report, ()
-        finally:
-            report.unlink(missing_ok=True)
-        return
-    runs = Path(scratch).with_name(Path(scratch).name + ".runs")
-    runs.mkdir(mode=0o700, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
-    try:
-        yield folder / "report.xml", (folder,)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _take(report: Path) -> bytes | None:
