@@ -117,7 +117,8 @@ def test_cargo_builds_where_a_command_beside_the_baseline_cannot_write(tmp_path)
     scratch.mkdir()
     ctx = ToolContext(tmp_path / "repo", None, scratch=scratch)
     paths = cargo_paths(ctx)
-    folders = cargo_folders(paths)
+    folders = cargo_folders(ctx)
+    assert {paths["CARGO_TARGET_DIR"], paths["CARGO_HOME"]} == {str(f) for f in folders}
     # beside the scratch folder (every command's), bound writable for the test runs only
     assert {f.parent for f in folders} == {tmp_path / "sid.runs"}
     assert all(f.is_dir() and not f.is_relative_to(scratch) for f in folders)

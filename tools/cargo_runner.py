@@ -2,10 +2,10 @@
 `agent.tools.cargo_report` from libtest's stable console format.
 
 An id's source picks the test target (`src/lib.rs` -> `--lib`, `tests/api.rs` -> `--test
-api`, `doc::...` -> `--doc`) and its path runs with `--exact`. Build output goes to the
-test runs' own folder beside the session's scratch folder (not the workspace the review
-watches, not a folder another command can write), offline. A rustup proxy is
-bypassed for the default toolchain's own binaries, as the sandbox hides rustup's settings.
+api`, `doc::...` -> `--doc`) and its path runs with `--exact`. Build output goes to the test
+runs' own folder beside the session's scratch folder (not the workspace the review watches,
+not a folder another command can write), offline. A rustup proxy is bypassed for the default
+toolchain's own binaries, as the sandbox hides rustup's settings.
 A cargo workspace of several packages is run as one: ids do not name the package.
 """
 
@@ -23,6 +23,7 @@ from agent.tools.run_folders import runs_root
 from agent.tools.testrun import TestRun
 
 CARGO_ENV = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "0"}
+TARGET_DIR, HOME_DIR = "cargo-target", "cargo-home"  # under the test runs' own folder
 
 
 def run_cargo(ctx, command: str, targets: list[str], timeout: int, env: dict | None) -> TestRun:
@@ -39,7 +40,7 @@ def run_cargo(ctx, command: str, targets: list[str], timeout: int, env: dict | N
         cwd=ctx.root,
         timeout=max(timeout, 1),
         env=env,
-        writable=cargo_folders(env),
+        writable=cargo_folders(ctx),
     )
     run = TestRun(
         shown,
@@ -102,20 +103,20 @@ def _listed(ctx, command: str, flags: list[str], timeout: int, env: dict) -> lis
         cwd=ctx.root,
         timeout=max(timeout, 1),
         env=env,
-        writable=cargo_folders(env),
+        writable=cargo_folders(ctx),
     )
     return listed_ids(result.stdout)
 
 
-def cargo_folders(env: dict) -> tuple[Path, ...]:
-    """The build and home folders of `env` that a run binds writable for itself (made if need
-    be); none when they are right under /tmp (no scratch folder), which each command has of
-    its own."""
-    folders = tuple(Path(env[k]) for k in ("CARGO_TARGET_DIR", "CARGO_HOME") if k in env)
-    if any(f.parent == Path("/tmp") for f in folders):
+def cargo_folders(ctx) -> tuple[Path, ...]:
+    """The build and home folders a run binds writable for itself (made if need be); none
+    without a scratch folder, when they are under /tmp, which each command has of its own."""
+    root = runs_root(ctx)
+    if root is None:
         return ()
+    folders = (root / TARGET_DIR, root / HOME_DIR)
     for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
     return folders
 
 
@@ -126,8 +127,8 @@ def cargo_paths(ctx) -> dict[str, str]:
     root = runs_root(ctx)
     folder = root if root is not None else Path("/tmp")
     paths = {
-        "CARGO_TARGET_DIR": str(folder / "cargo-target"),
-        "CARGO_HOME": str(folder / "cargo-home"),
+        "CARGO_TARGET_DIR": str(folder / TARGET_DIR),
+        "CARGO_HOME": str(folder / HOME_DIR),
     }
     toolchain = toolchain_bin()
     if toolchain:

@@ -4,9 +4,10 @@ how to run one test id, several, or the whole suite with a report we can read.
 `npm test` is looked through to package.json's `test` script; a script that is more than one
 runner's command line (`tsc && jest`) is run as it is, judged by its exit status only. The
 report goes to a folder bound writable for that run alone (`agent.tools.run_folders`; else a
-hidden file at the root), is read as hostile input and deleted. Ids are `FILE::NAME` (see `agent.tools.js_reports`): one id runs its
-file (jest and vitest also filter by the test's full name), and only the cases under the
-requested ids are kept; requested ids that did not run are reported missing, not failed.
+hidden file at the root), is read as hostile input and deleted. Ids are `FILE::NAME` (see
+`agent.tools.js_reports`): one id runs its file (jest and vitest also filter by the test's
+full name), and only the cases under the requested ids are kept; requested ids that did not
+run are reported missing, not failed.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ and test ids that do not exist.
 The report goes to a folder bound writable for that run alone (`agent.tools.run_folders`:
 the sandbox's /tmp is private to each command, and the scratch folder is every command's, a
 command running beside the baseline included); without a scratch folder, to a hidden file
-in the workspace. Either way it is read as hostile input and deleted after
-each run. A run that names a missing test id makes pytest stop before running anything (exit
-4); the missing ids are then found from a collection run, with the nearest existing ids, and
-the rest run alone.
+in the workspace. Either way it is read as hostile input and deleted after each run. A run
+that names a missing test id makes pytest stop before running anything (exit 4); the missing
+ids are then found from a collection run, with the nearest existing ids, and the rest run
+alone.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from agent.sandbox import Policy, create_sandbox
 from agent.tools import ToolContext
-from agent.tools.cargo_runner import CARGO_ENV, cargo_paths
+from agent.tools.cargo_runner import CARGO_ENV, cargo_folders, cargo_paths
 from agent.tools.run import run_tests_structured
 
 
@@ -74,14 +74,15 @@ def measure(name: str, make, count: int, runs: int) -> dict:
         box = create_sandbox(Policy(workspace=root, writable=(scratch,)), "bwrap")
         ctx = ToolContext(root, box, test_command=command, scratch=scratch)
         env = {**CARGO_ENV, **cargo_paths(ctx)} if name == "cargo" else {}
+        own_folders = cargo_folders(ctx) if name == "cargo" else ()  # the runner's binds
         run_tests_structured(ctx)  # warm: builds, caches
-        own = box.run(["bash", "-c", plain], cwd=root, timeout=600, env=env)
+        own = box.run(["bash", "-c", plain], cwd=root, timeout=600, env=env, writable=own_folders)
         report = run_tests_structured(ctx)
         agree = summary_counts(own.stdout) == (report.passed, report.failed)
         plain_s, report_s = [], []
         for _ in range(runs):
             started = time.perf_counter()
-            box.run(["bash", "-c", plain], cwd=root, timeout=600, env=env)
+            box.run(["bash", "-c", plain], cwd=root, timeout=600, env=env, writable=own_folders)
             plain_s.append(time.perf_counter() - started)
             started = time.perf_counter()
             run_tests_structured(ctx)
