@@ -80,7 +80,12 @@ def test_a_fork_bomb_is_stopped_by_the_process_cap_of_the_cgroup(area):
 
 @pytest.mark.parametrize("cgroup", MECHANISMS)
 def test_writing_past_the_write_cap_kills_the_command(area, cgroup):
-    command = "for i in 1 2 3; do head -c 100M /dev/zero > big$i; sleep 0.3; done; echo all written"
+    # 10 MB at a time: the watch samples the tree's writes, and a whole 100 MB file can land
+    # between two samples on a fast disk
+    command = (
+        "for i in 1 2 3; do for j in $(seq 10); do head -c 10M /dev/zero >> big$i; sleep 0.03;"
+        " done; done; echo all written"
+    )
     result, _ = run(area, command, cgroup, write_cap_mb=200)
     assert result.killed_by == "write limit", result
     assert "all written" not in result.stdout
